@@ -1,0 +1,127 @@
+/*
+ * caseworkd: the casework service.
+ *
+ *   caseworkd [serve]    serve HTTP (the default)
+ *   caseworkd migrate    apply pending database migrations and exit
+ *
+ * Settings come from CASEWORK_* environment variables; an unusable one stops
+ * the program with one line on stderr and exit status 1.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "migrate.h"
+#include "server.h"
+
+static const char usage[] =
+	"usage: caseworkd [serve | migrate] [--help] [--version]\n"
+	"\n"
+	"  serve      serve the casework HTTP API (the default)\n"
+	"  migrate    apply pending database migrations, then exit\n"
+	"\n"
+	"Configuration (environment):\n"
+	"  CASEWORK_DATABASE_URL         libpq connection string or URI (postgresql:///casework)\n"
+	"  CASEWORK_BIND, CASEWORK_PORT  listen address and port (127.0.0.1, 8080)\n"
+	"  CASEWORK_DB_POOL_SIZE         database connections held (2 x cores)\n"
+	"  CASEWORK_JWT_ALG              HS256, HS384, HS512, RS256 or ES256 (HS256)\n"
+	"  CASEWORK_JWT_SECRET           HMAC key for HS*, at least 32/48/64 bytes; or\n"
+	"  CASEWORK_JWT_SECRET_FILE      a file holding it\n"
+	"  CASEWORK_JWT_PUBLIC_KEY_FILE  PEM public key for RS256/ES256\n"
+	"  CASEWORK_JWT_ISSUER           when set, tokens' iss must equal it\n"
+	"  CASEWORK_JWT_AUDIENCE         when set, tokens' aud must contain it\n"
+	"  CASEWORK_MAX_BODY_BYTES       largest request body (1048576)\n"
+	"  CASEWORK_CORS_ORIGINS         comma-separated browser origins (none)\n"
+	"  CASEWORK_TIMEZONE             the agency's time zone, for \"today\" (UTC)\n"
+	"  CASEWORK_HTTP_THREADS         0: a thread per connection; N: N epoll workers (0)\n"
+	"  CASEWORK_IDLE_TIMEOUT_SECONDS idle connections are closed after this (30)\n";
+
+static int fail(const char *why)
+{
+	fprintf(stderr, "caseworkd: %s\n", why);
+	return 1;
+}
+
+static int run_migrate(void)
+{
+	struct config cfg;
+	char why[512];
+	int rc;
+
+	if (config_load_database(&cfg, why, sizeof(why)) != 0)
+		return fail(why);
+	rc = migrate_run(cfg.database_url, stdout, why, sizeof(why));
+	config_release(&cfg);
+	return rc == 0 ? 0 : fail(why);
+}
+
+/* SIGINT/SIGTERM are taken by sigwait() in server_run; every thread inherits the block. */
+static void block_stop_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int run_serve(void)
+{
+	struct config cfg;
+	struct app app = {0};
+	char why[512];
+	int rc = 1;
+
+	if (config_load(&cfg, why, sizeof(why)) != 0)
+		return fail(why);
+	setenv("TZ", cfg.timezone, 1);
+	tzset();
+	block_stop_signals();
+	app.config = &cfg;
+	app.pool = db_pool_new(cfg.database_url, cfg.pool_size);
+	app.auth = auth_new(&cfg);
+	if (app.pool == NULL || app.auth == NULL)
+		fail("out of memory at start");
+	else
+		rc = server_run(&app) == 0 ? 0 : 1;
+	auth_free(app.auth);
+	db_pool_free(app.pool);
+	config_release(&cfg);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *command = "serve";
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(usage, stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("caseworkd %s\n", CASEWORK_VERSION);
+			return 0;
+		}
+	}
+	if (argc > 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (argc == 2)
+		command = argv[1];
+	if (strcmp(command, "serve") == 0)
+		return run_serve();
+	if (strcmp(command, "migrate") == 0)
+		return run_migrate();
+	fprintf(stderr, "caseworkd: unknown command '%s'\n\n%s", command, usage);
+	return 2;
+}

@@ -1,0 +1,194 @@
+#include "request.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dates.h"
+
+const char *request_header(const struct exchange *x, const char *name)
+{
+	return u_map_get_case(x->req->map_header, name);
+}
+
+/* application/json or application/merge-patch+json, parameters allowed. */
+static int is_json_media_type(const char *content_type)
+{
+	static const char *const accepted[] = {"application/json", "application/merge-patch+json"};
+	size_t n;
+
+	if (content_type == NULL)
+		return 0;
+	while (*content_type == ' ')
+		content_type++;
+	n = strcspn(content_type, "; ");
+	for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++)
+		if (n == strlen(accepted[i]) && strncasecmp(content_type, accepted[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+enum cw_code request_parse_body(struct exchange *x)
+{
+	json_error_t jerr;
+	size_t len = x->req->binary_body_length;
+
+	if (!is_json_media_type(request_header(x, "Content-Type")))
+		return cw_fail(&x->err, CW_UNSUPPORTED_MEDIA,
+			       "Send the body as JSON with Content-Type: application/json.");
+	if (len == 0)
+		return cw_fail(&x->err, CW_BAD_REQUEST, "The body is empty; send a JSON object.");
+	x->body = json_loadb(x->req->binary_body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (x->body == NULL)
+		return cw_fail(&x->err, CW_BAD_REQUEST, "The body is not valid JSON: %s (line %d, column %d).",
+			       jerr.text, jerr.line, jerr.column);
+	if (!json_is_object(x->body))
+		return cw_fail(&x->err, CW_BAD_REQUEST, "The body must be a JSON object.");
+	return CW_OK;
+}
+
+void query_only(struct exchange *x, const char *const *allowed)
+{
+	const char **keys = u_map_enum_keys(x->req->map_url);
+
+	for (size_t i = 0; keys && keys[i]; i++) {
+		const char *const *a = allowed;
+
+		while (*a && strcmp(*a, keys[i]) != 0)
+			a++;
+		if (*a == NULL)
+			cw_field_error(&x->err, utf8_valid(keys[i]) ? keys[i] : "(not UTF-8)",
+				       "is not a query parameter of this list");
+	}
+}
+
+/* The raw value, or NULL when absent; adds an error when it is not UTF-8. */
+static const char *raw_query(struct exchange *x, const char *name)
+{
+	const char *v = u_map_get(x->req->map_url, name);
+
+	if (v != NULL && !utf8_valid(v)) {
+		cw_field_error(&x->err, name, "must be UTF-8 text");
+		return NULL;
+	}
+	return v;
+}
+
+const char *query_value(struct exchange *x, const char *name, const struct field_spec *spec)
+{
+	const char *v = raw_query(x, name);
+	json_t *as_json;
+	struct field_spec named;
+	int bad;
+
+	if (v == NULL)
+		return NULL;
+	named = *spec;
+	named.name = name;
+	as_json = json_string(v);
+	bad = as_json == NULL || validate_value(as_json, &named, &x->err) != 0;
+	json_decref(as_json);
+	return bad ? NULL : v;
+}
+
+const char *query_timestamp(struct exchange *x, const char *name, char out[28])
+{
+	const char *v = raw_query(x, name);
+	int64_t us;
+
+	if (v == NULL)
+		return NULL;
+	if (timestamp_parse(v, &us) != 0) {
+		cw_field_error(&x->err, name, "must be an RFC 3339 date-time with an offset, "
+			       "such as 2026-03-01T00:00:00Z (write + as %%2B in a URL)");
+		return NULL;
+	}
+	timestamp_format(us, out);
+	return out;
+}
+
+int query_limit(struct exchange *x)
+{
+	const char *v = raw_query(x, "limit");
+	char *end;
+	long n;
+
+	if (v == NULL)
+		return LIST_LIMIT_DEFAULT;
+	n = isdigit((unsigned char)v[0]) ? strtol(v, &end, 10) : -1;
+	if (n < 1 || n > LIST_LIMIT_MAX || *end != '\0' || strlen(v) > 3) {
+		cw_field_error(&x->err, "limit", "must be a whole number from 1 to %d", LIST_LIMIT_MAX);
+		return LIST_LIMIT_DEFAULT;
+	}
+	return (int)n;
+}
+
+int query_cursor(struct exchange *x, enum cursor_kind kind, int64_t *key, char uuid[37])
+{
+	const char *v = raw_query(x, "cursor");
+
+	if (v == NULL)
+		return 0;
+	if (cursor_decode(v, kind, key, uuid) != 0) {
+		cw_field_error(&x->err, "cursor", "is not a cursor of this list; "
+			       "pass next_cursor from the previous page unchanged");
+		return -1;
+	}
+	return 1;
+}
+
+/* Reads one entity-tag at *s: a strong "digits" tag sets *version; weak or
+ * other tags leave it at -1. Returns -1 on syntax error. */
+static int read_etag(const char **s, long long *version)
+{
+	const char *p = *s;
+	int weak = 0;
+	char *end;
+
+	*version = -1;
+	if (strncmp(p, "W/", 2) == 0) {
+		weak = 1;
+		p += 2;
+	}
+	if (*p != '"')
+		return -1;
+	p++;
+	if (isdigit((unsigned char)*p)) {
+		long long v = strtoll(p, &end, 10);
+
+		if (*end == '"' && !weak)
+			*version = v;
+	}
+	end = strchr(p, '"');
+	if (end == NULL)
+		return -1;
+	*s = end + 1;
+	return 0;
+}
+
+void request_precondition(const struct exchange *x, struct precondition *p)
+{
+	const char *s = request_header(x, "If-Match");
+
+	memset(p, 0, sizeof(*p));
+	if (s == NULL)
+		return;
+	p->present = 1;
+	while (*s == ' ')
+		s++;
+	if (strcmp(s, "*") == 0) {
+		p->any = 1;
+		return;
+	}
+	while (*s) {
+		long long v;
+
+		if (read_etag(&s, &v) != 0)
+			return;   /* malformed: matches nothing */
+		if (v >= 0 && p->count < PRECONDITION_MAX_TAGS)
+			p->versions[p->count++] = v;
+		while (*s == ' ' || *s == ',')
+			s++;
+	}
+}

@@ -1,0 +1,47 @@
+/*
+ * request: reading what the client sent, strictly.
+ *
+ * Query helpers validate each parameter with the same field rules as bodies
+ * and add one field error per bad parameter to x->err, so a handler reads all
+ * of them and then checks cw_has_field_errors() once.
+ */
+#ifndef CW_REQUEST_H
+#define CW_REQUEST_H
+
+#include <stdint.h>
+
+#include "cursor.h"
+#include "http.h"
+#include "validate.h"
+
+#define LIST_LIMIT_DEFAULT 50
+#define LIST_LIMIT_MAX 500
+
+/* A request header (case-insensitive name), or NULL. */
+const char *request_header(const struct exchange *x, const char *name);
+
+/* Parses the body as one JSON object into x->body: CW_TOO_LARGE,
+ * CW_UNSUPPORTED_MEDIA or CW_BAD_REQUEST when it is not. */
+enum cw_code request_parse_body(struct exchange *x);
+
+/* Adds an error for every query parameter not in allowed (NULL-terminated). */
+void query_only(struct exchange *x, const char *const *allowed);
+
+/* The parameter's value when present and valid under spec; NULL otherwise
+ * (an invalid value adds a field error). */
+const char *query_value(struct exchange *x, const char *name, const struct field_spec *spec);
+
+/* An RFC 3339 parameter normalised to UTC text in out; NULL when absent or invalid. */
+const char *query_timestamp(struct exchange *x, const char *name, char out[28]);
+
+/* limit: LIST_LIMIT_DEFAULT when absent, 1..LIST_LIMIT_MAX. */
+int query_limit(struct exchange *x);
+
+/* cursor of the given kind: 1 when present and valid, 0 when absent, -1 (with a
+ * field error) when not a cursor of this list. */
+int query_cursor(struct exchange *x, enum cursor_kind kind, int64_t *key, char uuid[37]);
+
+/* Reads If-Match into p (absent, "*", or strong ETags holding versions). */
+void request_precondition(const struct exchange *x, struct precondition *p);
+
+#endif

@@ -1,0 +1,87 @@
+#include "routes.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "handlers.h"
+
+static const struct route routes[] = {
+	{"GET", "/healthz", handle_healthz, ROUTE_PUBLIC},
+	{"GET", "/readyz", handle_readyz, ROUTE_PUBLIC},
+
+	{"GET", "/v1/cases", list_cases, 0},
+	{"POST", "/v1/cases", create_case, ROUTE_BODY},
+	{"GET", "/v1/cases/{id}", get_case, 0},
+	{"PATCH", "/v1/cases/{id}", patch_case, ROUTE_BODY},
+	{"DELETE", "/v1/cases/{id}", delete_case, 0},
+	{"GET", "/v1/cases/{id}/permanency-goals", list_case_permanency_goals, 0},
+
+	{"GET", "/v1/audit", list_audit, 0},
+};
+
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+/* Matches template against path segment by segment; fills params when given. */
+static int path_matches(const char *template, const char *path,
+			char params[MAX_PATH_PARAMS][PATH_PARAM_MAX + 1])
+{
+	int n = 0;
+
+	while (*template && *path) {
+		if (*template != '/' || *path != '/')
+			return 0;
+		template++;
+		path++;
+		size_t plen = strcspn(path, "/"), tlen = strcspn(template, "/");
+
+		if (template[0] == '{') {
+			if (plen == 0 || plen > PATH_PARAM_MAX || n >= MAX_PATH_PARAMS)
+				return 0;
+			if (params) {
+				memcpy(params[n], path, plen);
+				params[n][plen] = '\0';
+			}
+			n++;
+		} else if (plen != tlen || strncmp(template, path, plen) != 0) {
+			return 0;
+		}
+		template += tlen;
+		path += plen;
+	}
+	return *template == '\0' && *path == '\0';
+}
+
+static int method_matches(const char *route_method, const char *method)
+{
+	return strcmp(route_method, method) == 0 ||
+	       (strcmp(method, "HEAD") == 0 && strcmp(route_method, "GET") == 0);
+}
+
+int route_methods(const char *path, char *allow, size_t allow_len)
+{
+	size_t used = 0;
+	int count = 0;
+
+	allow[0] = '\0';
+	for (size_t i = 0; i < NROUTES; i++) {
+		if (!path_matches(routes[i].path, path, NULL))
+			continue;
+		int w = snprintf(allow + used, allow_len - used, "%s%s", count ? ", " : "", routes[i].method);
+		if (w > 0 && (size_t)w < allow_len - used)
+			used += (size_t)w;
+		count++;
+	}
+	return count;
+}
+
+enum route_outcome route_match(const char *method, const char *path, const struct route **found,
+			       char params[MAX_PATH_PARAMS][PATH_PARAM_MAX + 1], char *allow, size_t allow_len)
+{
+	for (size_t i = 0; i < NROUTES; i++) {
+		if (method_matches(routes[i].method, method) && path_matches(routes[i].path, path, params)) {
+			*found = &routes[i];
+			return ROUTE_FOUND;
+		}
+	}
+	return route_methods(path, allow, allow_len) ? ROUTE_NO_METHOD : ROUTE_NO_PATH;
+}

@@ -1,0 +1,34 @@
+/*
+ * routes: the table of every path and method the service answers.
+ *
+ * Path templates use {name} for one segment. route_match() finds the route for
+ * a method and a raw path, and tells a path that exists under other methods
+ * (405) from one that does not (404).
+ */
+#ifndef CW_ROUTES_H
+#define CW_ROUTES_H
+
+#include "http.h"
+
+#define ROUTE_PUBLIC 1u   /* no token needed */
+#define ROUTE_BODY   2u   /* takes a JSON object body */
+
+struct route {
+	const char *method;
+	const char *path;
+	handler_fn handler;
+	unsigned flags;
+};
+
+enum route_outcome { ROUTE_FOUND, ROUTE_NO_PATH, ROUTE_NO_METHOD };
+
+/* Matches method and path (no query string). On ROUTE_FOUND sets *found and
+ * copies the {param} segments into params. On ROUTE_NO_METHOD writes the
+ * allowed methods ("GET, POST") into allow. HEAD matches GET routes. */
+enum route_outcome route_match(const char *method, const char *path, const struct route **found,
+			       char params[MAX_PATH_PARAMS][PATH_PARAM_MAX + 1], char *allow, size_t allow_len);
+
+/* The methods a path answers ("GET, PATCH, DELETE"), for OPTIONS and 405; 0 when none. */
+int route_methods(const char *path, char *allow, size_t allow_len);
+
+#endif

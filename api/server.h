@@ -1,0 +1,18 @@
+/*
+ * server: the HTTP listener and the path every request takes.
+ *
+ * route -> size limit -> authenticate -> parse body -> handler -> answer
+ * (success or problem+json) -> one log line. Answers always carry
+ * X-Request-Id and Cache-Control: no-store.
+ */
+#ifndef CW_SERVER_H
+#define CW_SERVER_H
+
+#include "http.h"
+
+/* Serves until SIGINT or SIGTERM, then finishes the requests in flight and
+ * returns 0; returns -1 (after one line on stderr) when it cannot listen.
+ * The caller must have blocked SIGINT and SIGTERM in every thread. */
+int server_run(struct app *app);
+
+#endif

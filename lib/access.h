@@ -1,0 +1,50 @@
+/*
+ * access: who may see which records and do what, decided here and nowhere else.
+ *
+ * Seeing: every query that reads casework takes the caller's scope as its
+ * first three parameters and filters with the SQL function cw_visible(), so
+ * lists and single records obey the same rule. Doing: access_may() answers
+ * for an action the role alone decides (the record may still be invisible,
+ * which is a 404 decided by the query).
+ *
+ *   role           sees                       may
+ *   caseworker     cases assigned to them     create (assigned to self), update
+ *   supervisor     cases of their unit        create and update in the unit, reassign
+ *   administrator  everything                 everything, including delete and unit moves
+ *   auditor        everything, and the audit  nothing else
+ *   integration    everything                 create, update, reassign, unit moves; no delete
+ *
+ * A token with several roles has the rights of each added together.
+ */
+#ifndef CW_ACCESS_H
+#define CW_ACCESS_H
+
+#include "auth.h"
+
+enum access_action {
+	ACCESS_WRITE,       /* create or update any casework record it can see */
+	ACCESS_DELETE,
+	ACCESS_REASSIGN,    /* change a case's assigned worker */
+	ACCESS_MOVE_UNIT,   /* change a case's unit */
+	ACCESS_READ_AUDIT,
+};
+
+/* The three leading parameters of every casework query: see-all ("t"/"f"),
+ * the worker whose caseload is visible (or NULL), the visible unit (or NULL).
+ * The strings point into p, which must outlive their use. */
+struct access_scope {
+	const char *see_all;
+	const char *worker;
+	const char *unit;
+};
+
+struct access_scope access_scope_of(const struct principal *p);
+
+/* Whether the caller's roles allow the action at all. */
+int access_may(const struct principal *p, enum access_action action);
+
+/* Whether a record with this worker and unit is visible: the same rule as
+ * cw_visible() in SQL, for checks in C on records about to be written. */
+int access_sees(const struct principal *p, const char *worker, const char *unit);
+
+#endif

@@ -1,0 +1,81 @@
+#include "audit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cursor.h"
+
+static const struct db_statement set_actor = {
+	"audit_set_actor",
+	"SELECT set_config('casework.actor', $1, true), set_config('casework.roles', $2, true),"
+	" set_config('casework.request_id', $3, true)",
+	3};
+
+struct attributed {
+	const struct actor *actor;
+	db_work_fn work;
+	void *ctx;
+};
+
+static enum cw_code attributed_work(struct db_conn *conn, void *ctx, struct cw_error *err)
+{
+	struct attributed *a = ctx;
+	char roles[128];
+	const char *params[3] = {a->actor->principal->sub, roles, a->actor->request_id};
+	PGresult *res;
+
+	auth_roles_text(a->actor->principal->roles, roles, sizeof(roles));
+	res = db_run(conn, &set_actor, params, err);
+	if (res == NULL)
+		return err->code;
+	PQclear(res);
+	return a->work(conn, a->ctx, err);
+}
+
+enum cw_code audit_transaction(struct db_pool *pool, const struct actor *actor, db_work_fn work,
+			       void *ctx, struct cw_error *err)
+{
+	struct attributed a = {actor, work, ctx};
+
+	return db_transaction(pool, attributed_work, &a, err);
+}
+
+static const char list_sql[] =
+	"SELECT a.id, json_build_object("
+	"  'id', a.id, 'at', cw_ts(a.at), 'actor', a.actor, 'actor_roles', a.actor_roles,"
+	"  'request_id', a.request_id, 'action', a.action, 'resource_type', a.resource_type,"
+	"  'resource_id', a.resource_id, 'case_id', a.case_id, 'before', a.before, 'after', a.after)::text"
+	" FROM audit_log a"
+	" WHERE ($1::text IS NULL OR a.resource_type = $1)"
+	"   AND ($2::uuid IS NULL OR a.resource_id = $2)"
+	"   AND ($3::text IS NULL OR a.actor = $3)"
+	"   AND ($4::timestamptz IS NULL OR a.at >= $4)"
+	"   AND ($5::timestamptz IS NULL OR a.at < $5)"
+	"   AND a.id > $6"
+	" ORDER BY a.id LIMIT $7";
+
+enum cw_code audit_list(struct db_pool *pool, const struct audit_query *q, char **page,
+			struct cw_error *err)
+{
+	char after[24], limit[16], cursor[CURSOR_TEXT_LEN + 1];
+	const char *params[7] = {q->resource_type, q->resource_id, q->actor, q->from, q->to, after, limit};
+	struct db_conn *conn;
+	PGresult *res;
+	int more;
+
+	snprintf(after, sizeof(after), "%lld", (long long)q->after_id);
+	snprintf(limit, sizeof(limit), "%d", q->limit + 1);
+	conn = db_acquire(pool, err);
+	if (conn == NULL)
+		return err->code;
+	res = db_run_once(conn, list_sql, 7, params, err);
+	db_release(pool, conn);
+	if (res == NULL)
+		return err->code;
+	more = PQntuples(res) > q->limit;
+	if (more)
+		cursor_encode(CURSOR_AUDIT, strtoll(PQgetvalue(res, q->limit - 1, 0), NULL, 10), NULL, cursor);
+	*page = record_page(res, 1, q->limit, more ? cursor : NULL);
+	PQclear(res);
+	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
+}

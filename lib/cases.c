@@ -1,0 +1,459 @@
+#include "cases.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "access.h"
+#include "audit.h"
+#include "cursor.h"
+#include "dates.h"
+
+static const char *const case_types[] = {"in_home", "out_of_home", NULL};
+static const char *const case_statuses[] = {"open", "closed", NULL};
+static const char *const permanency_goals[] = {"reunification", "live_with_relatives", "adoption",
+					       "guardianship", "appla", "not_established", NULL};
+
+const struct field_spec case_fields[] = {
+	{"id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
+	{"case_number", FT_STRING, F_REQUIRED, 64, NULL, 0, 0},
+	{"family_name", FT_STRING, F_REQUIRED, 200, NULL, 0, 0},
+	{"case_type", FT_ENUM, F_REQUIRED, 0, case_types, 0, 0},
+	{"status", FT_ENUM, 0, 0, case_statuses, 0, 0},
+	{"opened_on", FT_DATE, 0, 0, NULL, 0, 0},
+	{"closed_on", FT_DATE, F_NULLABLE, 0, NULL, 0, 0},
+	{"closure_reason", FT_TEXT, F_NULLABLE, 2000, NULL, 0, 0},
+	{"assigned_worker", FT_STRING, 0, PRINCIPAL_SUB_MAX, NULL, 0, 0},
+	{"unit", FT_STRING, F_NULLABLE, PRINCIPAL_UNIT_MAX, NULL, 0, 0},
+	{"permanency_goal", FT_ENUM, 0, 0, permanency_goals, 0, 0},
+	{"permanency_goal_since", FT_DATE, 0, 0, NULL, 0, 0},
+	{"version", FT_INT, F_READ_ONLY, 0, NULL, 0, 0},
+	{"created_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
+	{"updated_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
+	{NULL, 0, 0, 0, NULL, 0, 0},
+};
+
+/* The stored columns, in the order of the INSERT and UPDATE parameters. */
+static const char *const columns[] = {
+	"case_number", "family_name", "case_type", "status", "opened_on", "closed_on",
+	"closure_reason", "assigned_worker", "unit", "permanency_goal", "permanency_goal_since",
+};
+#define NCOLUMNS ((int)(sizeof(columns) / sizeof(columns[0])))
+
+#define VISIBLE "c.deleted_at IS NULL AND cw_visible(c.assigned_worker, c.unit, $1, $2, $3)"
+
+static const struct db_statement get_case = {
+	"case_get",
+	"SELECT c.id, c.version, case_json(c)::text FROM cases c WHERE c.id = $4 AND " VISIBLE, 4};
+
+static const struct db_statement lock_case = {
+	"case_lock",
+	"SELECT c.id, c.version, case_json(c)::text FROM cases c WHERE c.id = $4 AND " VISIBLE
+	" FOR UPDATE OF c", 4};
+
+static const struct db_statement insert_case = {
+	"case_insert",
+	"INSERT INTO cases (case_number, family_name, case_type, status, opened_on, closed_on,"
+	" closure_reason, assigned_worker, unit, permanency_goal, permanency_goal_since)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+	" RETURNING id, version, case_json(cases)::text", 11};
+
+static const struct db_statement update_case = {
+	"case_update",
+	"UPDATE cases SET case_number = $2, family_name = $3, case_type = $4, status = $5,"
+	" opened_on = $6, closed_on = $7, closure_reason = $8, assigned_worker = $9, unit = $10,"
+	" permanency_goal = $11, permanency_goal_since = $12"
+	" WHERE id = $1 RETURNING id, version, case_json(cases)::text", 12};
+
+static const struct db_statement delete_case = {
+	"case_delete", "UPDATE cases SET deleted_at = now() WHERE id = $1", 1};
+
+static const char list_sql[] =
+	"SELECT c.id, (extract(epoch FROM c.created_at) * 1000000)::bigint, case_json(c)::text"
+	" FROM cases c WHERE " VISIBLE
+	"   AND ($4::text IS NULL OR c.status = $4)"
+	"   AND ($5::text IS NULL OR c.assigned_worker = $5)"
+	"   AND ($6::text IS NULL OR c.unit = $6)"
+	"   AND ($7::timestamptz IS NULL OR c.updated_at >= $7)"
+	"   AND ($8::timestamptz IS NULL OR (c.created_at, c.id) > ($8, $9::uuid))"
+	" ORDER BY c.created_at, c.id LIMIT $10";
+
+static const char permanency_sql[] =
+	"SELECT json_build_object('permanency_goal', g.permanency_goal, 'since', g.since,"
+	" 'recorded_at', cw_ts(g.recorded_at), 'recorded_by', g.recorded_by)::text"
+	" FROM case_permanency_goals g JOIN cases c ON c.id = g.case_id"
+	" WHERE g.case_id = $4 AND " VISIBLE " ORDER BY g.id";
+
+/* ---- reading ---------------------------------------------------------- */
+
+static enum cw_code fetch_one(struct db_conn *conn, const struct db_statement *stmt,
+			      const struct principal *p, const char *id, struct record_text *out,
+			      struct cw_error *err)
+{
+	struct access_scope s = access_scope_of(p);
+	const char *params[4] = {s.see_all, s.worker, s.unit, id};
+	PGresult *res = db_run(conn, stmt, params, err);
+	enum cw_code rc = CW_OK;
+
+	if (res == NULL)
+		return err->code;
+	if (PQntuples(res) != 1)
+		rc = cw_fail(err, CW_NOT_FOUND, "No case with this id.");
+	else if (record_text_from_row(out, res, 0) != 0)
+		rc = cw_fail(err, CW_INTERNAL, "Out of memory.");
+	PQclear(res);
+	return rc;
+}
+
+enum cw_code cases_get(struct db_pool *pool, const struct principal *p, const char *id,
+		       struct record_text *out, struct cw_error *err)
+{
+	struct db_conn *conn = db_acquire(pool, err);
+	enum cw_code rc;
+
+	if (conn == NULL)
+		return err->code;
+	rc = fetch_one(conn, &get_case, p, id, out, err);
+	db_release(pool, conn);
+	return rc;
+}
+
+enum cw_code cases_list(struct db_pool *pool, const struct principal *p, const struct case_filter *f,
+			char **page, struct cw_error *err)
+{
+	struct access_scope s = access_scope_of(p);
+	char limit[16], cursor[CURSOR_TEXT_LEN + 1];
+	const char *params[10] = {s.see_all, s.worker, s.unit, f->status, f->assigned_worker, f->unit,
+				  f->updated_since, f->after_created, f->after_id, limit};
+	struct db_conn *conn;
+	PGresult *res;
+	int more;
+
+	snprintf(limit, sizeof(limit), "%d", f->limit + 1);
+	conn = db_acquire(pool, err);
+	if (conn == NULL)
+		return err->code;
+	res = db_run_once(conn, list_sql, 10, params, err);
+	db_release(pool, conn);
+	if (res == NULL)
+		return err->code;
+	more = PQntuples(res) > f->limit;
+	if (more)
+		cursor_encode(CURSOR_CASES, strtoll(PQgetvalue(res, f->limit - 1, 1), NULL, 10),
+			      PQgetvalue(res, f->limit - 1, 0), cursor);
+	*page = record_page(res, 2, f->limit, more ? cursor : NULL);
+	PQclear(res);
+	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
+}
+
+enum cw_code cases_permanency_goals(struct db_pool *pool, const struct principal *p, const char *id,
+				    char **page, struct cw_error *err)
+{
+	struct access_scope s = access_scope_of(p);
+	const char *params[4] = {s.see_all, s.worker, s.unit, id};
+	struct db_conn *conn = db_acquire(pool, err);
+	PGresult *res;
+
+	if (conn == NULL)
+		return err->code;
+	res = db_run_once(conn, permanency_sql, 4, params, err);
+	db_release(pool, conn);
+	if (res == NULL)
+		return err->code;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return cw_fail(err, CW_NOT_FOUND, "No case with this id.");
+	}
+	*page = record_page(res, 0, PQntuples(res), NULL);
+	PQclear(res);
+	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
+}
+
+/* ---- rules ------------------------------------------------------------ */
+
+static const char *text_of(const json_t *record, const char *field)
+{
+	return json_string_value(json_object_get(record, field));
+}
+
+static void set_date(json_t *record, const char *field, const struct cw_date *d)
+{
+	char text[11];
+
+	date_format(d, text);
+	json_object_set_new(record, field, json_string(text));
+}
+
+static void set_default(json_t *record, const char *field, json_t *value)
+{
+	if (json_object_get(record, field) == NULL)
+		json_object_set_new(record, field, value);
+	else
+		json_decref(value);
+}
+
+static void apply_create_defaults(json_t *record, const struct principal *p)
+{
+	struct cw_date today = date_today();
+
+	set_default(record, "status", json_string("open"));
+	if (json_object_get(record, "opened_on") == NULL)
+		set_date(record, "opened_on", &today);
+	if (strcmp(text_of(record, "status"), "closed") == 0 && json_object_get(record, "closed_on") == NULL)
+		set_date(record, "closed_on", &today);
+	set_default(record, "assigned_worker", json_string(p->sub));
+	set_default(record, "unit", p->unit[0] ? json_string(p->unit) : json_null());
+	set_default(record, "permanency_goal", json_string("not_established"));
+	set_default(record, "permanency_goal_since", json_string(text_of(record, "opened_on")));
+}
+
+/* Consequences of a change the patch did not spell out. */
+static void apply_update_defaults(json_t *merged, const json_t *current, const json_t *patch)
+{
+	struct cw_date today = date_today();
+
+	if (record_field_changed(current, merged, "status")) {
+		int closing = strcmp(text_of(merged, "status"), "closed") == 0;
+
+		if (closing && json_object_get(patch, "closed_on") == NULL)
+			set_date(merged, "closed_on", &today);
+		if (!closing && json_object_get(patch, "closed_on") == NULL)
+			json_object_set_new(merged, "closed_on", json_null());
+		if (!closing && json_object_get(patch, "closure_reason") == NULL)
+			json_object_set_new(merged, "closure_reason", json_null());
+	}
+	if (record_field_changed(current, merged, "permanency_goal") &&
+	    json_object_get(patch, "permanency_goal_since") == NULL)
+		set_date(merged, "permanency_goal_since", &today);
+}
+
+static int date_member(const json_t *record, const char *field, struct cw_date *d)
+{
+	const char *text = text_of(record, field);
+
+	return text != NULL && date_parse(text, d) == 0;
+}
+
+static void check_not_future(const json_t *record, const char *field, const struct cw_date *today,
+			     struct cw_error *err)
+{
+	struct cw_date d;
+
+	if (date_member(record, field, &d) && date_cmp(&d, today) > 0)
+		cw_field_error(err, field, "cannot be in the future");
+}
+
+/* Rules across fields of a complete record (every single field already valid). */
+static void check_case_rules(const json_t *record, struct cw_error *err)
+{
+	struct cw_date today = date_today(), opened, closed;
+	int closed_status = strcmp(text_of(record, "status"), "closed") == 0;
+	int has_closed_on = date_member(record, "closed_on", &closed);
+
+	check_not_future(record, "opened_on", &today, err);
+	check_not_future(record, "closed_on", &today, err);
+	check_not_future(record, "permanency_goal_since", &today, err);
+	if (closed_status && !has_closed_on)
+		cw_field_error(err, "closed_on", "is required when status is closed");
+	if (!closed_status && has_closed_on)
+		cw_field_error(err, "closed_on", "must be null while the case is open");
+	if (!closed_status && text_of(record, "closure_reason") != NULL)
+		cw_field_error(err, "closure_reason", "must be null while the case is open");
+	if (has_closed_on && date_member(record, "opened_on", &opened) && date_cmp(&closed, &opened) < 0)
+		cw_field_error(err, "closed_on", "cannot be before opened_on");
+}
+
+static int same_text(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+static enum cw_code check_create_rights(const json_t *record, const struct principal *p, struct cw_error *err)
+{
+	const char *worker = text_of(record, "assigned_worker");
+	const char *unit = text_of(record, "unit");
+
+	if (strcmp(worker, p->sub) != 0 && !access_may(p, ACCESS_REASSIGN))
+		return cw_fail(err, CW_FORBIDDEN, "Caseworkers create cases assigned to themselves.");
+	if (!same_text(unit, p->unit[0] ? p->unit : NULL) && !access_may(p, ACCESS_MOVE_UNIT))
+		return cw_fail(err, CW_FORBIDDEN, "Your role creates cases in your own unit only.");
+	if (!access_sees(p, worker, unit))
+		return cw_fail(err, CW_FORBIDDEN, "You could not see this case after creating it; "
+			       "assign it to yourself or to your unit.");
+	return CW_OK;
+}
+
+static enum cw_code check_update_rights(const json_t *current, const json_t *merged,
+					const struct principal *p, struct cw_error *err)
+{
+	if (record_field_changed(current, merged, "assigned_worker") && !access_may(p, ACCESS_REASSIGN))
+		return cw_fail(err, CW_FORBIDDEN, "Only supervisors, administrators and integrations reassign cases.");
+	if (record_field_changed(current, merged, "unit") && !access_may(p, ACCESS_MOVE_UNIT))
+		return cw_fail(err, CW_FORBIDDEN, "Only administrators and integrations move a case to another unit.");
+	return CW_OK;
+}
+
+static int anything_changed(const json_t *current, const json_t *merged)
+{
+	for (int i = 0; i < NCOLUMNS; i++)
+		if (record_field_changed(current, merged, columns[i]))
+			return 1;
+	return 0;
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+struct case_write {
+	const struct actor *actor;
+	const char *id;
+	const json_t *input;            /* the new record (create) or the patch (update) */
+	const struct precondition *pre;
+	struct record_text *out;
+};
+
+/* Runs stmt with the record's columns, after `leading` parameters (the id). */
+static enum cw_code store(struct db_conn *conn, const struct db_statement *stmt, const char *leading,
+			  const json_t *record, struct record_text *out, struct cw_error *err)
+{
+	const char *params[NCOLUMNS + 1];
+	char bufs[NCOLUMNS][32];
+	int n = 0;
+	PGresult *res;
+	enum cw_code rc = CW_OK;
+
+	if (leading)
+		params[n++] = leading;
+	for (int i = 0; i < NCOLUMNS; i++)
+		params[n++] = record_param(record, columns[i], bufs[i], sizeof(bufs[i]));
+	res = db_run(conn, stmt, params, err);
+	if (res == NULL) {
+		if (err->code == CW_CONFLICT && strcmp(err->constraint, "cases_case_number_key") == 0)
+			cw_fail(err, CW_CONFLICT, "Another case already has this case_number.");
+		return err->code;
+	}
+	if (PQntuples(res) != 1 || record_text_from_row(out, res, 0) != 0)
+		rc = cw_fail(err, CW_INTERNAL, "The database did not return the case.");
+	PQclear(res);
+	return rc;
+}
+
+static enum cw_code insert_work(struct db_conn *conn, void *ctx, struct cw_error *err)
+{
+	struct case_write *w = ctx;
+
+	return store(conn, &insert_case, NULL, w->input, w->out, err);
+}
+
+enum cw_code cases_create(struct db_pool *pool, const struct actor *actor, const json_t *body,
+			  struct record_text *out, struct cw_error *err)
+{
+	const struct principal *p = actor->principal;
+	struct case_write w = {actor, NULL, NULL, NULL, out};
+	json_t *record;
+	enum cw_code rc;
+
+	if (!access_may(p, ACCESS_WRITE))
+		return cw_fail(err, CW_FORBIDDEN, "Your role may not create cases.");
+	validate_body(body, case_fields, VALIDATE_CREATE, err);
+	if (cw_has_field_errors(err))
+		return CW_INVALID;
+	record = json_deep_copy(body);
+	if (record == NULL)
+		return cw_fail(err, CW_INTERNAL, "Out of memory.");
+	apply_create_defaults(record, p);
+	check_case_rules(record, err);
+	rc = cw_has_field_errors(err) ? CW_INVALID : check_create_rights(record, p, err);
+	if (rc == CW_OK) {
+		w.input = record;
+		rc = audit_transaction(pool, actor, insert_work, &w, err);
+	}
+	json_decref(record);
+	return rc;
+}
+
+/* Inside the transaction: lock, check the precondition, merge, check, store. */
+static enum cw_code update_work(struct db_conn *conn, void *ctx, struct cw_error *err)
+{
+	struct case_write *w = ctx;
+	struct record_text current = {0};
+	json_t *before = NULL, *merged = NULL;
+	enum cw_code rc = fetch_one(conn, &lock_case, w->actor->principal, w->id, &current, err);
+
+	if (rc != CW_OK)
+		return rc;
+	if (!precondition_holds(w->pre, current.version)) {
+		rc = cw_fail(err, CW_PRECONDITION_FAILED, "The case has changed since you read it "
+			     "(it is at version %lld); read it again.", current.version);
+		goto out;
+	}
+	before = json_loads(current.json, 0, NULL);
+	merged = before ? record_merge(before, w->input) : NULL;
+	if (merged == NULL) {
+		rc = cw_fail(err, CW_INTERNAL, "Out of memory.");
+		goto out;
+	}
+	apply_update_defaults(merged, before, w->input);
+	check_case_rules(merged, err);
+	rc = cw_has_field_errors(err) ? CW_INVALID : check_update_rights(before, merged, w->actor->principal, err);
+	if (rc != CW_OK)
+		goto out;
+	if (!anything_changed(before, merged)) {
+		*w->out = current;
+		current.json = NULL;
+		goto out;
+	}
+	rc = store(conn, &update_case, current.id, merged, w->out, err);
+out:
+	json_decref(before);
+	json_decref(merged);
+	record_text_release(&current);
+	return rc;
+}
+
+enum cw_code cases_update(struct db_pool *pool, const struct actor *actor, const char *id,
+			  const json_t *patch, const struct precondition *pre,
+			  struct record_text *out, struct cw_error *err)
+{
+	struct case_write w = {actor, id, patch, pre, out};
+
+	if (!access_may(actor->principal, ACCESS_WRITE))
+		return cw_fail(err, CW_FORBIDDEN, "Your role may not change cases.");
+	validate_body(patch, case_fields, VALIDATE_PATCH, err);
+	if (cw_has_field_errors(err))
+		return CW_INVALID;
+	return audit_transaction(pool, actor, update_work, &w, err);
+}
+
+static enum cw_code delete_work(struct db_conn *conn, void *ctx, struct cw_error *err)
+{
+	struct case_write *w = ctx;
+	struct record_text current = {0};
+	const char *params[1];
+	PGresult *res;
+	enum cw_code rc = fetch_one(conn, &lock_case, w->actor->principal, w->id, &current, err);
+
+	if (rc != CW_OK)
+		return rc;
+	if (!precondition_holds(w->pre, current.version)) {
+		record_text_release(&current);
+		return cw_fail(err, CW_PRECONDITION_FAILED, "The case has changed since you read it "
+			       "(it is at version %lld); read it again.", current.version);
+	}
+	params[0] = current.id;
+	res = db_run(conn, &delete_case, params, err);
+	record_text_release(&current);
+	if (res == NULL)
+		return err->code;
+	PQclear(res);
+	return CW_OK;
+}
+
+enum cw_code cases_delete(struct db_pool *pool, const struct actor *actor, const char *id,
+			  const struct precondition *pre, struct cw_error *err)
+{
+	struct case_write w = {actor, id, NULL, pre, NULL};
+
+	if (!access_may(actor->principal, ACCESS_DELETE))
+		return cw_fail(err, CW_FORBIDDEN, "Only administrators delete cases.");
+	return audit_transaction(pool, actor, delete_work, &w, err);
+}

@@ -1,0 +1,63 @@
+/*
+ * cases: the rules and storage of a family's case.
+ *
+ * Every function takes the caller (principal or actor) and applies
+ * lib/access's rules inside its query: a case the caller may not see is
+ * CW_NOT_FOUND, exactly like one that does not exist. Writes run in one
+ * audited transaction; CW_OK means committed.
+ *
+ * Rules beyond single fields:
+ *   - defaults: status open, opened_on today, assigned_worker the caller,
+ *     unit the caller's unit, permanency_goal not_established, and
+ *     permanency_goal_since opened_on (on create) or today (when the goal changes);
+ *   - closing sets closed_on to today unless given; reopening clears closed_on
+ *     and closure_reason; closed_on only on a closed case, not before opened_on;
+ *   - opened_on, closed_on and permanency_goal_since are not in the future;
+ *   - caseworkers create cases assigned to themselves and in their own unit;
+ *     only supervisors, administrators and integration reassign; only
+ *     administrators and integration move a case to another unit; only
+ *     administrators delete.
+ */
+#ifndef CW_CASES_H
+#define CW_CASES_H
+
+#include "db.h"
+#include "record.h"
+#include "validate.h"
+
+extern const struct field_spec case_fields[];
+
+struct case_filter {
+	const char *status;            /* each NULL when not filtered */
+	const char *assigned_worker;
+	const char *unit;
+	const char *updated_since;     /* RFC 3339 */
+	const char *after_created;     /* keyset position: created_at (RFC 3339) ... */
+	const char *after_id;          /* ... and id; both NULL for the first page */
+	int limit;
+};
+
+enum cw_code cases_get(struct db_pool *pool, const struct principal *p, const char *id,
+		       struct record_text *out, struct cw_error *err);
+
+/* A page of visible cases ordered by (created_at, id), as JSON text (caller frees). */
+enum cw_code cases_list(struct db_pool *pool, const struct principal *p, const struct case_filter *f,
+			char **page, struct cw_error *err);
+
+enum cw_code cases_create(struct db_pool *pool, const struct actor *actor, const json_t *body,
+			  struct record_text *out, struct cw_error *err);
+
+/* Applies a JSON merge patch; a patch that changes nothing writes nothing. */
+enum cw_code cases_update(struct db_pool *pool, const struct actor *actor, const char *id,
+			  const json_t *patch, const struct precondition *pre,
+			  struct record_text *out, struct cw_error *err);
+
+/* Soft delete: the case leaves every answer and stays in the database. */
+enum cw_code cases_delete(struct db_pool *pool, const struct actor *actor, const char *id,
+			  const struct precondition *pre, struct cw_error *err);
+
+/* Every permanency goal the case has had, oldest first, as a JSON page. */
+enum cw_code cases_permanency_goals(struct db_pool *pool, const struct principal *p, const char *id,
+				    char **page, struct cw_error *err);
+
+#endif

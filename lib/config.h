@@ -1,0 +1,44 @@
+/*
+ * config: the service's settings, read once from the environment.
+ *
+ * config_load() either fills every field with a usable value or fails with one
+ * sentence naming the variable and what is wrong with it; it never falls back
+ * silently for a secret. The struct owns its strings: release with config_release().
+ */
+#ifndef CW_CONFIG_H
+#define CW_CONFIG_H
+
+#include <jwt.h>
+#include <stddef.h>
+
+struct config {
+	char *database_url;
+	char *bind;                 /* numeric IPv4 or IPv6 address */
+	unsigned port;
+	unsigned pool_size;
+	unsigned http_threads;      /* 0: one thread per connection */
+	unsigned idle_timeout;      /* seconds before an idle connection is closed */
+	jwt_alg_t jwt_alg;
+	unsigned char *jwt_key;     /* HMAC secret, or PEM public key text */
+	size_t jwt_key_len;
+	char *jwt_issuer;           /* NULL when not checked */
+	char *jwt_audience;         /* NULL when not checked */
+	size_t max_body_bytes;
+	char **cors_origins;        /* NULL-terminated; empty when CORS is off */
+	char *timezone;             /* IANA name: the agency's "today" */
+};
+
+/* Reads CASEWORK_* variables. On failure returns -1 with a one-line reason in
+ * why (never naming a secret's value) and leaves cfg released. */
+int config_load(struct config *cfg, char *why, size_t why_len);
+
+/* Reads only what `caseworkd migrate` needs (the database URL). */
+int config_load_database(struct config *cfg, char *why, size_t why_len);
+
+/* Frees every string the struct owns; the secret is wiped first. Accepts NULL. */
+void config_release(struct config *cfg);
+
+/* True when origin is exactly one of the configured CORS origins. */
+int config_cors_allows(const struct config *cfg, const char *origin);
+
+#endif

@@ -1,0 +1,354 @@
+#include "db.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+#define ACQUIRE_TIMEOUT_SECONDS 10
+#define RECONNECT_BACKOFF_MS 1000
+#define MAX_PREPARED 128
+#define TRANSACTION_ATTEMPTS 3
+
+/* Settings every connection starts with: UTC for unambiguous instants, and
+ * bounds so that no request can hold a connection for long. */
+static const char session_setup[] =
+	"SET TimeZone = 'UTC';"
+	"SET statement_timeout = '30s';"
+	"SET lock_timeout = '10s';"
+	"SET idle_in_transaction_session_timeout = '60s'";
+
+struct db_conn {
+	PGconn *pg;
+	int in_use;
+	const struct db_statement *prepared[MAX_PREPARED];
+	int nprepared;
+};
+
+struct db_pool {
+	char *conninfo;
+	unsigned size;
+	unsigned free_count;
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	struct timespec last_connect_failure; /* CLOCK_MONOTONIC; zero when none */
+	struct db_conn conns[];
+};
+
+static long ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+struct db_pool *db_pool_new(const char *conninfo, unsigned size)
+{
+	struct db_pool *pool = calloc(1, sizeof(*pool) + size * sizeof(struct db_conn));
+	pthread_condattr_t attr;
+
+	if (pool == NULL)
+		return NULL;
+	pool->conninfo = strdup(conninfo);
+	if (pool->conninfo == NULL) {
+		free(pool);
+		return NULL;
+	}
+	pool->size = size;
+	pool->free_count = size;
+	pthread_mutex_init(&pool->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&pool->freed, &attr);
+	pthread_condattr_destroy(&attr);
+	return pool;
+}
+
+void db_pool_free(struct db_pool *pool)
+{
+	if (pool == NULL)
+		return;
+	for (unsigned i = 0; i < pool->size; i++)
+		PQfinish(pool->conns[i].pg);
+	pthread_mutex_destroy(&pool->lock);
+	pthread_cond_destroy(&pool->freed);
+	free(pool->conninfo);
+	free(pool);
+}
+
+static void forget_connection(struct db_conn *c)
+{
+	PQfinish(c->pg);
+	c->pg = NULL;
+	c->nprepared = 0;
+}
+
+/* Classifies a failed result (res may be NULL) into err. */
+static enum cw_code classify(PGconn *pg, PGresult *res, struct cw_error *err)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+
+	snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", state ? state : "");
+	snprintf(err->constraint, sizeof(err->constraint), "%s", constraint ? constraint : "");
+	if (PQstatus(pg) != CONNECTION_OK || state == NULL || strncmp(state, "08", 2) == 0 ||
+	    strncmp(state, "57P", 3) == 0)
+		return cw_fail(err, CW_UNAVAILABLE, "The database is unavailable; try again shortly.");
+	if (strcmp(state, "23505") == 0)
+		return cw_fail(err, CW_CONFLICT, "A record with this identifying value already exists.");
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0 ||
+	    strcmp(state, "57014") == 0 || strcmp(state, "53300") == 0)
+		return cw_fail(err, CW_UNAVAILABLE, "The database is busy; try again shortly.");
+	if (strcmp(state, "42P01") == 0 || strcmp(state, "42883") == 0)
+		return cw_fail(err, CW_UNAVAILABLE, "The database schema is not migrated; run caseworkd migrate.");
+	if (strncmp(state, "23", 2) == 0 || strncmp(state, "22", 2) == 0) {
+		log_event("error", "database refused a value (%s, %s)", state, err->constraint);
+		return cw_fail(err, CW_INVALID, "A value breaks a rule of the database.");
+	}
+	log_event("error", "database error %s: %s", state, PQresultErrorMessage(res));
+	return cw_fail(err, CW_INTERNAL, "The database could not complete the request.");
+}
+
+static int connect_one(struct db_pool *pool, struct db_conn *c)
+{
+	PGresult *res;
+	int ok;
+
+	/* Defaults first: libpq lets later keywords (the operator's URL) override them. */
+	const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
+	const char *const values[] = {"5", "caseworkd", pool->conninfo, NULL};
+
+	c->pg = PQconnectdbParams(keys, values, 1);
+	c->nprepared = 0;
+	if (PQstatus(c->pg) != CONNECTION_OK) {
+		log_event("warn", "cannot connect to the database: %.200s", PQerrorMessage(c->pg));
+		forget_connection(c);
+		return -1;
+	}
+	res = PQexec(c->pg, session_setup);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (!ok) {
+		forget_connection(c);
+		return -1;
+	}
+	return 0;
+}
+
+/* Connects c if needed, but not more often than the backoff allows. */
+static enum cw_code ensure_connected(struct db_pool *pool, struct db_conn *c, struct cw_error *err)
+{
+	int wait;
+
+	if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_OK)
+		return CW_OK;
+	if (c->pg != NULL)
+		forget_connection(c);
+	pthread_mutex_lock(&pool->lock);
+	wait = pool->last_connect_failure.tv_sec != 0 &&
+	       ms_since(&pool->last_connect_failure) < RECONNECT_BACKOFF_MS;
+	pthread_mutex_unlock(&pool->lock);
+	if (wait || connect_one(pool, c) != 0) {
+		pthread_mutex_lock(&pool->lock);
+		if (!wait)
+			clock_gettime(CLOCK_MONOTONIC, &pool->last_connect_failure);
+		pthread_mutex_unlock(&pool->lock);
+		return cw_fail(err, CW_UNAVAILABLE, "The database is unavailable; try again shortly.");
+	}
+	pthread_mutex_lock(&pool->lock);
+	pool->last_connect_failure.tv_sec = 0;
+	pool->last_connect_failure.tv_nsec = 0;
+	pthread_mutex_unlock(&pool->lock);
+	return CW_OK;
+}
+
+static struct db_conn *take_free(struct db_pool *pool)
+{
+	/* Prefer a connection that is already open. */
+	struct db_conn *closed = NULL;
+
+	for (unsigned i = 0; i < pool->size; i++) {
+		struct db_conn *c = &pool->conns[i];
+
+		if (c->in_use)
+			continue;
+		if (c->pg != NULL) {
+			c->in_use = 1;
+			return c;
+		}
+		if (closed == NULL)
+			closed = c;
+	}
+	if (closed)
+		closed->in_use = 1;
+	return closed;
+}
+
+struct db_conn *db_acquire(struct db_pool *pool, struct cw_error *err)
+{
+	struct timespec deadline;
+	struct db_conn *c = NULL;
+	int rc = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += ACQUIRE_TIMEOUT_SECONDS;
+	pthread_mutex_lock(&pool->lock);
+	while (pool->free_count == 0 && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&pool->freed, &pool->lock, &deadline);
+	if (pool->free_count > 0) {
+		c = take_free(pool);
+		pool->free_count--;
+	}
+	pthread_mutex_unlock(&pool->lock);
+	if (c == NULL) {
+		cw_fail(err, CW_UNAVAILABLE, "The service is busy; try again shortly.");
+		return NULL;
+	}
+	if (ensure_connected(pool, c, err) != CW_OK) {
+		db_release(pool, c);
+		return NULL;
+	}
+	return c;
+}
+
+void db_release(struct db_pool *pool, struct db_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->pg != NULL && PQstatus(c->pg) != CONNECTION_OK)
+		forget_connection(c);
+	if (c->pg != NULL && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+		PQclear(PQexec(c->pg, "ROLLBACK"));
+		if (PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+			forget_connection(c);
+	}
+	pthread_mutex_lock(&pool->lock);
+	c->in_use = 0;
+	pool->free_count++;
+	pthread_cond_signal(&pool->freed);
+	pthread_mutex_unlock(&pool->lock);
+}
+
+static int is_prepared(const struct db_conn *c, const struct db_statement *stmt)
+{
+	for (int i = 0; i < c->nprepared; i++)
+		if (c->prepared[i] == stmt)
+			return 1;
+	return 0;
+}
+
+static enum cw_code prepare(struct db_conn *c, const struct db_statement *stmt, struct cw_error *err)
+{
+	PGresult *res;
+
+	if (is_prepared(c, stmt))
+		return CW_OK;
+	if (c->nprepared >= MAX_PREPARED)
+		return cw_fail(err, CW_INTERNAL, "Too many prepared statements.");
+	res = PQprepare(c->pg, stmt->name, stmt->sql, stmt->nparams, NULL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		classify(c->pg, res, err);
+		PQclear(res);
+		return err->code;
+	}
+	PQclear(res);
+	c->prepared[c->nprepared++] = stmt;
+	return CW_OK;
+}
+
+static PGresult *checked(struct db_conn *c, PGresult *res, struct cw_error *err)
+{
+	ExecStatusType st = PQresultStatus(res);
+
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+		return res;
+	classify(c->pg, res, err);
+	PQclear(res);
+	if (PQstatus(c->pg) != CONNECTION_OK)
+		c->nprepared = 0;
+	return NULL;
+}
+
+PGresult *db_run(struct db_conn *c, const struct db_statement *stmt, const char *const *params,
+		 struct cw_error *err)
+{
+	if (prepare(c, stmt, err) != CW_OK)
+		return NULL;
+	return checked(c, PQexecPrepared(c->pg, stmt->name, stmt->nparams, params, NULL, NULL, 0), err);
+}
+
+PGresult *db_run_once(struct db_conn *c, const char *sql, int nparams, const char *const *params,
+		      struct cw_error *err)
+{
+	return checked(c, PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0), err);
+}
+
+static int retryable(const struct cw_error *err)
+{
+	return strcmp(err->sqlstate, "40001") == 0 || strcmp(err->sqlstate, "40P01") == 0;
+}
+
+static enum cw_code exec_simple(struct db_conn *c, const char *sql, struct cw_error *err)
+{
+	PGresult *res = db_run_once(c, sql, 0, NULL, err);
+
+	PQclear(res);
+	return res ? CW_OK : err->code;
+}
+
+static enum cw_code attempt(struct db_conn *c, db_work_fn work, void *ctx, struct cw_error *err)
+{
+	enum cw_code rc = exec_simple(c, "BEGIN", err);
+
+	if (rc == CW_OK)
+		rc = work(c, ctx, err);
+	if (rc == CW_OK)
+		rc = exec_simple(c, "COMMIT", err);
+	if (rc != CW_OK && c->pg != NULL && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+		PQclear(PQexec(c->pg, "ROLLBACK"));
+	return rc;
+}
+
+enum cw_code db_transaction(struct db_pool *pool, db_work_fn work, void *ctx, struct cw_error *err)
+{
+	enum cw_code rc = CW_UNAVAILABLE;
+
+	for (int i = 0; i < TRANSACTION_ATTEMPTS; i++) {
+		struct db_conn *c = db_acquire(pool, err);
+
+		if (c == NULL)
+			return err->code;
+		rc = attempt(c, work, ctx, err);
+		db_release(pool, c);
+		if (rc == CW_OK || !retryable(err))
+			return rc;
+		cw_error_release(err);
+	}
+	return cw_fail(err, CW_UNAVAILABLE, "The database is busy; try again shortly.");
+}
+
+enum cw_code db_check_ready(struct db_pool *pool, int min_version, struct cw_error *err)
+{
+	static const struct db_statement schema_version = {
+		"db_schema_version", "SELECT coalesce(max(version), 0) FROM schema_migrations", 0};
+	struct db_conn *c = db_acquire(pool, err);
+	PGresult *res;
+	int version;
+
+	if (c == NULL)
+		return err->code;
+	res = db_run(c, &schema_version, NULL, err);
+	db_release(pool, c);
+	if (res == NULL)
+		return err->code;
+	version = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (version < min_version)
+		return cw_fail(err, CW_UNAVAILABLE, "The database schema is at version %d; this service needs %d.",
+			       version, min_version);
+	return CW_OK;
+}

@@ -1,0 +1,62 @@
+/*
+ * db: a bounded pool of PostgreSQL connections.
+ *
+ * Connections are opened lazily and replaced when they break, so the service
+ * starts without a database and survives a PostgreSQL restart. Statements are
+ * named and prepared once per connection on first use. Errors are classified
+ * into cw_error codes: unique violation -> CW_CONFLICT, connection loss,
+ * overload and timeouts -> CW_UNAVAILABLE, a failed check -> CW_INVALID,
+ * anything else -> CW_INTERNAL.
+ */
+#ifndef CW_DB_H
+#define CW_DB_H
+
+#include <libpq-fe.h>
+
+#include "error.h"
+
+struct db_pool;
+struct db_conn;
+
+/* A statement prepared under its name on every connection that runs it. */
+struct db_statement {
+	const char *name;
+	const char *sql;
+	int nparams;
+};
+
+/* A pool of at most size connections to conninfo (copied). NULL on failure. */
+struct db_pool *db_pool_new(const char *conninfo, unsigned size);
+
+/* Closes every connection. The caller guarantees none is in use. Accepts NULL. */
+void db_pool_free(struct db_pool *pool);
+
+/* A connected connection for the caller's exclusive use, or NULL with
+ * CW_UNAVAILABLE when none frees up in time or the database cannot be reached. */
+struct db_conn *db_acquire(struct db_pool *pool, struct cw_error *err);
+
+/* Returns conn to the pool; a connection left inside a transaction is rolled back. */
+void db_release(struct db_pool *pool, struct db_conn *conn);
+
+/* Runs a prepared statement; params are text or NULL for SQL NULL. Returns the
+ * result (caller PQclear()s) or NULL with err filled. */
+PGresult *db_run(struct db_conn *conn, const struct db_statement *stmt, const char *const *params,
+		 struct cw_error *err);
+
+/* Runs sql once, unprepared, so the planner sees the parameter values (for
+ * lists with optional filters). sql is always a constant of this program. */
+PGresult *db_run_once(struct db_conn *conn, const char *sql, int nparams, const char *const *params,
+		      struct cw_error *err);
+
+/* Work done inside db_transaction(); returns CW_OK to commit. */
+typedef enum cw_code (*db_work_fn)(struct db_conn *conn, void *ctx, struct cw_error *err);
+
+/* BEGIN; work; COMMIT on one pooled connection. Retries the whole transaction
+ * a few times on serialization failure or deadlock. Anything else rolls back.
+ * CW_OK means the commit was acknowledged by the database. */
+enum cw_code db_transaction(struct db_pool *pool, db_work_fn work, void *ctx, struct cw_error *err);
+
+/* CW_OK when the database answers and the schema is at least at min_version. */
+enum cw_code db_check_ready(struct db_pool *pool, int min_version, struct cw_error *err);
+
+#endif

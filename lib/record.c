@@ -1,0 +1,99 @@
+#include "record.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void record_text_release(struct record_text *r)
+{
+	if (r == NULL)
+		return;
+	free(r->json);
+	r->json = NULL;
+}
+
+int record_text_from_row(struct record_text *r, const PGresult *res, int row)
+{
+	snprintf(r->id, sizeof(r->id), "%s", PQgetvalue(res, row, 0));
+	r->version = strtoll(PQgetvalue(res, row, 1), NULL, 10);
+	r->json = strdup(PQgetvalue(res, row, 2));
+	return r->json ? 0 : -1;
+}
+
+int precondition_holds(const struct precondition *p, long long version)
+{
+	if (!p->present || p->any)
+		return 1;
+	for (int i = 0; i < p->count; i++)
+		if (p->versions[i] == version)
+			return 1;
+	return 0;
+}
+
+json_t *record_merge(const json_t *current, const json_t *patch)
+{
+	json_t *merged = json_deep_copy(current);
+	const char *key;
+	json_t *value;
+
+	if (merged == NULL)
+		return NULL;
+	json_object_foreach((json_t *)patch, key, value)
+		json_object_set(merged, key, value);
+	return merged;
+}
+
+int record_field_changed(const json_t *a, const json_t *b, const char *field)
+{
+	json_t *x = json_object_get(a, field);
+	json_t *y = json_object_get(b, field);
+
+	if (x == NULL || json_is_null(x))
+		return !(y == NULL || json_is_null(y));
+	return y == NULL || !json_equal(x, y);
+}
+
+const char *record_param(const json_t *obj, const char *field, char *buf, size_t len)
+{
+	const json_t *v = json_object_get(obj, field);
+
+	if (v == NULL || json_is_null(v))
+		return NULL;
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_boolean(v))
+		return json_is_true(v) ? "true" : "false";
+	if (json_is_integer(v)) {
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return buf;
+	}
+	return NULL;
+}
+
+char *record_page(const PGresult *res, int json_column, int limit, const char *next_cursor)
+{
+	int rows = PQntuples(res) < limit ? PQntuples(res) : limit;
+	size_t size = 64 + (next_cursor ? strlen(next_cursor) : 0);
+	char *out, *p;
+
+	for (int i = 0; i < rows; i++)
+		size += (size_t)PQgetlength(res, i, json_column) + 1;
+	out = malloc(size);
+	if (out == NULL)
+		return NULL;
+	p = out;
+	p += sprintf(p, "{\"items\":[");
+	for (int i = 0; i < rows; i++) {
+		size_t n = (size_t)PQgetlength(res, i, json_column);
+
+		if (i > 0)
+			*p++ = ',';
+		memcpy(p, PQgetvalue(res, i, json_column), n);
+		p += n;
+	}
+	if (next_cursor)
+		sprintf(p, "],\"next_cursor\":\"%s\"}", next_cursor);
+	else
+		sprintf(p, "],\"next_cursor\":null}");
+	return out;
+}

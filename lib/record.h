@@ -1,0 +1,64 @@
+/*
+ * record: what every resource's storage shares.
+ *
+ * A record travels as the JSON text PostgreSQL built for it (one SQL function
+ * per resource, so every answer agrees) with its version for the ETag. Writes
+ * take a precondition (If-Match), a JSON merge patch, and produce libpq
+ * parameters from a record's members.
+ */
+#ifndef CW_RECORD_H
+#define CW_RECORD_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "auth.h"
+#include "validate.h"
+
+/* A record as answered: JSON text (owned, free with record_text_release), its
+ * version and id. */
+struct record_text {
+	char *json;
+	long long version;
+	char id[37];
+};
+
+void record_text_release(struct record_text *r);
+
+/* Fills r from row of res: columns id, version, json (in that order). */
+int record_text_from_row(struct record_text *r, const PGresult *res, int row);
+
+/* Who is changing the record, for the audit trail. */
+struct actor {
+	const struct principal *principal;
+	const char *request_id;
+};
+
+/* If-Match, parsed by the HTTP layer: absent, "*", or a list of versions. */
+#define PRECONDITION_MAX_TAGS 8
+struct precondition {
+	int present;
+	int any;
+	int count;
+	long long versions[PRECONDITION_MAX_TAGS];
+};
+
+/* Whether a record at version may be changed under p. */
+int precondition_holds(const struct precondition *p, long long version);
+
+/* RFC 7396 merge of a flat patch into a copy of current (members set to null
+ * are kept as JSON null, meaning "cleared"). Caller decrefs the result. */
+json_t *record_merge(const json_t *current, const json_t *patch);
+
+/* 1 when field differs between a and b (absent equals null). */
+int record_field_changed(const json_t *a, const json_t *b, const char *field);
+
+/* libpq text for member field of obj: NULL for null or absent, the string
+ * itself (borrowed from obj), or the number/boolean written into buf. */
+const char *record_param(const json_t *obj, const char *field, char *buf, size_t len);
+
+/* {"items":[<json column of each row, up to limit>],"next_cursor":...}; the
+ * cursor is a JSON null when next_cursor is NULL. Caller frees. */
+char *record_page(const PGresult *res, int json_column, int limit, const char *next_cursor);
+
+#endif

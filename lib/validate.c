@@ -1,0 +1,202 @@
+#include "validate.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "dates.h"
+
+const struct field_spec *field_spec_find(const struct field_spec *specs, const char *name)
+{
+	for (; specs->name; specs++)
+		if (strcmp(specs->name, name) == 0)
+			return specs;
+	return NULL;
+}
+
+size_t utf8_length(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+int utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		int extra;
+		unsigned cp;
+
+		if (*p < 0x80) {
+			p++;
+			continue;
+		} else if ((*p & 0xE0) == 0xC0) {
+			extra = 1;
+			cp = *p & 0x1F;
+		} else if ((*p & 0xF0) == 0xE0) {
+			extra = 2;
+			cp = *p & 0x0F;
+		} else if ((*p & 0xF8) == 0xF0) {
+			extra = 3;
+			cp = *p & 0x07;
+		} else {
+			return 0;
+		}
+		for (int i = 1; i <= extra; i++) {
+			if ((p[i] & 0xC0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i] & 0x3F);
+		}
+		if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) ||
+		    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0;
+		p += extra + 1;
+	}
+	return 1;
+}
+
+int text_is_clean(const char *s, int multiline)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (multiline && (c == '\n' || c == '\r' || c == '\t'))
+			continue;
+		if (c < 0x20 || c == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+static int is_blank(const char *s)
+{
+	for (; *s; s++)
+		if (!isspace((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+int uuid_parse(const char *s, char out[37])
+{
+	if (s == NULL || strlen(s) != 36)
+		return -1;
+	for (int i = 0; i < 36; i++) {
+		char c = s[i];
+
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (c != '-')
+				return -1;
+		} else if (!isxdigit((unsigned char)c)) {
+			return -1;
+		}
+		out[i] = (char)tolower((unsigned char)c);
+	}
+	out[36] = '\0';
+	return 0;
+}
+
+static int check_text(const json_t *value, const struct field_spec *spec, struct cw_error *err)
+{
+	const char *s;
+
+	if (!json_is_string(value))
+		return cw_field_error(err, spec->name, "must be a string"), -1;
+	s = json_string_value(value);
+	if (is_blank(s))
+		return cw_field_error(err, spec->name, "must not be blank%s",
+				      spec->flags & F_NULLABLE ? " (send null to clear it)" : ""), -1;
+	if (!text_is_clean(s, spec->type == FT_TEXT))
+		return cw_field_error(err, spec->name, "must not contain control characters"), -1;
+	if (utf8_length(s) > spec->max_len)
+		return cw_field_error(err, spec->name, "must be at most %zu characters", spec->max_len), -1;
+	return 0;
+}
+
+static int check_enum(const json_t *value, const struct field_spec *spec, struct cw_error *err)
+{
+	char allowed[200] = "";
+	size_t used = 0;
+
+	if (json_is_string(value))
+		for (const char *const *v = spec->values; *v; v++)
+			if (strcmp(*v, json_string_value(value)) == 0)
+				return 0;
+	for (const char *const *v = spec->values; *v && used < sizeof(allowed); v++)
+		used += (size_t)snprintf(allowed + used, sizeof(allowed) - used, "%s%s",
+					 v == spec->values ? "" : ", ", *v);
+	cw_field_error(err, spec->name, "must be one of: %s", allowed);
+	return -1;
+}
+
+int validate_value(const json_t *value, const struct field_spec *spec, struct cw_error *err)
+{
+	struct cw_date d;
+	int64_t us;
+	char uuid[37];
+
+	switch (spec->type) {
+	case FT_STRING:
+	case FT_TEXT:
+		return check_text(value, spec, err);
+	case FT_ENUM:
+		return check_enum(value, spec, err);
+	case FT_DATE:
+		if (json_is_string(value) && date_parse(json_string_value(value), &d) == 0)
+			return 0;
+		cw_field_error(err, spec->name, "must be a real calendar date written YYYY-MM-DD, "
+			       "between %d and %d", DATE_MIN_YEAR, DATE_MAX_YEAR);
+		return -1;
+	case FT_TIMESTAMP:
+		if (json_is_string(value) && timestamp_parse(json_string_value(value), &us) == 0)
+			return 0;
+		cw_field_error(err, spec->name, "must be an RFC 3339 date-time with an offset, "
+			       "such as 2026-03-01T14:30:00-05:00");
+		return -1;
+	case FT_BOOL:
+		if (json_is_boolean(value))
+			return 0;
+		cw_field_error(err, spec->name, "must be true or false");
+		return -1;
+	case FT_INT:
+		if (json_is_integer(value) && json_integer_value(value) >= spec->min &&
+		    json_integer_value(value) <= spec->max)
+			return 0;
+		cw_field_error(err, spec->name, "must be a whole number from %lld to %lld", spec->min, spec->max);
+		return -1;
+	case FT_UUID:
+		if (json_is_string(value) && uuid_parse(json_string_value(value), uuid) == 0)
+			return 0;
+		cw_field_error(err, spec->name, "must be a UUID");
+		return -1;
+	}
+	return -1;
+}
+
+void validate_body(const json_t *body, const struct field_spec *specs, enum validate_mode mode,
+		   struct cw_error *err)
+{
+	const char *name;
+	const json_t *value;
+
+	json_object_foreach((json_t *)body, name, value) {
+		const struct field_spec *spec = field_spec_find(specs, name);
+
+		if (spec == NULL)
+			cw_field_error(err, name, "is not a known field");
+		else if (spec->flags & F_READ_ONLY)
+			cw_field_error(err, name, "is read-only");
+		else if (json_is_null(value) && !(spec->flags & F_NULLABLE))
+			cw_field_error(err, name, (spec->flags & F_REQUIRED) ? "is required and cannot be null"
+									     : "cannot be null");
+		else if (!json_is_null(value))
+			validate_value(value, spec, err);
+	}
+	if (mode != VALIDATE_CREATE)
+		return;
+	for (const struct field_spec *s = specs; s->name; s++)
+		if ((s->flags & F_REQUIRED) && json_object_get(body, s->name) == NULL)
+			cw_field_error(err, s->name, "is required");
+}

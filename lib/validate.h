@@ -1,0 +1,67 @@
+/*
+ * validate: field rules -> a list of field errors.
+ *
+ * A resource describes its fields once in a table of struct field_spec;
+ * validate_body() checks every member of a request body against it and adds
+ * one error per bad member (unknown, read-only, missing, null where not
+ * allowed, wrong type, bad enum, impossible date, over-long or blank text),
+ * so the client learns every problem at once. Cross-field rules belong to the
+ * resource's own module.
+ */
+#ifndef CW_VALIDATE_H
+#define CW_VALIDATE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "error.h"
+
+enum field_type {
+	FT_STRING,    /* one line of text: no control characters */
+	FT_TEXT,      /* free text: newlines and tabs allowed */
+	FT_ENUM,
+	FT_DATE,      /* YYYY-MM-DD, a real calendar date */
+	FT_TIMESTAMP, /* RFC 3339 with offset */
+	FT_BOOL,
+	FT_INT,
+	FT_UUID,
+};
+
+#define F_REQUIRED  1u  /* must be given when creating */
+#define F_NULLABLE  2u  /* null is allowed and clears the field */
+#define F_READ_ONLY 4u  /* kept by the server: refused in requests */
+
+struct field_spec {
+	const char *name;
+	enum field_type type;
+	unsigned flags;
+	size_t max_len;               /* characters, for FT_STRING and FT_TEXT */
+	const char *const *values;    /* FT_ENUM: NULL-terminated members */
+	long long min, max;           /* FT_INT: inclusive range */
+};
+
+enum validate_mode { VALIDATE_CREATE, VALIDATE_PATCH };
+
+/* Checks body's members against specs (terminated by a spec with name NULL). */
+void validate_body(const json_t *body, const struct field_spec *specs, enum validate_mode mode,
+		   struct cw_error *err);
+
+/* Checks one value against one spec; adds a field error and returns -1 when bad. */
+int validate_value(const json_t *value, const struct field_spec *spec, struct cw_error *err);
+
+/* The spec named name, or NULL. */
+const struct field_spec *field_spec_find(const struct field_spec *specs, const char *name);
+
+/* 0 and the canonical lower-case form in out when s is a UUID (8-4-4-4-12 hex). */
+int uuid_parse(const char *s, char out[37]);
+
+/* Number of Unicode code points in a valid UTF-8 string. */
+size_t utf8_length(const char *s);
+
+/* 1 when s is valid UTF-8 (query parameters are not checked by the HTTP layer). */
+int utf8_valid(const char *s);
+
+/* 1 when s has no control characters (newline and tab allowed when multiline). */
+int text_is_clean(const char *s, int multiline);
+
+#endif
