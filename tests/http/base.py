@@ -1,0 +1,74 @@
+"""Shared helpers for HTTP tests: personas, a case factory, problem assertions."""
+import unittest
+
+import harness
+
+
+class Persona:
+    """A caller: sub, role(s) and unit, with a fresh token."""
+
+    def __init__(self, cluster, sub, role, unit=None):
+        self.cluster = cluster
+        self.sub = sub
+        self.role = role
+        self.unit = unit
+
+    @property
+    def token(self):
+        return self.cluster.token(sub=self.sub, role=self.role, unit=self.unit)
+
+
+class World:
+    """Two units, each with a supervisor and workers, plus the agency-wide roles.
+    Names are unique per World, so tests never see each other's records."""
+
+    def __init__(self, cluster):
+        tag = harness.unique('w')
+        self.unit_a = f'{tag}-unit-a'
+        self.unit_b = f'{tag}-unit-b'
+        p = lambda sub, role, unit=None: Persona(cluster, f'{tag}-{sub}', role, unit)  # noqa: E731
+        self.worker_a1 = p('worker-a1', 'caseworker', self.unit_a)
+        self.worker_a2 = p('worker-a2', 'caseworker', self.unit_a)
+        self.worker_b1 = p('worker-b1', 'caseworker', self.unit_b)
+        self.supervisor_a = p('supervisor-a', 'supervisor', self.unit_a)
+        self.supervisor_b = p('supervisor-b', 'supervisor', self.unit_b)
+        self.administrator = p('admin', 'administrator')
+        self.auditor = p('auditor', 'auditor')
+        self.integration = p('sacwis', 'integration')
+
+
+class ApiTest(unittest.TestCase):
+    maxDiff = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.cluster = harness.cluster()
+        cls.api = cls.cluster.service
+
+    def setUp(self):
+        self.world = World(self.cluster)
+
+    def request(self, method, path, who=None, **kw):
+        token = who.token if isinstance(who, Persona) else who
+        return self.api.request(method, path, token=token, **kw)
+
+    def create_case(self, who, **fields):
+        body = {'case_number': harness.unique('CN'), 'family_name': 'Family',
+                'case_type': 'out_of_home'}
+        body.update(fields)
+        r = self.request('POST', '/v1/cases', who, body=body)
+        self.assertEqual(r.status, 201, r)
+        return r.json()
+
+    def assertProblem(self, r, status, fields=None):
+        """r is a problem+json answer with this status; fields, when given, are
+        exactly the fields named in its errors list (in any order)."""
+        self.assertEqual(r.status, status, r)
+        self.assertEqual(r.header('Content-Type'), 'application/problem+json', r)
+        p = r.json()
+        self.assertEqual(p['status'], status)
+        for key in ('type', 'title', 'detail'):
+            self.assertIsInstance(p.get(key), str, p)
+        if fields is not None:
+            self.assertEqual(sorted({e['field'] for e in p.get('errors', [])}), sorted(fields), p)
+        return p
