@@ -1,6 +1,7 @@
 #include "db.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,11 +140,24 @@ static int connect_one(struct db_pool *pool, struct db_conn *c)
 	return 0;
 }
 
+/* An idle connection has nothing to say unless the server is closing it (a
+ * restart sends a FATAL message, then EOF) or something unusual happened: in
+ * either case use a new connection rather than fail the request on this one. */
+static void forget_if_server_spoke(struct db_conn *c)
+{
+	struct pollfd p = {.fd = PQsocket(c->pg), .events = POLLIN};
+
+	if (p.fd < 0 || poll(&p, 1, 0) != 0)
+		forget_connection(c);
+}
+
 /* Connects c if needed, but not more often than the backoff allows. */
 static enum cw_code ensure_connected(struct db_pool *pool, struct db_conn *c, struct cw_error *err)
 {
 	int wait;
 
+	if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_OK)
+		forget_if_server_spoke(c);
 	if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_OK)
 		return CW_OK;
 	if (c->pg != NULL)

@@ -1,0 +1,28 @@
+# casework: build on Debian 12, run on Debian 12 slim with only the runtime libraries.
+FROM debian:12 AS build
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      gcc libc6-dev meson ninja-build pkg-config python3 \
+      libulfius-dev libjansson-dev libjwt-dev libpq-dev libmicrohttpd-dev libssl-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY meson.build ./
+COPY api api
+COPY lib lib
+COPY sql sql
+COPY scripts/embed-sql.py scripts/
+COPY tests tests
+RUN meson setup /build -Dbuildtype=release && meson compile -C /build caseworkd
+
+FROM debian:12-slim
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      libulfius2.7 libjansson4 libjwt0 libpq5 libmicrohttpd12 libssl3 tzdata \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --no-create-home --shell /usr/sbin/nologin casework
+COPY --from=build /build/caseworkd /usr/local/bin/caseworkd
+USER casework
+ENV CASEWORK_BIND=0.0.0.0 CASEWORK_PORT=8080
+EXPOSE 8080
+ENTRYPOINT ["/usr/local/bin/caseworkd"]
+CMD ["serve"]
