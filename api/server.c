@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,23 +76,54 @@ static int request_id_is_clean(const char *s)
 	return n > 0;
 }
 
-/* Echoes a client's X-Request-Id when it is safe to log; otherwise makes a UUID. */
+/* 128 random bits per call from a per-thread xorshift128+ generator seeded
+ * from the kernel once: request ids must be unique, not secret. */
+static void random_128(unsigned char out[16])
+{
+	static __thread uint64_t state[2];
+
+	if (state[0] == 0 && state[1] == 0) {
+		if (getrandom(state, sizeof(state), 0) != (ssize_t)sizeof(state) || (state[0] | state[1]) == 0) {
+			state[0] = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&state;
+			state[1] = 0x9e3779b97f4a7c15u;
+		}
+	}
+	for (int half = 0; half < 2; half++) {
+		uint64_t s1 = state[0];
+		const uint64_t s0 = state[1];
+		uint64_t v;
+
+		state[0] = s0;
+		s1 ^= s1 << 23;
+		state[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
+		v = state[1] + s0;
+		memcpy(out + 8 * half, &v, 8);
+	}
+}
+
+/* Echoes a client's X-Request-Id when it is safe to log; otherwise makes a
+ * random (version 4) UUID. */
 static void assign_request_id(struct exchange *x)
 {
+	static const char hex[] = "0123456789abcdef";
 	const char *given = request_header(x, "X-Request-Id");
-	unsigned char b[16] = {0};
+	unsigned char b[16];
+	char *o = x->request_id;
 
 	if (given && request_id_is_clean(given)) {
 		snprintf(x->request_id, sizeof(x->request_id), "%s", given);
 		return;
 	}
-	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
-		memset(b, 0, sizeof(b));
+	random_128(b);
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(x->request_id, sizeof(x->request_id),
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
-		 b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*o++ = '-';
+		*o++ = hex[b[i] >> 4];
+		*o++ = hex[b[i] & 15];
+	}
+	*o = '\0';
 }
 
 static enum cw_code authenticate(struct exchange *x)

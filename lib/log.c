@@ -7,58 +7,93 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Request lines are written on every request: they are built by hand, without
+ * stdio, into one buffer and written with one write(2). */
+
 struct line {
 	char buf[1024];
 	size_t len;
 };
 
-static void put_raw(struct line *l, const char *s)
-{
-	size_t n = strlen(s);
+#define LINE_ROOM(l) (sizeof((l)->buf) - 2 - (l)->len) /* keeps room for "}\n" */
 
-	if (l->len + n >= sizeof(l->buf) - 2)
-		n = sizeof(l->buf) - 2 - l->len;
+static void put_bytes(struct line *l, const char *s, size_t n)
+{
+	if (n > LINE_ROOM(l))
+		n = LINE_ROOM(l);
 	memcpy(l->buf + l->len, s, n);
 	l->len += n;
 }
 
-/* Appends s as a JSON string, escaping quotes, backslashes and control bytes. */
+#define PUT_LITERAL(l, s) put_bytes((l), (s), sizeof(s) - 1)
+
+static void put_uint(struct line *l, unsigned long v, int min_digits)
+{
+	char digits[24];
+	int n = 0;
+
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0 || n < min_digits);
+	while (n > 0 && LINE_ROOM(l) > 0)
+		l->buf[l->len++] = digits[--n];
+}
+
+/* s as a JSON string: quotes, backslashes and control bytes escaped. */
 static void put_string(struct line *l, const char *s)
 {
-	char esc[8];
+	static const char hex[] = "0123456789abcdef";
 
-	put_raw(l, "\"");
-	for (; s && *s && l->len < sizeof(l->buf) - 16; s++) {
+	PUT_LITERAL(l, "\"");
+	for (; *s && LINE_ROOM(l) > 8; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (c == '"' || c == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)c;
-			esc[2] = '\0';
+			l->buf[l->len++] = '\\';
+			l->buf[l->len++] = (char)c;
 		} else if (c < 0x20 || c == 0x7f) {
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			put_bytes(l, "\\u00", 4);
+			l->buf[l->len++] = hex[c >> 4];
+			l->buf[l->len++] = hex[c & 15];
 		} else {
-			esc[0] = (char)c;
-			esc[1] = '\0';
+			l->buf[l->len++] = (char)c;
 		}
-		put_raw(l, esc);
 	}
-	put_raw(l, "\"");
+	PUT_LITERAL(l, "\"");
 }
 
+static void put_string_or_null(struct line *l, const char *s)
+{
+	if (s)
+		put_string(l, s);
+	else
+		PUT_LITERAL(l, "null");
+}
+
+/* {"time":"YYYY-MM-DDTHH:MM:SS.mmmZ" */
 static void put_time(struct line *l)
 {
 	struct timeval tv;
 	struct tm tm;
-	char ts[40];
 
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	put_raw(l, "{\"time\":\"");
-	put_raw(l, ts);
-	snprintf(ts, sizeof(ts), ".%03ldZ\"", (long)(tv.tv_usec / 1000));
-	put_raw(l, ts);
+	PUT_LITERAL(l, "{\"time\":\"");
+	put_uint(l, (unsigned long)tm.tm_year + 1900, 4);
+	PUT_LITERAL(l, "-");
+	put_uint(l, (unsigned long)tm.tm_mon + 1, 2);
+	PUT_LITERAL(l, "-");
+	put_uint(l, (unsigned long)tm.tm_mday, 2);
+	PUT_LITERAL(l, "T");
+	put_uint(l, (unsigned long)tm.tm_hour, 2);
+	PUT_LITERAL(l, ":");
+	put_uint(l, (unsigned long)tm.tm_min, 2);
+	PUT_LITERAL(l, ":");
+	put_uint(l, (unsigned long)tm.tm_sec, 2);
+	PUT_LITERAL(l, ".");
+	put_uint(l, (unsigned long)tv.tv_usec / 1000, 3);
+	PUT_LITERAL(l, "Z\"");
 }
 
 static void emit(struct line *l)
@@ -74,25 +109,23 @@ static void emit(struct line *l)
 void log_request(const struct log_request_line *r)
 {
 	struct line l = {.len = 0};
-	char num[64];
+	unsigned long micros = r->duration_ms > 0 ? (unsigned long)(r->duration_ms * 1000.0) : 0;
 
 	put_time(&l);
-	put_raw(&l, ",\"request_id\":");
-	put_string(&l, r->request_id);
-	put_raw(&l, ",\"method\":");
-	put_string(&l, r->method);
-	put_raw(&l, ",\"route\":");
-	if (r->route)
-		put_string(&l, r->route);
-	else
-		put_raw(&l, "null");
-	snprintf(num, sizeof(num), ",\"status\":%d,\"duration_ms\":%.3f", r->status, r->duration_ms);
-	put_raw(&l, num);
-	put_raw(&l, ",\"sub\":");
-	if (r->sub)
-		put_string(&l, r->sub);
-	else
-		put_raw(&l, "null");
+	PUT_LITERAL(&l, ",\"request_id\":");
+	put_string_or_null(&l, r->request_id);
+	PUT_LITERAL(&l, ",\"method\":");
+	put_string_or_null(&l, r->method);
+	PUT_LITERAL(&l, ",\"route\":");
+	put_string_or_null(&l, r->route);
+	PUT_LITERAL(&l, ",\"status\":");
+	put_uint(&l, (unsigned long)(r->status > 0 ? r->status : 0), 1);
+	PUT_LITERAL(&l, ",\"duration_ms\":");
+	put_uint(&l, micros / 1000, 1);
+	PUT_LITERAL(&l, ".");
+	put_uint(&l, micros % 1000, 3);
+	PUT_LITERAL(&l, ",\"sub\":");
+	put_string_or_null(&l, r->sub);
 	emit(&l);
 }
 
@@ -106,9 +139,9 @@ void log_event(const char *level, const char *fmt, ...)
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
 	put_time(&l);
-	put_raw(&l, ",\"level\":");
+	PUT_LITERAL(&l, ",\"level\":");
 	put_string(&l, level);
-	put_raw(&l, ",\"message\":");
+	PUT_LITERAL(&l, ",\"message\":");
 	put_string(&l, message);
 	emit(&l);
 }
