@@ -4,12 +4,13 @@
 #include <stdlib.h>
 
 #include "cursor.h"
+#include "rowjson.h"
 
 static const struct db_statement set_actor = {
 	"audit_set_actor",
 	"SELECT set_config('casework.actor', $1, true), set_config('casework.roles', $2, true),"
 	" set_config('casework.request_id', $3, true)",
-	3};
+	3, 0};
 
 struct attributed {
 	const struct actor *actor;
@@ -40,11 +41,10 @@ enum cw_code audit_transaction(struct db_pool *pool, const struct actor *actor, 
 	return db_transaction(pool, attributed_work, &a, err);
 }
 
-static const char list_sql[] =
-	"SELECT a.id, json_build_object("
-	"  'id', a.id, 'at', cw_ts(a.at), 'actor', a.actor, 'actor_roles', a.actor_roles,"
-	"  'request_id', a.request_id, 'action', a.action, 'resource_type', a.resource_type,"
-	"  'resource_id', a.resource_id, 'case_id', a.case_id, 'before', a.before, 'after', a.after)::text"
+static const struct db_statement list_audit = {
+	NULL,
+	"SELECT a.id, a.at, a.actor, array_to_json(a.actor_roles) AS actor_roles, a.request_id,"
+	" a.action, a.resource_type, a.resource_id, a.case_id, a.before, a.after"
 	" FROM audit_log a"
 	" WHERE ($1::text IS NULL OR a.resource_type = $1)"
 	"   AND ($2::uuid IS NULL OR a.resource_id = $2)"
@@ -52,7 +52,8 @@ static const char list_sql[] =
 	"   AND ($4::timestamptz IS NULL OR a.at >= $4)"
 	"   AND ($5::timestamptz IS NULL OR a.at < $5)"
 	"   AND a.id > $6"
-	" ORDER BY a.id LIMIT $7";
+	" ORDER BY a.id LIMIT $7",
+	7, 1};
 
 enum cw_code audit_list(struct db_pool *pool, const struct audit_query *q, char **page,
 			struct cw_error *err)
@@ -68,14 +69,14 @@ enum cw_code audit_list(struct db_pool *pool, const struct audit_query *q, char 
 	conn = db_acquire(pool, err);
 	if (conn == NULL)
 		return err->code;
-	res = db_run_once(conn, list_sql, 7, params, err);
+	res = db_run(conn, &list_audit, params, err);
 	db_release(pool, conn);
 	if (res == NULL)
 		return err->code;
 	more = PQntuples(res) > q->limit;
 	if (more)
-		cursor_encode(CURSOR_AUDIT, strtoll(PQgetvalue(res, q->limit - 1, 0), NULL, 10), NULL, cursor);
-	*page = record_page(res, 1, q->limit, more ? cursor : NULL);
+		cursor_encode(CURSOR_AUDIT, rowjson_int8(res, q->limit - 1, 0), NULL, cursor);
+	*page = record_page(res, q->limit, more ? cursor : NULL);
 	PQclear(res);
 	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
 }

@@ -8,6 +8,7 @@
 #include "audit.h"
 #include "cursor.h"
 #include "dates.h"
+#include "rowjson.h"
 
 static const char *const case_types[] = {"in_home", "out_of_home", NULL};
 static const char *const case_statuses[] = {"open", "closed", NULL};
@@ -42,47 +43,51 @@ static const char *const columns[] = {
 
 #define VISIBLE "c.deleted_at IS NULL AND cw_visible(c.assigned_worker, c.unit, $1, $2, $3)"
 
+/* The API's fields of a case, in its order (lib/rowjson.c names them by column). */
+#define CASE_FIELDS "c.id, c.case_number, c.family_name, c.case_type, c.status, c.opened_on," \
+	" c.closed_on, c.closure_reason, c.assigned_worker, c.unit, c.permanency_goal," \
+	" c.permanency_goal_since, c.version, c.created_at, c.updated_at"
+
 static const struct db_statement get_case = {
-	"case_get",
-	"SELECT c.id, c.version, case_json(c)::text FROM cases c WHERE c.id = $4 AND " VISIBLE, 4};
+	"case_get", "SELECT " CASE_FIELDS " FROM cases c WHERE c.id = $4 AND " VISIBLE, 4, 1};
 
 static const struct db_statement lock_case = {
-	"case_lock",
-	"SELECT c.id, c.version, case_json(c)::text FROM cases c WHERE c.id = $4 AND " VISIBLE
-	" FOR UPDATE OF c", 4};
+	"case_lock", "SELECT " CASE_FIELDS " FROM cases c WHERE c.id = $4 AND " VISIBLE " FOR UPDATE OF c", 4, 1};
 
 static const struct db_statement insert_case = {
 	"case_insert",
-	"INSERT INTO cases (case_number, family_name, case_type, status, opened_on, closed_on,"
+	"INSERT INTO cases AS c (case_number, family_name, case_type, status, opened_on, closed_on,"
 	" closure_reason, assigned_worker, unit, permanency_goal, permanency_goal_since)"
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-	" RETURNING id, version, case_json(cases)::text", 11};
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING " CASE_FIELDS, 11, 1};
 
 static const struct db_statement update_case = {
 	"case_update",
-	"UPDATE cases SET case_number = $2, family_name = $3, case_type = $4, status = $5,"
+	"UPDATE cases c SET case_number = $2, family_name = $3, case_type = $4, status = $5,"
 	" opened_on = $6, closed_on = $7, closure_reason = $8, assigned_worker = $9, unit = $10,"
 	" permanency_goal = $11, permanency_goal_since = $12"
-	" WHERE id = $1 RETURNING id, version, case_json(cases)::text", 12};
+	" WHERE c.id = $1 RETURNING " CASE_FIELDS, 12, 1};
 
 static const struct db_statement delete_case = {
-	"case_delete", "UPDATE cases SET deleted_at = now() WHERE id = $1", 1};
+	"case_delete", "UPDATE cases SET deleted_at = now() WHERE id = $1", 1, 0};
 
-static const char list_sql[] =
-	"SELECT c.id, (extract(epoch FROM c.created_at) * 1000000)::bigint, case_json(c)::text"
-	" FROM cases c WHERE " VISIBLE
+/* Unprepared: the planner sees which filters are set and picks the index. */
+static const struct db_statement list_cases = {
+	NULL,
+	"SELECT " CASE_FIELDS " FROM cases c WHERE " VISIBLE
 	"   AND ($4::text IS NULL OR c.status = $4)"
 	"   AND ($5::text IS NULL OR c.assigned_worker = $5)"
 	"   AND ($6::text IS NULL OR c.unit = $6)"
 	"   AND ($7::timestamptz IS NULL OR c.updated_at >= $7)"
 	"   AND ($8::timestamptz IS NULL OR (c.created_at, c.id) > ($8, $9::uuid))"
-	" ORDER BY c.created_at, c.id LIMIT $10";
+	" ORDER BY c.created_at, c.id LIMIT $10",
+	10, 1};
 
-static const char permanency_sql[] =
-	"SELECT json_build_object('permanency_goal', g.permanency_goal, 'since', g.since,"
-	" 'recorded_at', cw_ts(g.recorded_at), 'recorded_by', g.recorded_by)::text"
+static const struct db_statement list_permanency_goals = {
+	NULL,
+	"SELECT g.permanency_goal, g.since, g.recorded_at, g.recorded_by"
 	" FROM case_permanency_goals g JOIN cases c ON c.id = g.case_id"
-	" WHERE g.case_id = $4 AND " VISIBLE " ORDER BY g.id";
+	" WHERE g.case_id = $4 AND " VISIBLE " ORDER BY g.id",
+	4, 1};
 
 /* ---- reading ---------------------------------------------------------- */
 
@@ -133,15 +138,19 @@ enum cw_code cases_list(struct db_pool *pool, const struct principal *p, const s
 	conn = db_acquire(pool, err);
 	if (conn == NULL)
 		return err->code;
-	res = db_run_once(conn, list_sql, 10, params, err);
+	res = db_run(conn, &list_cases, params, err);
 	db_release(pool, conn);
 	if (res == NULL)
 		return err->code;
 	more = PQntuples(res) > f->limit;
-	if (more)
-		cursor_encode(CURSOR_CASES, strtoll(PQgetvalue(res, f->limit - 1, 1), NULL, 10),
-			      PQgetvalue(res, f->limit - 1, 0), cursor);
-	*page = record_page(res, 2, f->limit, more ? cursor : NULL);
+	if (more) {
+		char id[37];
+
+		rowjson_uuid(res, f->limit - 1, PQfnumber(res, "id"), id);
+		cursor_encode(CURSOR_CASES, rowjson_timestamp_us(res, f->limit - 1, PQfnumber(res, "created_at")),
+			      id, cursor);
+	}
+	*page = record_page(res, f->limit, more ? cursor : NULL);
 	PQclear(res);
 	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
 }
@@ -156,7 +165,7 @@ enum cw_code cases_permanency_goals(struct db_pool *pool, const struct principal
 
 	if (conn == NULL)
 		return err->code;
-	res = db_run_once(conn, permanency_sql, 4, params, err);
+	res = db_run(conn, &list_permanency_goals, params, err);
 	db_release(pool, conn);
 	if (res == NULL)
 		return err->code;
@@ -164,7 +173,7 @@ enum cw_code cases_permanency_goals(struct db_pool *pool, const struct principal
 		PQclear(res);
 		return cw_fail(err, CW_NOT_FOUND, "No case with this id.");
 	}
-	*page = record_page(res, 0, PQntuples(res), NULL);
+	*page = record_page(res, PQntuples(res), NULL);
 	PQclear(res);
 	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
 }

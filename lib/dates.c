@@ -1,6 +1,5 @@
 #include "dates.h"
 
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -51,10 +50,25 @@ int date_parse(const char *s, struct cw_date *out)
 	return 0;
 }
 
+/* Writes v as exactly n decimal digits (v is in range by construction). */
+static char *put_digits(char *o, unsigned v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		o[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return o + n;
+}
+
 void date_format(const struct cw_date *d, char out[11])
 {
-	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)d->year % 10000u, (unsigned)d->month % 100u,
-		 (unsigned)d->day % 100u);
+	char *o = put_digits(out, (unsigned)d->year % 10000u, 4);
+
+	*o++ = '-';
+	o = put_digits(o, (unsigned)d->month % 100u, 2);
+	*o++ = '-';
+	o = put_digits(o, (unsigned)d->day % 100u, 2);
+	*o = '\0';
 }
 
 int date_cmp(const struct cw_date *a, const struct cw_date *b)
@@ -99,7 +113,7 @@ int64_t date_to_days(const struct cw_date *d)
 	return era * 146097 + doe - 719468;
 }
 
-static struct cw_date date_from_days(int64_t z)
+struct cw_date date_from_days(int64_t z)
 {
 	z += 719468;
 	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -183,9 +197,18 @@ void timestamp_format(int64_t us, char out[28])
 	int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
 	int64_t rem = secs - days * 86400;
 	struct cw_date d = date_from_days(days);
+	char *o;
 
-	snprintf(out, 28, "%04u-%02u-%02uT%02u:%02u:%02u.%06uZ", (unsigned)d.year % 10000u,
-		 (unsigned)d.month % 100u, (unsigned)d.day % 100u, (unsigned)(rem / 3600) % 100u,
-		 (unsigned)(rem / 60 % 60) % 100u, (unsigned)(rem % 60) % 100u,
-		 (unsigned)micros % 1000000u);
+	date_format(&d, out);
+	o = out + 10;
+	*o++ = 'T';
+	o = put_digits(o, (unsigned)(rem / 3600), 2);
+	*o++ = ':';
+	o = put_digits(o, (unsigned)(rem / 60 % 60), 2);
+	*o++ = ':';
+	o = put_digits(o, (unsigned)(rem % 60), 2);
+	*o++ = '.';
+	o = put_digits(o, (unsigned)micros, 6);
+	*o++ = 'Z';
+	*o = '\0';
 }

@@ -36,6 +36,9 @@ struct cw_date date_add_months(const struct cw_date *d, int months);
 /* Days since 1970-01-01 (negative before). */
 int64_t date_to_days(const struct cw_date *d);
 
+/* The date that many days after 1970-01-01. */
+struct cw_date date_from_days(int64_t days);
+
 /* 0 and *out_us set when s is an RFC 3339 date-time with Z or a numeric offset,
  * fractions up to nanoseconds (kept to microseconds); -1 otherwise. */
 int timestamp_parse(const char *s, int64_t *out_us);

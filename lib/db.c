@@ -290,15 +290,13 @@ static PGresult *checked(struct db_conn *c, PGresult *res, struct cw_error *err)
 PGresult *db_run(struct db_conn *c, const struct db_statement *stmt, const char *const *params,
 		 struct cw_error *err)
 {
+	if (stmt->name == NULL)
+		return checked(c, PQexecParams(c->pg, stmt->sql, stmt->nparams, NULL, params, NULL, NULL,
+					       stmt->binary), err);
 	if (prepare(c, stmt, err) != CW_OK)
 		return NULL;
-	return checked(c, PQexecPrepared(c->pg, stmt->name, stmt->nparams, params, NULL, NULL, 0), err);
-}
-
-PGresult *db_run_once(struct db_conn *c, const char *sql, int nparams, const char *const *params,
-		      struct cw_error *err)
-{
-	return checked(c, PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0), err);
+	return checked(c, PQexecPrepared(c->pg, stmt->name, stmt->nparams, params, NULL, NULL, stmt->binary),
+		       err);
 }
 
 static int retryable(const struct cw_error *err)
@@ -308,7 +306,8 @@ static int retryable(const struct cw_error *err)
 
 static enum cw_code exec_simple(struct db_conn *c, const char *sql, struct cw_error *err)
 {
-	PGresult *res = db_run_once(c, sql, 0, NULL, err);
+	const struct db_statement stmt = {NULL, sql, 0, 0};
+	PGresult *res = db_run(c, &stmt, NULL, err);
 
 	PQclear(res);
 	return res ? CW_OK : err->code;
@@ -348,7 +347,7 @@ enum cw_code db_transaction(struct db_pool *pool, db_work_fn work, void *ctx, st
 enum cw_code db_check_ready(struct db_pool *pool, int min_version, struct cw_error *err)
 {
 	static const struct db_statement schema_version = {
-		"db_schema_version", "SELECT coalesce(max(version), 0) FROM schema_migrations", 0};
+		"db_schema_version", "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, 0};
 	struct db_conn *c = db_acquire(pool, err);
 	PGresult *res;
 	int version;

@@ -18,11 +18,14 @@
 struct db_pool;
 struct db_conn;
 
-/* A statement prepared under its name on every connection that runs it. */
+/* A statement of this program (never client text). With a name, it is
+ * prepared once per connection; without one, it is sent with its parameters
+ * each time, so the planner sees their values (lists with optional filters). */
 struct db_statement {
 	const char *name;
 	const char *sql;
 	int nparams;
+	int binary;     /* results in binary format, for lib/rowjson.c */
 };
 
 /* A pool of at most size connections to conninfo (copied). NULL on failure. */
@@ -38,15 +41,10 @@ struct db_conn *db_acquire(struct db_pool *pool, struct cw_error *err);
 /* Returns conn to the pool; a connection left inside a transaction is rolled back. */
 void db_release(struct db_pool *pool, struct db_conn *conn);
 
-/* Runs a prepared statement; params are text or NULL for SQL NULL. Returns the
- * result (caller PQclear()s) or NULL with err filled. */
+/* Runs a statement; params are text, or NULL for SQL NULL. Returns the result
+ * (caller PQclear()s) or NULL with err filled. */
 PGresult *db_run(struct db_conn *conn, const struct db_statement *stmt, const char *const *params,
 		 struct cw_error *err);
-
-/* Runs sql once, unprepared, so the planner sees the parameter values (for
- * lists with optional filters). sql is always a constant of this program. */
-PGresult *db_run_once(struct db_conn *conn, const char *sql, int nparams, const char *const *params,
-		      struct cw_error *err);
 
 /* Work done inside db_transaction(); returns CW_OK to commit. */
 typedef enum cw_code (*db_work_fn)(struct db_conn *conn, void *ctx, struct cw_error *err);

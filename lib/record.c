@@ -1,5 +1,8 @@
 #include "record.h"
 
+#include "rowjson.h"
+#include "strbuf.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +17,15 @@ void record_text_release(struct record_text *r)
 
 int record_text_from_row(struct record_text *r, const PGresult *res, int row)
 {
-	snprintf(r->id, sizeof(r->id), "%s", PQgetvalue(res, row, 0));
-	r->version = strtoll(PQgetvalue(res, row, 1), NULL, 10);
-	r->json = strdup(PQgetvalue(res, row, 2));
+	struct strbuf sb = STRBUF_INIT;
+	int id = PQfnumber(res, "id"), version = PQfnumber(res, "version");
+
+	if (id < 0 || version < 0)
+		return -1;
+	rowjson_uuid(res, row, id, r->id);
+	r->version = rowjson_int8(res, row, version);
+	rowjson_append(&sb, res, row);
+	r->json = strbuf_detach(&sb);
 	return r->json ? 0 : -1;
 }
 
@@ -70,30 +79,25 @@ const char *record_param(const json_t *obj, const char *field, char *buf, size_t
 	return NULL;
 }
 
-char *record_page(const PGresult *res, int json_column, int limit, const char *next_cursor)
+char *record_page(const PGresult *res, int limit, const char *next_cursor)
 {
 	int rows = PQntuples(res) < limit ? PQntuples(res) : limit;
-	size_t size = 64 + (next_cursor ? strlen(next_cursor) : 0);
-	char *out, *p;
+	struct strbuf sb = STRBUF_INIT;
 
-	for (int i = 0; i < rows; i++)
-		size += (size_t)PQgetlength(res, i, json_column) + 1;
-	out = malloc(size);
-	if (out == NULL)
-		return NULL;
-	p = out;
-	p += sprintf(p, "{\"items\":[");
+	strbuf_addstr(&sb, "{\"items\":[");
 	for (int i = 0; i < rows; i++) {
-		size_t n = (size_t)PQgetlength(res, i, json_column);
-
 		if (i > 0)
-			*p++ = ',';
-		memcpy(p, PQgetvalue(res, i, json_column), n);
-		p += n;
+			strbuf_addch(&sb, ',');
+		rowjson_append(&sb, res, i);
 	}
-	if (next_cursor)
-		sprintf(p, "],\"next_cursor\":\"%s\"}", next_cursor);
-	else
-		sprintf(p, "],\"next_cursor\":null}");
-	return out;
+	strbuf_addstr(&sb, "],\"next_cursor\":");
+	if (next_cursor) {
+		strbuf_addch(&sb, '"');
+		strbuf_addstr(&sb, next_cursor);
+		strbuf_addch(&sb, '"');
+	} else {
+		strbuf_addstr(&sb, "null");
+	}
+	strbuf_addch(&sb, '}');
+	return strbuf_detach(&sb);
 }

@@ -1,10 +1,10 @@
 /*
  * record: what every resource's storage shares.
  *
- * A record travels as the JSON text PostgreSQL built for it (one SQL function
- * per resource, so every answer agrees) with its version for the ETag. Writes
- * take a precondition (If-Match), a JSON merge patch, and produce libpq
- * parameters from a record's members.
+ * A record travels as JSON text built by lib/rowjson.c from a row that selects
+ * exactly the API's fields, with its version for the ETag. Writes take a
+ * precondition (If-Match), a JSON merge patch, and produce libpq parameters
+ * from a record's members.
  */
 #ifndef CW_RECORD_H
 #define CW_RECORD_H
@@ -25,7 +25,8 @@ struct record_text {
 
 void record_text_release(struct record_text *r);
 
-/* Fills r from row of res: columns id, version, json (in that order). */
+/* Fills r from row of a binary result holding the record's fields, among them
+ * "id" (uuid) and "version" (int8). */
 int record_text_from_row(struct record_text *r, const PGresult *res, int row);
 
 /* Who is changing the record, for the audit trail. */
@@ -57,8 +58,9 @@ int record_field_changed(const json_t *a, const json_t *b, const char *field);
  * itself (borrowed from obj), or the number/boolean written into buf. */
 const char *record_param(const json_t *obj, const char *field, char *buf, size_t len);
 
-/* {"items":[<json column of each row, up to limit>],"next_cursor":...}; the
- * cursor is a JSON null when next_cursor is NULL. Caller frees. */
-char *record_page(const PGresult *res, int json_column, int limit, const char *next_cursor);
+/* {"items":[<each row as a record, up to limit>],"next_cursor":...} from a
+ * binary result; the cursor is a JSON null when next_cursor is NULL. Caller
+ * frees; NULL when out of memory. */
+char *record_page(const PGresult *res, int limit, const char *next_cursor);
 
 #endif
