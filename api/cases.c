@@ -45,6 +45,8 @@ enum cw_code create_case(struct exchange *x)
 	struct actor actor = exchange_actor(x);
 	struct record_text r = {0};
 
+	if (query_none(x) != CW_OK)
+		return x->err.code;
 	if (cases_create(x->app->pool, &actor, x->body, &r, &x->err) != CW_OK)
 		return x->err.code;
 	return reply_record(x, 201, &r, CASES_PATH);
@@ -55,7 +57,7 @@ enum cw_code get_case(struct exchange *x)
 	struct record_text r = {0};
 	char id[37];
 
-	if (path_uuid(x, 0, id, "case") != CW_OK ||
+	if (path_uuid(x, 0, id, "case") != CW_OK || query_none(x) != CW_OK ||
 	    cases_get(x->app->pool, &x->principal, id, &r, &x->err) != CW_OK)
 		return x->err.code;
 	return reply_record(x, 200, &r, NULL);
@@ -68,7 +70,7 @@ enum cw_code patch_case(struct exchange *x)
 	struct record_text r = {0};
 	char id[37];
 
-	if (path_uuid(x, 0, id, "case") != CW_OK)
+	if (path_uuid(x, 0, id, "case") != CW_OK || query_none(x) != CW_OK)
 		return x->err.code;
 	request_precondition(x, &pre);
 	if (cases_update(x->app->pool, &actor, id, x->body, &pre, &r, &x->err) != CW_OK)
@@ -82,7 +84,7 @@ enum cw_code delete_case(struct exchange *x)
 	struct precondition pre;
 	char id[37];
 
-	if (path_uuid(x, 0, id, "case") != CW_OK)
+	if (path_uuid(x, 0, id, "case") != CW_OK || query_none(x) != CW_OK)
 		return x->err.code;
 	request_precondition(x, &pre);
 	if (cases_delete(x->app->pool, &actor, id, &pre, &x->err) != CW_OK)
@@ -92,15 +94,11 @@ enum cw_code delete_case(struct exchange *x)
 
 enum cw_code list_case_permanency_goals(struct exchange *x)
 {
-	static const char *const allowed[] = {NULL};
 	char id[37];
 	char *page = NULL;
 
-	if (path_uuid(x, 0, id, "case") != CW_OK)
+	if (path_uuid(x, 0, id, "case") != CW_OK || query_none(x) != CW_OK)
 		return x->err.code;
-	query_only(x, allowed);
-	if (cw_has_field_errors(&x->err))
-		return CW_INVALID;
 	if (cases_permanency_goals(x->app->pool, &x->principal, id, &page, &x->err) != CW_OK)
 		return x->err.code;
 	return reply_json(x, 200, page);

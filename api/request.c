@@ -12,18 +12,19 @@ const char *request_header(const struct exchange *x, const char *name)
 	return u_map_get_case(x->req->map_header, name);
 }
 
-/* application/json or application/merge-patch+json, parameters allowed. */
-static int is_json_media_type(const char *content_type)
+/* application/json, or for PATCH also application/merge-patch+json (RFC 7396);
+ * parameters such as charset are allowed. */
+static int is_json_media_type(const char *content_type, int is_patch)
 {
 	static const char *const accepted[] = {"application/json", "application/merge-patch+json"};
-	size_t n;
+	size_t n, kinds = is_patch ? 2 : 1;
 
 	if (content_type == NULL)
 		return 0;
 	while (*content_type == ' ')
 		content_type++;
 	n = strcspn(content_type, "; ");
-	for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++)
+	for (size_t i = 0; i < kinds; i++)
 		if (n == strlen(accepted[i]) && strncasecmp(content_type, accepted[i], n) == 0)
 			return 1;
 	return 0;
@@ -34,9 +35,11 @@ enum cw_code request_parse_body(struct exchange *x)
 	json_error_t jerr;
 	size_t len = x->req->binary_body_length;
 
-	if (!is_json_media_type(request_header(x, "Content-Type")))
-		return cw_fail(&x->err, CW_UNSUPPORTED_MEDIA,
-			       "Send the body as JSON with Content-Type: application/json.");
+	int is_patch = strcmp(x->req->http_verb, "PATCH") == 0;
+
+	if (!is_json_media_type(request_header(x, "Content-Type"), is_patch))
+		return cw_fail(&x->err, CW_UNSUPPORTED_MEDIA, "Send the body as JSON with Content-Type: %s.",
+			       is_patch ? "application/json or application/merge-patch+json" : "application/json");
 	if (len == 0)
 		return cw_fail(&x->err, CW_BAD_REQUEST, "The body is empty; send a JSON object.");
 	x->body = json_loadb(x->req->binary_body, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -61,6 +64,14 @@ void query_only(struct exchange *x, const char *const *allowed)
 			cw_field_error(&x->err, utf8_valid(keys[i]) ? keys[i] : "(not UTF-8)",
 				       "is not a query parameter of this list");
 	}
+}
+
+enum cw_code query_none(struct exchange *x)
+{
+	static const char *const none[] = {NULL};
+
+	query_only(x, none);
+	return cw_has_field_errors(&x->err) ? CW_INVALID : CW_OK;
 }
 
 /* The raw value, or NULL when absent; adds an error when it is not UTF-8. */

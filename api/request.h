@@ -27,6 +27,10 @@ enum cw_code request_parse_body(struct exchange *x);
 /* Adds an error for every query parameter not in allowed (NULL-terminated). */
 void query_only(struct exchange *x, const char *const *allowed);
 
+/* For paths that take no query parameters: CW_INVALID (with an error for each
+ * one sent) or CW_OK. */
+enum cw_code query_none(struct exchange *x);
+
 /* The parameter's value when present and valid under spec; NULL otherwise
  * (an invalid value adds a field error). */
 const char *query_value(struct exchange *x, const char *name, const struct field_spec *spec);

@@ -57,6 +57,14 @@ static int method_matches(const char *route_method, const char *method)
 	       (strcmp(method, "HEAD") == 0 && strcmp(route_method, "GET") == 0);
 }
 
+static void append_method(char *allow, size_t allow_len, size_t *used, const char *method)
+{
+	int w = snprintf(allow + *used, allow_len - *used, "%s%s", *used ? ", " : "", method);
+
+	if (w > 0 && (size_t)w < allow_len - *used)
+		*used += (size_t)w;
+}
+
 int route_methods(const char *path, char *allow, size_t allow_len)
 {
 	size_t used = 0;
@@ -66,11 +74,13 @@ int route_methods(const char *path, char *allow, size_t allow_len)
 	for (size_t i = 0; i < NROUTES; i++) {
 		if (!path_matches(routes[i].path, path, NULL))
 			continue;
-		int w = snprintf(allow + used, allow_len - used, "%s%s", count ? ", " : "", routes[i].method);
-		if (w > 0 && (size_t)w < allow_len - used)
-			used += (size_t)w;
+		append_method(allow, allow_len, &used, routes[i].method);
+		if (strcmp(routes[i].method, "GET") == 0)
+			append_method(allow, allow_len, &used, "HEAD");
 		count++;
 	}
+	if (count)
+		append_method(allow, allow_len, &used, "OPTIONS");
 	return count;
 }
 

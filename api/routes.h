@@ -28,7 +28,8 @@ enum route_outcome { ROUTE_FOUND, ROUTE_NO_PATH, ROUTE_NO_METHOD };
 enum route_outcome route_match(const char *method, const char *path, const struct route **found,
 			       char params[MAX_PATH_PARAMS][PATH_PARAM_MAX + 1], char *allow, size_t allow_len);
 
-/* The methods a path answers ("GET, PATCH, DELETE"), for OPTIONS and 405; 0 when none. */
+/* The methods a path answers ("GET, HEAD, PATCH, DELETE, OPTIONS"), for OPTIONS
+ * and 405; returns the number of routes on the path, 0 when none. */
 int route_methods(const char *path, char *allow, size_t allow_len);
 
 #endif

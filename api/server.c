@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@
 #include "request.h"
 #include "routes.h"
 
-#define ALLOW_MAX 64
+#define ALLOW_MAX 96
 
 /* ---- replies used by handlers ------------------------------------------ */
 
@@ -260,12 +261,24 @@ static int init_instance(struct _u_instance *inst, const struct config *cfg, str
 	return 0;
 }
 
+/* libmicrohttpd's own messages go to the JSON log, not to stderr. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char message[256];
+
+	(void)cls;
+	vsnprintf(message, sizeof(message), fmt, ap);
+	message[strcspn(message, "\n")] = '\0';
+	log_event("warn", "http: %s", message);
+}
+
 /* Starts MHD directly (ulfius_start_framework refuses an instance whose only
  * endpoint is the default one). With http_threads set, an epoll pool of that
  * many workers, each owning many connections; otherwise a thread per connection. */
 static int start_listener(struct _u_instance *inst, const struct config *cfg, struct listen_address *a)
 {
 	struct MHD_OptionItem ops[] = {
+		{MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
 		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
 		{MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
 		{MHD_OPTION_SOCK_ADDR, 0, a->ipv6 ? (void *)&a->v6 : (void *)&a->v4},
@@ -279,7 +292,7 @@ static int start_listener(struct _u_instance *inst, const struct config *cfg, st
 		flags |= MHD_USE_EPOLL;
 	} else {
 		flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
-		ops[4].option = MHD_OPTION_END;
+		ops[5].option = MHD_OPTION_END;
 	}
 	if (a->ipv6)
 		flags |= MHD_USE_IPv6;
@@ -312,8 +325,8 @@ int server_run(struct app *app)
 	ulfius_set_default_endpoint(&inst, dispatch, app);
 	rc = start_listener(&inst, cfg, &addr);
 	if (rc != U_OK) {
-		fprintf(stderr, "caseworkd: cannot listen on %s port %u (in use, or not an address of this host?)\n",
-			cfg->bind, cfg->port);
+		fprintf(stderr, "caseworkd: cannot listen on CASEWORK_BIND %s, CASEWORK_PORT %u "
+			"(port in use, or not an address of this host?)\n", cfg->bind, cfg->port);
 		ulfius_clean_instance(&inst);
 		return -1;
 	}

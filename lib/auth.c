@@ -1,5 +1,7 @@
 #include "auth.h"
 
+#include "base64url.h"
+
 #include <jansson.h>
 #include <jwt.h>
 #include <openssl/crypto.h>
@@ -328,11 +330,25 @@ static enum cw_code read_principal(const json_t *claims, struct principal *p, st
 	return CW_OK;
 }
 
+/* The token's own payload, parsed strictly: libjwt keeps the last of
+ * duplicate claims, and RFC 7519 lets us refuse them instead (a token that
+ * means different things to different parsers is not accepted). */
+static json_t *payload_claims(const char *token)
+{
+	const char *start = strchr(token, '.') + 1;
+	size_t len = (size_t)(strchr(start, '.') - start);
+	unsigned char *raw = malloc(len * 3 / 4 + 3);
+	long n = raw ? base64url_decode(start, len, raw) : -1;
+	json_t *claims = n >= 0 ? json_loadb((const char *)raw, (size_t)n, JSON_REJECT_DUPLICATES, NULL) : NULL;
+
+	free(raw);
+	return claims;
+}
+
 /* Signature and algorithm; then the claims as JSON (caller decrefs). */
 static json_t *verified_claims(struct auth *a, const char *token, struct cw_error *err)
 {
 	jwt_t *jwt = NULL;
-	char *text;
 	json_t *claims = NULL;
 
 	if (jwt_decode(&jwt, token, a->key, a->key_len) != 0 || jwt == NULL) {
@@ -344,13 +360,11 @@ static json_t *verified_claims(struct auth *a, const char *token, struct cw_erro
 		unauthenticated(err, "The token is not signed with the accepted algorithm.");
 		goto out;
 	}
-	text = jwt_get_grants_json(jwt, NULL);
-	claims = text ? json_loads(text, JSON_REJECT_DUPLICATES, NULL) : NULL;
-	free(text);
+	claims = payload_claims(token);
 	if (!json_is_object(claims)) {
 		json_decref(claims);
 		claims = NULL;
-		unauthenticated(err, "The token's claims are not a JSON object.");
+		unauthenticated(err, "The token's claims are not one JSON object without repeated names.");
 	}
 out:
 	jwt_free(jwt);

@@ -255,7 +255,7 @@ static void check_not_future(const json_t *record, const char *field, const stru
 /* Rules across fields of a complete record (every single field already valid). */
 static void check_case_rules(const json_t *record, struct cw_error *err)
 {
-	struct cw_date today = date_today(), opened, closed;
+	struct cw_date today = date_today(), opened, closed, since;
 	int closed_status = strcmp(text_of(record, "status"), "closed") == 0;
 	int has_closed_on = date_member(record, "closed_on", &closed);
 
@@ -270,6 +270,9 @@ static void check_case_rules(const json_t *record, struct cw_error *err)
 		cw_field_error(err, "closure_reason", "must be null while the case is open");
 	if (has_closed_on && date_member(record, "opened_on", &opened) && date_cmp(&closed, &opened) < 0)
 		cw_field_error(err, "closed_on", "cannot be before opened_on");
+	if (date_member(record, "permanency_goal_since", &since) && date_member(record, "opened_on", &opened) &&
+	    date_cmp(&since, &opened) < 0)
+		cw_field_error(err, "permanency_goal_since", "cannot be before opened_on");
 }
 
 static int same_text(const char *a, const char *b)

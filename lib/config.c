@@ -142,7 +142,8 @@ static int load_hmac_secret(struct config *cfg, char *why, size_t len)
 	if (cfg->jwt_key == NULL)
 		return refuse(why, len, "out of memory reading the JWT secret");
 	if (cfg->jwt_key_len < need)
-		return refuse(why, len, "the JWT secret is %zu bytes; %s needs at least %zu",
+		return refuse(why, len, "%s holds %zu bytes; %s needs a secret of at least %zu",
+			      inline_secret ? "CASEWORK_JWT_SECRET" : "CASEWORK_JWT_SECRET_FILE",
 			      cfg->jwt_key_len, jwt_alg_str(cfg->jwt_alg), need);
 	return 0;
 }
@@ -159,7 +160,8 @@ static int public_key_fits(const unsigned char *pem, size_t len, jwt_alg_t alg, 
 	} else if (alg == JWT_ALG_RS256 && EVP_PKEY_base_id(key) != EVP_PKEY_RSA) {
 		rc = refuse(why, why_len, "CASEWORK_JWT_PUBLIC_KEY_FILE is not an RSA key, as RS256 needs");
 	} else if (alg == JWT_ALG_RS256 && EVP_PKEY_bits(key) < 2048) {
-		rc = refuse(why, why_len, "the RSA key has %d bits; RS256 needs at least 2048", EVP_PKEY_bits(key));
+		rc = refuse(why, why_len, "CASEWORK_JWT_PUBLIC_KEY_FILE holds an RSA key of %d bits; RS256 needs at least 2048",
+			    EVP_PKEY_bits(key));
 	} else if (alg == JWT_ALG_ES256 && (EVP_PKEY_base_id(key) != EVP_PKEY_EC || EVP_PKEY_bits(key) != 256)) {
 		rc = refuse(why, why_len, "CASEWORK_JWT_PUBLIC_KEY_FILE is not a P-256 EC key, as ES256 needs");
 	}
@@ -173,9 +175,12 @@ static int load_public_key(struct config *cfg, char *why, size_t len)
 	const char *file = setting("CASEWORK_JWT_PUBLIC_KEY_FILE");
 	long n;
 
-	if (setting("CASEWORK_JWT_SECRET") != NULL || setting("CASEWORK_JWT_SECRET_FILE") != NULL)
-		return refuse(why, len, "a JWT secret is set, but CASEWORK_JWT_ALG is %s, which needs CASEWORK_JWT_PUBLIC_KEY_FILE",
-			      jwt_alg_str(cfg->jwt_alg));
+	const char *secret_var = setting("CASEWORK_JWT_SECRET") ? "CASEWORK_JWT_SECRET"
+			       : setting("CASEWORK_JWT_SECRET_FILE") ? "CASEWORK_JWT_SECRET_FILE" : NULL;
+
+	if (secret_var != NULL)
+		return refuse(why, len, "%s is set, but CASEWORK_JWT_ALG is %s, which uses "
+			      "CASEWORK_JWT_PUBLIC_KEY_FILE: unset %s", secret_var, jwt_alg_str(cfg->jwt_alg), secret_var);
 	if (file == NULL)
 		return refuse(why, len, "CASEWORK_JWT_ALG is %s: set CASEWORK_JWT_PUBLIC_KEY_FILE to its PEM public key",
 			      jwt_alg_str(cfg->jwt_alg));
@@ -229,14 +234,30 @@ static int load_bind(struct config *cfg, char *why, size_t len)
 	return 0;
 }
 
+/* scheme://host[:port] exactly, as a browser sends it in Origin: no path,
+ * query, fragment, user or wildcard. */
 static int valid_origin(const char *o)
 {
-	if (strncmp(o, "https://", 8) != 0 && strncmp(o, "http://", 7) != 0)
+	const char *host;
+	size_t n;
+
+	if (strncmp(o, "https://", 8) == 0)
+		host = o + 8;
+	else if (strncmp(o, "http://", 7) == 0)
+		host = o + 7;
+	else
 		return 0;
-	for (; *o; o++)
-		if (isspace((unsigned char)*o) || *o == '*')
+	n = strcspn(host, ":");
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)host[i]) && host[i] != '-' && host[i] != '.')
 			return 0;
-	return 1;
+	if (host[n] == '\0')
+		return 1;
+	host += n + 1;
+	n = strspn(host, "0123456789");
+	return n >= 1 && n <= 5 && host[n] == '\0';
 }
 
 static int load_cors(struct config *cfg, char *why, size_t len)
@@ -269,6 +290,19 @@ static int load_cors(struct config *cfg, char *why, size_t len)
 	return 0;
 }
 
+/* A compiled zone starts with "TZif"; other files in the zone directory
+ * (zone.tab, tzdata.zi) would make glibc fall back to UTC silently. */
+static int is_zone_file(const char *path)
+{
+	char magic[4];
+	FILE *f = fopen(path, "rb");
+	int ok = f != NULL && fread(magic, 1, 4, f) == 4 && memcmp(magic, "TZif", 4) == 0;
+
+	if (f)
+		fclose(f);
+	return ok;
+}
+
 static int load_timezone(struct config *cfg, char *why, size_t len)
 {
 	char path[512];
@@ -282,7 +316,7 @@ static int load_timezone(struct config *cfg, char *why, size_t len)
 		return 0;
 	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "/usr/share/zoneinfo", cfg->timezone);
 	if (cfg->timezone[0] == '/' || strstr(cfg->timezone, "..") != NULL ||
-	    stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+	    stat(path, &st) != 0 || !S_ISREG(st.st_mode) || !is_zone_file(path))
 		return refuse(why, len, "CASEWORK_TIMEZONE must name a time zone such as America/Chicago (is tzdata installed?)");
 	return 0;
 }

@@ -1,11 +1,11 @@
 #include "cursor.h"
 
+#include "base64url.h"
+
 #include <stdio.h>
 #include <string.h>
 
 #define RAW_LEN 25 /* kind, 8-byte key, 16-byte UUID */
-
-static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 static int hex_value(char c)
 {
@@ -42,49 +42,23 @@ static void bytes_to_uuid(const unsigned char b[16], char out[37])
 
 void cursor_encode(enum cursor_kind kind, int64_t key, const char *uuid, char out[CURSOR_TEXT_LEN + 1])
 {
-	unsigned char raw[RAW_LEN + 2] = {0};
+	unsigned char raw[RAW_LEN];
 	uint64_t k = (uint64_t)key;
-	size_t o = 0;
 
 	raw[0] = (unsigned char)kind;
 	for (int i = 0; i < 8; i++)
 		raw[1 + i] = (unsigned char)(k >> (56 - 8 * i));
 	uuid_to_bytes(uuid, raw + 9);
-	for (size_t i = 0; i < RAW_LEN; i += 3) {
-		uint32_t v = (uint32_t)raw[i] << 16 | (uint32_t)raw[i + 1] << 8 | raw[i + 2];
-		size_t chars = RAW_LEN - i >= 3 ? 4 : (RAW_LEN - i) + 1;
-
-		for (size_t c = 0; c < chars; c++)
-			out[o++] = alphabet[(v >> (18 - 6 * c)) & 63];
-	}
-	out[o] = '\0';
+	base64url_encode(raw, RAW_LEN, out);
 }
 
 int cursor_decode(const char *text, enum cursor_kind kind, int64_t *key, char uuid[37])
 {
-	unsigned char raw[RAW_LEN + 2] = {0};
+	unsigned char raw[RAW_LEN + 2];
 	uint64_t k = 0;
-	size_t bits = 0, n = 0;
-	uint32_t acc = 0;
 
-	if (text == NULL || strlen(text) != CURSOR_TEXT_LEN)
-		return -1;
-	for (const char *p = text; *p; p++) {
-		const char *at = strchr(alphabet, *p);
-
-		if (at == NULL || *p == '\0')
-			return -1;
-		acc = (acc << 6) | (uint32_t)(at - alphabet);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n < sizeof(raw))
-				raw[n++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
-	}
-	/* Leftover bits must be zero, or two texts would name one cursor. */
-	if (n != RAW_LEN || acc != 0 || raw[0] != (unsigned char)kind)
+	if (text == NULL || strlen(text) != CURSOR_TEXT_LEN ||
+	    base64url_decode(text, CURSOR_TEXT_LEN, raw) != RAW_LEN || raw[0] != (unsigned char)kind)
 		return -1;
 	for (int i = 0; i < 8; i++)
 		k = (k << 8) | raw[1 + i];

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define CURSOR_TEXT_LEN 34   /* characters, without the NUL */
+#define CURSOR_TEXT_LEN 34   /* characters, without the NUL: base64url of 25 bytes */
 
 enum cursor_kind {
 	CURSOR_CASES = 1,

@@ -85,8 +85,9 @@ class Response:
 class Service:
     """One caseworkd serve process."""
 
-    def __init__(self, binary, env, workdir, name):
+    def __init__(self, binary, env, workdir, name, wait_path='/readyz'):
         self.binary = binary
+        self.wait_path = wait_path
         self.env = env
         self.port = int(env['CASEWORK_PORT'])
         self.log_path = os.path.join(workdir, f'{name}.stdout')
@@ -101,12 +102,12 @@ class Service:
             if self.proc.poll() is not None:
                 raise RuntimeError(f'caseworkd exited at start: {self.stderr()}')
             try:
-                if self.request('GET', '/readyz').status == 200:
+                if self.request('GET', self.wait_path).status == 200:
                     return self
             except OSError:
                 pass
             time.sleep(0.05)
-        raise RuntimeError('caseworkd did not become ready')
+        raise RuntimeError(f'caseworkd did not answer 200 on {self.wait_path}')
 
     def stop(self):
         """Stops the service; returns a list of problems (empty when clean)."""
@@ -199,11 +200,21 @@ class Cluster:
             except subprocess.CalledProcessError:
                 pass
 
-    def psql(self, sql):
+    def psql(self, sql, dbname='casework'):
         """Runs SQL as the database owner; returns stdout (unaligned, tuples only)."""
-        cmd = [os.path.join(self.bindir, 'psql'), '-h', self.dir, '-U', 'casework', '-d', 'casework',
+        cmd = [os.path.join(self.bindir, 'psql'), '-h', self.dir, '-U', 'casework', '-d', dbname,
                '-v', 'ON_ERROR_STOP=1', '-At', '-c', sql]
         return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+
+    def database_url_for(self, dbname):
+        """A connection string for another database of this cluster."""
+        return f'host={self.dir} dbname={dbname} user=casework'
+
+    def create_database(self, prefix='extra'):
+        """Creates an empty database; returns its name."""
+        name = f'{prefix}_{uuid.uuid4().hex[:10]}'
+        self.psql(f'CREATE DATABASE {name}')
+        return name
 
     # -- caseworkd ----------------------------------------------------------
     def base_env(self, **overrides):
@@ -229,10 +240,17 @@ class Cluster:
         return subprocess.run([self.binary, *args], env=env or self.base_env(), capture_output=True,
                               text=True, timeout=timeout)
 
-    def start_service(self, name=None, **env_overrides):
-        """Starts another caseworkd serve with these settings; stopped at the end of the run."""
+    def start_service(self, name=None, wait_path='/readyz', **env_overrides):
+        """Starts another caseworkd serve with these settings; stopped at the end of the run.
+        It counts as started when wait_path answers 200 (use '/healthz' for a service
+        that cannot reach its database)."""
         name = name or f'service-{len(self.services)}'
-        svc = Service(self.binary, self.base_env(**env_overrides), self.dir, name).start()
+        svc = Service(self.binary, self.base_env(**env_overrides), self.dir, name, wait_path)
+        try:
+            svc.start()
+        except Exception:
+            svc.stop()  # never leave a process behind; the exception tells what went wrong
+            raise
         self.services.append(svc)
         return svc
 
@@ -270,6 +288,24 @@ class Cluster:
         body = {k: v for k, v in body.items() if v is not None}
         return mint_token.mint(secret or self.secret, body, alg)
 
+    def key_pair(self, kind='rsa', **options):
+        """A new RSA (bits=2048) or EC (curve='prime256v1') key pair in the test directory."""
+        make = make_rsa_key if kind == 'rsa' else make_ec_key
+        return make(self.dir, **options)
+
+    def signed_token(self, key, alg='RS256', sub='worker-1', role='caseworker', unit=None, header=None,
+                     **claims):
+        """A token signed with key (a KeyPair) by RS256 or ES256; claims as in token()."""
+        now = int(time.time())
+        body = {'sub': sub, 'role': role, 'iat': now, 'exp': now + 3600}
+        if unit is not None:
+            body['unit'] = unit
+        body.update(claims)
+        body = {k: v for k, v in body.items() if v is not None}
+        head = {'alg': alg, 'typ': 'JWT'}
+        head.update(header or {})
+        return jwt_encode(head, body, lambda data: key.sign(data, alg))
+
 
 def sanitizer_problems(text):
     return ['sanitizer report:\n' + text[-20000:]] if any(m in text for m in SANITIZER_MARKS) else []
@@ -277,6 +313,107 @@ def sanitizer_problems(text):
 
 def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b'=').decode()
+
+
+def b64url_decode(text):
+    return base64.urlsafe_b64decode(text + '=' * (-len(text) % 4))
+
+
+# -- JWTs of any shape, and RSA/EC keys through the openssl command -----------
+
+def jwt_encode(header, claims, signature=b''):
+    """header.payload.signature from two dicts (or bytes/str taken as they are);
+    signature is bytes, or a function of the signing input that returns bytes."""
+    def part(value):
+        if isinstance(value, (dict, list)):
+            value = json.dumps(value, separators=(',', ':'))
+        if isinstance(value, str):
+            value = value.encode()
+        return b64url(value)
+    signing_input = f'{part(header)}.{part(claims)}'
+    if callable(signature):
+        signature = signature(signing_input.encode())
+    return f'{signing_input}.{b64url(signature)}'
+
+
+def hmac_signature(secret, alg='HS256'):
+    """A signer for jwt_encode: HMAC with secret (bytes)."""
+    import hashlib
+    import hmac
+    digest = {'HS256': hashlib.sha256, 'HS384': hashlib.sha384, 'HS512': hashlib.sha512}[alg]
+    return lambda data: hmac.new(secret, data, digest).digest()
+
+
+def openssl(*args, data=None):
+    """Runs the openssl command; returns its stdout (bytes)."""
+    done = subprocess.run(['openssl', *args], input=data, capture_output=True)
+    if done.returncode != 0:
+        raise RuntimeError(f'openssl {args[0]} failed: {done.stderr.decode(errors="replace")}')
+    return done.stdout
+
+
+def der_ecdsa_to_raw(der, size=32):
+    """An ECDSA signature from DER (SEQUENCE of INTEGER r, s) to the JWS form R || S."""
+    def read_length(pos):
+        first = der[pos]
+        if first < 0x80:
+            return first, pos + 1
+        count = first & 0x7f
+        return int.from_bytes(der[pos + 1:pos + 1 + count], 'big'), pos + 1 + count
+
+    if der[0] != 0x30:
+        raise ValueError('not a DER sequence')
+    _, pos = read_length(1)
+    out = b''
+    for _ in range(2):
+        if der[pos] != 0x02:
+            raise ValueError('not a DER integer')
+        length, pos = read_length(pos + 1)
+        value = int.from_bytes(der[pos:pos + length], 'big')
+        pos += length
+        out += value.to_bytes(size, 'big')
+    return out
+
+
+class KeyPair:
+    """A private key and its public key, as PEM files."""
+
+    def __init__(self, private_path, public_path, kind):
+        self.private_path = private_path
+        self.public_path = public_path
+        self.kind = kind
+
+    def public_pem(self):
+        with open(self.public_path, 'rb') as f:
+            return f.read()
+
+    def sign(self, data, alg):
+        """RS256: RSASSA-PKCS1-v1_5 with SHA-256. ES256: ECDSA P-256 with SHA-256, as R || S.
+        (Any other alg name signs the same way; the caller decides what the header says.)"""
+        digest = {'256': '-sha256', '384': '-sha384', '512': '-sha512'}[alg[2:]]
+        signature = openssl('dgst', digest, '-sign', self.private_path, data=data)
+        return der_ecdsa_to_raw(signature) if self.kind == 'ec' else signature
+
+
+def _new_key_paths(directory, kind):
+    stem = os.path.join(directory, f'{kind}-{uuid.uuid4().hex[:8]}')
+    return f'{stem}.key.pem', f'{stem}.pub.pem'
+
+
+def make_rsa_key(directory, bits=2048):
+    private_path, public_path = _new_key_paths(directory, 'rsa')
+    openssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', f'rsa_keygen_bits:{bits}', '-out', private_path)
+    openssl('pkey', '-in', private_path, '-pubout', '-out', public_path)
+    os.chmod(public_path, 0o644)
+    return KeyPair(private_path, public_path, 'rsa')
+
+
+def make_ec_key(directory, curve='prime256v1'):
+    private_path, public_path = _new_key_paths(directory, 'ec')
+    openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', f'ec_paramgen_curve:{curve}', '-out', private_path)
+    openssl('pkey', '-in', private_path, '-pubout', '-out', public_path)
+    os.chmod(public_path, 0o644)
+    return KeyPair(private_path, public_path, 'ec')
 
 
 def start(binary):
