@@ -149,35 +149,41 @@ int query_cursor(struct exchange *x, enum cursor_kind kind, int64_t *key, char u
 	return 1;
 }
 
-/* Reads one entity-tag at *s: a strong "digits" tag sets *version; weak or
- * other tags leave it at -1. Returns -1 on syntax error. */
+static int is_ows(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Reads one entity-tag (RFC 9110 8.8.3) at *s. *version is its version when
+ * it is a strong tag of this service's form, "<decimal without leading
+ * zero>", and -1 otherwise (strong comparison is exact). -1 on bad syntax. */
 static int read_etag(const char **s, long long *version)
 {
-	const char *p = *s;
-	int weak = 0;
-	char *end;
+	const char *p = *s, *open;
+	int weak = 0, digits = 1;
 
 	*version = -1;
-	if (strncmp(p, "W/", 2) == 0) {
+	if (p[0] == 'W' && p[1] == '/') {
 		weak = 1;
 		p += 2;
 	}
 	if (*p != '"')
 		return -1;
-	p++;
-	if (isdigit((unsigned char)*p)) {
-		long long v = strtoll(p, &end, 10);
-
-		if (*end == '"' && !weak)
-			*version = v;
+	open = ++p;
+	for (; *p && *p != '"'; p++) {
+		if ((unsigned char)*p < 0x21 || *p == 0x7f)
+			return -1;
+		digits = digits && *p >= '0' && *p <= '9';
 	}
-	end = strchr(p, '"');
-	if (end == NULL)
+	if (*p != '"')
 		return -1;
-	*s = end + 1;
+	if (!weak && digits && p > open && p - open <= 18 && open[0] != '0')
+		*version = strtoll(open, NULL, 10);
+	*s = p + 1;
 	return 0;
 }
 
+/* If-Match = "*" / #entity-tag. A header that does not parse matches nothing. */
 void request_precondition(const struct exchange *x, struct precondition *p)
 {
 	const char *s = request_header(x, "If-Match");
@@ -186,20 +192,31 @@ void request_precondition(const struct exchange *x, struct precondition *p)
 	if (s == NULL)
 		return;
 	p->present = 1;
-	while (*s == ' ')
+	while (is_ows(*s))
 		s++;
-	if (strcmp(s, "*") == 0) {
-		p->any = 1;
+	if (s[0] == '*') {
+		const char *rest = s + 1;
+
+		while (is_ows(*rest))
+			rest++;
+		p->any = *rest == '\0';
 		return;
 	}
-	while (*s) {
+	for (;;) {
 		long long v;
 
+		while (is_ows(*s) || *s == ',')
+			s++;
+		if (*s == '\0')
+			return;
 		if (read_etag(&s, &v) != 0)
-			return;   /* malformed: matches nothing */
+			break;
 		if (v >= 0 && p->count < PRECONDITION_MAX_TAGS)
 			p->versions[p->count++] = v;
-		while (*s == ' ' || *s == ',')
+		while (is_ows(*s))
 			s++;
+		if (*s != ',' && *s != '\0')
+			break;
 	}
+	p->count = 0; /* malformed */
 }

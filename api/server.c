@@ -272,6 +272,60 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_event("warn", "http: %s", message);
 }
 
+/*
+ * libmicrohttpd calls the completion callback only for requests that reached
+ * the handler; one it drops earlier (headers too large for the connection's
+ * memory, say) would leak the request context ulfius made when the URI
+ * arrived. Each connection remembers the context of the request being read
+ * and frees it when the connection closes, if nothing completed it.
+ */
+struct connection_slot {
+	void *request_context;
+};
+
+static struct connection_slot *slot_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return info ? info->socket_context : NULL;
+}
+
+static void *request_started(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	void *context = ulfius_uri_logger(cls, uri);
+	struct connection_slot *slot = slot_of(conn);
+
+	if (slot)
+		slot->request_context = context;
+	return context;
+}
+
+static void request_completed(void *cls, struct MHD_Connection *conn, void **context,
+			      enum MHD_RequestTerminationCode toe)
+{
+	struct connection_slot *slot = slot_of(conn);
+
+	if (slot)
+		slot->request_context = NULL;
+	mhd_request_completed(cls, conn, context, toe);
+}
+
+static void connection_event(void *cls, struct MHD_Connection *conn, void **socket_context,
+			     enum MHD_ConnectionNotificationCode code)
+{
+	struct connection_slot *slot = *socket_context;
+
+	(void)cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		*socket_context = calloc(1, sizeof(struct connection_slot));
+		return;
+	}
+	if (slot && slot->request_context)
+		mhd_request_completed(NULL, conn, &slot->request_context, MHD_REQUEST_TERMINATED_WITH_ERROR);
+	free(slot);
+	*socket_context = NULL;
+}
+
 /* Starts MHD directly (ulfius_start_framework refuses an instance whose only
  * endpoint is the default one). With http_threads set, an epoll pool of that
  * many workers, each owning many connections; otherwise a thread per connection. */
@@ -279,8 +333,9 @@ static int start_listener(struct _u_instance *inst, const struct config *cfg, st
 {
 	struct MHD_OptionItem ops[] = {
 		{MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
-		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
-		{MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
+		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)request_completed, NULL},
+		{MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)request_started, NULL},
+		{MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connection_event, NULL},
 		{MHD_OPTION_SOCK_ADDR, 0, a->ipv6 ? (void *)&a->v6 : (void *)&a->v4},
 		{MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->idle_timeout, NULL},
 		{MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg->http_threads, NULL},
@@ -292,7 +347,7 @@ static int start_listener(struct _u_instance *inst, const struct config *cfg, st
 		flags |= MHD_USE_EPOLL;
 	} else {
 		flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
-		ops[5].option = MHD_OPTION_END;
+		ops[6].option = MHD_OPTION_END;
 	}
 	if (a->ipv6)
 		flags |= MHD_USE_IPv6;

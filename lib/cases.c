@@ -252,16 +252,19 @@ static void check_not_future(const json_t *record, const char *field, const stru
 		cw_field_error(err, field, "cannot be in the future");
 }
 
-/* Rules across fields of a complete record (every single field already valid). */
-static void check_case_rules(const json_t *record, struct cw_error *err)
+/* Rules across fields of a complete record (every single field already
+ * valid). input is what the client sent: a default derived from another field
+ * is not reported twice. */
+static void check_case_rules(const json_t *record, const json_t *input, struct cw_error *err)
 {
-	struct cw_date today = date_today(), opened, closed, since;
+	struct cw_date today = date_today(), opened, closed;
 	int closed_status = strcmp(text_of(record, "status"), "closed") == 0;
 	int has_closed_on = date_member(record, "closed_on", &closed);
 
 	check_not_future(record, "opened_on", &today, err);
 	check_not_future(record, "closed_on", &today, err);
-	check_not_future(record, "permanency_goal_since", &today, err);
+	if (json_object_get(input, "permanency_goal_since") != NULL)
+		check_not_future(record, "permanency_goal_since", &today, err);
 	if (closed_status && !has_closed_on)
 		cw_field_error(err, "closed_on", "is required when status is closed");
 	if (!closed_status && has_closed_on)
@@ -270,9 +273,6 @@ static void check_case_rules(const json_t *record, struct cw_error *err)
 		cw_field_error(err, "closure_reason", "must be null while the case is open");
 	if (has_closed_on && date_member(record, "opened_on", &opened) && date_cmp(&closed, &opened) < 0)
 		cw_field_error(err, "closed_on", "cannot be before opened_on");
-	if (date_member(record, "permanency_goal_since", &since) && date_member(record, "opened_on", &opened) &&
-	    date_cmp(&since, &opened) < 0)
-		cw_field_error(err, "permanency_goal_since", "cannot be before opened_on");
 }
 
 static int same_text(const char *a, const char *b)
@@ -373,7 +373,7 @@ enum cw_code cases_create(struct db_pool *pool, const struct actor *actor, const
 	if (record == NULL)
 		return cw_fail(err, CW_INTERNAL, "Out of memory.");
 	apply_create_defaults(record, p);
-	check_case_rules(record, err);
+	check_case_rules(record, body, err);
 	rc = cw_has_field_errors(err) ? CW_INVALID : check_create_rights(record, p, err);
 	if (rc == CW_OK) {
 		w.input = record;
@@ -405,7 +405,7 @@ static enum cw_code update_work(struct db_conn *conn, void *ctx, struct cw_error
 		goto out;
 	}
 	apply_update_defaults(merged, before, w->input);
-	check_case_rules(merged, err);
+	check_case_rules(merged, w->input, err);
 	rc = cw_has_field_errors(err) ? CW_INVALID : check_update_rights(before, merged, w->actor->principal, err);
 	if (rc != CW_OK)
 		goto out;

@@ -234,13 +234,17 @@ static int load_bind(struct config *cfg, char *why, size_t len)
 	return 0;
 }
 
-/* scheme://host[:port] exactly, as a browser sends it in Origin: no path,
- * query, fragment, user or wildcard. */
-static int valid_origin(const char *o)
+/* Rewrites o in place to the form a browser sends in Origin (lower-case
+ * scheme and host, no default port) and checks that it is one:
+ * scheme://host[:port] with no path, query, fragment, user or wildcard. */
+static int normalise_origin(char *o)
 {
-	const char *host;
+	char *host, *colon;
 	size_t n;
+	unsigned long port;
 
+	for (char *p = o; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
 	if (strncmp(o, "https://", 8) == 0)
 		host = o + 8;
 	else if (strncmp(o, "http://", 7) == 0)
@@ -255,9 +259,12 @@ static int valid_origin(const char *o)
 			return 0;
 	if (host[n] == '\0')
 		return 1;
-	host += n + 1;
-	n = strspn(host, "0123456789");
-	return n >= 1 && n <= 5 && host[n] == '\0';
+	colon = host + n;
+	if (parse_uint(colon + 1, 1, 65535, &port) != 0)
+		return 0;
+	if ((port == 443 && host == o + 8) || (port == 80 && host == o + 7))
+		*colon = '\0';
+	return 1;
 }
 
 static int load_cors(struct config *cfg, char *why, size_t len)
@@ -280,7 +287,7 @@ static int load_cors(struct config *cfg, char *why, size_t len)
 			tok++;
 		for (char *end = tok + strlen(tok); end > tok && end[-1] == ' '; )
 			*--end = '\0';
-		if (!valid_origin(tok)) {
+		if (!normalise_origin(tok)) {
 			free(copy);
 			return refuse(why, len, "CASEWORK_CORS_ORIGINS must list origins like https://app.example.org, separated by commas");
 		}

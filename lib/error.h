@@ -32,12 +32,13 @@ struct cw_error {
 	char constraint[64];   /* database constraint that failed, when one did */
 	char sqlstate[6];      /* database error code, when the database failed */
 	json_t *fields;        /* array of {"field","message"}; NULL until one is added */
+	int field_errors;      /* how many were found (the array keeps the first ones) */
 };
 
 #define CW_MAX_FIELD_ERRORS 100
 #define CW_FIELD_NAME_MAX 100
 
-#define CW_ERROR_INIT { CW_OK, "", "", "", NULL }
+#define CW_ERROR_INIT { CW_OK, "", "", "", NULL, 0 }
 
 /* Set code and detail (printf-style). Keeps fields added earlier. Returns code. */
 enum cw_code cw_fail(struct cw_error *err, enum cw_code code, const char *fmt, ...)

@@ -76,7 +76,11 @@ const char *record_param(const json_t *obj, const char *field, char *buf, size_t
 		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		return buf;
 	}
-	return NULL;
+	if (json_is_real(v)) {
+		snprintf(buf, len, "%.17g", json_real_value(v));
+		return buf;
+	}
+	return NULL;   /* arrays and objects are not column values */
 }
 
 char *record_page(const PGresult *res, int limit, const char *next_cursor)

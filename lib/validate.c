@@ -67,6 +67,9 @@ int text_is_clean(const char *s, int multiline)
 			continue;
 		if (c < 0x20 || c == 0x7f)
 			return 0;
+		/* C1 controls U+0080..U+009F (NEXT LINE, CSI ...) are 0xC2 0x80..0x9F. */
+		if (c == 0xC2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9F)
+			return 0;
 	}
 	return 1;
 }

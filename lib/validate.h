@@ -61,7 +61,8 @@ size_t utf8_length(const char *s);
 /* 1 when s is valid UTF-8 (query parameters are not checked by the HTTP layer). */
 int utf8_valid(const char *s);
 
-/* 1 when s has no control characters (newline and tab allowed when multiline). */
+/* 1 when s has no control characters, C0 or C1 (newline, carriage return and
+ * tab allowed when multiline). */
 int text_is_clean(const char *s, int multiline);
 
 #endif

@@ -1,7 +1,20 @@
 """Shared helpers for HTTP tests: personas, a case factory, problem assertions."""
+import datetime
 import unittest
+import urllib.parse
 
 import harness
+
+
+def today():
+    """The service's today (its time zone defaults to UTC), as YYYY-MM-DD."""
+    return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+
+
+def query(path, **params):
+    """path with params URL-encoded as its query string (None values left out)."""
+    params = {k: v for k, v in params.items() if v is not None}
+    return f'{path}?{urllib.parse.urlencode(params)}' if params else path
 
 
 class Persona:
@@ -59,6 +72,22 @@ class ApiTest(unittest.TestCase):
         r = self.request('POST', '/v1/cases', who, body=body)
         self.assertEqual(r.status, 201, r)
         return r.json()
+
+    def list_all(self, path, who, **params):
+        """Every item of a list, walking next_cursor page by page (each page must be 200)."""
+        items, cursor = [], None
+        for _ in range(10000):
+            r = self.request('GET', query(path, cursor=cursor, **params), who)
+            self.assertEqual(r.status, 200, r)
+            page = r.json()
+            items.extend(page['items'])
+            cursor = page['next_cursor']
+            if cursor is None:
+                return items
+        self.fail(f'{path}: the list never ended')
+
+    def list_ids(self, path, who, **params):
+        return [item['id'] for item in self.list_all(path, who, **params)]
 
     def assertProblem(self, r, status, fields=None):
         """r is a problem+json answer with this status; fields, when given, are

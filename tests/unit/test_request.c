@@ -1,0 +1,251 @@
+/* request: reading If-Match, bodies and query parameters strictly (a request
+ * built in memory; no server). */
+#include "request.h"
+
+#include <stdlib.h>
+
+#include "check.h"
+
+struct fake {
+	struct _u_request req;
+	struct exchange x;
+};
+
+/* A request with method, an optional body and no headers or parameters yet. */
+static void fake_init(struct fake *f, const char *method, const char *body)
+{
+	memset(f, 0, sizeof(*f));
+	ulfius_init_request(&f->req);
+	free(f->req.http_verb);
+	f->req.http_verb = strdup(method);
+	if (body) {
+		f->req.binary_body = strdup(body);
+		f->req.binary_body_length = strlen(body);
+	}
+	f->x.req = &f->req;
+	f->x.err = (struct cw_error)CW_ERROR_INIT;
+}
+
+static void fake_release(struct fake *f)
+{
+	json_decref(f->x.body);
+	cw_error_release(&f->x.err);
+	ulfius_clean_request(&f->req);
+}
+
+static struct precondition if_match(const char *value)
+{
+	struct fake f;
+	struct precondition p;
+
+	fake_init(&f, "PATCH", NULL);
+	if (value)
+		u_map_put(f.req.map_header, "If-Match", value);
+	request_precondition(&f.x, &p);
+	fake_release(&f);
+	return p;
+}
+
+static void test_if_match_absent_any_and_versions(void)
+{
+	struct precondition p = if_match(NULL);
+
+	CHECK(!p.present);
+	p = if_match("*");
+	CHECK(p.present && p.any);
+	p = if_match("\"3\"");
+	CHECK(p.present && !p.any && p.count == 1 && p.versions[0] == 3);
+	p = if_match("\"3\", \"5\",\"8\"");
+	CHECK(p.count == 3 && p.versions[0] == 3 && p.versions[1] == 5 && p.versions[2] == 8);
+	CHECK(precondition_holds(&p, 5) && !precondition_holds(&p, 4));
+}
+
+/* If-Match compares strongly: weak and foreign tags name no version. */
+static void test_if_match_weak_or_foreign_tags_match_nothing(void)
+{
+	struct precondition p = if_match("W/\"3\"");
+
+	CHECK(p.present && p.count == 0 && !precondition_holds(&p, 3));
+	p = if_match("\"abc\"");
+	CHECK(p.present && p.count == 0);
+	p = if_match("\"3x\"");
+	CHECK(p.present && p.count == 0);
+	p = if_match("\"\"");
+	CHECK(p.present && p.count == 0);
+}
+
+/* A header that does not parse as a list of entity-tags matches nothing, even
+ * when it starts with a valid tag: "3", garbage must not act as "3". */
+static void test_if_match_malformed_matches_nothing(void)
+{
+	struct precondition p = if_match("3");
+
+	CHECK(p.present && !precondition_holds(&p, 3));
+	p = if_match("\"3");
+	CHECK(p.present && !precondition_holds(&p, 3));
+	p = if_match("\"3\", garbage");
+	CHECK(p.present && !precondition_holds(&p, 3));
+	p = if_match("\"3\"x\"4\"");
+	CHECK(p.present && !precondition_holds(&p, 3) && !precondition_holds(&p, 4));
+}
+
+static enum cw_code parse_body(const char *method, const char *content_type, const char *body)
+{
+	struct fake f;
+	enum cw_code rc;
+
+	fake_init(&f, method, body);
+	if (content_type)
+		u_map_put(f.req.map_header, "Content-Type", content_type);
+	rc = request_parse_body(&f.x);
+	if (rc == CW_OK && !json_is_object(f.x.body))
+		rc = CW_INTERNAL;
+	fake_release(&f);
+	return rc;
+}
+
+static void test_body_must_be_declared_json(void)
+{
+	CHECK(parse_body("POST", "application/json", "{}") == CW_OK);
+	CHECK(parse_body("POST", "application/json; charset=utf-8", "{}") == CW_OK);
+	CHECK(parse_body("POST", "Application/JSON", "{}") == CW_OK);
+	CHECK(parse_body("POST", NULL, "{}") == CW_UNSUPPORTED_MEDIA);
+	CHECK(parse_body("POST", "text/plain", "{}") == CW_UNSUPPORTED_MEDIA);
+	CHECK(parse_body("POST", "application/jsonx", "{}") == CW_UNSUPPORTED_MEDIA);
+	CHECK(parse_body("POST", "application/json-patch+json", "{}") == CW_UNSUPPORTED_MEDIA);
+	/* merge-patch+json is a PATCH body only. */
+	CHECK(parse_body("PATCH", "application/merge-patch+json", "{}") == CW_OK);
+	CHECK(parse_body("POST", "application/merge-patch+json", "{}") == CW_UNSUPPORTED_MEDIA);
+}
+
+static void test_body_must_be_one_json_object(void)
+{
+	CHECK(parse_body("POST", "application/json", "") == CW_BAD_REQUEST);
+	CHECK(parse_body("POST", "application/json", "[1]") == CW_BAD_REQUEST);
+	CHECK(parse_body("POST", "application/json", "\"text\"") == CW_BAD_REQUEST);
+	CHECK(parse_body("POST", "application/json", "{\"a\":1} {}") == CW_BAD_REQUEST);
+	CHECK(parse_body("POST", "application/json", "{\"a\":1,\"a\":2}") == CW_BAD_REQUEST);
+	CHECK(parse_body("POST", "application/json", "{\"a\":\"\\u0000\"}") == CW_BAD_REQUEST);
+	CHECK(parse_body("POST", "application/json", "{\"a\":\"\xff\"}") == CW_BAD_REQUEST);
+	CHECK(parse_body("POST", "application/json", " {\"a\":1}\n") == CW_OK);
+}
+
+/* A GET with these query parameters (name, value pairs, NULL-terminated). */
+static void fake_query(struct fake *f, const char *const *pairs)
+{
+	fake_init(f, "GET", NULL);
+	for (; pairs[0]; pairs += 2)
+		u_map_put(f->req.map_url, pairs[0], pairs[1]);
+}
+
+static int limit_of(const char *value, int *errors)
+{
+	const char *const pairs[] = {"limit", value, NULL};
+	struct fake f;
+	int limit;
+
+	fake_query(&f, pairs);
+	limit = query_limit(&f.x);
+	*errors = f.x.err.fields ? (int)json_array_size(f.x.err.fields) : 0;
+	fake_release(&f);
+	return limit;
+}
+
+static void test_limit_is_1_to_500_with_a_default(void)
+{
+	const char *const none[] = {NULL};
+	struct fake f;
+	int errors;
+
+	fake_query(&f, none);
+	CHECK(query_limit(&f.x) == LIST_LIMIT_DEFAULT && !cw_has_field_errors(&f.x.err));
+	fake_release(&f);
+	CHECK(limit_of("1", &errors) == 1 && errors == 0);
+	CHECK(limit_of("500", &errors) == 500 && errors == 0);
+	CHECK(limit_of("0", &errors) == LIST_LIMIT_DEFAULT && errors == 1);
+	CHECK(limit_of("501", &errors) == LIST_LIMIT_DEFAULT && errors == 1);
+	CHECK(limit_of("-5", &errors) == LIST_LIMIT_DEFAULT && errors == 1);
+	CHECK(limit_of("5x", &errors) == LIST_LIMIT_DEFAULT && errors == 1);
+	CHECK(limit_of("", &errors) == LIST_LIMIT_DEFAULT && errors == 1);
+	CHECK(limit_of(" 5", &errors) == LIST_LIMIT_DEFAULT && errors == 1);
+	CHECK(limit_of("99999999999999999999", &errors) == LIST_LIMIT_DEFAULT && errors == 1);
+}
+
+static void test_cursor_parameter_must_be_of_this_list(void)
+{
+	char text[CURSOR_TEXT_LEN + 1], uuid[37];
+	const char *const pairs[] = {"cursor", text, NULL};
+	const char *const bad[] = {"cursor", "not-a-cursor", NULL};
+	struct fake f;
+	int64_t key = 0;
+
+	cursor_encode(CURSOR_CASES, 42, "123e4567-e89b-12d3-a456-426614174000", text);
+	fake_query(&f, pairs);
+	CHECK(query_cursor(&f.x, CURSOR_CASES, &key, uuid) == 1 && key == 42);
+	CHECK(query_cursor(&f.x, CURSOR_AUDIT, &key, uuid) == -1);
+	CHECK(json_array_size(f.x.err.fields) == 1);
+	fake_release(&f);
+	fake_query(&f, bad);
+	CHECK(query_cursor(&f.x, CURSOR_CASES, &key, uuid) == -1);
+	fake_release(&f);
+	fake_query(&f, bad + 2);
+	CHECK(query_cursor(&f.x, CURSOR_CASES, &key, uuid) == 0);
+	fake_release(&f);
+}
+
+static void test_timestamp_parameter_is_normalised_to_utc(void)
+{
+	const char *const pairs[] = {"since", "2026-01-31T23:30:00-02:00", "bad", "2026-01-31", NULL};
+	struct fake f;
+	char out[28];
+
+	fake_query(&f, pairs);
+	CHECK_STR(query_timestamp(&f.x, "since", out), "2026-02-01T01:30:00.000000Z");
+	CHECK(query_timestamp(&f.x, "bad", out) == NULL);
+	CHECK(query_timestamp(&f.x, "absent", out) == NULL);
+	CHECK(json_array_size(f.x.err.fields) == 1);
+	fake_release(&f);
+}
+
+static void test_unknown_and_non_utf8_parameters_are_errors(void)
+{
+	static const char *const allowed[] = {"status", "limit", NULL};
+	static const char *const statuses[] = {"open", "closed", NULL};
+	static const struct field_spec status = {"status", FT_ENUM, 0, 0, statuses, 0, 0};
+	const char *const pairs[] = {"status", "open", "limit", "5", "colour", "red", "sort", "x", NULL};
+	const char *const bad_status[] = {"status", "pending", NULL};
+	struct fake f;
+
+	fake_query(&f, pairs);
+	query_only(&f.x, allowed);
+	CHECK(json_array_size(f.x.err.fields) == 2);
+	CHECK_STR(query_value(&f.x, "status", &status), "open");
+	fake_release(&f);
+	fake_query(&f, bad_status);
+	CHECK(query_value(&f.x, "status", &status) == NULL);
+	CHECK(json_array_size(f.x.err.fields) == 1);
+	fake_release(&f);
+	fake_query(&f, (const char *const[]){"status", "\xc3(", NULL});
+	CHECK(query_value(&f.x, "status", &status) == NULL && cw_has_field_errors(&f.x.err));
+	fake_release(&f);
+	fake_query(&f, (const char *const[]){"id", "1", NULL});
+	CHECK(query_none(&f.x) == CW_INVALID);
+	fake_release(&f);
+	fake_query(&f, (const char *const[]){NULL});
+	CHECK(query_none(&f.x) == CW_OK);
+	fake_release(&f);
+}
+
+int main(void)
+{
+	RUN(test_if_match_absent_any_and_versions);
+	RUN(test_if_match_weak_or_foreign_tags_match_nothing);
+	RUN(test_if_match_malformed_matches_nothing);
+	RUN(test_body_must_be_declared_json);
+	RUN(test_body_must_be_one_json_object);
+	RUN(test_limit_is_1_to_500_with_a_default);
+	RUN(test_cursor_parameter_must_be_of_this_list);
+	RUN(test_timestamp_parameter_is_normalised_to_utc);
+	RUN(test_unknown_and_non_utf8_parameters_are_errors);
+	return check_result();
+}
