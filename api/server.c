@@ -98,7 +98,7 @@ static void random_128(unsigned char out[16])
 		s1 ^= s1 << 23;
 		state[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
 		v = state[1] + s0;
-		memcpy(out + 8 * half, &v, 8);
+		memcpy(out + (size_t)half * 8, &v, 8);
 	}
 }
 

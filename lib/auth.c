@@ -116,7 +116,7 @@ static double now_seconds(void)
 	struct timeval tv;
 
 	gettimeofday(&tv, NULL);
-	return (double)tv.tv_sec + tv.tv_usec / 1e6;
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
 static enum cw_code unauthenticated(struct cw_error *err, const char *reason)
@@ -317,11 +317,11 @@ static enum cw_code read_principal(const json_t *claims, struct principal *p, st
 	memset(p, 0, sizeof(*p));
 	if (!json_is_string(sub) || !is_clean_text(json_string_value(sub), PRINCIPAL_SUB_MAX))
 		return unauthenticated(err, "The token has no usable sub claim.");
-	strcpy(p->sub, json_string_value(sub));
+	memcpy(p->sub, json_string_value(sub), strlen(json_string_value(sub)) + 1);
 	if (unit != NULL && !json_is_null(unit)) {
 		if (!json_is_string(unit) || !is_clean_text(json_string_value(unit), PRINCIPAL_UNIT_MAX))
 			return unauthenticated(err, "The token's unit claim is not usable.");
-		strcpy(p->unit, json_string_value(unit));
+		memcpy(p->unit, json_string_value(unit), strlen(json_string_value(unit)) + 1);
 	}
 	if (json_object_get(claims, "role") == NULL || read_roles(json_object_get(claims, "role"), &p->roles) != 0)
 		return unauthenticated(err, "The token has no usable role claim.");
@@ -394,7 +394,7 @@ enum cw_code auth_authenticate(struct auth *a, const char *authorization, struct
 	char buf[MAX_TOKEN_BYTES + 1];
 	const char *token = bearer_token(authorization, buf, sizeof(buf));
 	unsigned char digest[DIGEST_BYTES];
-	struct token_times times;
+	struct token_times times = {0, 0, 0};
 	enum cw_code rc;
 
 	if (authorization == NULL)

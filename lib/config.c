@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_KEY_FILE_BYTES (64 * 1024)
+#define MAX_KEY_FILE_BYTES ((size_t)64 * 1024)
 
 static int refuse(char *why, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -221,7 +221,7 @@ static int load_jwt(struct config *cfg, char *why, size_t len)
 static int load_bind(struct config *cfg, char *why, size_t len)
 {
 	unsigned char addr[sizeof(struct in6_addr)];
-	unsigned long port;
+	unsigned long port = 0;
 
 	cfg->bind = copy_setting("CASEWORK_BIND", "127.0.0.1");
 	if (cfg->bind == NULL)
@@ -346,7 +346,7 @@ int config_load_database(struct config *cfg, char *why, size_t len)
 
 int config_load(struct config *cfg, char *why, size_t len)
 {
-	unsigned long v;
+	unsigned long v = 0;
 
 	if (config_load_database(cfg, why, len) != 0)
 		goto fail;

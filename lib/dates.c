@@ -185,7 +185,7 @@ int timestamp_parse(const char *s, int64_t *out_us)
 	p = s + 19;
 	if (parse_fraction(&p, &frac) != 0 || parse_offset(p, &offset) != 0)
 		return -1;
-	*out_us = ((date_to_days(&d) * 86400 + hh * 3600 + mi * 60 + ss) - (int64_t)offset * 60)
+	*out_us = ((date_to_days(&d) * 86400 + (int64_t)hh * 3600 + (int64_t)mi * 60 + ss) - (int64_t)offset * 60)
 		  * 1000000 + frac;
 	return 0;
 }

@@ -358,7 +358,7 @@ enum cw_code db_check_ready(struct db_pool *pool, int min_version, struct cw_err
 	db_release(pool, c);
 	if (res == NULL)
 		return err->code;
-	version = atoi(PQgetvalue(res, 0, 0));
+	version = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	if (version < min_version)
 		return cw_fail(err, CW_UNAVAILABLE, "The database schema is at version %d; this service needs %d.",

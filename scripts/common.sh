@@ -21,7 +21,7 @@ ensure_packages() {
 		run) wanted="$wanted $PACKAGES_RUN" ;;
 		bench) wanted="$wanted $PACKAGES_BENCH" ;;
 		lint) command -v npm >/dev/null || wanted="$wanted nodejs npm"
-		      wanted="$wanted cppcheck" ;;
+		      wanted="$wanted cppcheck clang-tidy" ;;
 		esac
 	done
 	for p in $wanted; do
