@@ -62,7 +62,7 @@ void query_only(struct exchange *x, const char *const *allowed)
 			a++;
 		if (*a == NULL)
 			cw_field_error(&x->err, utf8_valid(keys[i]) ? keys[i] : "(not UTF-8)",
-				       "is not a query parameter of this list");
+				       "is not a query parameter of this request");
 	}
 }
 
