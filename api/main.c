@@ -39,7 +39,8 @@ static const char usage[] =
 	"  CASEWORK_MAX_BODY_BYTES       largest request body (1048576)\n"
 	"  CASEWORK_CORS_ORIGINS         comma-separated browser origins (none)\n"
 	"  CASEWORK_TIMEZONE             the agency's time zone, for \"today\" (UTC)\n"
-	"  CASEWORK_HTTP_THREADS         0: a thread per connection; N: N epoll workers (0)\n"
+	"  CASEWORK_HTTP_THREADS         N epoll workers, or 0 for a thread per connection\n"
+	"                                (the pool size)\n"
 	"  CASEWORK_IDLE_TIMEOUT_SECONDS idle connections are closed after this (30)\n";
 
 static int fail(const char *why)
@@ -88,10 +89,13 @@ static int run_serve(void)
 	app.config = &cfg;
 	app.pool = db_pool_new(cfg.database_url, cfg.pool_size);
 	app.auth = auth_new(&cfg);
-	if (app.pool == NULL || app.auth == NULL)
+	if (app.pool == NULL || app.auth == NULL) {
 		fail("out of memory at start");
-	else
+	} else {
+		log_start_buffering();
 		rc = server_run(&app) == 0 ? 0 : 1;
+		log_stop_buffering();
+	}
 	auth_free(app.auth);
 	db_pool_free(app.pool);
 	config_release(&cfg);

@@ -385,8 +385,12 @@ int server_run(struct app *app)
 		ulfius_clean_instance(&inst);
 		return -1;
 	}
-	log_event("info", "serving on %s port %u (%s)", cfg->bind, cfg->port,
-		  cfg->http_threads ? "epoll thread pool" : "thread per connection");
+	if (cfg->http_threads)
+		log_event("info", "serving on %s port %u (epoll pool of %u workers, %u database connections)",
+			  cfg->bind, cfg->port, cfg->http_threads, cfg->pool_size);
+	else
+		log_event("info", "serving on %s port %u (a thread per connection, %u database connections)",
+			  cfg->bind, cfg->port, cfg->pool_size);
 	wait_for_stop_signal();
 	ulfius_stop_framework(&inst);
 	ulfius_clean_instance(&inst);

@@ -5,9 +5,8 @@
 #include <jansson.h>
 #include <jwt.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,7 +15,7 @@
 #define MAX_TOKEN_BYTES 8192
 #define CACHE_SLOTS 4096        /* power of two */
 #define CACHE_STRIPES 64
-#define DIGEST_BYTES 32
+#define CACHEABLE_TOKEN_BYTES 2048 /* longer ones are verified every time: memory stays bounded */
 
 struct token_times {
 	double exp;
@@ -25,8 +24,8 @@ struct token_times {
 };
 
 struct cache_entry {
-	unsigned char digest[DIGEST_BYTES];
-	int used;
+	char *token;     /* NULL when the slot is empty */
+	size_t len;
 	struct token_times times;
 	struct principal principal;
 };
@@ -37,8 +36,6 @@ struct auth {
 	int key_len;
 	char *issuer;
 	char *audience;
-	EVP_MD *sha256;
-	unsigned char salt[DIGEST_BYTES];
 	pthread_mutex_t stripes[CACHE_STRIPES];
 	struct cache_entry slots[CACHE_SLOTS];
 };
@@ -65,16 +62,14 @@ struct auth *auth_new(const struct config *cfg)
 	a->key = malloc(cfg->jwt_key_len + 1);
 	a->issuer = cfg->jwt_issuer ? strdup(cfg->jwt_issuer) : NULL;
 	a->audience = cfg->jwt_audience ? strdup(cfg->jwt_audience) : NULL;
-	a->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-	if (a->key == NULL || a->sha256 == NULL || RAND_bytes(a->salt, sizeof(a->salt)) != 1 ||
-	    (cfg->jwt_issuer && !a->issuer) || (cfg->jwt_audience && !a->audience)) {
+	for (int i = 0; i < CACHE_STRIPES; i++)
+		pthread_mutex_init(&a->stripes[i], NULL);
+	if (a->key == NULL || (cfg->jwt_issuer && !a->issuer) || (cfg->jwt_audience && !a->audience)) {
 		auth_free(a);
 		return NULL;
 	}
 	memcpy(a->key, cfg->jwt_key, cfg->jwt_key_len);
 	a->key[cfg->jwt_key_len] = '\0';
-	for (int i = 0; i < CACHE_STRIPES; i++)
-		pthread_mutex_init(&a->stripes[i], NULL);
 	return a;
 }
 
@@ -86,10 +81,10 @@ void auth_free(struct auth *a)
 		explicit_bzero(a->key, (size_t)a->key_len);
 		free(a->key);
 	}
-	if (a->sha256)
-		for (int i = 0; i < CACHE_STRIPES; i++)
-			pthread_mutex_destroy(&a->stripes[i]);
-	EVP_MD_free(a->sha256);
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		free(a->slots[i].token);
+	for (int i = 0; i < CACHE_STRIPES; i++)
+		pthread_mutex_destroy(&a->stripes[i]);
 	free(a->issuer);
 	free(a->audience);
 	explicit_bzero(a, sizeof(*a));
@@ -166,36 +161,29 @@ static const char *bearer_token(const char *header, char *buf, size_t len)
 	return n > 0 && dots == 2 ? buf : NULL;
 }
 
-static int token_digest(struct auth *a, const char *token, unsigned char out[DIGEST_BYTES])
+/* The slot for a token: FNV-1a over the signature's last characters (the part
+ * that differs between tokens). Tokens choose their slot, so a crafted one can
+ * only evict another from the cache, never be mistaken for it. */
+static size_t slot_of(const char *token, size_t len)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned int n = 0;
-	int ok = ctx && EVP_DigestInit_ex(ctx, a->sha256, NULL) &&
-		 EVP_DigestUpdate(ctx, a->salt, sizeof(a->salt)) &&
-		 EVP_DigestUpdate(ctx, token, strlen(token)) && EVP_DigestFinal_ex(ctx, out, &n);
+	uint64_t h = 0xcbf29ce484222325u;
+	size_t from = len > 32 ? len - 32 : 0;
 
-	EVP_MD_CTX_free(ctx);
-	return ok && n == DIGEST_BYTES ? 0 : -1;
+	for (size_t i = from; i < len; i++)
+		h = (h ^ (unsigned char)token[i]) * 0x100000001b3u;
+	return (size_t)(h & (CACHE_SLOTS - 1));
 }
 
-static size_t slot_of(const unsigned char digest[DIGEST_BYTES])
+static int cache_get(struct auth *a, const char *token, size_t len, struct principal *out,
+		     struct token_times *times)
 {
-	size_t v;
-
-	memcpy(&v, digest, sizeof(v));
-	return v & (CACHE_SLOTS - 1);
-}
-
-static int cache_get(struct auth *a, const unsigned char digest[DIGEST_BYTES],
-		     struct principal *out, struct token_times *times)
-{
-	size_t slot = slot_of(digest);
+	size_t slot = slot_of(token, len);
 	pthread_mutex_t *lock = &a->stripes[slot % CACHE_STRIPES];
 	struct cache_entry *e = &a->slots[slot];
 	int hit;
 
 	pthread_mutex_lock(lock);
-	hit = e->used && CRYPTO_memcmp(e->digest, digest, DIGEST_BYTES) == 0;
+	hit = e->token != NULL && e->len == len && CRYPTO_memcmp(e->token, token, len) == 0;
 	if (hit) {
 		*out = e->principal;
 		*times = e->times;
@@ -204,18 +192,23 @@ static int cache_get(struct auth *a, const unsigned char digest[DIGEST_BYTES],
 	return hit;
 }
 
-static void cache_put(struct auth *a, const unsigned char digest[DIGEST_BYTES],
-		      const struct principal *p, const struct token_times *times)
+static void cache_put(struct auth *a, const char *token, size_t len, const struct principal *p,
+		      const struct token_times *times)
 {
-	size_t slot = slot_of(digest);
+	size_t slot = slot_of(token, len);
 	pthread_mutex_t *lock = &a->stripes[slot % CACHE_STRIPES];
 	struct cache_entry *e = &a->slots[slot];
+	char *copy;
 
+	if (len > CACHEABLE_TOKEN_BYTES || (copy = malloc(len)) == NULL)
+		return;
+	memcpy(copy, token, len);
 	pthread_mutex_lock(lock);
-	memcpy(e->digest, digest, DIGEST_BYTES);
+	free(e->token);
+	e->token = copy;
+	e->len = len;
 	e->principal = *p;
 	e->times = *times;
-	e->used = 1;
 	pthread_mutex_unlock(lock);
 }
 
@@ -393,24 +386,23 @@ enum cw_code auth_authenticate(struct auth *a, const char *authorization, struct
 {
 	char buf[MAX_TOKEN_BYTES + 1];
 	const char *token = bearer_token(authorization, buf, sizeof(buf));
-	unsigned char digest[DIGEST_BYTES];
 	struct token_times times = {0, 0, 0};
 	enum cw_code rc;
+	size_t len;
 
 	if (authorization == NULL)
 		return unauthenticated(err, "A bearer token is required.");
 	if (token == NULL)
 		return unauthenticated(err, "The Authorization header must be 'Bearer <JWT>'.");
-	if (token_digest(a, token, digest) != 0)
-		return cw_fail(err, CW_INTERNAL, "Token digest failed.");
-	if (!cache_get(a, digest, out, &times)) {
+	len = strlen(token);
+	if (!cache_get(a, token, len, out, &times)) {
 		rc = verify(a, token, out, &times, err);
 		if (rc != CW_OK)
 			return rc;
 		rc = check_times(&times, err);
 		if (rc != CW_OK)
 			return rc;
-		cache_put(a, digest, out, &times);
+		cache_put(a, token, len, out, &times);
 	} else if ((rc = check_times(&times, err)) != CW_OK) {
 		return rc;
 	}

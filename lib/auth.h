@@ -7,8 +7,8 @@
  * AUTH_LEEWAY_SECONDS of clock skew, iss and aud must match when configured,
  * sub is required, role is a string or an array whose known roles add up.
  *
- * Verified tokens are remembered in a bounded cache keyed by a salted SHA-256
- * of the token (no token text is kept); a hit re-checks the time claims.
+ * Verified tokens are remembered in a bounded cache (a token is found only by
+ * comparing all of it, in constant time); a hit re-checks the time claims.
  */
 #ifndef CW_AUTH_H
 #define CW_AUTH_H

@@ -16,7 +16,7 @@ struct config {
 	char *bind;                 /* numeric IPv4 or IPv6 address */
 	unsigned port;
 	unsigned pool_size;
-	unsigned http_threads;      /* 0: one thread per connection */
+	unsigned http_threads;      /* epoll workers; 0: one thread per connection */
 	unsigned idle_timeout;      /* seconds before an idle connection is closed */
 	jwt_alg_t jwt_alg;
 	unsigned char *jwt_key;     /* HMAC secret, or PEM public key text */

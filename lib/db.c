@@ -1,7 +1,6 @@
 #include "db.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +22,10 @@ static const char session_setup[] =
 	"SET idle_in_transaction_session_timeout = '60s'";
 
 struct db_conn {
+	struct db_pool *pool;
 	PGconn *pg;
 	int in_use;
+	int untried;    /* no statement has run since it was taken from the pool */
 	const struct db_statement *prepared[MAX_PREPARED];
 	int nprepared;
 };
@@ -61,6 +62,8 @@ struct db_pool *db_pool_new(const char *conninfo, unsigned size)
 	}
 	pool->size = size;
 	pool->free_count = size;
+	for (unsigned i = 0; i < size; i++)
+		pool->conns[i].pool = pool;
 	pthread_mutex_init(&pool->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -140,24 +143,11 @@ static int connect_one(struct db_pool *pool, struct db_conn *c)
 	return 0;
 }
 
-/* An idle connection has nothing to say unless the server is closing it (a
- * restart sends a FATAL message, then EOF) or something unusual happened: in
- * either case use a new connection rather than fail the request on this one. */
-static void forget_if_server_spoke(struct db_conn *c)
-{
-	struct pollfd p = {.fd = PQsocket(c->pg), .events = POLLIN};
-
-	if (p.fd < 0 || poll(&p, 1, 0) != 0)
-		forget_connection(c);
-}
-
 /* Connects c if needed, but not more often than the backoff allows. */
 static enum cw_code ensure_connected(struct db_pool *pool, struct db_conn *c, struct cw_error *err)
 {
 	int wait;
 
-	if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_OK)
-		forget_if_server_spoke(c);
 	if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_OK)
 		return CW_OK;
 	if (c->pg != NULL)
@@ -226,6 +216,7 @@ struct db_conn *db_acquire(struct db_pool *pool, struct cw_error *err)
 		db_release(pool, c);
 		return NULL;
 	}
+	c->untried = 1;
 	return c;
 }
 
@@ -287,8 +278,8 @@ static PGresult *checked(struct db_conn *c, PGresult *res, struct cw_error *err)
 	return NULL;
 }
 
-PGresult *db_run(struct db_conn *c, const struct db_statement *stmt, const char *const *params,
-		 struct cw_error *err)
+static PGresult *run(struct db_conn *c, const struct db_statement *stmt, const char *const *params,
+		     struct cw_error *err)
 {
 	if (stmt->name == NULL)
 		return checked(c, PQexecParams(c->pg, stmt->sql, stmt->nparams, NULL, params, NULL, NULL,
@@ -297,6 +288,27 @@ PGresult *db_run(struct db_conn *c, const struct db_statement *stmt, const char 
 		return NULL;
 	return checked(c, PQexecPrepared(c->pg, stmt->name, stmt->nparams, params, NULL, NULL, stmt->binary),
 		       err);
+}
+
+/* A pooled connection can have died while idle (a database restart). The
+ * first statement after taking it is either a read or a transaction's BEGIN,
+ * so when the connection turns out dead it is safe to run it once more on a
+ * new one; later statements are never repeated. */
+PGresult *db_run(struct db_conn *c, const struct db_statement *stmt, const char *const *params,
+		 struct cw_error *err)
+{
+	int first = c->untried;
+	PGresult *res;
+
+	c->untried = 0;
+	res = run(c, stmt, params, err);
+	if (res != NULL || !first || c->pg == NULL || PQstatus(c->pg) == CONNECTION_OK)
+		return res;
+	forget_connection(c);
+	if (ensure_connected(c->pool, c, err) != CW_OK)
+		return NULL;
+	cw_error_release(err);
+	return run(c, stmt, params, err);
 }
 
 static int retryable(const struct cw_error *err)

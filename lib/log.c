@@ -1,5 +1,7 @@
 #include "log.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,8 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Request lines are written on every request: they are built by hand, without
- * stdio, into one buffer and written with one write(2). */
+/* Request lines are made on every request: they are built by hand, without
+ * stdio, then handed to the sink. */
 
 struct line {
 	char buf[1024];
@@ -96,14 +98,114 @@ static void put_time(struct line *l)
 	PUT_LITERAL(l, "Z\"");
 }
 
-static void emit(struct line *l)
-{
-	ssize_t rc;
+#define SINK_BYTES ((size_t)64 * 1024)
 
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	pthread_t writer;
+	int buffering;
+	int stopping;
+	size_t len;
+	char buf[SINK_BYTES];
+} sink = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void write_all(const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(STDOUT_FILENO, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return; /* nowhere to report a failed log write */
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Caller holds sink.lock. */
+static void flush_sink(void)
+{
+	write_all(sink.buf, sink.len);
+	sink.len = 0;
+}
+
+static void emit(struct line *l, int urgent)
+{
 	l->buf[l->len++] = '}';
 	l->buf[l->len++] = '\n';
-	rc = write(STDOUT_FILENO, l->buf, l->len);
-	(void)rc; /* nowhere to report a failed log write */
+	pthread_mutex_lock(&sink.lock);
+	if (!sink.buffering) {
+		write_all(l->buf, l->len);
+	} else {
+		if (sink.len + l->len > SINK_BYTES)
+			flush_sink();
+		memcpy(sink.buf + sink.len, l->buf, l->len);
+		sink.len += l->len;
+		if (urgent)
+			flush_sink();
+	}
+	pthread_mutex_unlock(&sink.lock);
+}
+
+static void *sink_writer(void *unused)
+{
+	(void)unused;
+	pthread_mutex_lock(&sink.lock);
+	while (!sink.stopping) {
+		struct timespec until;
+
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += LOG_FLUSH_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&sink.wake, &sink.lock, &until);
+		flush_sink();
+	}
+	pthread_mutex_unlock(&sink.lock);
+	return NULL;
+}
+
+int log_start_buffering(void)
+{
+	pthread_condattr_t attr;
+	int rc;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&sink.wake, &attr);
+	pthread_condattr_destroy(&attr);
+	sink.stopping = 0;
+	rc = pthread_create(&sink.writer, NULL, sink_writer, NULL);
+	if (rc != 0) {
+		pthread_cond_destroy(&sink.wake);
+		return -1;
+	}
+	pthread_mutex_lock(&sink.lock);
+	sink.buffering = 1;
+	pthread_mutex_unlock(&sink.lock);
+	return 0;
+}
+
+void log_stop_buffering(void)
+{
+	pthread_mutex_lock(&sink.lock);
+	if (!sink.buffering) {
+		pthread_mutex_unlock(&sink.lock);
+		return;
+	}
+	sink.stopping = 1;
+	pthread_cond_signal(&sink.wake);
+	pthread_mutex_unlock(&sink.lock);
+	pthread_join(sink.writer, NULL);
+	pthread_mutex_lock(&sink.lock);
+	flush_sink();
+	sink.buffering = 0;
+	pthread_mutex_unlock(&sink.lock);
+	pthread_cond_destroy(&sink.wake);
 }
 
 void log_request(const struct log_request_line *r)
@@ -126,7 +228,7 @@ void log_request(const struct log_request_line *r)
 	put_uint(&l, micros % 1000, 3);
 	PUT_LITERAL(&l, ",\"sub\":");
 	put_string_or_null(&l, r->sub);
-	emit(&l);
+	emit(&l, 0);
 }
 
 void log_event(const char *level, const char *fmt, ...)
@@ -143,5 +245,5 @@ void log_event(const char *level, const char *fmt, ...)
 	put_string(&l, level);
 	PUT_LITERAL(&l, ",\"message\":");
 	put_string(&l, message);
-	emit(&l);
+	emit(&l, 1);
 }

@@ -3,7 +3,12 @@
  *
  * Only operational facts go here: method, route template, status, duration,
  * the caller's sub, the request id. Never names, notes, bodies or tokens.
- * Each line is written with one write(2), so lines from threads never mix.
+ * Lines are whole: threads never mix them.
+ *
+ * While buffering is on (log_start_buffering), lines gather in one buffer that
+ * is written when it fills, when an event is logged, and by a background
+ * thread at least every LOG_FLUSH_MS, so a request costs no system call of its
+ * own. Otherwise each line is written at once.
  */
 #ifndef CW_LOG_H
 #define CW_LOG_H
@@ -17,7 +22,15 @@ struct log_request_line {
 	const char *sub;        /* NULL when unauthenticated */
 };
 
+#define LOG_FLUSH_MS 100
+
 void log_request(const struct log_request_line *line);
+
+/* Starts the background writer; 0 on success (else lines stay unbuffered). */
+int log_start_buffering(void);
+
+/* Writes what is buffered and stops the background writer. */
+void log_stop_buffering(void);
 
 /* A service event ("level": info|warn|error) with a plain message. */
 void log_event(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -42,13 +42,13 @@ void rowjson_string(struct strbuf *out, const char *s, size_t len)
 	strbuf_addch(out, '"');
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
 
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
 		strbuf_add(out, s + start, i - start);
 		if (c == '"' || c == '\\') {
-			esc[1] = (char)c;
+			char esc[2] = {'\\', (char)c};
+
 			strbuf_add(out, esc, 2);
 		} else if (c == '\n') {
 			strbuf_add(out, "\\n", 2);
@@ -57,6 +57,8 @@ void rowjson_string(struct strbuf *out, const char *s, size_t len)
 		} else if (c == '\t') {
 			strbuf_add(out, "\\t", 2);
 		} else {
+			char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+
 			strbuf_add(out, esc, 6);
 		}
 		start = i + 1;

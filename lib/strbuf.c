@@ -12,7 +12,7 @@ static int grow(struct strbuf *sb, size_t extra)
 		return -1;
 	if (want <= sb->cap)
 		return 0;
-	size_t cap = sb->cap ? sb->cap : 256;
+	size_t cap = sb->cap ? sb->cap : 1024;  /* one record fits at once */
 	while (cap < want)
 		cap *= 2;
 	p = realloc(sb->buf, cap);
@@ -37,11 +37,6 @@ void strbuf_add(struct strbuf *sb, const void *data, size_t n)
 void strbuf_addstr(struct strbuf *sb, const char *s)
 {
 	strbuf_add(sb, s, strlen(s));
-}
-
-void strbuf_addch(struct strbuf *sb, char c)
-{
-	strbuf_add(sb, &c, 1);
 }
 
 char *strbuf_detach(struct strbuf *sb)

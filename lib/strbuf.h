@@ -21,7 +21,17 @@ struct strbuf {
 
 void strbuf_add(struct strbuf *sb, const void *data, size_t n);
 void strbuf_addstr(struct strbuf *sb, const char *s);
-void strbuf_addch(struct strbuf *sb, char c);
+
+/* JSON is written a character at a time: the common case stays inline. */
+static inline void strbuf_addch(struct strbuf *sb, char c)
+{
+	if (sb->len + 1 < sb->cap) {
+		sb->buf[sb->len++] = c;
+		sb->buf[sb->len] = '\0';
+	} else {
+		strbuf_add(sb, &c, 1);
+	}
+}
 
 /* The string (caller frees), or NULL after a failed allocation. Leaves sb empty. */
 char *strbuf_detach(struct strbuf *sb);

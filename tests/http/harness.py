@@ -138,6 +138,16 @@ class Service:
         with open(self.log_path, encoding='utf-8', errors='replace') as f:
             return [json.loads(line) for line in f if line.strip()]
 
+    def log_lines_for(self, request_id, seconds=5):
+        """The log lines of one request, waiting for them: the service writes its
+        log at least every 100 ms, not at once."""
+        deadline = time.time() + seconds
+        while True:
+            lines = [line for line in self.log_lines() if line.get('request_id') == request_id]
+            if lines or time.time() > deadline:
+                return lines
+            time.sleep(0.02)
+
     def log_text(self):
         with open(self.log_path, encoding='utf-8', errors='replace') as f:
             return f.read()
@@ -228,6 +238,8 @@ class Cluster:
             'UBSAN_OPTIONS': 'print_stacktrace=1:halt_on_error=1',
             'LSAN_OPTIONS': 'suppressions=' + os.path.join(HERE, 'lsan.supp'),
         })
+        if os.environ.get('CASEWORK_TEST_HTTP_THREADS'):
+            env['CASEWORK_HTTP_THREADS'] = os.environ['CASEWORK_TEST_HTTP_THREADS']
         for key, value in overrides.items():
             if value is None:
                 env.pop(key, None)

@@ -105,7 +105,7 @@ static void test_defaults(void)
 	CHECK_STR(cfg.bind, "127.0.0.1");
 	CHECK(cfg.port == 8080);
 	CHECK(cfg.pool_size >= 1 && cfg.pool_size <= 1000);
-	CHECK(cfg.http_threads == 0);
+	CHECK(cfg.http_threads == cfg.pool_size);   /* one epoll worker per connection */
 	CHECK(cfg.idle_timeout == 30);
 	CHECK(cfg.jwt_alg == JWT_ALG_HS256);
 	CHECK(cfg.jwt_key_len == 32 && cfg.jwt_key && memcmp(cfg.jwt_key, SECRET_32, 32) == 0);
