@@ -1,0 +1,296 @@
+#!/usr/bin/env bash
+# GET /v1/cases/{id} under wrk against pgbench -S on the same database, same run.
+#
+# usage: tests/perf/bench-get-case.sh [BUILD_DIR]   (relative to the project root; default build-perf)
+#
+# Environment (all optional):
+#   DURATION=20          seconds of each measured run (wrk and pgbench)
+#   WARMUP=3             seconds of warm-up before each measured run
+#   CASES=5000           cases seeded (spread over 50 workers and 10 units)
+#   PGBENCH_SCALE=10     pgbench -i scale
+#   THREADS_MODELS="0 4" CASEWORK_HTTP_THREADS values to measure, one service run
+#                        each (0: a thread per connection; N: an epoll pool of N);
+#                        default: $CASEWORK_HTTP_THREADS, or the service's own
+#                        default (one worker per database connection)
+#   CONNECTIONS=16       wrk -c and pgbench -c
+#   DB_POOL_SIZE=N       CASEWORK_DB_POOL_SIZE for the service (default: the
+#                        service's own default, 2 x cores)
+#   PERF_KEEP=1          keep the temporary directory (logs, wrk script) at the end
+#
+# Builds the service (release), starts a private PostgreSQL 15 on a Unix socket,
+# migrates, seeds, runs pgbench -S -M prepared and pgbench with the service's own
+# SELECT (-f) before and after the service runs, and prints one table. Exit
+# status 1 if wrk saw socket errors or an answer other than 200.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. scripts/common.sh
+. tests/perf/lib.sh
+
+BUILD_DIR=${1:-build-perf}
+DURATION=${DURATION:-20}
+WARMUP=${WARMUP:-3}
+CASES=${CASES:-5000}
+WORKERS=50
+UNITS=10
+PGBENCH_SCALE=${PGBENCH_SCALE:-10}
+CONNECTIONS=${CONNECTIONS:-16}
+THREADS_MODELS=${THREADS_MODELS:-${CASEWORK_HTTP_THREADS:-${DB_POOL_SIZE:-$((2 * $(nproc)))}}}
+# The service's default pool size unless DB_POOL_SIZE asks for another.
+if [ -n "${DB_POOL_SIZE:-}" ]; then
+	export CASEWORK_DB_POOL_SIZE=$DB_POOL_SIZE
+else
+	unset CASEWORK_DB_POOL_SIZE
+fi
+
+perf_init "$BUILD_DIR"
+perf_start_database
+perf_migrate
+perf_seed_cases "$CASES" "$WORKERS" "$UNITS"
+
+perf_log "pgbench -i -s $PGBENCH_SCALE"
+pgbench -h "$PERF_DIR" -U casework -i -q -s "$PGBENCH_SCALE" casework >"$PERF_DIR/pgbench-init.log" 2>&1 \
+	|| { tail -20 "$PERF_DIR/pgbench-init.log" >&2; perf_die "pgbench -i failed"; }
+perf_psql -qc 'VACUUM ANALYZE' >/dev/null
+
+# bench-worker-01's caseload: cases g = 50, 100, ... (see perf_seed_cases).
+WORKER=bench-worker-01
+read -r WORKER_UNIT WORKER_CASES < <(perf_psql -At -F ' ' -c \
+	"SELECT min(unit), count(*) FROM cases WHERE assigned_worker = '$WORKER' AND deleted_at IS NULL")
+[ "$WORKER_CASES" -gt 0 ] || perf_die "$WORKER has no cases"
+TOKEN=$(perf_token --sub "$WORKER" --role caseworker --unit "$WORKER_UNIT")
+perf_log "caseworker $WORKER ($WORKER_UNIT) owns $WORKER_CASES cases"
+
+# The service's own statement for GET /v1/cases/{id} (lib/cases.c, "case_get"),
+# read from the executable (the compiler joins its pieces into one string), as a
+# pgbench script on the same cases: what the database alone does for that route.
+# Parameters as the service passes them: $1 see_all, $2 worker, $3 unit, $4 id.
+# \gset makes pgbench fail when a case is not found, so every call finds one.
+OWN_SQL=$PERF_DIR/case-get.sql
+python3 - "$PERF_BUILD/caseworkd" "$WORKERS" "$WORKER_CASES" >"$OWN_SQL" <<'PY' || OWN_SQL=
+import re
+import sys
+
+binary, workers, count = sys.argv[1:]
+with open(binary, 'rb') as f:
+    strings = [s.decode() for s in re.findall(rb'SELECT [\x20-\x7e]+', f.read())]
+found = sorted({s for s in strings if 'FROM cases c WHERE c.id = $4 AND' in s
+                and 'FOR UPDATE' not in s and '$5' not in s})
+if len(found) != 1:
+    sys.exit(f'found {len(found)} candidate statements for case_get in {binary}')
+params = {'1': ':see_all', '2': ':worker', '3': 'NULL', '4': "md5('BENCH' || :n::text)::uuid"}
+sql = re.sub(r'\$([1-4])\b', lambda m: params[m.group(1)], ' '.join(found[0].split()))
+print(f'\\set n {workers} * random(1, {count})')
+print(sql.rstrip(';') + ' \\gset r_')
+PY
+[ -n "$OWN_SQL" ] || perf_log "warning: the service's case_get statement was not found; no pgbench row for it"
+
+LUA=$PERF_DIR/get-case.lua
+{
+	echo '-- Cycles GET /v1/cases/{id} over one caseworker'"'"'s own cases.'
+	echo "local token = \"$TOKEN\""
+	echo 'local ids = {'
+	perf_psql -At -c "SELECT '\"' || id || '\",' FROM cases WHERE assigned_worker = '$WORKER'
+	                   AND deleted_at IS NULL ORDER BY id"
+	echo '}'
+	cat <<'LUA'
+local requests = {}
+local i = 0
+local counter = 0
+
+-- Each wrk thread starts at another place in the list.
+function setup(thread)
+   thread:set("thread_index", counter)
+   counter = counter + 1
+end
+
+function init(args)
+   local headers = { ["Authorization"] = "Bearer " .. token, ["Accept"] = "application/json" }
+   for n, id in ipairs(ids) do
+      requests[n] = wrk.format("GET", "/v1/cases/" .. id, headers)
+   end
+   i = (thread_index or 0) * 7919
+end
+
+function request()
+   i = i + 1
+   return requests[(i % #requests) + 1]
+end
+
+function done(summary, latency, requests)
+   local e = summary.errors
+   io.write(string.format(
+      "RESULT requests=%d duration_us=%d p50_us=%d p90_us=%d p99_us=%d max_us=%d non2xx=%d socket_errors=%d\n",
+      summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
+      latency:percentile(99), latency.max, e.status, e.connect + e.read + e.write + e.timeout))
+end
+LUA
+} >"$LUA"
+
+# Every measurement appends one line of key=value pairs to $PERF_DIR/results.
+# CPU figures are ticks over the measured run: the load generator's (client),
+# caseworkd's (service, all threads) and the PostgreSQL server's (database).
+
+# run_pgbench NAME ARGS...: a warm-up, then the measured run.
+run_pgbench() {
+	local name=$1 out tps lat c0 c1 d0 d1
+	shift
+	local cmd=(pgbench -h "$PERF_DIR" -U casework -M prepared -c "$CONNECTIONS" -j 2 "$@")
+	perf_log "pgbench $name -M prepared -c$CONNECTIONS -j2: warm-up ${WARMUP}s, then ${DURATION}s"
+	perf_run "$PERF_DIR/pgbench-warmup.txt" "${cmd[@]}" -T "$WARMUP" casework \
+		|| { cat "$PERF_DIR/pgbench-warmup.txt" >&2; perf_die "pgbench warm-up failed"; }
+	d0=$(perf_pg_ticks)
+	perf_client_ticks
+	c0=$PERF_CLIENT_TICKS
+	perf_run "$PERF_DIR/pgbench.txt" "${cmd[@]}" -T "$DURATION" casework \
+		|| { cat "$PERF_DIR/pgbench.txt" >&2; perf_die "pgbench failed"; }
+	perf_client_ticks
+	c1=$PERF_CLIENT_TICKS
+	sleep 0.5   # the backends exit and are waited for by the postmaster
+	d1=$(perf_pg_ticks)
+	out=$(cat "$PERF_DIR/pgbench.txt")
+	tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out" | tail -1)
+	lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' <<<"$out" | tail -1)
+	[ -n "$tps" ] || { echo "$out" >&2; perf_die "no tps in the pgbench output"; }
+	if grep -q '^number of failed transactions: [1-9]' <<<"$out"; then
+		echo "$out" >&2
+		perf_die "pgbench $name: failed transactions"
+	fi
+	echo "kind=pgbench name=$name tps=$tps lat_ms=$lat client_ticks=$((c1 - c0)) db_ticks=$((d1 - d0))" \
+		>>"$PERF_DIR/results"
+	perf_log "pgbench $name: $tps TPS, latency average $lat ms"
+}
+
+run_all_pgbench() {
+	run_pgbench -S -S
+	[ -z "$OWN_SQL" ] || run_pgbench case_get -n -f "$OWN_SQL" -D see_all=f -D "worker=$WORKER"
+}
+
+FAILED=0
+# run_service THREADS: caseworkd with CASEWORK_HTTP_THREADS=THREADS under wrk.
+run_service() {
+	local threads=$1 name out result rss_before rss_after rss_peak thr logged bad sampler
+	local c0 c1 s0 s1 d0 d1
+	name=service-threads-$threads
+	export CASEWORK_HTTP_THREADS=$threads
+	perf_start_service "$name"
+	rss_before=$(perf_rss_kb "$PERF_SERVICE_PID")
+	perf_log "caseworkd CASEWORK_HTTP_THREADS=$threads on $PERF_URL: wrk warm-up ${WARMUP}s, then ${DURATION}s"
+	perf_run "$PERF_DIR/$name-warmup.txt" wrk -t2 -c "$CONNECTIONS" -d "${WARMUP}s" -s "$LUA" "$PERF_URL" \
+		|| { cat "$PERF_DIR/$name-warmup.txt" >&2; perf_die "wrk warm-up failed"; }
+	: >"$PERF_SERVICE_LOG"   # count only the measured requests below
+	# The service's thread count in the middle of the measured run.
+	(sleep "$(awk -v d="$DURATION" 'BEGIN { print d / 2 }')"; perf_threads "$PERF_SERVICE_PID" >"$PERF_DIR/$name-threads") &
+	sampler=$!
+	d0=$(perf_pg_ticks)
+	s0=$(perf_ticks "$PERF_SERVICE_PID")
+	perf_client_ticks
+	c0=$PERF_CLIENT_TICKS
+	perf_run "$PERF_DIR/$name-wrk.txt" wrk -t2 -c "$CONNECTIONS" -d "${DURATION}s" -s "$LUA" "$PERF_URL" \
+		|| { cat "$PERF_DIR/$name-wrk.txt" >&2; perf_die "wrk failed"; }
+	perf_client_ticks
+	c1=$PERF_CLIENT_TICKS
+	s1=$(perf_ticks "$PERF_SERVICE_PID")
+	d1=$(perf_pg_ticks)
+	wait "$sampler" || true
+	rss_after=$(perf_rss_kb "$PERF_SERVICE_PID")
+	rss_peak=$(perf_peak_rss_kb "$PERF_SERVICE_PID")
+	thr=$(cat "$PERF_DIR/$name-threads" 2>/dev/null || echo '?')
+	out=$(cat "$PERF_DIR/$name-wrk.txt")
+	result=$(grep '^RESULT ' <<<"$out") || { echo "$out" >&2; perf_die "no RESULT line from wrk"; }
+	# Every measured request must have answered 200 (the log has one line per request).
+	logged=$(grep -ac '"route":"/v1/cases/{id}"' "$PERF_SERVICE_LOG" || true)
+	bad=$(grep -a '"route":' "$PERF_SERVICE_LOG" | grep -avc '"status":200' || true)
+	perf_stop_service
+	echo "kind=service threads=$threads ${result#RESULT } rss_before=$rss_before rss_after=$rss_after" \
+		"rss_peak=$rss_peak threads_running=$thr logged=$logged not_200=$bad client_ticks=$((c1 - c0))" \
+		"service_ticks=$((s1 - s0)) db_ticks=$((d1 - d0))" >>"$PERF_DIR/results"
+	perf_log "caseworkd: $(grep -o 'requests=[0-9]*' <<<"$result") in ${DURATION}s; $logged logged, $bad not 200"
+	if grep -Eq 'non2xx=[1-9]|socket_errors=[1-9]' <<<"$result" || [ "$bad" != 0 ]; then
+		perf_log "error: CASEWORK_HTTP_THREADS=$threads: non-2xx answers or socket errors"
+		grep -E 'Non-2xx|Socket errors' <<<"$out" >&2 || true
+		grep -a '"route":' "$PERF_SERVICE_LOG" | grep -av '"status":200' | head -5 >&2 || true
+		FAILED=1
+	fi
+}
+
+: >"$PERF_DIR/results"
+run_all_pgbench
+for t in $THREADS_MODELS; do
+	run_service "$t"
+done
+run_all_pgbench
+
+python3 - "$PERF_DIR/results" "$PERF_CLK_TCK" "$CONNECTIONS" "$DURATION" "$CASES" \
+	"$WORKER" "$WORKER_CASES" "$(nproc)" "${CASEWORK_DB_POOL_SIZE:-default}" <<'PY'
+import statistics
+import sys
+
+path, hz, conns, duration, cases, worker, worker_cases, cores, pool = sys.argv[1:]
+hz = int(hz)
+rows = []
+with open(path) as f:
+    for line in f:
+        rows.append(dict(kv.split('=', 1) for kv in line.split()))
+
+
+def us_per(ticks, n):
+    return f'{int(ticks) / hz * 1e6 / n:.1f}' if n else '?'
+
+
+pgbench = {}
+for r in rows:
+    if r['kind'] == 'pgbench':
+        n = float(r['tps']) * int(duration)
+        r['client_us'] = us_per(r['client_ticks'], n)
+        r['db_us'] = us_per(r['db_ticks'], n)
+        pgbench.setdefault(r['name'], []).append(r)
+mean = {name: statistics.mean(float(r['tps']) for r in rs) for name, rs in pgbench.items()}
+pg, own = mean['-S'], mean.get('case_get')
+
+print()
+print(f'GET /v1/cases/{{id}} as caseworker {worker} ({worker_cases} own cases of {cases}), '
+      f'{conns} connections, {duration} s per run, {cores} cores, database pool {pool}')
+print()
+print('pgbench, -M prepared -c{} -j2 over the same Unix socket (runs before and after the service):'.format(conns))
+fmt = '  {:<44} {:>16} {:>10} {:>14} {:>14}'
+print(fmt.format('', 'TPS', 'latency', 'client CPU', 'database CPU'))
+for name, what in (('-S', 'pgbench -S (one pgbench_accounts row)'),
+                   ('case_get', "pgbench -f, the service's own SELECT")):
+    for r in pgbench.get(name, []):
+        print(fmt.format(what, f'{float(r["tps"]):.0f}', f'{r["lat_ms"]} ms', f'{r["client_us"]} us/tx',
+                         f'{r["db_us"]} us/tx'))
+print()
+services = [r for r in rows if r['kind'] == 'service']
+model = lambda r: 'thread/connection' if r['threads'] == '0' else f'epoll pool of {r["threads"]}'
+fmt = '{:>12}  {:<17} {:>7} {:>6} {:>6} {:>7} {:>7} {:>7} {:>7} {:>7}'
+print(fmt.format('HTTP_THREADS', 'model', 'req/s', 'ratio', 'vs own', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms',
+                 'non-2xx'))
+for r in services:
+    n = int(r['requests'])
+    r['rps'] = n / (int(r['duration_us']) / 1e6)
+    ms = lambda key: f'{int(r[key]) / 1000:.2f}'
+    errors = int(r['non2xx']) + int(r['socket_errors']) + int(r['not_200'])
+    print(fmt.format(r['threads'], model(r), f'{r["rps"]:.0f}', f'{r["rps"] / pg:.2f}',
+                     f'{r["rps"] / own:.2f}' if own else '-', ms('p50_us'), ms('p90_us'), ms('p99_us'),
+                     ms('max_us'), errors))
+print()
+fmt = '{:>12}  {:<17} {:>10} {:>10} {:>10} {:>7} {:>16} {:>8} {:>8} {:>6}'
+print(fmt.format('HTTP_THREADS', 'model', 'RSS before', 'RSS after', 'RSS peak', 'threads',
+                 'CPU us/req: wrk', 'service', 'database', 'total'))
+for r in services:
+    n = int(r['requests'])
+    cpu = [int(r[k]) / hz * 1e6 / n for k in ('client_ticks', 'service_ticks', 'db_ticks')]
+    print(fmt.format(r['threads'], model(r), f'{r["rss_before"]} kB', f'{r["rss_after"]} kB',
+                     f'{r["rss_peak"]} kB', r['threads_running'], f'{cpu[0]:.1f}', f'{cpu[1]:.1f}',
+                     f'{cpu[2]:.1f}', f'{sum(cpu):.1f}'))
+print()
+print(f'ratio  = service req/s / mean pgbench -S TPS ({pg:.0f}); goal: 0.6 or more.')
+if own:
+    print(f"vs own = service req/s / mean TPS of the service's own SELECT under pgbench ({own:.0f}).")
+print('Latencies from wrk. RSS of caseworkd from /proc: before the warm-up, after the measured run, '
+      'and the peak (VmHWM); threads: in the middle of the measured run.')
+print('CPU: user + system time over the measured run per request or transaction, from /proc: the load '
+      'generator, caseworkd (all threads), the PostgreSQL server (all processes).')
+print(f'With everything on {cores} cores, req/s cannot exceed {cores} x 1e6 / total CPU us per request.')
+PY
+[ "$FAILED" = 0 ] || perf_die "some requests did not answer 200"

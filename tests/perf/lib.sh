@@ -1,0 +1,246 @@
+# Shared by the tests/perf benchmarks: build, a private PostgreSQL, caseworkd,
+# tokens, cleanup. Source it from the project root after scripts/common.sh.
+#
+# Everything lives in one temporary directory ($PERF_DIR): the database (Unix
+# socket only, no TCP), the JWT secret, the service logs and the wrk script.
+# perf_cleanup (installed as a trap by perf_init) stops the service and the
+# database and removes the directory, on normal exit, on error and on Ctrl-C.
+
+PERF_DIR=
+PERF_PG_DATA=
+PERF_SERVICE_PID=
+PERF_CHILD_PID=
+PERF_BUILD=
+PERF_KEEP=${PERF_KEEP:-}
+
+perf_log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+perf_die() { perf_log "error: $*"; exit 1; }
+
+perf_cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	if [ -n "$PERF_CHILD_PID" ]; then
+		kill -TERM "$PERF_CHILD_PID" 2>/dev/null || true
+		wait "$PERF_CHILD_PID" 2>/dev/null || true
+	fi
+	perf_stop_service || true
+	local job
+	for job in $(jobs -p); do kill -TERM "$job" 2>/dev/null || true; done
+	if [ -n "$PERF_PG_DATA" ] && [ -f "$PERF_PG_DATA/postmaster.pid" ]; then
+		pg_run "$PG_BINDIR/pg_ctl" -D "$PERF_PG_DATA" -m fast -w stop >/dev/null 2>&1 \
+			|| pg_run "$PG_BINDIR/pg_ctl" -D "$PERF_PG_DATA" -m immediate -w stop >/dev/null 2>&1 || true
+	fi
+	if [ -n "$PERF_DIR" ] && [ -d "$PERF_DIR" ]; then
+		if [ -n "$PERF_KEEP" ]; then
+			perf_log "kept $PERF_DIR (PERF_KEEP is set)"
+		else
+			rm -rf "$PERF_DIR"
+		fi
+	fi
+	exit "$rc"
+}
+
+# perf_init BUILD_DIR: packages, build, temporary directory, traps.
+perf_init() {
+	PERF_BUILD=$1
+	ensure_packages build run bench
+	configure "$PERF_BUILD" -Dbuildtype=release
+	perf_log "building in $PERF_BUILD"
+	# Only the executable: the benchmarks need nothing else.
+	meson compile -C "$PERF_BUILD" caseworkd >/dev/null \
+		|| perf_die "the build failed (meson compile -C $PERF_BUILD caseworkd)"
+	[ -x "$PERF_BUILD/caseworkd" ] || perf_die "no $PERF_BUILD/caseworkd after the build"
+	local buildtype
+	buildtype=$(meson introspect --buildoptions "$PERF_BUILD" 2>/dev/null | python3 -c \
+		'import json, sys; print(next((o["value"] for o in json.load(sys.stdin) if o["name"] == "buildtype"), "?"))' \
+		2>/dev/null || echo '?')
+	[ "$buildtype" = release ] || perf_log "warning: $PERF_BUILD has buildtype $buildtype, not release; figures will be low"
+
+	PERF_DIR=$(mktemp -d "${TMPDIR:-/tmp}/casework-perf.XXXXXX")
+	trap perf_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	chmod 711 "$PERF_DIR"
+	give_to_postgres "$PERF_DIR"
+	(umask 077 && openssl rand -base64 48 | tr -d '\n' > "$PERF_DIR/jwt-secret")
+	chmod 644 "$PERF_DIR/jwt-secret"
+}
+
+# perf_start_database: initdb and start PostgreSQL 15 on a socket in $PERF_DIR,
+# with the default durability settings (fsync, synchronous_commit, full_page_writes
+# on) and default shared_buffers; creates the casework database.
+perf_start_database() {
+	PERF_PG_DATA=$PERF_DIR/pgdata
+	perf_log "starting PostgreSQL in $PERF_DIR"
+	pg_run "$PG_BINDIR/initdb" -D "$PERF_PG_DATA" -A trust -U casework -E UTF8 --no-locale >/dev/null \
+		|| perf_die "initdb failed"
+	pg_run "$PG_BINDIR/pg_ctl" -D "$PERF_PG_DATA" -l "$PERF_DIR/postgres.log" -w \
+		-o "-c listen_addresses='' -c unix_socket_directories=$PERF_DIR -c max_connections=100" start >/dev/null \
+		|| { tail -20 "$PERF_DIR/postgres.log" >&2; perf_die "PostgreSQL did not start"; }
+	perf_psql -d postgres -qc 'CREATE DATABASE casework' || perf_die "cannot create the database"
+	export CASEWORK_DATABASE_URL="host=$PERF_DIR dbname=casework user=casework"
+	export CASEWORK_JWT_SECRET_FILE=$PERF_DIR/jwt-secret
+}
+
+# perf_psql ARGS...: psql as the database owner over the socket (default database casework).
+perf_psql() {
+	"$PG_BINDIR/psql" -h "$PERF_DIR" -U casework -X -v ON_ERROR_STOP=1 -d casework "$@"
+}
+
+perf_migrate() {
+	"$PERF_BUILD/caseworkd" migrate >"$PERF_DIR/migrate.log" 2>&1 \
+		|| { cat "$PERF_DIR/migrate.log" >&2; perf_die "caseworkd migrate failed"; }
+}
+
+# perf_seed_cases TOTAL WORKERS UNITS [UNIT_OF_ALL [PREFIX]]: inserts TOTAL
+# cases in one audited transaction (the audit trigger needs casework.actor).
+# Case g belongs to worker bench-worker-NN with NN = g mod WORKERS (1-based) and
+# to unit bench-unit-MM, MM = NN mod UNITS, unless UNIT_OF_ALL names one unit
+# for every case. Case numbers are PREFIX-g (default BENCH) and ids
+# md5(PREFIX || g)::uuid, so that pgbench scripts can name a case. Case g is created
+# at 2025-01-01 plus g seconds: distinct times within one call; several calls
+# interleave, and their equal times exercise the cursor's id tie-break.
+perf_seed_cases() {
+	local total=$1 workers=$2 units=$3 unit_of_all=${4:-} prefix=${5:-BENCH}
+	perf_log "seeding $total cases ($workers workers, ${unit_of_all:-$units units})"
+	perf_psql -q >/dev/null <<SQL || perf_die "seeding failed"
+BEGIN;
+SELECT set_config('casework.actor', 'bench', true);
+SELECT set_config('casework.roles', 'administrator', true);
+INSERT INTO cases (id, case_number, family_name, case_type, status, opened_on, assigned_worker, unit,
+                   permanency_goal, permanency_goal_since, created_at, updated_at)
+SELECT md5('$prefix' || g)::uuid,
+       '$prefix-' || lpad(g::text, 7, '0'),
+       'Family ' || g,
+       CASE WHEN g % 3 = 0 THEN 'out_of_home' ELSE 'in_home' END,
+       'open',
+       date '2020-01-01' + (g % 1500),
+       'bench-worker-' || lpad((g % $workers + 1)::text, 2, '0'),
+       coalesce(nullif('$unit_of_all', ''),
+                'bench-unit-' || lpad(((g % $workers + 1) % $units + 1)::text, 2, '0')),
+       CASE WHEN g % 2 = 0 THEN 'reunification' ELSE 'not_established' END,
+       date '2020-01-01' + (g % 1500),
+       timestamptz '2025-01-01 00:00:00+00' + make_interval(secs => g),
+       timestamptz '2025-01-01 00:00:00+00' + make_interval(secs => g)
+  FROM generate_series(1, $total) g
+ ORDER BY g;
+COMMIT;
+VACUUM ANALYZE cases;
+VACUUM ANALYZE case_permanency_goals;
+VACUUM ANALYZE audit_log;
+SQL
+}
+
+# perf_run OUT CMD...: runs a load generator with its output in the file OUT.
+# In the background and waited for, so that Ctrl-C stops the script at once
+# (wrk and pgbench themselves finish their run on SIGINT); the cleanup kills it.
+perf_run() {
+	local out=$1 rc=0
+	shift
+	"$@" >"$out" 2>&1 &
+	PERF_CHILD_PID=$!
+	wait "$PERF_CHILD_PID" || rc=$?
+	PERF_CHILD_PID=
+	return "$rc"
+}
+
+perf_free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# perf_start_service NAME: starts caseworkd serve with CASEWORK_HTTP_THREADS as
+# exported by the caller; stdout (one line per request) to $PERF_DIR/NAME.log.
+perf_start_service() {
+	local name=$1 i
+	export CASEWORK_PORT
+	rm -f "$PERF_DIR/$name.log" "$PERF_DIR/$name.stderr"
+	CASEWORK_PORT=$(perf_free_port)
+	export CASEWORK_BIND=127.0.0.1
+	PERF_SERVICE_LOG=$PERF_DIR/$name.log
+	PERF_SERVICE_ERR=$PERF_DIR/$name.stderr
+	# Appending, so that the log can be emptied while the service runs.
+	"$PERF_BUILD/caseworkd" serve >>"$PERF_SERVICE_LOG" 2>>"$PERF_SERVICE_ERR" &
+	PERF_SERVICE_PID=$!
+	PERF_URL=http://127.0.0.1:$CASEWORK_PORT
+	for i in $(seq 1 300); do
+		kill -0 "$PERF_SERVICE_PID" 2>/dev/null || { cat "$PERF_SERVICE_ERR" >&2; perf_die "caseworkd exited at start"; }
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "$PERF_URL/readyz")" = 200 ] && return 0
+		sleep 0.1
+	done
+	perf_die "caseworkd did not become ready at $PERF_URL"
+}
+
+# perf_stop_service: SIGTERM, wait; complains when the exit status is not 0.
+perf_stop_service() {
+	[ -n "$PERF_SERVICE_PID" ] || return 0
+	local pid=$PERF_SERVICE_PID rc=0
+	PERF_SERVICE_PID=
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for _ in $(seq 1 300); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		perf_log "warning: caseworkd did not stop within 30 s of SIGTERM; killing it"
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null || rc=$?
+	[ "$rc" = 0 ] || perf_log "warning: caseworkd exited with status $rc"
+	return 0
+}
+
+# perf_rss_kb PID: resident set size in kB, from /proc.
+perf_rss_kb() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo '?'
+}
+
+# perf_peak_rss_kb PID: the largest resident set size so far (VmHWM), in kB.
+perf_peak_rss_kb() {
+	awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo '?'
+}
+
+perf_threads() {
+	awk '/^Threads:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo '?'
+}
+
+# CPU accounting, in clock ticks (getconf CLK_TCK a second), from /proc.
+PERF_CLK_TCK=$(getconf CLK_TCK)
+
+# perf_ticks PID [CHILDREN]: user + system time of a process (all its threads);
+# with CHILDREN, plus that of its children already waited for.
+perf_ticks() {
+	local st
+	st=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+	st=${st##*) }   # the fields after "(comm) ": state is $1, utime $12, stime $13, cutime $14, cstime $15
+	awk -v c="${2:-}" '{ print $12 + $13 + (c != "" ? $14 + $15 : 0) }' <<<"$st"
+}
+
+# perf_pg_ticks: CPU of the whole PostgreSQL server: the postmaster, its live
+# children (backends, checkpointer...) and the children that have exited since
+# it started. The difference of two readings is the server's CPU in between,
+# backends born and gone in between included.
+perf_pg_ticks() {
+	local pm total child
+	pm=$(head -1 "$PERF_PG_DATA/postmaster.pid")
+	total=$(perf_ticks "$pm" children)
+	for child in $(pgrep -P "$pm"); do
+		total=$((total + $(perf_ticks "$child")))
+	done
+	echo "$total"
+}
+
+# perf_client_ticks: sets PERF_CLIENT_TICKS to the CPU of the children this
+# shell has waited for (bash's "times"), i.e. of the load generators run with
+# perf_run. Call it directly, not in $(...): a subshell has its own children.
+perf_client_ticks() {
+	times >"$PERF_DIR/times"
+	PERF_CLIENT_TICKS=$(tail -1 "$PERF_DIR/times" | awk -v hz="$PERF_CLK_TCK" '{
+		t = 0
+		for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); t += a[1] * 60 + a[2] }
+		printf "%d\n", t * hz + 0.5 }')
+}
+
+# perf_token ARGS...: a token for the benchmark's secret (see scripts/mint-token.py).
+perf_token() {
+	python3 scripts/mint-token.py --secret-file "$PERF_DIR/jwt-secret" "$@"
+}
