@@ -16,6 +16,7 @@
 #include "problem.h"
 #include "request.h"
 #include "routes.h"
+#include "uuid.h"
 
 #define ALLOW_MAX 96
 
@@ -106,10 +107,8 @@ static void random_128(unsigned char out[16])
  * random (version 4) UUID. */
 static void assign_request_id(struct exchange *x)
 {
-	static const char hex[] = "0123456789abcdef";
 	const char *given = request_header(x, "X-Request-Id");
 	unsigned char b[16];
-	char *o = x->request_id;
 
 	if (given && request_id_is_clean(given)) {
 		snprintf(x->request_id, sizeof(x->request_id), "%s", given);
@@ -118,13 +117,7 @@ static void assign_request_id(struct exchange *x)
 	random_128(b);
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			*o++ = '-';
-		*o++ = hex[b[i] >> 4];
-		*o++ = hex[b[i] & 15];
-	}
-	*o = '\0';
+	uuid_format(b, x->request_id);
 }
 
 static enum cw_code authenticate(struct exchange *x)

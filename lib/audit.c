@@ -3,8 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cursor.h"
-#include "rowjson.h"
 
 static const struct db_statement set_actor = {
 	"audit_set_actor",
@@ -58,25 +56,16 @@ static const struct db_statement list_audit = {
 enum cw_code audit_list(struct db_pool *pool, const struct audit_query *q, char **page,
 			struct cw_error *err)
 {
-	char after[24], limit[16], cursor[CURSOR_TEXT_LEN + 1];
+	char after[24], limit[16];
 	const char *params[7] = {q->resource_type, q->resource_id, q->actor, q->from, q->to, after, limit};
-	struct db_conn *conn;
 	PGresult *res;
-	int more;
 
 	snprintf(after, sizeof(after), "%lld", (long long)q->after_id);
 	snprintf(limit, sizeof(limit), "%d", q->limit + 1);
-	conn = db_acquire(pool, err);
-	if (conn == NULL)
-		return err->code;
-	res = db_run(conn, &list_audit, params, err);
-	db_release(pool, conn);
+	res = db_query(pool, &list_audit, params, err);
 	if (res == NULL)
 		return err->code;
-	more = PQntuples(res) > q->limit;
-	if (more)
-		cursor_encode(CURSOR_AUDIT, rowjson_int8(res, q->limit - 1, 0), NULL, cursor);
-	*page = record_page(res, q->limit, more ? cursor : NULL);
+	*page = record_list_page(res, q->limit, CURSOR_AUDIT, "id", NULL);
 	PQclear(res);
 	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
 }

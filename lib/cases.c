@@ -127,30 +127,16 @@ enum cw_code cases_list(struct db_pool *pool, const struct principal *p, const s
 			char **page, struct cw_error *err)
 {
 	struct access_scope s = access_scope_of(p);
-	char limit[16], cursor[CURSOR_TEXT_LEN + 1];
+	char limit[16];
 	const char *params[10] = {s.see_all, s.worker, s.unit, f->status, f->assigned_worker, f->unit,
 				  f->updated_since, f->after_created, f->after_id, limit};
-	struct db_conn *conn;
 	PGresult *res;
-	int more;
 
 	snprintf(limit, sizeof(limit), "%d", f->limit + 1);
-	conn = db_acquire(pool, err);
-	if (conn == NULL)
-		return err->code;
-	res = db_run(conn, &list_cases, params, err);
-	db_release(pool, conn);
+	res = db_query(pool, &list_cases, params, err);
 	if (res == NULL)
 		return err->code;
-	more = PQntuples(res) > f->limit;
-	if (more) {
-		char id[37];
-
-		rowjson_uuid(res, f->limit - 1, PQfnumber(res, "id"), id);
-		cursor_encode(CURSOR_CASES, rowjson_timestamp_us(res, f->limit - 1, PQfnumber(res, "created_at")),
-			      id, cursor);
-	}
-	*page = record_page(res, f->limit, more ? cursor : NULL);
+	*page = record_list_page(res, f->limit, CURSOR_CASES, "created_at", "id");
 	PQclear(res);
 	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
 }
@@ -160,13 +146,8 @@ enum cw_code cases_permanency_goals(struct db_pool *pool, const struct principal
 {
 	struct access_scope s = access_scope_of(p);
 	const char *params[4] = {s.see_all, s.worker, s.unit, id};
-	struct db_conn *conn = db_acquire(pool, err);
-	PGresult *res;
+	PGresult *res = db_query(pool, &list_permanency_goals, params, err);
 
-	if (conn == NULL)
-		return err->code;
-	res = db_run(conn, &list_permanency_goals, params, err);
-	db_release(pool, conn);
 	if (res == NULL)
 		return err->code;
 	if (PQntuples(res) == 0) {

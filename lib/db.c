@@ -311,6 +311,19 @@ PGresult *db_run(struct db_conn *c, const struct db_statement *stmt, const char 
 	return run(c, stmt, params, err);
 }
 
+PGresult *db_query(struct db_pool *pool, const struct db_statement *stmt, const char *const *params,
+		   struct cw_error *err)
+{
+	struct db_conn *c = db_acquire(pool, err);
+	PGresult *res;
+
+	if (c == NULL)
+		return NULL;
+	res = db_run(c, stmt, params, err);
+	db_release(pool, c);
+	return res;
+}
+
 static int retryable(const struct cw_error *err)
 {
 	return strcmp(err->sqlstate, "40001") == 0 || strcmp(err->sqlstate, "40P01") == 0;
@@ -360,14 +373,9 @@ enum cw_code db_check_ready(struct db_pool *pool, int min_version, struct cw_err
 {
 	static const struct db_statement schema_version = {
 		"db_schema_version", "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, 0};
-	struct db_conn *c = db_acquire(pool, err);
-	PGresult *res;
+	PGresult *res = db_query(pool, &schema_version, NULL, err);
 	int version;
 
-	if (c == NULL)
-		return err->code;
-	res = db_run(c, &schema_version, NULL, err);
-	db_release(pool, c);
 	if (res == NULL)
 		return err->code;
 	version = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);

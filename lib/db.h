@@ -46,6 +46,11 @@ void db_release(struct db_pool *pool, struct db_conn *conn);
 PGresult *db_run(struct db_conn *conn, const struct db_statement *stmt, const char *const *params,
 		 struct cw_error *err);
 
+/* db_run() on a pooled connection taken and given back around it, for reads
+ * that need one statement. */
+PGresult *db_query(struct db_pool *pool, const struct db_statement *stmt, const char *const *params,
+		   struct cw_error *err);
+
 /* Work done inside db_transaction(); returns CW_OK to commit. */
 typedef enum cw_code (*db_work_fn)(struct db_conn *conn, void *ctx, struct cw_error *err);
 

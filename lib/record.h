@@ -13,6 +13,7 @@
 #include <libpq-fe.h>
 
 #include "auth.h"
+#include "cursor.h"
 #include "validate.h"
 
 /* A record as answered: JSON text (owned, free with record_text_release), its
@@ -62,5 +63,11 @@ const char *record_param(const json_t *obj, const char *field, char *buf, size_t
  * binary result; the cursor is a JSON null when next_cursor is NULL. Caller
  * frees; NULL when out of memory. */
 char *record_page(const PGresult *res, int limit, const char *next_cursor);
+
+/* The page of a keyset-paginated list fetched with LIMIT limit + 1: when the
+ * extra row came, next_cursor names the last row shown by its key_column
+ * (timestamptz or int8) and id_column (uuid, or NULL when the key is unique). */
+char *record_list_page(const PGresult *res, int limit, enum cursor_kind kind, const char *key_column,
+		       const char *id_column);
 
 #endif

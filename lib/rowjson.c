@@ -4,6 +4,7 @@
 
 #include "dates.h"
 #include "log.h"
+#include "uuid.h"
 
 /* Built-in type OIDs: fixed by the PostgreSQL catalog. */
 enum {
@@ -69,20 +70,10 @@ void rowjson_string(struct strbuf *out, const char *s, size_t len)
 
 void rowjson_uuid(const PGresult *res, int row, int col, char out[37])
 {
-	const unsigned char *b = (const unsigned char *)PQgetvalue(res, row, col);
-	char *o = out;
-
-	if (PQgetlength(res, row, col) != 16) {
+	if (PQgetlength(res, row, col) != 16)
 		out[0] = '\0';
-		return;
-	}
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			*o++ = '-';
-		*o++ = hex[b[i] >> 4];
-		*o++ = hex[b[i] & 15];
-	}
-	*o = '\0';
+	else
+		uuid_format((const unsigned char *)PQgetvalue(res, row, col), out);
 }
 
 int64_t rowjson_int8(const PGresult *res, int row, int col)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dates.h"
+#include "uuid.h"
 
 const struct field_spec *field_spec_find(const struct field_spec *specs, const char *name)
 {
@@ -80,25 +81,6 @@ static int is_blank(const char *s)
 		if (!isspace((unsigned char)*s))
 			return 0;
 	return 1;
-}
-
-int uuid_parse(const char *s, char out[37])
-{
-	if (s == NULL || strlen(s) != 36)
-		return -1;
-	for (int i = 0; i < 36; i++) {
-		char c = s[i];
-
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (c != '-')
-				return -1;
-		} else if (!isxdigit((unsigned char)c)) {
-			return -1;
-		}
-		out[i] = (char)tolower((unsigned char)c);
-	}
-	out[36] = '\0';
-	return 0;
 }
 
 static int check_text(const json_t *value, const struct field_spec *spec, struct cw_error *err)

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "uuid.h"
 
 enum field_type {
 	FT_STRING,    /* one line of text: no control characters */
@@ -51,9 +52,6 @@ int validate_value(const json_t *value, const struct field_spec *spec, struct cw
 
 /* The spec named name, or NULL. */
 const struct field_spec *field_spec_find(const struct field_spec *specs, const char *name);
-
-/* 0 and the canonical lower-case form in out when s is a UUID (8-4-4-4-12 hex). */
-int uuid_parse(const char *s, char out[37]);
 
 /* Number of Unicode code points in a valid UTF-8 string. */
 size_t utf8_length(const char *s);
