@@ -47,7 +47,7 @@ enum cw_code create_case(struct exchange *x)
 
 	if (query_none(x) != CW_OK)
 		return x->err.code;
-	if (cases_create(x->app->pool, &actor, x->body, &r, &x->err) != CW_OK)
+	if (resource_create(x->app->pool, &case_resource, &actor, NULL, x->body, &r, &x->err) != CW_OK)
 		return x->err.code;
 	return reply_record(x, 201, &r, CASES_PATH);
 }
@@ -58,7 +58,7 @@ enum cw_code get_case(struct exchange *x)
 	char id[37];
 
 	if (path_uuid(x, 0, id, "case") != CW_OK || query_none(x) != CW_OK ||
-	    cases_get(x->app->pool, &x->principal, id, &r, &x->err) != CW_OK)
+	    resource_get(x->app->pool, &case_resource, &x->principal, id, &r, &x->err) != CW_OK)
 		return x->err.code;
 	return reply_record(x, 200, &r, NULL);
 }
@@ -73,7 +73,7 @@ enum cw_code patch_case(struct exchange *x)
 	if (path_uuid(x, 0, id, "case") != CW_OK || query_none(x) != CW_OK)
 		return x->err.code;
 	request_precondition(x, &pre);
-	if (cases_update(x->app->pool, &actor, id, x->body, &pre, &r, &x->err) != CW_OK)
+	if (resource_update(x->app->pool, &case_resource, &actor, id, x->body, &pre, &r, &x->err) != CW_OK)
 		return x->err.code;
 	return reply_record(x, 200, &r, NULL);
 }
@@ -87,7 +87,7 @@ enum cw_code delete_case(struct exchange *x)
 	if (path_uuid(x, 0, id, "case") != CW_OK || query_none(x) != CW_OK)
 		return x->err.code;
 	request_precondition(x, &pre);
-	if (cases_delete(x->app->pool, &actor, id, &pre, &x->err) != CW_OK)
+	if (resource_delete(x->app->pool, &case_resource, &actor, id, &pre, &x->err) != CW_OK)
 		return x->err.code;
 	return reply_empty(x, 204);
 }

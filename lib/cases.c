@@ -5,8 +5,6 @@
 #include <string.h>
 
 #include "access.h"
-#include "audit.h"
-#include "cursor.h"
 #include "dates.h"
 #include "rowjson.h"
 
@@ -37,9 +35,8 @@ const struct field_spec case_fields[] = {
 /* The stored columns, in the order of the INSERT and UPDATE parameters. */
 static const char *const columns[] = {
 	"case_number", "family_name", "case_type", "status", "opened_on", "closed_on",
-	"closure_reason", "assigned_worker", "unit", "permanency_goal", "permanency_goal_since",
+	"closure_reason", "assigned_worker", "unit", "permanency_goal", "permanency_goal_since", NULL,
 };
-#define NCOLUMNS ((int)(sizeof(columns) / sizeof(columns[0])))
 
 #define VISIBLE "c.deleted_at IS NULL AND cw_visible(c.assigned_worker, c.unit, $1, $2, $3)"
 
@@ -90,38 +87,6 @@ static const struct db_statement list_permanency_goals = {
 	4, 1};
 
 /* ---- reading ---------------------------------------------------------- */
-
-static enum cw_code fetch_one(struct db_conn *conn, const struct db_statement *stmt,
-			      const struct principal *p, const char *id, struct record_text *out,
-			      struct cw_error *err)
-{
-	struct access_scope s = access_scope_of(p);
-	const char *params[4] = {s.see_all, s.worker, s.unit, id};
-	PGresult *res = db_run(conn, stmt, params, err);
-	enum cw_code rc = CW_OK;
-
-	if (res == NULL)
-		return err->code;
-	if (PQntuples(res) != 1)
-		rc = cw_fail(err, CW_NOT_FOUND, "No case with this id.");
-	else if (record_text_from_row(out, res, 0) != 0)
-		rc = cw_fail(err, CW_INTERNAL, "Out of memory.");
-	PQclear(res);
-	return rc;
-}
-
-enum cw_code cases_get(struct db_pool *pool, const struct principal *p, const char *id,
-		       struct record_text *out, struct cw_error *err)
-{
-	struct db_conn *conn = db_acquire(pool, err);
-	enum cw_code rc;
-
-	if (conn == NULL)
-		return err->code;
-	rc = fetch_one(conn, &get_case, p, id, out, err);
-	db_release(pool, conn);
-	return rc;
-}
 
 enum cw_code cases_list(struct db_pool *pool, const struct principal *p, const struct case_filter *f,
 			char **page, struct cw_error *err)
@@ -286,167 +251,35 @@ static enum cw_code check_update_rights(const json_t *current, const json_t *mer
 	return CW_OK;
 }
 
-static int anything_changed(const json_t *current, const json_t *merged)
+/* Defaults, rules and role rules of a new or changed case. */
+static enum cw_code check_case(struct record_change *ch, struct cw_error *err)
 {
-	for (int i = 0; i < NCOLUMNS; i++)
-		if (record_field_changed(current, merged, columns[i]))
-			return 1;
-	return 0;
+	const struct principal *p = ch->actor->principal;
+
+	if (ch->before == NULL)
+		apply_create_defaults(ch->after, p);
+	else
+		apply_update_defaults(ch->after, ch->before, ch->input);
+	check_case_rules(ch->after, ch->input, err);
+	if (cw_has_field_errors(err))
+		return CW_INVALID;
+	return ch->before ? check_update_rights(ch->before, ch->after, p, err)
+			  : check_create_rights(ch->after, p, err);
 }
 
-/* ---- writing ---------------------------------------------------------- */
+static const char *const case_conflicts[] = {
+	"cases_case_number_key", "Another case already has this case_number.", NULL};
 
-struct case_write {
-	const struct actor *actor;
-	const char *id;
-	const json_t *input;            /* the new record (create) or the patch (update) */
-	const struct precondition *pre;
-	struct record_text *out;
+const struct resource case_resource = {
+	.noun = "case",
+	.fields = case_fields,
+	.insert_columns = columns,
+	.update_columns = columns,
+	.get = &get_case,
+	.lock = &lock_case,
+	.insert = &insert_case,
+	.update = &update_case,
+	.remove = &delete_case,
+	.check = check_case,
+	.conflicts = case_conflicts,
 };
-
-/* Runs stmt with the record's columns, after `leading` parameters (the id). */
-static enum cw_code store(struct db_conn *conn, const struct db_statement *stmt, const char *leading,
-			  const json_t *record, struct record_text *out, struct cw_error *err)
-{
-	const char *params[NCOLUMNS + 1];
-	char bufs[NCOLUMNS][32];
-	int n = 0;
-	PGresult *res;
-	enum cw_code rc = CW_OK;
-
-	if (leading)
-		params[n++] = leading;
-	for (int i = 0; i < NCOLUMNS; i++)
-		params[n++] = record_param(record, columns[i], bufs[i], sizeof(bufs[i]));
-	res = db_run(conn, stmt, params, err);
-	if (res == NULL) {
-		if (err->code == CW_CONFLICT && strcmp(err->constraint, "cases_case_number_key") == 0)
-			cw_fail(err, CW_CONFLICT, "Another case already has this case_number.");
-		return err->code;
-	}
-	if (PQntuples(res) != 1 || record_text_from_row(out, res, 0) != 0)
-		rc = cw_fail(err, CW_INTERNAL, "The database did not return the case.");
-	PQclear(res);
-	return rc;
-}
-
-static enum cw_code insert_work(struct db_conn *conn, void *ctx, struct cw_error *err)
-{
-	struct case_write *w = ctx;
-
-	return store(conn, &insert_case, NULL, w->input, w->out, err);
-}
-
-enum cw_code cases_create(struct db_pool *pool, const struct actor *actor, const json_t *body,
-			  struct record_text *out, struct cw_error *err)
-{
-	const struct principal *p = actor->principal;
-	struct case_write w = {actor, NULL, NULL, NULL, out};
-	json_t *record;
-	enum cw_code rc;
-
-	if (!access_may(p, ACCESS_WRITE))
-		return cw_fail(err, CW_FORBIDDEN, "Your role may not create cases.");
-	validate_body(body, case_fields, VALIDATE_CREATE, err);
-	if (cw_has_field_errors(err))
-		return CW_INVALID;
-	record = json_deep_copy(body);
-	if (record == NULL)
-		return cw_fail(err, CW_INTERNAL, "Out of memory.");
-	apply_create_defaults(record, p);
-	check_case_rules(record, body, err);
-	rc = cw_has_field_errors(err) ? CW_INVALID : check_create_rights(record, p, err);
-	if (rc == CW_OK) {
-		w.input = record;
-		rc = audit_transaction(pool, actor, insert_work, &w, err);
-	}
-	json_decref(record);
-	return rc;
-}
-
-/* Inside the transaction: lock, check the precondition, merge, check, store. */
-static enum cw_code update_work(struct db_conn *conn, void *ctx, struct cw_error *err)
-{
-	struct case_write *w = ctx;
-	struct record_text current = {0};
-	json_t *before = NULL, *merged = NULL;
-	enum cw_code rc = fetch_one(conn, &lock_case, w->actor->principal, w->id, &current, err);
-
-	if (rc != CW_OK)
-		return rc;
-	if (!precondition_holds(w->pre, current.version)) {
-		rc = cw_fail(err, CW_PRECONDITION_FAILED, "The case has changed since you read it "
-			     "(it is at version %lld); read it again.", current.version);
-		goto out;
-	}
-	before = json_loads(current.json, 0, NULL);
-	merged = before ? record_merge(before, w->input) : NULL;
-	if (merged == NULL) {
-		rc = cw_fail(err, CW_INTERNAL, "Out of memory.");
-		goto out;
-	}
-	apply_update_defaults(merged, before, w->input);
-	check_case_rules(merged, w->input, err);
-	rc = cw_has_field_errors(err) ? CW_INVALID : check_update_rights(before, merged, w->actor->principal, err);
-	if (rc != CW_OK)
-		goto out;
-	if (!anything_changed(before, merged)) {
-		*w->out = current;
-		current.json = NULL;
-		goto out;
-	}
-	rc = store(conn, &update_case, current.id, merged, w->out, err);
-out:
-	json_decref(before);
-	json_decref(merged);
-	record_text_release(&current);
-	return rc;
-}
-
-enum cw_code cases_update(struct db_pool *pool, const struct actor *actor, const char *id,
-			  const json_t *patch, const struct precondition *pre,
-			  struct record_text *out, struct cw_error *err)
-{
-	struct case_write w = {actor, id, patch, pre, out};
-
-	if (!access_may(actor->principal, ACCESS_WRITE))
-		return cw_fail(err, CW_FORBIDDEN, "Your role may not change cases.");
-	validate_body(patch, case_fields, VALIDATE_PATCH, err);
-	if (cw_has_field_errors(err))
-		return CW_INVALID;
-	return audit_transaction(pool, actor, update_work, &w, err);
-}
-
-static enum cw_code delete_work(struct db_conn *conn, void *ctx, struct cw_error *err)
-{
-	struct case_write *w = ctx;
-	struct record_text current = {0};
-	const char *params[1];
-	PGresult *res;
-	enum cw_code rc = fetch_one(conn, &lock_case, w->actor->principal, w->id, &current, err);
-
-	if (rc != CW_OK)
-		return rc;
-	if (!precondition_holds(w->pre, current.version)) {
-		record_text_release(&current);
-		return cw_fail(err, CW_PRECONDITION_FAILED, "The case has changed since you read it "
-			       "(it is at version %lld); read it again.", current.version);
-	}
-	params[0] = current.id;
-	res = db_run(conn, &delete_case, params, err);
-	record_text_release(&current);
-	if (res == NULL)
-		return err->code;
-	PQclear(res);
-	return CW_OK;
-}
-
-enum cw_code cases_delete(struct db_pool *pool, const struct actor *actor, const char *id,
-			  const struct precondition *pre, struct cw_error *err)
-{
-	struct case_write w = {actor, id, NULL, pre, NULL};
-
-	if (!access_may(actor->principal, ACCESS_DELETE))
-		return cw_fail(err, CW_FORBIDDEN, "Only administrators delete cases.");
-	return audit_transaction(pool, actor, delete_work, &w, err);
-}

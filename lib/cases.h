@@ -1,10 +1,10 @@
 /*
  * cases: the rules and storage of a family's case.
  *
- * Every function takes the caller (principal or actor) and applies
- * lib/access's rules inside its query: a case the caller may not see is
- * CW_NOT_FOUND, exactly like one that does not exist. Writes run in one
- * audited transaction; CW_OK means committed.
+ * Every function takes the caller and applies lib/access's rules inside its
+ * query: a case the caller may not see is CW_NOT_FOUND, exactly like one that
+ * does not exist. Writes go through lib/resource.c: one audited transaction,
+ * CW_OK meaning committed.
  *
  * Rules beyond single fields:
  *   - defaults: status open, opened_on today, assigned_worker the caller,
@@ -23,6 +23,7 @@
 
 #include "db.h"
 #include "record.h"
+#include "resource.h"
 #include "validate.h"
 
 extern const struct field_spec case_fields[];
@@ -37,24 +38,12 @@ struct case_filter {
 	int limit;
 };
 
-enum cw_code cases_get(struct db_pool *pool, const struct principal *p, const char *id,
-		       struct record_text *out, struct cw_error *err);
+/* Read, create, change and delete cases with lib/resource.c. */
+extern const struct resource case_resource;
 
 /* A page of visible cases ordered by (created_at, id), as JSON text (caller frees). */
 enum cw_code cases_list(struct db_pool *pool, const struct principal *p, const struct case_filter *f,
 			char **page, struct cw_error *err);
-
-enum cw_code cases_create(struct db_pool *pool, const struct actor *actor, const json_t *body,
-			  struct record_text *out, struct cw_error *err);
-
-/* Applies a JSON merge patch; a patch that changes nothing writes nothing. */
-enum cw_code cases_update(struct db_pool *pool, const struct actor *actor, const char *id,
-			  const json_t *patch, const struct precondition *pre,
-			  struct record_text *out, struct cw_error *err);
-
-/* Soft delete: the case leaves every answer and stays in the database. */
-enum cw_code cases_delete(struct db_pool *pool, const struct actor *actor, const char *id,
-			  const struct precondition *pre, struct cw_error *err);
 
 /* Every permanency goal the case has had, oldest first, as a JSON page. */
 enum cw_code cases_permanency_goals(struct db_pool *pool, const struct principal *p, const char *id,

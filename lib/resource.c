@@ -1,0 +1,239 @@
+#include "resource.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "access.h"
+#include "audit.h"
+
+#define MAX_COLUMNS 32
+
+const char *record_text_member(const json_t *record, const char *field)
+{
+	return json_string_value(json_object_get(record, field));
+}
+
+/* Runs stmt ($1-$3 scope, $4 id) into r; CW_NOT_FOUND when no row. */
+static enum cw_code fetch(struct db_conn *conn, const struct db_statement *stmt, const struct principal *p,
+			  const char *id, const char *noun, struct record_text *r, struct cw_error *err)
+{
+	struct access_scope s = access_scope_of(p);
+	const char *params[4] = {s.see_all, s.worker, s.unit, id};
+	PGresult *res = db_run(conn, stmt, params, err);
+	enum cw_code rc = CW_OK;
+
+	if (res == NULL)
+		return err->code;
+	if (PQntuples(res) != 1)
+		rc = cw_fail(err, CW_NOT_FOUND, "No %s with this id.", noun);
+	else if (record_text_from_row(r, res, 0) != 0)
+		rc = cw_fail(err, CW_INTERNAL, "Out of memory.");
+	PQclear(res);
+	return rc;
+}
+
+enum cw_code resource_load(struct db_conn *conn, const struct db_statement *stmt, const struct principal *p,
+			   const char *id, const char *noun, json_t **out, struct cw_error *err)
+{
+	struct record_text r = {0};
+	enum cw_code rc = fetch(conn, stmt, p, id, noun, &r, err);
+
+	*out = NULL;
+	if (rc != CW_OK)
+		return rc;
+	*out = json_loads(r.json, 0, NULL);
+	record_text_release(&r);
+	return *out ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
+}
+
+enum cw_code resource_get(struct db_pool *pool, const struct resource *kind, const struct principal *p,
+			  const char *id, struct record_text *out, struct cw_error *err)
+{
+	struct db_conn *conn = db_acquire(pool, err);
+	enum cw_code rc;
+
+	if (conn == NULL)
+		return err->code;
+	rc = fetch(conn, kind->get, p, id, kind->noun, out, err);
+	db_release(pool, conn);
+	return rc;
+}
+
+/* Runs stmt with the record's columns after an optional leading id. */
+static enum cw_code store(struct db_conn *conn, const struct resource *kind, const struct db_statement *stmt,
+			  const char *leading, const char *const *columns, const json_t *record,
+			  struct record_text *out, struct cw_error *err)
+{
+	const char *params[MAX_COLUMNS + 1];
+	char bufs[MAX_COLUMNS][32];
+	int n = 0;
+	PGresult *res;
+	enum cw_code rc = CW_OK;
+
+	if (leading)
+		params[n++] = leading;
+	for (int i = 0; columns[i] && i < MAX_COLUMNS; i++)
+		params[n++] = record_param(record, columns[i], bufs[i], sizeof(bufs[i]));
+	res = db_run(conn, stmt, params, err);
+	if (res == NULL) {
+		for (const char *const *c = kind->conflicts; c && c[0]; c += 2)
+			if (err->code == CW_CONFLICT && strcmp(err->constraint, c[0]) == 0)
+				cw_fail(err, CW_CONFLICT, "%s", c[1]);
+		return err->code;
+	}
+	if (PQntuples(res) != 1 || record_text_from_row(out, res, 0) != 0)
+		rc = cw_fail(err, CW_INTERNAL, "The database did not return the %s.", kind->noun);
+	PQclear(res);
+	return rc;
+}
+
+static int anything_changed(const json_t *before, const json_t *after, const char *const *columns)
+{
+	for (int i = 0; columns[i]; i++)
+		if (record_field_changed(before, after, columns[i]))
+			return 1;
+	return 0;
+}
+
+/* The hook, then CW_INVALID when it left field errors. */
+static enum cw_code run_check(record_hook hook, struct record_change *ch, struct cw_error *err)
+{
+	enum cw_code rc = hook ? hook(ch, err) : CW_OK;
+
+	if (rc == CW_OK && cw_has_field_errors(err))
+		rc = CW_INVALID;
+	return rc;
+}
+
+struct write {
+	const struct resource *kind;
+	const struct actor *actor;
+	const char *id;                 /* update, delete: the record; create: the parent */
+	const json_t *input;
+	const struct precondition *pre;
+	struct record_text *out;
+};
+
+static enum cw_code create_work(struct db_conn *conn, void *ctx, struct cw_error *err)
+{
+	struct write *w = ctx;
+	struct record_change ch = {w->kind, conn, w->actor, w->id, w->input, NULL, json_deep_copy(w->input)};
+	enum cw_code rc;
+
+	if (ch.after == NULL)
+		return cw_fail(err, CW_INTERNAL, "Out of memory.");
+	rc = run_check(w->kind->check, &ch, err);
+	if (rc == CW_OK)
+		rc = store(conn, w->kind, w->kind->insert, NULL, w->kind->insert_columns, ch.after, w->out, err);
+	json_decref(ch.after);
+	return rc;
+}
+
+enum cw_code resource_create(struct db_pool *pool, const struct resource *kind, const struct actor *actor,
+			     const char *parent_id, const json_t *body, struct record_text *out,
+			     struct cw_error *err)
+{
+	struct write w = {kind, actor, parent_id, body, NULL, out};
+
+	if (!access_may(actor->principal, ACCESS_WRITE))
+		return cw_fail(err, CW_FORBIDDEN, "Your role may not create %s records.", kind->noun);
+	validate_body(body, kind->fields, VALIDATE_CREATE, err);
+	if (cw_has_field_errors(err))
+		return CW_INVALID;
+	return audit_transaction(pool, actor, create_work, &w, err);
+}
+
+/* Locks the visible record and checks If-Match. */
+static enum cw_code lock_current(struct db_conn *conn, const struct write *w, struct record_text *current,
+				 struct cw_error *err)
+{
+	enum cw_code rc = fetch(conn, w->kind->lock, w->actor->principal, w->id, w->kind->noun, current, err);
+
+	if (rc == CW_OK && !precondition_holds(w->pre, current->version))
+		rc = cw_fail(err, CW_PRECONDITION_FAILED, "The %s has changed since you read it "
+			     "(it is at version %lld); read it again.", w->kind->noun, current->version);
+	return rc;
+}
+
+static enum cw_code update_work(struct db_conn *conn, void *ctx, struct cw_error *err)
+{
+	struct write *w = ctx;
+	struct record_text current = {0};
+	struct record_change ch = {w->kind, conn, w->actor, NULL, w->input, NULL, NULL};
+	json_t *before = NULL;
+	enum cw_code rc = lock_current(conn, w, &current, err);
+
+	if (rc != CW_OK)
+		goto out;
+	before = json_loads(current.json, 0, NULL);
+	ch.before = before;
+	ch.after = before ? record_merge(before, w->input) : NULL;
+	if (ch.after == NULL) {
+		rc = cw_fail(err, CW_INTERNAL, "Out of memory.");
+		goto out;
+	}
+	rc = run_check(w->kind->check, &ch, err);
+	if (rc != CW_OK)
+		goto out;
+	if (!anything_changed(before, ch.after, w->kind->update_columns)) {
+		*w->out = current;
+		current.json = NULL;
+		goto out;
+	}
+	rc = store(conn, w->kind, w->kind->update, current.id, w->kind->update_columns, ch.after, w->out, err);
+out:
+	json_decref(before);
+	json_decref(ch.after);
+	record_text_release(&current);
+	return rc;
+}
+
+enum cw_code resource_update(struct db_pool *pool, const struct resource *kind, const struct actor *actor,
+			     const char *id, const json_t *patch, const struct precondition *pre,
+			     struct record_text *out, struct cw_error *err)
+{
+	struct write w = {kind, actor, id, patch, pre, out};
+
+	if (!access_may(actor->principal, ACCESS_WRITE))
+		return cw_fail(err, CW_FORBIDDEN, "Your role may not change %s records.", kind->noun);
+	validate_body(patch, kind->fields, VALIDATE_PATCH, err);
+	if (cw_has_field_errors(err))
+		return CW_INVALID;
+	return audit_transaction(pool, actor, update_work, &w, err);
+}
+
+static enum cw_code delete_work(struct db_conn *conn, void *ctx, struct cw_error *err)
+{
+	struct write *w = ctx;
+	struct record_text current = {0};
+	struct record_change ch = {w->kind, conn, w->actor, NULL, NULL, NULL, NULL};
+	json_t *before = NULL;
+	const char *params[1];
+	PGresult *res;
+	enum cw_code rc = lock_current(conn, w, &current, err);
+
+	if (rc == CW_OK && w->kind->check_delete) {
+		before = json_loads(current.json, 0, NULL);
+		ch.before = before;
+		rc = before ? run_check(w->kind->check_delete, &ch, err) : cw_fail(err, CW_INTERNAL, "Out of memory.");
+	}
+	if (rc == CW_OK) {
+		params[0] = current.id;
+		res = db_run(conn, w->kind->remove, params, err);
+		rc = res ? CW_OK : err->code;
+		PQclear(res);
+	}
+	json_decref(before);
+	record_text_release(&current);
+	return rc;
+}
+
+enum cw_code resource_delete(struct db_pool *pool, const struct resource *kind, const struct actor *actor,
+			     const char *id, const struct precondition *pre, struct cw_error *err)
+{
+	struct write w = {kind, actor, id, NULL, pre, NULL};
+
+	if (!access_may(actor->principal, ACCESS_DELETE))
+		return cw_fail(err, CW_FORBIDDEN, "Only administrators delete %s records.", kind->noun);
+	return audit_transaction(pool, actor, delete_work, &w, err);
+}

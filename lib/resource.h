@@ -1,0 +1,83 @@
+/*
+ * resource: reading and writing one kind of casework record, the same way for
+ * every kind.
+ *
+ * A struct resource describes a kind: its fields, its stored columns, its
+ * statements, and one hook with the kind's own rules. The functions here run
+ * the steps every record shares, in one order:
+ *
+ *   create  role may write (403), fields (422), then in one audited
+ *           transaction: hook (parent visible 404, defaults, rules 422,
+ *           rights 403, state 409), insert.
+ *   update  role may write (403), fields (422), then in one audited
+ *           transaction: lock the visible record (404), If-Match (412), merge
+ *           the patch, hook, and store only when something changed.
+ *   delete  role may delete (403), then in one audited transaction: lock (404),
+ *           If-Match (412), hook (409), soft delete.
+ *
+ * Statements take the caller's scope as $1-$3 (lib/access.c) wherever they
+ * read by id, so a record the caller may not see is CW_NOT_FOUND.
+ */
+#ifndef CW_RESOURCE_H
+#define CW_RESOURCE_H
+
+#include "db.h"
+#include "record.h"
+#include "validate.h"
+
+struct resource;
+
+/* What a hook sees and may change. */
+struct record_change {
+	const struct resource *kind;
+	struct db_conn *conn;            /* the open transaction: hooks may read and lock */
+	const struct actor *actor;
+	const char *parent_id;           /* create: the id in the path (a case, plan or goal) */
+	const json_t *input;             /* what the client sent: the body or the patch */
+	const json_t *before;            /* the stored record; NULL on create */
+	json_t *after;                   /* the record to store; NULL on delete */
+};
+
+typedef enum cw_code (*record_hook)(struct record_change *change, struct cw_error *err);
+
+struct resource {
+	const char *noun;                     /* "case", "plan": for messages */
+	const struct field_spec *fields;      /* the API form; read-only fields marked */
+	const char *const *insert_columns;    /* NULL-terminated: the insert's parameters */
+	const char *const *update_columns;    /* NULL-terminated: the update's parameters after $1 = id */
+	const struct db_statement *get;       /* $1-$3 scope, $4 id: the record */
+	const struct db_statement *lock;      /* the same, FOR UPDATE */
+	const struct db_statement *insert;
+	const struct db_statement *update;
+	const struct db_statement *remove;    /* $1 id: sets deleted_at */
+	record_hook check;                    /* create and update; NULL when none */
+	record_hook check_delete;             /* NULL when any visible record may go */
+	const char *const *conflicts;         /* pairs of unique constraint and message, NULL-terminated */
+};
+
+enum cw_code resource_get(struct db_pool *pool, const struct resource *kind, const struct principal *p,
+			  const char *id, struct record_text *out, struct cw_error *err);
+
+/* parent_id is the id in the path of a nested collection, or NULL. */
+enum cw_code resource_create(struct db_pool *pool, const struct resource *kind, const struct actor *actor,
+			     const char *parent_id, const json_t *body, struct record_text *out,
+			     struct cw_error *err);
+
+/* A JSON merge patch; one that changes nothing writes nothing and answers the record. */
+enum cw_code resource_update(struct db_pool *pool, const struct resource *kind, const struct actor *actor,
+			     const char *id, const json_t *patch, const struct precondition *pre,
+			     struct record_text *out, struct cw_error *err);
+
+enum cw_code resource_delete(struct db_pool *pool, const struct resource *kind, const struct actor *actor,
+			     const char *id, const struct precondition *pre, struct cw_error *err);
+
+/* For hooks: runs stmt ($1-$3 the caller's scope, $4 id) and parses the one
+ * row it returns into *out (caller decrefs); CW_NOT_FOUND ("No <noun> ...")
+ * when there is none. */
+enum cw_code resource_load(struct db_conn *conn, const struct db_statement *stmt, const struct principal *p,
+			   const char *id, const char *noun, json_t **out, struct cw_error *err);
+
+/* For hooks and lists: the text of a member, NULL when absent or null. */
+const char *record_text_member(const json_t *record, const char *field);
+
+#endif
