@@ -16,6 +16,33 @@ enum cw_code patch_case(struct exchange *x);
 enum cw_code delete_case(struct exchange *x);
 enum cw_code list_case_permanency_goals(struct exchange *x);
 
+/* participants.c */
+enum cw_code list_case_participants(struct exchange *x);
+enum cw_code list_participants(struct exchange *x);
+enum cw_code create_participant(struct exchange *x);
+enum cw_code get_participant(struct exchange *x);
+enum cw_code patch_participant(struct exchange *x);
+enum cw_code delete_participant(struct exchange *x);
+
+/* plans.c */
+enum cw_code list_case_plans(struct exchange *x);
+enum cw_code list_plans(struct exchange *x);
+enum cw_code create_plan(struct exchange *x);
+enum cw_code get_plan(struct exchange *x);
+enum cw_code patch_plan(struct exchange *x);
+enum cw_code delete_plan(struct exchange *x);
+
+/* goals.c */
+enum cw_code list_plan_goals(struct exchange *x);
+enum cw_code list_goals(struct exchange *x);
+enum cw_code create_goal(struct exchange *x);
+enum cw_code get_goal(struct exchange *x);
+enum cw_code patch_goal(struct exchange *x);
+enum cw_code delete_goal(struct exchange *x);
+enum cw_code list_goal_progress(struct exchange *x);
+enum cw_code create_goal_progress(struct exchange *x);
+enum cw_code get_goal_progress(struct exchange *x);
+
 /* audit.c */
 enum cw_code list_audit(struct exchange *x);
 

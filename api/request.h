@@ -45,6 +45,21 @@ int query_limit(struct exchange *x);
  * field error) when not a cursor of this list. */
 int query_cursor(struct exchange *x, enum cursor_kind kind, int64_t *key, char uuid[37]);
 
+/* Where a keyset-paginated list starts and how much it holds: limit, cursor
+ * (of the given kind, pointing at created_at and id) and updated_since. */
+struct list_position {
+	int limit;
+	const char *after_created;     /* NULL on the first page */
+	const char *after_id;
+	const char *updated_since;     /* NULL when not filtered */
+	char after_created_text[28];
+	char after_id_text[37];
+	char updated_since_text[28];
+};
+
+/* Reads limit, cursor and updated_since into pos, adding field errors. */
+void query_list_position(struct exchange *x, enum cursor_kind kind, struct list_position *pos);
+
 /* Reads If-Match into p (absent, "*", or strong ETags holding versions). */
 void request_precondition(const struct exchange *x, struct precondition *p);
 

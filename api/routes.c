@@ -16,6 +16,30 @@ static const struct route routes[] = {
 	{"DELETE", "/v1/cases/{id}", delete_case, 0},
 	{"GET", "/v1/cases/{id}/permanency-goals", list_case_permanency_goals, 0},
 
+	{"GET", "/v1/cases/{id}/participants", list_case_participants, 0},
+	{"POST", "/v1/cases/{id}/participants", create_participant, ROUTE_BODY},
+	{"GET", "/v1/participants", list_participants, 0},
+	{"GET", "/v1/participants/{id}", get_participant, 0},
+	{"PATCH", "/v1/participants/{id}", patch_participant, ROUTE_BODY},
+	{"DELETE", "/v1/participants/{id}", delete_participant, 0},
+
+	{"GET", "/v1/cases/{id}/plans", list_case_plans, 0},
+	{"POST", "/v1/cases/{id}/plans", create_plan, ROUTE_BODY},
+	{"GET", "/v1/plans", list_plans, 0},
+	{"GET", "/v1/plans/{id}", get_plan, 0},
+	{"PATCH", "/v1/plans/{id}", patch_plan, ROUTE_BODY},
+	{"DELETE", "/v1/plans/{id}", delete_plan, 0},
+
+	{"GET", "/v1/plans/{id}/goals", list_plan_goals, 0},
+	{"POST", "/v1/plans/{id}/goals", create_goal, ROUTE_BODY},
+	{"GET", "/v1/goals", list_goals, 0},
+	{"GET", "/v1/goals/{id}", get_goal, 0},
+	{"PATCH", "/v1/goals/{id}", patch_goal, ROUTE_BODY},
+	{"DELETE", "/v1/goals/{id}", delete_goal, 0},
+	{"GET", "/v1/goals/{id}/progress", list_goal_progress, 0},
+	{"POST", "/v1/goals/{id}/progress", create_goal_progress, ROUTE_BODY},
+	{"GET", "/v1/goals/{id}/progress/{note}", get_goal_progress, 0},
+
 	{"GET", "/v1/audit", list_audit, 0},
 };
 

@@ -30,6 +30,14 @@ int access_may(const struct principal *p, enum access_action action)
 	return (p->roles & roles_allowed[action]) != 0;
 }
 
+int access_may_approve_plan(const struct principal *p, const char *case_unit)
+{
+	if (p->roles & (ROLE_ADMINISTRATOR | ROLE_INTEGRATION))
+		return 1;
+	return (p->roles & ROLE_SUPERVISOR) && p->unit[0] != '\0' && case_unit != NULL &&
+	       strcmp(p->unit, case_unit) == 0;
+}
+
 int access_sees(const struct principal *p, const char *worker, const char *unit)
 {
 	struct access_scope s = access_scope_of(p);

@@ -9,10 +9,12 @@
  *
  *   role           sees                       may
  *   caseworker     cases assigned to them     create (assigned to self), update
- *   supervisor     cases of their unit        create and update in the unit, reassign
+ *   supervisor     cases of their unit        create and update in the unit, reassign,
+ *                                              approve (activate) the unit's plans
  *   administrator  everything                 everything, including delete and unit moves
  *   auditor        everything, and the audit  nothing else
- *   integration    everything                 create, update, reassign, unit moves; no delete
+ *   integration    everything                 create, update, reassign, unit moves,
+ *                                              activate plans; no delete
  *
  * A token with several roles has the rights of each added together.
  */
@@ -42,6 +44,10 @@ struct access_scope access_scope_of(const struct principal *p);
 
 /* Whether the caller's roles allow the action at all. */
 int access_may(const struct principal *p, enum access_action action);
+
+/* Whether the caller may approve (activate) a plan of a case in case_unit:
+ * administrators and integrations anywhere, supervisors in their own unit. */
+int access_may_approve_plan(const struct principal *p, const char *case_unit);
 
 /* Whether a record with this worker and unit is visible: the same rule as
  * cw_visible() in SQL, for checks in C on records about to be written. */

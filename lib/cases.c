@@ -51,6 +51,12 @@ static const struct db_statement get_case = {
 static const struct db_statement lock_case = {
 	"case_lock", "SELECT " CASE_FIELDS " FROM cases c WHERE c.id = $4 AND " VISIBLE " FOR UPDATE OF c", 4, 1};
 
+static const struct db_statement share_case = {
+	"case_share", "SELECT " CASE_FIELDS " FROM cases c WHERE c.id = $4 AND " VISIBLE " FOR SHARE OF c", 4, 1};
+
+static const struct db_statement case_visible = {
+	"case_visible", "SELECT 1 FROM cases c WHERE c.id = $4 AND " VISIBLE, 4, 0};
+
 static const struct db_statement insert_case = {
 	"case_insert",
 	"INSERT INTO cases AS c (case_number, family_name, case_type, status, opened_on, closed_on,"
@@ -87,6 +93,34 @@ static const struct db_statement list_permanency_goals = {
 	4, 1};
 
 /* ---- reading ---------------------------------------------------------- */
+
+enum cw_code cases_load_locked(struct db_conn *conn, const struct principal *p, const char *id, int exclusive,
+			       json_t **out, struct cw_error *err)
+{
+	return resource_load(conn, exclusive ? &lock_case : &share_case, p, id, "case", out, err);
+}
+
+enum cw_code cases_check_visible(struct db_pool *pool, const struct principal *p, const char *id,
+				 struct cw_error *err)
+{
+	struct access_scope s = access_scope_of(p);
+	const char *params[4] = {s.see_all, s.worker, s.unit, id};
+	PGresult *res = db_query(pool, &case_visible, params, err);
+	int found;
+
+	if (res == NULL)
+		return err->code;
+	found = PQntuples(res) == 1;
+	PQclear(res);
+	return found ? CW_OK : cw_fail(err, CW_NOT_FOUND, "No case with this id.");
+}
+
+int cases_is_closed(const json_t *c)
+{
+	const char *status = record_text_member(c, "status");
+
+	return status != NULL && strcmp(status, "closed") == 0;
+}
 
 enum cw_code cases_list(struct db_pool *pool, const struct principal *p, const struct case_filter *f,
 			char **page, struct cw_error *err)
@@ -182,43 +216,26 @@ static void apply_update_defaults(json_t *merged, const json_t *current, const j
 		set_date(merged, "permanency_goal_since", &today);
 }
 
-static int date_member(const json_t *record, const char *field, struct cw_date *d)
-{
-	const char *text = text_of(record, field);
-
-	return text != NULL && date_parse(text, d) == 0;
-}
-
-static void check_not_future(const json_t *record, const char *field, const struct cw_date *today,
-			     struct cw_error *err)
-{
-	struct cw_date d;
-
-	if (date_member(record, field, &d) && date_cmp(&d, today) > 0)
-		cw_field_error(err, field, "cannot be in the future");
-}
-
 /* Rules across fields of a complete record (every single field already
  * valid). input is what the client sent: a default derived from another field
  * is not reported twice. */
 static void check_case_rules(const json_t *record, const json_t *input, struct cw_error *err)
 {
-	struct cw_date today = date_today(), opened, closed;
+	struct cw_date closed;
 	int closed_status = strcmp(text_of(record, "status"), "closed") == 0;
-	int has_closed_on = date_member(record, "closed_on", &closed);
+	int has_closed_on = record_date(record, "closed_on", &closed) == 0;
 
-	check_not_future(record, "opened_on", &today, err);
-	check_not_future(record, "closed_on", &today, err);
+	rule_not_future(record, "opened_on", err);
+	rule_not_future(record, "closed_on", err);
 	if (json_object_get(input, "permanency_goal_since") != NULL)
-		check_not_future(record, "permanency_goal_since", &today, err);
+		rule_not_future(record, "permanency_goal_since", err);
 	if (closed_status && !has_closed_on)
 		cw_field_error(err, "closed_on", "is required when status is closed");
 	if (!closed_status && has_closed_on)
 		cw_field_error(err, "closed_on", "must be null while the case is open");
 	if (!closed_status && text_of(record, "closure_reason") != NULL)
 		cw_field_error(err, "closure_reason", "must be null while the case is open");
-	if (has_closed_on && date_member(record, "opened_on", &opened) && date_cmp(&closed, &opened) < 0)
-		cw_field_error(err, "closed_on", "cannot be before opened_on");
+	rule_not_before(record, "closed_on", "opened_on", err);
 }
 
 static int same_text(const char *a, const char *b)

@@ -41,6 +41,19 @@ struct case_filter {
 /* Read, create, change and delete cases with lib/resource.c. */
 extern const struct resource case_resource;
 
+/* For records under a case: loads the visible case (its API form, caller
+ * decrefs) and locks it until the transaction ends, exclusively or shared;
+ * CW_NOT_FOUND when the caller may not see it. */
+enum cw_code cases_load_locked(struct db_conn *conn, const struct principal *p, const char *id, int exclusive,
+			       json_t **out, struct cw_error *err);
+
+/* CW_OK when the case exists and the caller may see it; CW_NOT_FOUND otherwise. */
+enum cw_code cases_check_visible(struct db_pool *pool, const struct principal *p, const char *id,
+				 struct cw_error *err);
+
+/* Whether a loaded case is closed. */
+int cases_is_closed(const json_t *c);
+
 /* A page of visible cases ordered by (created_at, id), as JSON text (caller frees). */
 enum cw_code cases_list(struct db_pool *pool, const struct principal *p, const struct case_filter *f,
 			char **page, struct cw_error *err);

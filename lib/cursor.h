@@ -17,6 +17,10 @@
 enum cursor_kind {
 	CURSOR_CASES = 1,
 	CURSOR_AUDIT = 2,
+	CURSOR_PARTICIPANTS = 3,
+	CURSOR_PLANS = 4,
+	CURSOR_GOALS = 5,
+	CURSOR_PROGRESS = 6,
 };
 
 /* Writes the cursor and a NUL into out. uuid may be NULL (stored as zeros). */

@@ -62,6 +62,14 @@ int record_field_changed(const json_t *a, const json_t *b, const char *field)
 	return y == NULL || !json_equal(x, y);
 }
 
+int record_changed_any(const json_t *a, const json_t *b, const char *const *fields)
+{
+	for (int i = 0; fields[i]; i++)
+		if (record_field_changed(a, b, fields[i]))
+			return 1;
+	return 0;
+}
+
 const char *record_param(const json_t *obj, const char *field, char *buf, size_t len)
 {
 	const json_t *v = json_object_get(obj, field);

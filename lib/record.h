@@ -55,6 +55,9 @@ json_t *record_merge(const json_t *current, const json_t *patch);
 /* 1 when field differs between a and b (absent equals null). */
 int record_field_changed(const json_t *a, const json_t *b, const char *field);
 
+/* 1 when any of the NULL-terminated fields differs. */
+int record_changed_any(const json_t *a, const json_t *b, const char *const *fields);
+
 /* libpq text for member field of obj: NULL for null or absent, the string
  * itself (borrowed from obj), or the number/boolean written into buf. */
 const char *record_param(const json_t *obj, const char *field, char *buf, size_t len);

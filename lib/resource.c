@@ -72,7 +72,7 @@ static enum cw_code store(struct db_conn *conn, const struct resource *kind, con
 
 	if (leading)
 		params[n++] = leading;
-	for (int i = 0; columns[i] && i < MAX_COLUMNS; i++)
+	for (int i = 0; i < MAX_COLUMNS && columns[i]; i++)
 		params[n++] = record_param(record, columns[i], bufs[i], sizeof(bufs[i]));
 	res = db_run(conn, stmt, params, err);
 	if (res == NULL) {
@@ -85,14 +85,6 @@ static enum cw_code store(struct db_conn *conn, const struct resource *kind, con
 		rc = cw_fail(err, CW_INTERNAL, "The database did not return the %s.", kind->noun);
 	PQclear(res);
 	return rc;
-}
-
-static int anything_changed(const json_t *before, const json_t *after, const char *const *columns)
-{
-	for (int i = 0; columns[i]; i++)
-		if (record_field_changed(before, after, columns[i]))
-			return 1;
-	return 0;
 }
 
 /* The hook, then CW_INVALID when it left field errors. */
@@ -175,7 +167,7 @@ static enum cw_code update_work(struct db_conn *conn, void *ctx, struct cw_error
 	rc = run_check(w->kind->check, &ch, err);
 	if (rc != CW_OK)
 		goto out;
-	if (!anything_changed(before, ch.after, w->kind->update_columns)) {
+	if (!record_changed_any(before, ch.after, w->kind->update_columns)) {
 		*w->out = current;
 		current.json = NULL;
 		goto out;

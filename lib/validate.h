@@ -53,6 +53,17 @@ int validate_value(const json_t *value, const struct field_spec *spec, struct cw
 /* The spec named name, or NULL. */
 const struct field_spec *field_spec_find(const struct field_spec *specs, const char *name);
 
+/* Rules across the fields of a whole record (each field already valid).
+ * record_date() reads a date member: 0, or -1 when it is absent or null. */
+struct cw_date;
+int record_date(const json_t *record, const char *field, struct cw_date *out);
+
+/* An error on field when its date is after today. */
+void rule_not_future(const json_t *record, const char *field, struct cw_error *err);
+
+/* An error on later when both dates are set and later comes before earlier. */
+void rule_not_before(const json_t *record, const char *later, const char *earlier, struct cw_error *err);
+
 /* Number of Unicode code points in a valid UTF-8 string. */
 size_t utf8_length(const char *s);
 

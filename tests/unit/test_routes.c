@@ -65,6 +65,27 @@ static void test_every_route_reaches_its_handler(void)
 	CHECK(reaches("DELETE", "/v1/cases/" ID, delete_case, ID));
 	CHECK(reaches("GET", "/v1/cases/" ID "/permanency-goals", list_case_permanency_goals, ID));
 	CHECK(reaches("GET", "/v1/audit", list_audit, NULL));
+	CHECK(reaches("GET", "/v1/cases/" ID "/participants", list_case_participants, ID));
+	CHECK(reaches("POST", "/v1/cases/" ID "/participants", create_participant, ID));
+	CHECK(reaches("GET", "/v1/participants", list_participants, NULL));
+	CHECK(reaches("GET", "/v1/participants/" ID, get_participant, ID));
+	CHECK(reaches("PATCH", "/v1/participants/" ID, patch_participant, ID));
+	CHECK(reaches("DELETE", "/v1/participants/" ID, delete_participant, ID));
+	CHECK(reaches("GET", "/v1/cases/" ID "/plans", list_case_plans, ID));
+	CHECK(reaches("POST", "/v1/cases/" ID "/plans", create_plan, ID));
+	CHECK(reaches("GET", "/v1/plans", list_plans, NULL));
+	CHECK(reaches("GET", "/v1/plans/" ID, get_plan, ID));
+	CHECK(reaches("PATCH", "/v1/plans/" ID, patch_plan, ID));
+	CHECK(reaches("DELETE", "/v1/plans/" ID, delete_plan, ID));
+	CHECK(reaches("GET", "/v1/plans/" ID "/goals", list_plan_goals, ID));
+	CHECK(reaches("POST", "/v1/plans/" ID "/goals", create_goal, ID));
+	CHECK(reaches("GET", "/v1/goals", list_goals, NULL));
+	CHECK(reaches("GET", "/v1/goals/" ID, get_goal, ID));
+	CHECK(reaches("PATCH", "/v1/goals/" ID, patch_goal, ID));
+	CHECK(reaches("DELETE", "/v1/goals/" ID, delete_goal, ID));
+	CHECK(reaches("GET", "/v1/goals/" ID "/progress", list_goal_progress, ID));
+	CHECK(reaches("POST", "/v1/goals/" ID "/progress", create_goal_progress, ID));
+	CHECK(reaches("GET", "/v1/goals/" ID "/progress/" ID, get_goal_progress, ID));
 }
 
 /* The flags of the route method and path reach; ~0u when none. */
@@ -152,7 +173,7 @@ static void test_unknown_paths_are_404(void)
 	CHECK(not_found("GET", "/v1/case"));
 	CHECK(not_found("GET", "/v1/casesx"));
 	CHECK(not_found("GET", "/V1/cases"));
-	CHECK(not_found("GET", "/v1/plans"));
+	CHECK(not_found("GET", "/v1/plan"));
 	CHECK(not_found("GET", "healthz"));
 	CHECK(not_found("PUT", "/v1/unknown"));
 }

@@ -1,0 +1,63 @@
+/* records: GET, POST, PATCH and DELETE of one record, for every kind. */
+#include "records.h"
+
+#include "request.h"
+
+enum cw_code record_get_handler(struct exchange *x, const struct resource *kind)
+{
+	struct record_text r = {0};
+	char id[37];
+
+	if (path_uuid(x, 0, id, kind->noun) != CW_OK || query_none(x) != CW_OK ||
+	    resource_get(x->app->pool, kind, &x->principal, id, &r, &x->err) != CW_OK)
+		return x->err.code;
+	return reply_record(x, 200, &r, NULL);
+}
+
+enum cw_code record_create_handler(struct exchange *x, const struct resource *kind, const char *parent_noun,
+				   const char *location_prefix)
+{
+	struct actor actor = exchange_actor(x);
+	struct record_text r = {0};
+	char parent[37];
+	const char *parent_id = NULL;
+
+	if (parent_noun != NULL) {
+		if (path_uuid(x, 0, parent, parent_noun) != CW_OK)
+			return x->err.code;
+		parent_id = parent;
+	}
+	if (query_none(x) != CW_OK ||
+	    resource_create(x->app->pool, kind, &actor, parent_id, x->body, &r, &x->err) != CW_OK)
+		return x->err.code;
+	return reply_record(x, 201, &r, location_prefix);
+}
+
+enum cw_code record_patch_handler(struct exchange *x, const struct resource *kind)
+{
+	struct actor actor = exchange_actor(x);
+	struct precondition pre;
+	struct record_text r = {0};
+	char id[37];
+
+	if (path_uuid(x, 0, id, kind->noun) != CW_OK || query_none(x) != CW_OK)
+		return x->err.code;
+	request_precondition(x, &pre);
+	if (resource_update(x->app->pool, kind, &actor, id, x->body, &pre, &r, &x->err) != CW_OK)
+		return x->err.code;
+	return reply_record(x, 200, &r, NULL);
+}
+
+enum cw_code record_delete_handler(struct exchange *x, const struct resource *kind)
+{
+	struct actor actor = exchange_actor(x);
+	struct precondition pre;
+	char id[37];
+
+	if (path_uuid(x, 0, id, kind->noun) != CW_OK || query_none(x) != CW_OK)
+		return x->err.code;
+	request_precondition(x, &pre);
+	if (resource_delete(x->app->pool, kind, &actor, id, &pre, &x->err) != CW_OK)
+		return x->err.code;
+	return reply_empty(x, 204);
+}

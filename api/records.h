@@ -1,0 +1,27 @@
+/*
+ * records: the handlers every kind of record shares, over lib/resource.c.
+ *
+ * Each takes the kind; the resource's own file (participants.c, plans.c ...)
+ * names its routes' handlers and adds its lists.
+ */
+#ifndef CW_RECORDS_H
+#define CW_RECORDS_H
+
+#include "http.h"
+#include "resource.h"
+
+/* GET <collection>/{id}: the record with its ETag. */
+enum cw_code record_get_handler(struct exchange *x, const struct resource *kind);
+
+/* POST <parent>/{id}/<collection>: 201 with Location <location_prefix><new id>.
+ * parent_noun names the path's record in the 404 for a malformed id. */
+enum cw_code record_create_handler(struct exchange *x, const struct resource *kind, const char *parent_noun,
+				   const char *location_prefix);
+
+/* PATCH <collection>/{id}: a JSON merge patch, with If-Match. */
+enum cw_code record_patch_handler(struct exchange *x, const struct resource *kind);
+
+/* DELETE <collection>/{id}: 204, with If-Match. */
+enum cw_code record_delete_handler(struct exchange *x, const struct resource *kind);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * goals: the behaviour-change statements of a plan, and the dated notes on
+ * progress toward them.
+ *
+ * A goal belongs to a plan (and through it to a case); it may name the
+ * participant it is for, who must be in the same case. Goals are added while
+ * the plan is a draft; on an active plan only their status and achieved_on
+ * change; once the plan is completed or superseded, or the case closed, they
+ * are read-only (CW_CONFLICT).
+ *
+ * Status: not_started -> in_progress | discontinued; in_progress -> achieved |
+ * not_achieved | discontinued; the last three are final. achieved_on is set
+ * (today unless given) when a goal is achieved, and only then.
+ *
+ * Progress notes are written once, by whoever may write the case, while the
+ * plan is a draft or active: noted_on (today unless given, not in the future)
+ * and the note; the author is the caller.
+ */
+#ifndef CW_GOALS_H
+#define CW_GOALS_H
+
+#include "resource.h"
+
+extern const struct field_spec goal_fields[];
+extern const struct resource goal_resource;
+extern const struct field_spec progress_fields[];
+extern const struct resource progress_resource;
+
+struct goal_filter {
+	const char *case_id;           /* each NULL when not filtered */
+	const char *plan_id;
+	const char *status;
+	const char *updated_since;
+	const char *after_created;
+	const char *after_id;
+	int limit;
+};
+
+/* A page of visible goals by (created_at, id); with require_plan, plan_id must
+ * name a visible plan. */
+enum cw_code goals_list(struct db_pool *pool, const struct principal *p, const struct goal_filter *f,
+			int require_plan, char **page, struct cw_error *err);
+
+/* A page of a visible goal's progress notes, oldest first. */
+enum cw_code goals_progress_list(struct db_pool *pool, const struct principal *p, const char *goal_id,
+				 const char *after_created, const char *after_id, int limit, char **page,
+				 struct cw_error *err);
+
+#endif

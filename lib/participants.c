@@ -1,0 +1,149 @@
+#include "participants.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "access.h"
+#include "cases.h"
+
+static const char *const roles[] = {"child", "parent", "caregiver", "relative", "foster_parent", "other", NULL};
+
+const struct field_spec participant_fields[] = {
+	{"id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
+	{"case_id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
+	{"first_name", FT_STRING, F_REQUIRED, 100, NULL, 0, 0},
+	{"last_name", FT_STRING, F_REQUIRED, 100, NULL, 0, 0},
+	{"role", FT_ENUM, F_REQUIRED, 0, roles, 0, 0},
+	{"date_of_birth", FT_DATE, F_NULLABLE, 0, NULL, 0, 0},
+	{"in_care_since", FT_DATE, F_NULLABLE, 0, NULL, 0, 0},
+	{"in_care_until", FT_DATE, F_NULLABLE, 0, NULL, 0, 0},
+	{"version", FT_INT, F_READ_ONLY, 0, NULL, 0, 0},
+	{"created_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
+	{"updated_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
+	{NULL, 0, 0, 0, NULL, 0, 0},
+};
+
+static const char *const insert_columns[] = {
+	"case_id", "first_name", "last_name", "role", "date_of_birth", "in_care_since", "in_care_until", NULL};
+static const char *const update_columns[] = {
+	"first_name", "last_name", "role", "date_of_birth", "in_care_since", "in_care_until", NULL};
+
+#define FIELDS "p.id, p.case_id, p.first_name, p.last_name, p.role, p.date_of_birth, p.in_care_since," \
+	" p.in_care_until, p.version, p.created_at, p.updated_at"
+#define VISIBLE_THROUGH_CASE " JOIN cases c ON c.id = p.case_id" \
+	" WHERE p.deleted_at IS NULL AND c.deleted_at IS NULL" \
+	" AND cw_visible(c.assigned_worker, c.unit, $1, $2, $3)"
+
+static const struct db_statement get_participant = {
+	"participant_get", "SELECT " FIELDS " FROM participants p" VISIBLE_THROUGH_CASE " AND p.id = $4", 4, 1};
+static const struct db_statement lock_participant = {
+	"participant_lock",
+	"SELECT " FIELDS " FROM participants p" VISIBLE_THROUGH_CASE " AND p.id = $4 FOR UPDATE OF p", 4, 1};
+static const struct db_statement insert_participant = {
+	"participant_insert",
+	"INSERT INTO participants AS p (case_id, first_name, last_name, role, date_of_birth, in_care_since,"
+	" in_care_until) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING " FIELDS, 7, 1};
+static const struct db_statement update_participant = {
+	"participant_update",
+	"UPDATE participants p SET first_name = $2, last_name = $3, role = $4, date_of_birth = $5,"
+	" in_care_since = $6, in_care_until = $7 WHERE p.id = $1 RETURNING " FIELDS, 7, 1};
+static const struct db_statement delete_participant = {
+	"participant_delete", "UPDATE participants SET deleted_at = now() WHERE id = $1", 1, 0};
+static const struct db_statement list_participants = {
+	NULL,
+	"SELECT " FIELDS " FROM participants p" VISIBLE_THROUGH_CASE
+	"   AND ($4::uuid IS NULL OR p.case_id = $4)"
+	"   AND ($5::text IS NULL OR p.role = $5)"
+	"   AND ($6::timestamptz IS NULL OR p.updated_at >= $6)"
+	"   AND ($7::timestamptz IS NULL OR (p.created_at, p.id) > ($7, $8::uuid))"
+	" ORDER BY p.created_at, p.id LIMIT $9",
+	9, 1};
+static const struct db_statement participant_in_case = {
+	"participant_in_case",
+	"SELECT 1 FROM participants WHERE id = $1 AND case_id = $2 AND deleted_at IS NULL FOR SHARE", 2, 0};
+
+static void check_participant_rules(const json_t *r, struct cw_error *err)
+{
+	const char *role = record_text_member(r, "role");
+	int child = role && strcmp(role, "child") == 0;
+	int since = record_text_member(r, "in_care_since") != NULL;
+	int until = record_text_member(r, "in_care_until") != NULL;
+
+	rule_not_future(r, "date_of_birth", err);
+	rule_not_future(r, "in_care_since", err);
+	rule_not_future(r, "in_care_until", err);
+	if (!child && (since || until)) {
+		cw_field_error(err, since ? "in_care_since" : "in_care_until",
+			       "only a child has time in care (role is %s)", role ? role : "not set");
+		return;
+	}
+	if (until && !since)
+		cw_field_error(err, "in_care_until", "needs in_care_since: a discharge follows a removal");
+	rule_not_before(r, "in_care_until", "in_care_since", err);
+	rule_not_before(r, "in_care_since", "date_of_birth", err);
+}
+
+static enum cw_code check_participant(struct record_change *ch, struct cw_error *err)
+{
+	if (ch->before == NULL) {
+		json_t *parent;
+		enum cw_code rc = cases_load_locked(ch->conn, ch->actor->principal, ch->parent_id, 0, &parent, err);
+
+		if (rc != CW_OK)
+			return rc;
+		json_decref(parent);
+		json_object_set_new(ch->after, "case_id", json_string(ch->parent_id));
+	}
+	check_participant_rules(ch->after, err);
+	return CW_OK;
+}
+
+const struct resource participant_resource = {
+	.noun = "participant",
+	.fields = participant_fields,
+	.insert_columns = insert_columns,
+	.update_columns = update_columns,
+	.get = &get_participant,
+	.lock = &lock_participant,
+	.insert = &insert_participant,
+	.update = &update_participant,
+	.remove = &delete_participant,
+	.check = check_participant,
+};
+
+enum cw_code participants_check_in_case(struct db_conn *conn, const char *id, const char *case_id,
+					const char *field, struct cw_error *err)
+{
+	const char *params[2] = {id, case_id};
+	PGresult *res = db_run(conn, &participant_in_case, params, err);
+	int found;
+
+	if (res == NULL)
+		return err->code;
+	found = PQntuples(res) == 1;
+	PQclear(res);
+	if (!found)
+		cw_field_error(err, field, "must name a participant of this case");
+	return CW_OK;
+}
+
+enum cw_code participants_list(struct db_pool *pool, const struct principal *p,
+			       const struct participant_filter *f, int require_case, char **page,
+			       struct cw_error *err)
+{
+	struct access_scope s = access_scope_of(p);
+	char limit[16];
+	const char *params[9] = {s.see_all, s.worker, s.unit, f->case_id, f->role, f->updated_since,
+				 f->after_created, f->after_id, limit};
+	PGresult *res;
+
+	if (require_case && cases_check_visible(pool, p, f->case_id, err) != CW_OK)
+		return err->code;
+	snprintf(limit, sizeof(limit), "%d", f->limit + 1);
+	res = db_query(pool, &list_participants, params, err);
+	if (res == NULL)
+		return err->code;
+	*page = record_list_page(res, f->limit, CURSOR_PARTICIPANTS, "created_at", "id");
+	PQclear(res);
+	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
+}

@@ -1,0 +1,40 @@
+/*
+ * participants: the people in a case (children, parents, caregivers,
+ * relatives, foster parents, others), whom visits, goals and referrals name.
+ *
+ * Rules: first_name, last_name and role are required; date_of_birth is not in
+ * the future; time in care (in_care_since, the removal; in_care_until, the
+ * discharge) is a child's only, not in the future, not before birth, and the
+ * discharge is neither without a removal nor before it. A participant is seen
+ * by whoever sees the case, and stays editable after the case closes
+ * (discharge dates are often recorded afterwards).
+ */
+#ifndef CW_PARTICIPANTS_H
+#define CW_PARTICIPANTS_H
+
+#include "resource.h"
+
+extern const struct field_spec participant_fields[];
+extern const struct resource participant_resource;
+
+struct participant_filter {
+	const char *case_id;           /* each NULL when not filtered */
+	const char *role;
+	const char *updated_since;
+	const char *after_created;     /* keyset position */
+	const char *after_id;
+	int limit;
+};
+
+/* A page of visible participants ordered by (created_at, id). With
+ * require_case, case_id must name a visible case (CW_NOT_FOUND otherwise). */
+enum cw_code participants_list(struct db_pool *pool, const struct principal *p,
+			       const struct participant_filter *f, int require_case, char **page,
+			       struct cw_error *err);
+
+/* For records that name participants: CW_OK when id is a participant of
+ * case_id (not deleted); otherwise a field error on field. */
+enum cw_code participants_check_in_case(struct db_conn *conn, const char *id, const char *case_id,
+					const char *field, struct cw_error *err);
+
+#endif

@@ -1,0 +1,265 @@
+#include "plans.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "access.h"
+#include "cases.h"
+#include "dates.h"
+
+static const char *const statuses[] = {"draft", "active", "completed", "superseded", NULL};
+
+const struct field_spec plan_fields[] = {
+	{"id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
+	{"case_id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
+	{"status", FT_ENUM, 0, 0, statuses, 0, 0},
+	{"effective_on", FT_DATE, 0, 0, NULL, 0, 0},
+	{"review_due_on", FT_DATE, 0, 0, NULL, 0, 0},
+	{"family_participated", FT_BOOL, 0, 0, NULL, 0, 0},
+	{"strengths", FT_TEXT, F_NULLABLE, 10000, NULL, 0, 0},
+	{"needs", FT_TEXT, F_NULLABLE, 10000, NULL, 0, 0},
+	{"approved_by", FT_STRING, F_READ_ONLY, 0, NULL, 0, 0},
+	{"approved_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
+	{"version", FT_INT, F_READ_ONLY, 0, NULL, 0, 0},
+	{"created_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
+	{"updated_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
+	{NULL, 0, 0, 0, NULL, 0, 0},
+};
+
+static const char *const insert_columns[] = {
+	"case_id", "status", "effective_on", "review_due_on", "family_participated", "strengths", "needs", NULL};
+static const char *const update_columns[] = {
+	"status", "effective_on", "review_due_on", "family_participated", "strengths", "needs", NULL};
+/* What an active plan may no longer change. */
+static const char *const content_columns[] = {"effective_on", "family_participated", "strengths", "needs", NULL};
+
+#define FIELDS "pl.id, pl.case_id, pl.status, pl.effective_on, pl.review_due_on, pl.family_participated," \
+	" pl.strengths, pl.needs, pl.approved_by, pl.approved_at, pl.version, pl.created_at, pl.updated_at"
+#define VISIBLE_THROUGH_CASE " JOIN cases c ON c.id = pl.case_id" \
+	" WHERE pl.deleted_at IS NULL AND c.deleted_at IS NULL" \
+	" AND cw_visible(c.assigned_worker, c.unit, $1, $2, $3)"
+
+static const struct db_statement get_plan = {
+	"plan_get", "SELECT " FIELDS " FROM plans pl" VISIBLE_THROUGH_CASE " AND pl.id = $4", 4, 1};
+static const struct db_statement lock_plan = {
+	"plan_lock", "SELECT " FIELDS " FROM plans pl" VISIBLE_THROUGH_CASE " AND pl.id = $4 FOR UPDATE OF pl", 4, 1};
+static const struct db_statement share_plan = {
+	"plan_share", "SELECT " FIELDS " FROM plans pl" VISIBLE_THROUGH_CASE " AND pl.id = $4 FOR SHARE OF pl", 4, 1};
+static const struct db_statement plan_visible = {
+	"plan_visible", "SELECT 1 FROM plans pl" VISIBLE_THROUGH_CASE " AND pl.id = $4", 4, 0};
+static const struct db_statement insert_plan = {
+	"plan_insert",
+	"INSERT INTO plans AS pl (case_id, status, effective_on, review_due_on, family_participated, strengths,"
+	" needs) VALUES ($1, $2, $3, $4, coalesce($5::boolean, false), $6, $7) RETURNING " FIELDS, 7, 1};
+static const struct db_statement update_plan = {
+	"plan_update",
+	"UPDATE plans pl SET status = $2, effective_on = $3, review_due_on = $4, family_participated = $5,"
+	" strengths = $6, needs = $7 WHERE pl.id = $1 RETURNING " FIELDS, 7, 1};
+static const struct db_statement delete_plan = {
+	"plan_delete", "UPDATE plans SET deleted_at = now() WHERE id = $1", 1, 0};
+static const struct db_statement supersede_active = {
+	"plan_supersede",
+	"UPDATE plans SET status = 'superseded'"
+	" WHERE case_id = $1 AND status = 'active' AND deleted_at IS NULL AND id <> $2", 2, 0};
+static const struct db_statement list_plans = {
+	NULL,
+	"SELECT " FIELDS " FROM plans pl" VISIBLE_THROUGH_CASE
+	"   AND ($4::uuid IS NULL OR pl.case_id = $4)"
+	"   AND ($5::text IS NULL OR pl.status = $5)"
+	"   AND ($6::timestamptz IS NULL OR pl.updated_at >= $6)"
+	"   AND ($7::timestamptz IS NULL OR (pl.created_at, pl.id) > ($7, $8::uuid))"
+	" ORDER BY pl.created_at, pl.id LIMIT $9",
+	9, 1};
+
+/* The moves a plan's status may make. */
+static const char *next_status(const char *from)
+{
+	if (strcmp(from, "draft") == 0)
+		return "active";
+	if (strcmp(from, "active") == 0)
+		return "completed";
+	return NULL;
+}
+
+static int is_final(const char *status)
+{
+	return next_status(status) == NULL;
+}
+
+static void set_review_default(json_t *plan)
+{
+	struct cw_date effective, review;
+	char text[11];
+
+	if (record_date(plan, "effective_on", &effective) != 0)
+		return;
+	review = date_add_months(&effective, PLAN_REVIEW_MONTHS);
+	date_format(&review, text);
+	json_object_set_new(plan, "review_due_on", json_string(text));
+}
+
+/* Whether the stored review date is the default for the stored effective date. */
+static int review_is_default(const json_t *plan)
+{
+	struct cw_date effective, review, expected;
+
+	if (record_date(plan, "effective_on", &effective) != 0 || record_date(plan, "review_due_on", &review) != 0)
+		return 0;
+	expected = date_add_months(&effective, PLAN_REVIEW_MONTHS);
+	return date_cmp(&review, &expected) == 0;
+}
+
+static enum cw_code check_new_plan(struct record_change *ch, struct cw_error *err)
+{
+	const char *status = record_text_member(ch->input, "status");
+	struct cw_date today = date_today();
+	char text[11];
+
+	if (status && strcmp(status, "draft") != 0)
+		cw_field_error(err, "status", "a plan is created as a draft; make it active with PATCH");
+	json_object_set_new(ch->after, "case_id", json_string(ch->parent_id));
+	json_object_set_new(ch->after, "status", json_string("draft"));
+	if (json_object_get(ch->after, "effective_on") == NULL) {
+		date_format(&today, text);
+		json_object_set_new(ch->after, "effective_on", json_string(text));
+	}
+	if (json_object_get(ch->after, "review_due_on") == NULL)
+		set_review_default(ch->after);
+	rule_not_before(ch->after, "review_due_on", "effective_on", err);
+	return CW_OK;
+}
+
+/* draft -> active (approval, superseding the active plan), active -> completed. */
+static enum cw_code check_status_move(struct record_change *ch, const json_t *the_case, struct cw_error *err)
+{
+	const char *from = record_text_member(ch->before, "status");
+	const char *to = record_text_member(ch->after, "status");
+	const char *next = next_status(from);
+	const char *params[2];
+	PGresult *res;
+
+	if (strcmp(from, to) == 0)
+		return CW_OK;
+	if (next == NULL || strcmp(next, to) != 0)
+		return cw_fail(err, CW_CONFLICT, "A %s plan can become %s only%s.", from, next ? next : "nothing",
+			       next ? "" : ": it is final");
+	if (strcmp(to, "active") != 0)
+		return CW_OK;
+	if (!access_may_approve_plan(ch->actor->principal, record_text_member(the_case, "unit")))
+		return cw_fail(err, CW_FORBIDDEN, "Only a supervisor of the case's unit, an administrator or an "
+			       "integration approves a plan.");
+	params[0] = record_text_member(ch->before, "case_id");
+	params[1] = record_text_member(ch->before, "id");
+	res = db_run(ch->conn, &supersede_active, params, err);
+	PQclear(res);
+	return res ? CW_OK : err->code;
+}
+
+static enum cw_code check_plan_change(struct record_change *ch, const json_t *the_case, struct cw_error *err)
+{
+	const char *from = record_text_member(ch->before, "status");
+
+	if (!record_changed_any(ch->before, ch->after, update_columns))
+		return CW_OK;
+	if (is_final(from))
+		return cw_fail(err, CW_CONFLICT, "The plan is %s: it can no longer change.", from);
+	if (strcmp(from, "draft") != 0 && record_changed_any(ch->before, ch->after, content_columns))
+		return cw_fail(err, CW_CONFLICT, "An active plan's content is fixed (only review_due_on and "
+			       "its completion change); draft a new plan to change it.");
+	if (record_field_changed(ch->before, ch->after, "effective_on") &&
+	    json_object_get(ch->input, "review_due_on") == NULL && review_is_default(ch->before))
+		set_review_default(ch->after);
+	rule_not_before(ch->after, "review_due_on", "effective_on", err);
+	if (cw_has_field_errors(err))
+		return CW_INVALID;
+	return check_status_move(ch, the_case, err);
+}
+
+static enum cw_code check_plan(struct record_change *ch, struct cw_error *err)
+{
+	const char *case_id = ch->before ? record_text_member(ch->before, "case_id") : ch->parent_id;
+	json_t *the_case;
+	enum cw_code rc = cases_load_locked(ch->conn, ch->actor->principal, case_id, 1, &the_case, err);
+
+	if (rc != CW_OK)
+		return rc;
+	if (cases_is_closed(the_case))
+		rc = cw_fail(err, CW_CONFLICT, "The case is closed: its plans are read-only.");
+	else if (ch->before == NULL)
+		rc = check_new_plan(ch, err);
+	else
+		rc = check_plan_change(ch, the_case, err);
+	json_decref(the_case);
+	return rc;
+}
+
+const struct resource plan_resource = {
+	.noun = "plan",
+	.fields = plan_fields,
+	.insert_columns = insert_columns,
+	.update_columns = update_columns,
+	.get = &get_plan,
+	.lock = &lock_plan,
+	.insert = &insert_plan,
+	.update = &update_plan,
+	.remove = &delete_plan,
+	.check = check_plan,
+};
+
+enum cw_code plans_load_shared(struct db_conn *conn, const struct principal *p, const char *id, json_t **out,
+			       struct cw_error *err)
+{
+	return resource_load(conn, &share_plan, p, id, "plan", out, err);
+}
+
+enum cw_code plans_check_open(struct db_conn *conn, const struct principal *p, const json_t *plan,
+			      const char *what, struct cw_error *err)
+{
+	const char *status = record_text_member(plan, "status");
+	json_t *the_case;
+	enum cw_code rc = cases_load_locked(conn, p, record_text_member(plan, "case_id"), 0, &the_case, err);
+
+	if (rc != CW_OK)
+		return rc;
+	if (cases_is_closed(the_case))
+		rc = cw_fail(err, CW_CONFLICT, "The case is closed: its %s are read-only.", what);
+	else if (is_final(status))
+		rc = cw_fail(err, CW_CONFLICT, "The plan is %s: its %s are read-only.", status, what);
+	json_decref(the_case);
+	return rc;
+}
+
+enum cw_code plans_check_visible(struct db_pool *pool, const struct principal *p, const char *id,
+				 struct cw_error *err)
+{
+	struct access_scope s = access_scope_of(p);
+	const char *params[4] = {s.see_all, s.worker, s.unit, id};
+	PGresult *res = db_query(pool, &plan_visible, params, err);
+	int found;
+
+	if (res == NULL)
+		return err->code;
+	found = PQntuples(res) == 1;
+	PQclear(res);
+	return found ? CW_OK : cw_fail(err, CW_NOT_FOUND, "No plan with this id.");
+}
+
+enum cw_code plans_list(struct db_pool *pool, const struct principal *p, const struct plan_filter *f,
+			int require_case, char **page, struct cw_error *err)
+{
+	struct access_scope s = access_scope_of(p);
+	char limit[16];
+	const char *params[9] = {s.see_all, s.worker, s.unit, f->case_id, f->status, f->updated_since,
+				 f->after_created, f->after_id, limit};
+	PGresult *res;
+
+	if (require_case && cases_check_visible(pool, p, f->case_id, err) != CW_OK)
+		return err->code;
+	snprintf(limit, sizeof(limit), "%d", f->limit + 1);
+	res = db_query(pool, &list_plans, params, err);
+	if (res == NULL)
+		return err->code;
+	*page = record_list_page(res, f->limit, CURSOR_PLANS, "created_at", "id");
+	PQclear(res);
+	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
+}

@@ -1,0 +1,55 @@
+/*
+ * plans: a case's plan with the family, drafted, approved, reviewed.
+ *
+ * Lifecycle: a plan is created as a draft; a supervisor of the case's unit, an
+ * administrator or an integration makes it active, which stamps approved_by
+ * and approved_at (in the database, from the transaction's actor) and
+ * supersedes the case's previous active plan in the same transaction; an
+ * active plan becomes completed. Completed and superseded are final. Every
+ * write to a plan locks its case, so two activations take turns, and a unique
+ * index leaves at most one active plan per case whatever happens.
+ *
+ * Rules: review_due_on defaults to six months after effective_on (and follows
+ * it while it is that default) and is not before it; an active plan's content
+ * is fixed (only review_due_on and the move to completed change it); a closed
+ * case's plans are read-only (CW_CONFLICT).
+ */
+#ifndef CW_PLANS_H
+#define CW_PLANS_H
+
+#include "resource.h"
+
+#define PLAN_REVIEW_MONTHS 6
+
+extern const struct field_spec plan_fields[];
+extern const struct resource plan_resource;
+
+struct plan_filter {
+	const char *case_id;           /* each NULL when not filtered */
+	const char *status;
+	const char *updated_since;
+	const char *after_created;
+	const char *after_id;
+	int limit;
+};
+
+/* A page of visible plans by (created_at, id); with require_case, case_id
+ * must name a visible case. */
+enum cw_code plans_list(struct db_pool *pool, const struct principal *p, const struct plan_filter *f,
+			int require_case, char **page, struct cw_error *err);
+
+/* For goals: loads the visible plan (API form; caller decrefs) with a shared
+ * lock; CW_NOT_FOUND when the caller may not see it. */
+enum cw_code plans_load_shared(struct db_conn *conn, const struct principal *p, const char *id, json_t **out,
+			       struct cw_error *err);
+
+/* CW_OK when the plan exists and the caller may see it. */
+enum cw_code plans_check_visible(struct db_pool *pool, const struct principal *p, const char *id,
+				 struct cw_error *err);
+
+/* For records under a plan: CW_CONFLICT when the plan or its case no longer
+ * changes (case closed, plan completed or superseded). what names them ("goals"). */
+enum cw_code plans_check_open(struct db_conn *conn, const struct principal *p, const json_t *plan,
+			      const char *what, struct cw_error *err);
+
+#endif
