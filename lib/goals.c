@@ -85,6 +85,15 @@ static const struct db_statement list_goals = {
 	" ORDER BY g.created_at, g.id LIMIT $10",
 	10, 1};
 
+/* Writes under a plan take its case first (shared), as plan writes do
+ * (exclusively), so that the two never wait on each other in turn. */
+static const struct db_statement lock_case_of_plan = {
+	"goal_lock_case_of_plan",
+	"SELECT 1 FROM cases WHERE id = (SELECT case_id FROM plans WHERE id = $1::uuid) FOR SHARE", 1, 0};
+static const struct db_statement lock_case_of_goal = {
+	"goal_lock_case", "SELECT 1 FROM cases WHERE id = (SELECT case_id FROM goals WHERE id = $1::uuid) FOR SHARE",
+	1, 0};
+
 static const struct db_statement get_progress = {
 	"progress_get",
 	"SELECT " PROGRESS_FIELDS " FROM goal_progress n JOIN goals g ON g.id = n.goal_id" GOAL_VISIBLE
@@ -145,8 +154,13 @@ static enum cw_code check_goal_status(struct record_change *ch, struct cw_error 
 		return cw_fail(err, CW_CONFLICT, "A goal that is %s can become %s%s.", from,
 			       next[0] ? next : "nothing", next[0] ? " only" : ": it is final");
 	}
-	if (achieved && record_text_member(ch->after, "achieved_on") == NULL)
-		set_today(ch->after, "achieved_on");
+	/* Today when the goal becomes achieved; the recorded date is never replaced. */
+	if (achieved && record_text_member(ch->after, "achieved_on") == NULL) {
+		if (from && strcmp(from, "achieved") == 0)
+			cw_field_error(err, "achieved_on", "is required while the goal is achieved");
+		else
+			set_today(ch->after, "achieved_on");
+	}
 	if (!achieved && record_text_member(ch->after, "achieved_on") != NULL)
 		cw_field_error(err, "achieved_on", "is set only when the goal is achieved");
 	rule_not_future(ch->after, "achieved_on", err);
@@ -201,6 +215,8 @@ const struct resource goal_resource = {
 	.insert = &insert_goal,
 	.update = &update_goal,
 	.remove = &delete_goal,
+	.lock_case_of_parent = &lock_case_of_plan,
+	.lock_case_of_record = &lock_case_of_goal,
 	.check = check_goal,
 };
 
@@ -234,6 +250,7 @@ const struct resource progress_resource = {
 	.insert_columns = progress_columns,
 	.get = &get_progress,
 	.insert = &insert_progress,
+	.lock_case_of_parent = &lock_case_of_goal,
 	.check = check_progress,
 };
 

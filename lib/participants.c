@@ -73,8 +73,12 @@ static void check_participant_rules(const json_t *r, struct cw_error *err)
 	rule_not_future(r, "in_care_since", err);
 	rule_not_future(r, "in_care_until", err);
 	if (!child && (since || until)) {
-		cw_field_error(err, since ? "in_care_since" : "in_care_until",
-			       "only a child has time in care (role is %s)", role ? role : "not set");
+		if (since)
+			cw_field_error(err, "in_care_since", "only a child has time in care (role is %s)",
+				       role ? role : "not set");
+		if (until)
+			cw_field_error(err, "in_care_until", "only a child has time in care (role is %s)",
+				       role ? role : "not set");
 		return;
 	}
 	if (until && !since)

@@ -57,6 +57,13 @@ static const struct db_statement update_plan = {
 	" strengths = $6, needs = $7 WHERE pl.id = $1 RETURNING " FIELDS, 7, 1};
 static const struct db_statement delete_plan = {
 	"plan_delete", "UPDATE plans SET deleted_at = now() WHERE id = $1", 1, 0};
+/* Plan writes take their case exclusively, first: activations take turns. */
+static const struct db_statement lock_case_of_plan = {
+	"plan_lock_case",
+	"SELECT 1 FROM cases WHERE id = (SELECT case_id FROM plans WHERE id = $1::uuid) FOR UPDATE", 1, 0};
+static const struct db_statement lock_case_by_id = {
+	"plan_lock_case_by_id", "SELECT 1 FROM cases WHERE id = $1::uuid FOR UPDATE", 1, 0};
+
 static const struct db_statement supersede_active = {
 	"plan_supersede",
 	"UPDATE plans SET status = 'superseded'"
@@ -86,7 +93,7 @@ static int is_final(const char *status)
 	return next_status(status) == NULL;
 }
 
-static void set_review_default(json_t *plan)
+static void set_review_default(json_t *plan, struct cw_error *err)
 {
 	struct cw_date effective, review;
 	char text[11];
@@ -94,6 +101,11 @@ static void set_review_default(json_t *plan)
 	if (record_date(plan, "effective_on", &effective) != 0)
 		return;
 	review = date_add_months(&effective, PLAN_REVIEW_MONTHS);
+	if (review.year > DATE_MAX_YEAR) {
+		cw_field_error(err, "effective_on", "is too late for a default review date (six months later is "
+			       "past %d): send review_due_on", DATE_MAX_YEAR);
+		return;
+	}
 	date_format(&review, text);
 	json_object_set_new(plan, "review_due_on", json_string(text));
 }
@@ -124,7 +136,7 @@ static enum cw_code check_new_plan(struct record_change *ch, struct cw_error *er
 		json_object_set_new(ch->after, "effective_on", json_string(text));
 	}
 	if (json_object_get(ch->after, "review_due_on") == NULL)
-		set_review_default(ch->after);
+		set_review_default(ch->after, err);
 	rule_not_before(ch->after, "review_due_on", "effective_on", err);
 	return CW_OK;
 }
@@ -168,7 +180,7 @@ static enum cw_code check_plan_change(struct record_change *ch, const json_t *th
 			       "its completion change); draft a new plan to change it.");
 	if (record_field_changed(ch->before, ch->after, "effective_on") &&
 	    json_object_get(ch->input, "review_due_on") == NULL && review_is_default(ch->before))
-		set_review_default(ch->after);
+		set_review_default(ch->after, err);
 	rule_not_before(ch->after, "review_due_on", "effective_on", err);
 	if (cw_has_field_errors(err))
 		return CW_INVALID;
@@ -183,7 +195,9 @@ static enum cw_code check_plan(struct record_change *ch, struct cw_error *err)
 
 	if (rc != CW_OK)
 		return rc;
-	if (cases_is_closed(the_case))
+	if (ch->before && !record_changed_any(ch->before, ch->after, update_columns))
+		rc = CW_OK;   /* nothing changes: answered as it is */
+	else if (cases_is_closed(the_case))
 		rc = cw_fail(err, CW_CONFLICT, "The case is closed: its plans are read-only.");
 	else if (ch->before == NULL)
 		rc = check_new_plan(ch, err);
@@ -203,6 +217,8 @@ const struct resource plan_resource = {
 	.insert = &insert_plan,
 	.update = &update_plan,
 	.remove = &delete_plan,
+	.lock_case_of_parent = &lock_case_by_id,
+	.lock_case_of_record = &lock_case_of_plan,
 	.check = check_plan,
 };
 

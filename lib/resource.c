@@ -97,6 +97,21 @@ static enum cw_code run_check(record_hook hook, struct record_change *ch, struct
 	return rc;
 }
 
+/* Locks the case a write falls under, before anything else; nothing when the
+ * kind names no statement. */
+static enum cw_code lock_case_first(struct db_conn *conn, const struct db_statement *stmt, const char *id,
+				    struct cw_error *err)
+{
+	const char *params[1] = {id};
+	PGresult *res;
+
+	if (stmt == NULL)
+		return CW_OK;
+	res = db_run(conn, stmt, params, err);
+	PQclear(res);
+	return res ? CW_OK : err->code;
+}
+
 struct write {
 	const struct resource *kind;
 	const struct actor *actor;
@@ -114,7 +129,9 @@ static enum cw_code create_work(struct db_conn *conn, void *ctx, struct cw_error
 
 	if (ch.after == NULL)
 		return cw_fail(err, CW_INTERNAL, "Out of memory.");
-	rc = run_check(w->kind->check, &ch, err);
+	rc = lock_case_first(conn, w->kind->lock_case_of_parent, w->id, err);
+	if (rc == CW_OK)
+		rc = run_check(w->kind->check, &ch, err);
 	if (rc == CW_OK)
 		rc = store(conn, w->kind, w->kind->insert, NULL, w->kind->insert_columns, ch.after, w->out, err);
 	json_decref(ch.after);
@@ -135,11 +152,15 @@ enum cw_code resource_create(struct db_pool *pool, const struct resource *kind, 
 	return audit_transaction(pool, actor, create_work, &w, err);
 }
 
-/* Locks the visible record and checks If-Match. */
+/* Locks the record's case (when the kind says so), then the visible record,
+ * and checks If-Match. */
 static enum cw_code lock_current(struct db_conn *conn, const struct write *w, struct record_text *current,
 				 struct cw_error *err)
 {
-	enum cw_code rc = fetch(conn, w->kind->lock, w->actor->principal, w->id, w->kind->noun, current, err);
+	enum cw_code rc = lock_case_first(conn, w->kind->lock_case_of_record, w->id, err);
+
+	if (rc == CW_OK)
+		rc = fetch(conn, w->kind->lock, w->actor->principal, w->id, w->kind->noun, current, err);
 
 	if (rc == CW_OK && !precondition_holds(w->pre, current->version))
 		rc = cw_fail(err, CW_PRECONDITION_FAILED, "The %s has changed since you read it "

@@ -17,6 +17,12 @@
  *
  * Statements take the caller's scope as $1-$3 (lib/access.c) wherever they
  * read by id, so a record the caller may not see is CW_NOT_FOUND.
+ *
+ * Locks are taken case first, then the record, then anything else: a kind
+ * whose writes also lock its case (plans, and what hangs under them) names the
+ * statements that do it, and they run before anything else in the
+ * transaction, so that two writes under one case never wait on each other in
+ * opposite orders.
  */
 #ifndef CW_RESOURCE_H
 #define CW_RESOURCE_H
@@ -50,6 +56,8 @@ struct resource {
 	const struct db_statement *insert;
 	const struct db_statement *update;
 	const struct db_statement *remove;    /* $1 id: sets deleted_at */
+	const struct db_statement *lock_case_of_parent; /* create, $1 the parent's id; NULL: none */
+	const struct db_statement *lock_case_of_record; /* update, delete, $1 the record's id; NULL: none */
 	record_hook check;                    /* create and update; NULL when none */
 	record_hook check_delete;             /* NULL when any visible record may go */
 	const char *const *conflicts;         /* pairs of unique constraint and message, NULL-terminated */

@@ -1,0 +1,1193 @@
+"""Goals of a case plan at /v1/plans/{id}/goals, /v1/goals and /v1/goals/{id},
+and their progress notes at /v1/goals/{id}/progress.
+
+A goal is a behaviour-change statement, perhaps for one participant of the
+same case, with a target date and a status that moves not_started ->
+in_progress -> achieved | not_achieved, or to discontinued. Goals are added
+while the plan is a draft; on an active plan only their status and
+achieved_on change; a completed or superseded plan's goals, and every goal of
+a closed case, are read-only. Progress notes are written once, while the plan
+is a draft or active and the case open. Who sees a goal or a note is decided
+by its case.
+"""
+import datetime
+import threading
+
+import harness
+from base import ApiTest, Persona, query, today
+
+MISSING = '00000000-0000-4000-8000-000000000000'
+GOAL_KEYS = {'id', 'plan_id', 'case_id', 'description', 'participant_id', 'target_date', 'status', 'achieved_on',
+             'version', 'created_at', 'updated_at'}
+NOTE_KEYS = {'id', 'goal_id', 'case_id', 'noted_on', 'note', 'author', 'version', 'created_at', 'updated_at'}
+STATUSES = ('not_started', 'in_progress', 'achieved', 'not_achieved', 'discontinued')
+NEXT = {'not_started': {'in_progress', 'discontinued'},
+        'in_progress': {'achieved', 'not_achieved', 'discontinued'},
+        'achieved': set(), 'not_achieved': set(), 'discontinued': set()}
+# The path from not_started to each status.
+PATH_TO = {'not_started': [], 'in_progress': ['in_progress'], 'achieved': ['in_progress', 'achieved'],
+           'not_achieved': ['in_progress', 'not_achieved'], 'discontinued': ['discontinued']}
+BOOKKEEPING = {'version', 'created_at', 'updated_at'}
+
+
+def days_from_today(n):
+    return (datetime.date.fromisoformat(today()) + datetime.timedelta(days=n)).isoformat()
+
+
+def at_once(n, work):
+    """Runs work(i) in n threads started together; returns the results in order."""
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def run(i):
+        barrier.wait()
+        try:
+            results[i] = work(i)
+        except Exception as e:  # reported by the caller
+            results[i] = e
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def new_goal(**fields):
+    body = {'description': 'Ms. R will keep the home free of hazards, shown over 3 months of unannounced visits.'}
+    body.update(fields)
+    return {k: v for k, v in body.items() if v is not ...}
+
+
+class GoalTest(ApiTest):
+    """A case of worker_a1 with a parent and a draft plan."""
+
+    def setUp(self):
+        super().setUp()
+        self.case = self.create_case(self.world.worker_a1)
+        self.parent = self.add_participant(self.case)
+        self.plan = self.new_plan(self.case)
+
+    # -- the records goals hang on ----------------------------------------------
+    def add_participant(self, case, who=None, **fields):
+        body = {'first_name': 'Rosa', 'last_name': harness.unique('R'), 'role': 'parent'}
+        body.update(fields)
+        r = self.request('POST', f'/v1/cases/{case["id"]}/participants', who or self.world.administrator, body=body)
+        self.assertEqual(r.status, 201, r)
+        return r.json()
+
+    def new_plan(self, case, who=None):
+        r = self.request('POST', f'/v1/cases/{case["id"]}/plans', who or self.world.administrator, body={})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json()['status'], 'draft')
+        return r.json()
+
+    def set_plan_status(self, plan, status, who=None):
+        r = self.request('PATCH', f'/v1/plans/{plan["id"]}', who or self.world.administrator,
+                         body={'status': status})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()['status'], status)
+        return r.json()
+
+    def activate(self, plan, who=None):
+        return self.set_plan_status(plan, 'active', who)
+
+    def close_case(self, case):
+        r = self.request('PATCH', f'/v1/cases/{case["id"]}', self.world.administrator, body={'status': 'closed'})
+        self.assertEqual(r.status, 200, r)
+
+    # -- goals -------------------------------------------------------------------
+    def post(self, body, plan=None, who=None, **kw):
+        plan = plan or self.plan
+        return self.request('POST', f'/v1/plans/{plan["id"]}/goals', who or self.world.worker_a1, body=body, **kw)
+
+    def add(self, plan=None, who=None, **fields):
+        r = self.post(new_goal(**fields), plan, who)
+        self.assertEqual(r.status, 201, r)
+        return r.json()
+
+    def patch(self, goal, body, who=None, **kw):
+        return self.request('PATCH', f'/v1/goals/{goal["id"]}', who or self.world.worker_a1, body=body, **kw)
+
+    def delete(self, goal, who=None, **kw):
+        return self.request('DELETE', f'/v1/goals/{goal["id"]}', who or self.world.administrator, **kw)
+
+    def move(self, goal, *statuses):
+        """Moves the goal through statuses, each a 200; returns the goal after."""
+        for status in statuses:
+            r = self.patch(goal, {'status': status})
+            self.assertEqual(r.status, 200, r)
+            goal = r.json()
+        return goal
+
+    def current(self, goal):
+        r = self.request('GET', f'/v1/goals/{goal["id"]}', self.world.administrator)
+        self.assertEqual(r.status, 200, r)
+        return r.json()
+
+    def stored_goals(self, plan=None):
+        plan = plan or self.plan
+        return int(self.cluster.psql(f"SELECT count(*) FROM goals WHERE plan_id = '{plan['id']}'"))
+
+    def assertInvalid(self, r, fields):
+        p = self.assertProblem(r, 422, fields)
+        for e in p['errors']:
+            self.assertIsInstance(e['message'], str)
+            self.assertTrue(e['message'])
+        return p
+
+    def audit_rows(self, resource_type, record):
+        return self.list_all('/v1/audit', self.world.administrator, resource_type=resource_type,
+                             resource_id=record['id'])
+
+    # -- progress notes ------------------------------------------------------------
+    def post_note(self, goal, body=None, who=None, **kw):
+        body = {'note': 'Home visit: floors clear, gate on the stairs.'} if body is None else body
+        return self.request('POST', f'/v1/goals/{goal["id"]}/progress', who or self.world.worker_a1, body=body, **kw)
+
+    def add_note(self, goal, who=None, **fields):
+        r = self.post_note(goal, dict({'note': harness.unique('Seen')}, **fields), who)
+        self.assertEqual(r.status, 201, r)
+        return r.json()
+
+    def stored_notes(self, goal):
+        return int(self.cluster.psql(f"SELECT count(*) FROM goal_progress WHERE goal_id = '{goal['id']}'"))
+
+
+class CreateTest(GoalTest):
+    def test_create_answers_201_with_location_etag_and_the_record(self):
+        r = self.post(new_goal())
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.header('Content-Type'), 'application/json')
+        g = r.json()
+        self.assertEqual(set(g), GOAL_KEYS)
+        self.assertRegex(g['id'], r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
+        self.assertEqual((g['plan_id'], g['case_id']), (self.plan['id'], self.case['id']))
+        self.assertEqual(g['description'], new_goal()['description'])
+        self.assertEqual((g['participant_id'], g['target_date'], g['achieved_on']), (None, None, None))
+        self.assertEqual(g['status'], 'not_started')
+        self.assertEqual(g['version'], 1)
+        self.assertEqual(g['created_at'], g['updated_at'])
+        self.assertTrue(r.header('Location').endswith(f'/v1/goals/{g["id"]}'), r.header('Location'))
+        self.assertEqual(r.header('ETag'), '"1"')
+        got = self.request('GET', r.header('Location'), self.world.worker_a1)
+        self.assertEqual(got.status, 200, got)
+        self.assertEqual(got.json(), g)
+        self.assertEqual(got.header('ETag'), '"1"')
+
+    def test_create_accepts_every_field_it_may_set(self):
+        body = new_goal(description='Mr. R will attend every session.\nHe will tell his worker when he cannot.',
+                        participant_id=self.parent['id'], target_date=days_from_today(90), status='not_started')
+        r = self.post(body)
+        self.assertEqual(r.status, 201, r)
+        for key, value in body.items():
+            self.assertEqual(r.json()[key], value, key)
+
+    def test_target_date_may_be_past_or_future_and_null(self):
+        for target in ('2020-01-01', days_from_today(365), None):
+            with self.subTest(target_date=target):
+                r = self.post(new_goal(target_date=target))
+                self.assertEqual(r.status, 201, r)
+                self.assertEqual(r.json()['target_date'], target)
+
+    def test_a_goal_starts_as_not_started(self):
+        for status in STATUSES[1:]:
+            with self.subTest(status=status):
+                self.assertInvalid(self.post(new_goal(status=status)), ['status'])
+        self.assertInvalid(self.post(new_goal(status='done')), ['status'])
+        self.assertInvalid(self.post(new_goal(status=None)), ['status'])
+        self.assertEqual(self.stored_goals(), 0)
+
+    def test_achieved_on_is_refused_on_a_new_goal(self):
+        self.assertInvalid(self.post(new_goal(achieved_on='2025-01-01')), ['achieved_on'])
+        r = self.post(new_goal(achieved_on='2025-01-01', status='achieved'))
+        self.assertInvalid(r, ['status'])
+        r = self.post(new_goal(achieved_on=None))
+        self.assertEqual(r.status, 201, r)
+        self.assertIsNone(r.json()['achieved_on'])
+
+    def test_description_is_required_free_text_of_at_most_2000_characters(self):
+        self.assertInvalid(self.post({}), ['description'])
+        for bad in ('', '  \n\t', None, 5, 'x' * 2001, 'bell \x07', 'csi \u009b'):
+            with self.subTest(description=bad if not isinstance(bad, str) else bad[:20]):
+                self.assertInvalid(self.post(new_goal(description=bad)), ['description'])
+        text = 'ü' * 1990 + '\r\n\tend.'
+        r = self.post(new_goal(description=text))
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json()['description'], text)
+
+    def test_every_bad_field_is_listed_in_one_answer(self):
+        body = {'description': 7, 'participant_id': 'not-a-uuid', 'target_date': '2026-02-30', 'status': 'done',
+                'achieved_on': 'today', 'plan_id': self.plan['id'], 'case_id': self.case['id'], 'id': MISSING,
+                'version': 1, 'priority': 'high'}
+        self.assertInvalid(self.post(body), ['description', 'participant_id', 'target_date', 'status',
+                                             'achieved_on', 'plan_id', 'case_id', 'id', 'version', 'priority'])
+        self.assertEqual(self.stored_goals(), 0)
+
+    def test_rule_errors_are_listed_together(self):
+        r = self.post(new_goal(participant_id=MISSING, status='in_progress', achieved_on=today()))
+        self.assertInvalid(r, ['participant_id', 'status', 'achieved_on'])
+        self.assertEqual(self.stored_goals(), 0)
+
+
+class ParticipantReferenceTest(GoalTest):
+    def assertRefused(self, participant_id):
+        self.assertInvalid(self.post(new_goal(participant_id=participant_id)), ['participant_id'])
+        self.assertEqual(self.stored_goals(), 0)
+
+    def test_a_participant_of_the_same_case_is_accepted(self):
+        child = self.add_participant(self.case, role='child')
+        for p in (self.parent, child):
+            r = self.post(new_goal(participant_id=p['id']))
+            self.assertEqual(r.status, 201, r)
+            self.assertEqual(r.json()['participant_id'], p['id'])
+
+    def test_a_participant_of_another_visible_case_is_422(self):
+        other = self.create_case(self.world.worker_a1)
+        stranger = self.add_participant(other)
+        self.assertEqual(self.request('GET', f'/v1/participants/{stranger["id"]}', self.world.worker_a1).status, 200)
+        self.assertRefused(stranger['id'])
+
+    def test_a_participant_of_a_case_the_caller_cannot_see_is_422(self):
+        hidden = self.add_participant(self.create_case(self.world.worker_b1))
+        self.assertRefused(hidden['id'])
+
+    def test_a_participant_of_another_case_is_422_even_for_an_administrator(self):
+        stranger = self.add_participant(self.create_case(self.world.worker_b1))
+        r = self.post(new_goal(participant_id=stranger['id']), who=self.world.administrator)
+        self.assertInvalid(r, ['participant_id'])
+
+    def test_an_unknown_participant_is_422(self):
+        self.assertRefused(MISSING)
+        self.assertRefused(self.case['id'])
+        self.assertRefused(self.plan['id'])
+
+    def test_a_deleted_participant_is_422(self):
+        gone = self.add_participant(self.case)
+        r = self.request('DELETE', f'/v1/participants/{gone["id"]}', self.world.administrator)
+        self.assertEqual(r.status, 204, r)
+        self.assertRefused(gone['id'])
+
+    def test_patching_to_a_participant_of_another_case_is_422(self):
+        goal = self.add(participant_id=self.parent['id'])
+        stranger = self.add_participant(self.create_case(self.world.worker_a1))
+        for pid in (stranger['id'], MISSING):
+            with self.subTest(participant_id=pid):
+                self.assertInvalid(self.patch(goal, {'participant_id': pid}), ['participant_id'])
+        self.assertEqual(self.current(goal), goal)
+
+    def test_patching_the_participant_within_the_case_and_clearing_it(self):
+        goal = self.add(participant_id=self.parent['id'])
+        child = self.add_participant(self.case, role='child')
+        r = self.patch(goal, {'participant_id': child['id']})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()['participant_id'], child['id'])
+        r = self.patch(goal, {'participant_id': None})
+        self.assertEqual(r.status, 200, r)
+        self.assertIsNone(r.json()['participant_id'])
+
+
+class LifecycleTest(GoalTest):
+    """Statuses move on an active plan, where goals are worked."""
+
+    def setUp(self):
+        super().setUp()
+        self.goals = {status: self.add() for status in STATUSES}
+        self.activate(self.plan)
+        for status, goal in self.goals.items():
+            self.goals[status] = self.move(goal, *PATH_TO[status])
+            self.assertEqual(self.goals[status]['status'], status)
+
+    def fresh_goal(self, status):
+        """A goal in status on an active plan of its own case."""
+        case = self.create_case(self.world.worker_a1)
+        plan = self.new_plan(case)
+        goal = self.add(plan)
+        self.activate(plan)
+        return self.move(goal, *PATH_TO[status])
+
+    def test_every_allowed_move(self):
+        for start, targets in NEXT.items():
+            for target in targets:
+                with self.subTest(move=f'{start}->{target}'):
+                    goal = self.fresh_goal(start)
+                    r = self.patch(goal, {'status': target})
+                    self.assertEqual(r.status, 200, r)
+                    self.assertEqual(r.json()['status'], target)
+                    self.assertEqual(r.json()['version'], goal['version'] + 1)
+
+    def test_every_forbidden_move_is_409_naming_the_allowed_ones(self):
+        for start, goal in self.goals.items():
+            for target in set(STATUSES) - NEXT[start] - {start}:
+                with self.subTest(move=f'{start}->{target}'):
+                    p = self.assertProblem(self.patch(goal, {'status': target}), 409)
+                    for allowed in NEXT[start]:
+                        self.assertIn(allowed, p['detail'])
+                    if not NEXT[start]:
+                        self.assertIn('final', p['detail'])
+                    self.assertEqual(self.current(goal), goal)
+
+    def test_forbidden_move_detail_lists_exactly_the_allowed_statuses(self):
+        p = self.assertProblem(self.patch(self.goals['not_started'], {'status': 'achieved'}), 409)
+        self.assertIn('in_progress, discontinued', p['detail'])
+        self.assertNotIn('not_achieved', p['detail'])
+        p = self.assertProblem(self.patch(self.goals['in_progress'], {'status': 'not_started'}), 409)
+        self.assertIn('achieved, not_achieved, discontinued', p['detail'])
+
+    def test_keeping_the_status_is_no_move(self):
+        for status, goal in self.goals.items():
+            with self.subTest(status=status):
+                r = self.patch(goal, {'status': status})
+                self.assertEqual(r.status, 200, r)
+                self.assertEqual(r.json(), goal)
+
+    def test_achieved_on_is_today_when_achieved_without_one(self):
+        goal = self.goals['achieved']
+        self.assertEqual(goal['achieved_on'], today())
+        self.assertEqual(self.current(goal)['achieved_on'], today())
+
+    def test_achieved_on_may_be_given_when_achieved(self):
+        goal = self.goals['in_progress']
+        r = self.patch(goal, {'status': 'achieved', 'achieved_on': '2025-11-30'})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.json()['status'], r.json()['achieved_on']), ('achieved', '2025-11-30'))
+        r = self.patch(r.json(), {'achieved_on': today()})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()['achieved_on'], today())
+
+    def test_clearing_achieved_on_of_an_achieved_goal_is_422_and_keeps_the_date(self):
+        r = self.patch(self.goals['in_progress'], {'status': 'achieved', 'achieved_on': '2025-11-30'})
+        self.assertEqual(r.status, 200, r)
+        goal = r.json()
+        self.assertInvalid(self.patch(goal, {'achieved_on': None}), ['achieved_on'])
+        self.assertEqual(self.current(goal)['achieved_on'], '2025-11-30')
+
+    def test_achieved_on_cannot_be_in_the_future(self):
+        goal = self.goals['in_progress']
+        r = self.patch(goal, {'status': 'achieved', 'achieved_on': days_from_today(1)})
+        self.assertInvalid(r, ['achieved_on'])
+        self.assertEqual(self.current(goal), goal)
+        r = self.patch(self.goals['achieved'], {'achieved_on': days_from_today(1)})
+        self.assertInvalid(r, ['achieved_on'])
+
+    def test_achieved_on_must_be_null_unless_achieved(self):
+        for status in ('not_started', 'in_progress'):
+            with self.subTest(status=status):
+                goal = self.goals[status]
+                self.assertInvalid(self.patch(goal, {'achieved_on': '2025-01-01'}), ['achieved_on'])
+                self.assertEqual(self.current(goal), goal)
+        r = self.patch(self.goals['in_progress'], {'status': 'not_achieved', 'achieved_on': '2025-01-01'})
+        self.assertInvalid(r, ['achieved_on'])
+        r = self.patch(self.goals['in_progress'], {'status': 'discontinued', 'achieved_on': '2025-01-01'})
+        self.assertInvalid(r, ['achieved_on'])
+        for status in ('not_achieved', 'discontinued'):
+            self.assertIsNone(self.goals[status]['achieved_on'])
+
+    def test_a_bad_status_is_422(self):
+        for bad in ('done', '', None, 3):
+            with self.subTest(status=bad):
+                self.assertInvalid(self.patch(self.goals['in_progress'], {'status': bad}), ['status'])
+
+
+class PlanStateTest(GoalTest):
+    def test_goals_of_a_draft_plan_change_freely(self):
+        goal = self.add(participant_id=self.parent['id'], target_date='2026-06-30')
+        r = self.patch(goal, {'description': 'Revised with the family.', 'target_date': '2026-09-30'})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.json()['description'], r.json()['target_date']),
+                         ('Revised with the family.', '2026-09-30'))
+        self.assertEqual(r.json()['participant_id'], self.parent['id'])
+        self.assertEqual(r.header('ETag'), '"2"')
+        r = self.patch(goal, {'target_date': None, 'participant_id': None})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.json()['target_date'], r.json()['participant_id']), (None, None))
+        self.assertEqual(r.json()['description'], 'Revised with the family.')
+        self.assertEqual(r.json()['version'], 3)
+
+    def test_goals_are_added_only_while_the_plan_is_a_draft(self):
+        self.add()
+        self.activate(self.plan)
+        p = self.assertProblem(self.post(new_goal()), 409)
+        self.assertIn('draft', p['detail'])
+        self.assertEqual(self.stored_goals(), 1)
+
+    def test_no_goals_are_added_to_a_completed_or_superseded_plan(self):
+        first = self.activate(self.plan)
+        second = self.new_plan(self.case)
+        self.activate(second)
+        self.assertEqual(self.current_plan(first)['status'], 'superseded')
+        self.assertProblem(self.post(new_goal(), first), 409)
+        self.set_plan_status(second, 'completed')
+        self.assertProblem(self.post(new_goal(), second), 409)
+        self.assertEqual(self.stored_goals(first) + self.stored_goals(second), 0)
+
+    def current_plan(self, plan):
+        r = self.request('GET', f'/v1/plans/{plan["id"]}', self.world.administrator)
+        self.assertEqual(r.status, 200, r)
+        return r.json()
+
+    def test_on_an_active_plan_only_status_and_achieved_on_change(self):
+        goal = self.add(participant_id=self.parent['id'], target_date='2026-06-30')
+        self.activate(self.plan)
+        other = self.add_participant(self.case)
+        for body in ({'description': 'Rewritten'}, {'participant_id': other['id']}, {'participant_id': None},
+                     {'target_date': '2026-12-31'}, {'target_date': None},
+                     {'status': 'in_progress', 'description': 'Rewritten'}):
+            with self.subTest(body=body):
+                self.assertProblem(self.patch(goal, body), 409)
+                self.assertEqual(self.current(goal), goal)
+        r = self.patch(goal, {'status': 'in_progress', 'description': goal['description'],
+                              'target_date': goal['target_date']})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()['status'], 'in_progress')
+        r = self.patch(r.json(), {'status': 'achieved', 'achieved_on': '2026-01-15'})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.json()['status'], r.json()['achieved_on']), ('achieved', '2026-01-15'))
+
+    def test_goals_of_a_completed_plan_are_read_only(self):
+        goal = self.add()
+        self.activate(self.plan)
+        goal = self.move(goal, 'in_progress')
+        self.set_plan_status(self.plan, 'completed')
+        for body in ({'status': 'achieved'}, {'status': 'discontinued'}, {'description': 'Too late'},
+                     {'target_date': '2026-01-01'}):
+            with self.subTest(body=body):
+                p = self.assertProblem(self.patch(goal, body), 409)
+                self.assertIn('completed', p['detail'])
+        self.assertEqual(self.current(goal), goal)
+
+    def test_goals_of_a_superseded_plan_are_read_only(self):
+        goal = self.add()
+        self.activate(self.plan)
+        goal = self.move(goal, 'in_progress')
+        self.activate(self.new_plan(self.case))
+        for body in ({'status': 'achieved'}, {'status': 'not_achieved'}, {'achieved_on': today()}):
+            with self.subTest(body=body):
+                p = self.assertProblem(self.patch(goal, body), 409)
+                self.assertIn('superseded', p['detail'])
+        self.assertEqual(self.current(goal), goal)
+
+    def test_goals_of_a_closed_case_are_read_only(self):
+        draft_goal = self.add()
+        active_plan = self.new_plan(self.case)
+        active_goal = self.add(active_plan)
+        self.activate(active_plan)
+        self.close_case(self.case)
+        for goal, bodies in ((draft_goal, ({'description': 'Closed'}, {'status': 'in_progress'})),
+                             (active_goal, ({'status': 'in_progress'}, {'status': 'discontinued'}))):
+            for body in bodies:
+                with self.subTest(goal=goal['id'], body=body):
+                    for who in (self.world.worker_a1, self.world.administrator, self.world.integration):
+                        p = self.assertProblem(self.patch(goal, body, who=who), 409)
+                        self.assertIn('closed', p['detail'])
+                    self.assertEqual(self.current(goal), goal)
+        self.assertProblem(self.post(new_goal(), self.plan), 409)
+        self.assertEqual(self.stored_goals(), 1)
+
+    def test_reopening_the_case_makes_goals_writable_again(self):
+        goal = self.add()
+        self.close_case(self.case)
+        self.assertProblem(self.patch(goal, {'description': 'Closed'}), 409)
+        r = self.request('PATCH', f'/v1/cases/{self.case["id"]}', self.world.administrator, body={'status': 'open'})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(self.patch(goal, {'description': 'Reopened'}).status, 200)
+
+    def test_a_patch_that_changes_nothing_answers_a_read_only_goal_as_it_is(self):
+        goal = self.add()
+        self.close_case(self.case)
+        for body in ({}, {'description': goal['description'], 'status': 'not_started'}):
+            with self.subTest(body=body):
+                r = self.patch(goal, body)
+                self.assertEqual(r.status, 200, r)
+                self.assertEqual(r.json(), goal)
+        self.assertEqual(self.current(goal), goal)
+
+
+class MergePatchTest(GoalTest):
+    def test_absent_fields_stay(self):
+        goal = self.add(participant_id=self.parent['id'], target_date='2026-05-01')
+        r = self.patch(goal, {'description': 'Only this changes'})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json(), dict(goal, description='Only this changes', version=2,
+                                        updated_at=r.json()['updated_at']))
+
+    def test_null_on_a_non_nullable_field_is_422(self):
+        goal = self.add()
+        self.assertInvalid(self.patch(goal, {'description': None, 'status': None}), ['description', 'status'])
+        self.assertEqual(self.current(goal), goal)
+
+    def test_read_only_fields_cannot_be_patched(self):
+        goal = self.add()
+        other_plan = self.new_plan(self.case)
+        r = self.patch(goal, {'plan_id': other_plan['id'], 'case_id': MISSING, 'id': MISSING, 'version': 5,
+                              'created_at': '2026-01-01T00:00:00Z', 'owner': 'x'})
+        self.assertInvalid(r, ['plan_id', 'case_id', 'id', 'version', 'created_at', 'owner'])
+        self.assertEqual(self.current(goal), goal)
+
+    def test_no_op_patch_does_not_bump_the_version(self):
+        goal = self.add()
+        for body in ({}, {'description': goal['description']}, {'target_date': None}, {'status': 'not_started'}):
+            with self.subTest(body=body):
+                r = self.patch(goal, body)
+                self.assertEqual(r.status, 200, r)
+                self.assertEqual(r.json(), goal)
+                self.assertEqual(r.header('ETag'), '"1"')
+
+    def test_if_match_with_the_current_etag_applies(self):
+        goal = self.add()
+        r = self.patch(goal, {'description': 'Matched'}, headers={'If-Match': '"1"'})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.header('ETag'), '"2"')
+
+    def test_stale_if_match_is_412_and_writes_nothing(self):
+        goal = self.add()
+        goal = self.patch(goal, {'description': 'Second'}).json()
+        for tag in ('"1"', 'W/"2"', '"02"'):
+            with self.subTest(tag=tag):
+                self.assertProblem(self.patch(goal, {'description': 'Lost'}, headers={'If-Match': tag}), 412)
+        self.assertEqual(self.current(goal), goal)
+        self.assertEqual(len(self.audit_rows('goal', goal)), 2)
+
+    def test_patch_of_a_missing_goal_is_404(self):
+        r = self.request('PATCH', f'/v1/goals/{MISSING}', self.world.administrator, body={'description': 'X'})
+        self.assertProblem(r, 404)
+
+
+class DeleteTest(GoalTest):
+    def test_only_administrators_delete_goals(self):
+        w = self.world
+        goal = self.add()
+        for who in (w.worker_a1, w.supervisor_a, w.integration, w.auditor):
+            with self.subTest(role=who.role):
+                self.assertProblem(self.delete(goal, who), 403)
+        self.assertEqual(self.current(goal), goal)
+
+    def test_deleted_goal_leaves_every_answer_but_stays_in_the_database(self):
+        w = self.world
+        goal, kept = self.add(), self.add()
+        note = self.add_note(goal)
+        self.assertProblem(self.delete(goal, headers={'If-Match': '"2"'}), 412)
+        r = self.delete(goal, headers={'If-Match': '"1"'})
+        self.assertEqual(r.status, 204, r)
+        self.assertEqual(r.body, b'')
+        for who in (w.worker_a1, w.supervisor_a, w.administrator, w.auditor, w.integration):
+            with self.subTest(role=who.role):
+                self.assertProblem(self.request('GET', f'/v1/goals/{goal["id"]}', who), 404)
+                self.assertEqual(self.list_ids(f'/v1/plans/{self.plan["id"]}/goals', who), [kept['id']])
+                self.assertEqual(self.list_ids('/v1/goals', who, plan_id=self.plan['id']), [kept['id']])
+                self.assertProblem(self.request('GET', f'/v1/goals/{goal["id"]}/progress', who), 404)
+                self.assertProblem(self.request('GET', f'/v1/goals/{goal["id"]}/progress/{note["id"]}', who), 404)
+        self.assertProblem(self.patch(goal, {'description': 'Gone'}), 404)
+        self.assertProblem(self.post_note(goal), 404)
+        self.assertProblem(self.delete(goal), 404)
+        row = self.cluster.psql(f"SELECT deleted_at IS NOT NULL FROM goals WHERE id = '{goal['id']}'").strip()
+        self.assertEqual(row, 't')
+
+    def test_deleting_the_plan_hides_its_goals(self):
+        w = self.world
+        goal = self.add()
+        note = self.add_note(goal)
+        r = self.request('DELETE', f'/v1/plans/{self.plan["id"]}', w.administrator)
+        self.assertEqual(r.status, 204, r)
+        for who in (w.worker_a1, w.administrator, w.auditor):
+            with self.subTest(role=who.role):
+                self.assertProblem(self.request('GET', f'/v1/goals/{goal["id"]}', who), 404)
+                self.assertProblem(self.request('GET', f'/v1/plans/{self.plan["id"]}/goals', who), 404)
+                self.assertEqual(self.list_ids('/v1/goals', who, case_id=self.case['id']), [])
+                self.assertEqual(self.list_ids('/v1/goals', who, plan_id=self.plan['id']), [])
+                self.assertProblem(self.request('GET', f'/v1/goals/{goal["id"]}/progress', who), 404)
+                self.assertProblem(self.request('GET', f'/v1/goals/{goal["id"]}/progress/{note["id"]}', who), 404)
+        self.assertProblem(self.patch(goal, {'description': 'X'}, who=w.administrator), 404)
+        self.assertProblem(self.post(new_goal(), who=w.administrator), 404)
+        self.assertProblem(self.post_note(goal, who=w.administrator), 404)
+        self.assertProblem(self.delete(goal), 404)
+
+    def test_deleting_the_case_hides_its_participants_plans_and_goals(self):
+        w = self.world
+        goal = self.add(participant_id=self.parent['id'])
+        r = self.request('DELETE', f'/v1/cases/{self.case["id"]}', w.administrator)
+        self.assertEqual(r.status, 204, r)
+        for who in (w.worker_a1, w.administrator, w.auditor, w.integration):
+            with self.subTest(role=who.role):
+                self.assertProblem(self.request('GET', f'/v1/participants/{self.parent["id"]}', who), 404)
+                self.assertProblem(self.request('GET', f'/v1/plans/{self.plan["id"]}', who), 404)
+                self.assertProblem(self.request('GET', f'/v1/goals/{goal["id"]}', who), 404)
+                self.assertProblem(self.request('GET', f'/v1/plans/{self.plan["id"]}/goals', who), 404)
+                self.assertProblem(self.request('GET', f'/v1/goals/{goal["id"]}/progress', who), 404)
+                self.assertEqual(self.list_ids('/v1/goals', who, case_id=self.case['id']), [])
+                self.assertEqual(self.list_ids('/v1/participants', who, case_id=self.case['id']), [])
+        self.assertProblem(self.patch(goal, {'status': 'in_progress'}, who=w.administrator), 404)
+
+
+class AccessTest(GoalTest):
+    """Three cases: worker_a1's, worker_a2's (same unit) and worker_b1's (other
+    unit), each with a draft plan and one goal added by its worker."""
+
+    def setUp(self):
+        super().setUp()
+        w = self.world
+        self.case_a1, self.plan_a1 = self.case, self.plan
+        self.case_a2 = self.create_case(w.worker_a2)
+        self.plan_a2 = self.new_plan(self.case_a2, w.worker_a2)
+        self.case_b1 = self.create_case(w.worker_b1)
+        self.plan_b1 = self.new_plan(self.case_b1, w.worker_b1)
+        self.g_a1 = self.add(self.plan_a1, w.worker_a1)
+        self.g_a2 = self.add(self.plan_a2, w.worker_a2)
+        self.g_b1 = self.add(self.plan_b1, w.worker_b1)
+        self.n_a1 = self.add_note(self.g_a1, w.worker_a1)
+        self.n_b1 = self.add_note(self.g_b1, w.worker_b1)
+        self.since = self.g_a1['created_at']
+
+    def plan_of(self, goal):
+        return {self.plan_a1['id']: self.plan_a1, self.plan_a2['id']: self.plan_a2,
+                self.plan_b1['id']: self.plan_b1}[goal['plan_id']]
+
+    def visible_ids(self, who):
+        return set(self.list_ids('/v1/goals', who, updated_since=self.since))
+
+    def assertSees(self, who, goal):
+        r = self.request('GET', f'/v1/goals/{goal["id"]}', who)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json(), self.current(goal))
+        self.assertEqual(r.header('ETag'), f'"{r.json()["version"]}"')
+        self.assertIn(goal['id'], self.list_ids(f'/v1/plans/{goal["plan_id"]}/goals', who))
+        self.assertIn(goal['id'], self.list_ids('/v1/goals', who, case_id=goal['case_id']))
+        self.assertIn(goal['id'], self.list_ids('/v1/goals', who, plan_id=goal['plan_id']))
+        self.assertIn(goal['id'], self.visible_ids(who))
+        r = self.request('GET', f'/v1/goals/{goal["id"]}/progress', who)
+        self.assertEqual(r.status, 200, r)
+
+    def assertCannotSee(self, who, goal):
+        before = self.current(goal)
+        notes = self.stored_notes(goal)
+        self.assertProblem(self.request('GET', f'/v1/goals/{goal["id"]}', who), 404)
+        self.assertProblem(self.patch(goal, {'description': 'Hidden'}, who=who), 404)
+        self.assertProblem(self.request('GET', f'/v1/plans/{goal["plan_id"]}/goals', who), 404)
+        self.assertProblem(self.post(new_goal(), self.plan_of(goal), who), 404)
+        self.assertProblem(self.request('GET', f'/v1/goals/{goal["id"]}/progress', who), 404)
+        self.assertProblem(self.post_note(goal, who=who), 404)
+        self.assertNotIn(goal['id'], self.visible_ids(who))
+        for params in ({'case_id': goal['case_id']}, {'plan_id': goal['plan_id']},
+                       {'case_id': goal['case_id'], 'plan_id': goal['plan_id'], 'status': goal['status']},
+                       {'status': goal['status']}):
+            self.assertNotIn(goal['id'], self.list_ids('/v1/goals', who, **params), params)
+        for params in ({'case_id': goal['case_id']}, {'plan_id': goal['plan_id']}):
+            r = self.request('GET', query('/v1/goals', **params), who)
+            self.assertEqual(r.json(), {'items': [], 'next_cursor': None})
+        self.assertEqual(self.current(goal), before)
+        self.assertEqual(self.stored_goals(self.plan_of(goal)), 1)
+        self.assertEqual(self.stored_notes(goal), notes)
+
+    def assertUpdates(self, who, goal):
+        current = self.current(goal)
+        r = self.patch(goal, {'description': harness.unique('Revised')}, who=who)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()['version'], current['version'] + 1)
+
+    def assertCreates(self, who, goal):
+        r = self.post(new_goal(), self.plan_of(goal), who)
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual((r.json()['plan_id'], r.json()['case_id']), (goal['plan_id'], goal['case_id']))
+        r = self.post_note(goal, who=who)
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json()['author'], who.sub)
+
+    # -- caseworker -----------------------------------------------------------
+    def test_caseworker_sees_adds_and_updates_goals_of_own_case(self):
+        w = self.world.worker_a1
+        self.assertSees(w, self.g_a1)
+        self.assertUpdates(w, self.g_a1)
+        self.assertCreates(w, self.g_a1)
+
+    def test_caseworker_cannot_see_goals_of_a_colleagues_case(self):
+        self.assertCannotSee(self.world.worker_a1, self.g_a2)
+
+    def test_caseworker_cannot_see_goals_of_another_unit(self):
+        self.assertCannotSee(self.world.worker_a1, self.g_b1)
+        self.assertCannotSee(self.world.worker_b1, self.g_a1)
+
+    def test_caseworker_list_holds_only_own_caseload(self):
+        for who, goal in ((self.world.worker_a1, self.g_a1), (self.world.worker_a2, self.g_a2),
+                          (self.world.worker_b1, self.g_b1)):
+            with self.subTest(who=who.sub):
+                self.assertEqual(self.list_ids('/v1/goals', who), [goal['id']])
+
+    # -- supervisor -------------------------------------------------------------
+    def test_supervisor_sees_adds_and_updates_goals_of_the_unit(self):
+        s = self.world.supervisor_a
+        for goal in (self.g_a1, self.g_a2):
+            with self.subTest(goal=goal['case_id']):
+                self.assertSees(s, goal)
+                self.assertUpdates(s, goal)
+                self.assertCreates(s, goal)
+
+    def test_supervisor_list_holds_exactly_the_unit(self):
+        self.assertEqual(set(self.list_ids('/v1/goals', self.world.supervisor_a)), {self.g_a1['id'], self.g_a2['id']})
+        self.assertEqual(self.list_ids('/v1/goals', self.world.supervisor_b), [self.g_b1['id']])
+
+    def test_supervisor_cannot_see_goals_of_another_unit(self):
+        self.assertCannotSee(self.world.supervisor_a, self.g_b1)
+        self.assertCannotSee(self.world.supervisor_b, self.g_a2)
+
+    # -- administrator, auditor, integration ----------------------------------
+    def test_agency_wide_roles_see_every_goal(self):
+        w = self.world
+        everything = {self.g_a1['id'], self.g_a2['id'], self.g_b1['id']}
+        for who in (w.administrator, w.auditor, w.integration):
+            with self.subTest(role=who.role):
+                for goal in (self.g_a1, self.g_a2, self.g_b1):
+                    self.assertSees(who, goal)
+                self.assertEqual(self.visible_ids(who), everything)
+
+    def test_administrator_and_integration_add_and_update_anywhere(self):
+        w = self.world
+        for who in (w.administrator, w.integration):
+            for goal in (self.g_a1, self.g_b1):
+                with self.subTest(role=who.role, goal=goal['case_id']):
+                    self.assertUpdates(who, goal)
+                    self.assertCreates(who, goal)
+
+    def test_auditor_gets_403_on_every_write(self):
+        a = self.world.auditor
+        for goal in (self.g_a1, self.g_b1):
+            with self.subTest(goal=goal['case_id']):
+                self.assertProblem(self.post(new_goal(), self.plan_of(goal), a), 403)
+                self.assertProblem(self.patch(goal, {'description': 'X'}, who=a), 403)
+                self.assertProblem(self.patch(goal, {'status': 'in_progress'}, who=a), 403)
+                self.assertProblem(self.delete(goal, a), 403)
+                self.assertProblem(self.post_note(goal, who=a), 403)
+                self.assertEqual(self.current(goal), goal)
+                self.assertEqual(self.stored_goals(self.plan_of(goal)), 1)
+                self.assertEqual(self.stored_notes(goal), 1)
+        self.assertProblem(self.post(new_goal(), {'id': MISSING}, a), 403)
+        self.assertProblem(self.post_note({'id': MISSING}, who=a), 403)
+
+    def test_several_roles_in_one_token_add_up(self):
+        w = self.world
+        both = Persona(self.cluster, harness.unique('worker-supervisor'), ['caseworker', 'supervisor'], w.unit_a)
+        own_case = self.create_case(w.administrator, assigned_worker=both.sub, unit=w.unit_b)
+        mine = self.add(self.new_plan(own_case, both), both)
+        for goal in (self.g_a1, self.g_a2, mine):
+            self.assertSees(both, goal)
+        self.assertCannotSee(both, self.g_b1)
+        self.assertEqual(set(self.list_ids('/v1/goals', both)), {self.g_a1['id'], self.g_a2['id'], mine['id']})
+
+    # -- progress notes ---------------------------------------------------------------
+    def test_notes_are_seen_by_whoever_sees_the_goal(self):
+        w = self.world
+        for who in (w.worker_a1, w.supervisor_a, w.administrator, w.auditor, w.integration):
+            with self.subTest(role=who.role):
+                r = self.request('GET', f'/v1/goals/{self.g_a1["id"]}/progress/{self.n_a1["id"]}', who)
+                self.assertEqual(r.status, 200, r)
+                self.assertEqual(r.json(), self.n_a1)
+                self.assertEqual(self.list_ids(f'/v1/goals/{self.g_a1["id"]}/progress', who), [self.n_a1['id']])
+        for who in (w.worker_a2, w.worker_b1, w.supervisor_b):
+            with self.subTest(hidden_from=who.sub):
+                self.assertProblem(
+                    self.request('GET', f'/v1/goals/{self.g_a1["id"]}/progress/{self.n_a1["id"]}', who), 404)
+                self.assertProblem(self.request('GET', f'/v1/goals/{self.g_a1["id"]}/progress', who), 404)
+
+    def test_a_note_is_found_only_under_its_own_goal(self):
+        w = self.world
+        other = self.add(self.plan_a1)
+        for who in (w.worker_a1, w.administrator):
+            with self.subTest(role=who.role):
+                self.assertProblem(
+                    self.request('GET', f'/v1/goals/{other["id"]}/progress/{self.n_a1["id"]}', who), 404)
+                self.assertProblem(
+                    self.request('GET', f'/v1/goals/{self.g_a1["id"]}/progress/{self.n_b1["id"]}', who), 404)
+                self.assertProblem(self.request('GET', f'/v1/goals/{MISSING}/progress/{self.n_a1["id"]}', who), 404)
+                self.assertProblem(self.request('GET', f'/v1/goals/{self.g_a1["id"]}/progress/{MISSING}', who), 404)
+
+    # -- hidden and missing look alike -------------------------------------------
+    def test_invisible_goal_answers_exactly_like_a_missing_one(self):
+        w = self.world.worker_a1
+
+        def same(hidden, missing):
+            self.assertEqual((hidden.status, missing.status), (404, 404))
+            self.assertEqual({k: v for k, v in hidden.json().items() if k != 'request_id'},
+                             {k: v for k, v in missing.json().items() if k != 'request_id'})
+        same(self.request('GET', f'/v1/goals/{self.g_b1["id"]}', w), self.request('GET', f'/v1/goals/{MISSING}', w))
+        same(self.patch(self.g_b1, {'description': 'X'}, who=w),
+             self.patch({'id': MISSING}, {'description': 'X'}, who=w))
+        same(self.request('GET', f'/v1/plans/{self.plan_b1["id"]}/goals', w),
+             self.request('GET', f'/v1/plans/{MISSING}/goals', w))
+        same(self.post(new_goal(), self.plan_b1, w), self.post(new_goal(), {'id': MISSING}, w))
+        same(self.request('GET', f'/v1/goals/{self.g_b1["id"]}/progress', w),
+             self.request('GET', f'/v1/goals/{MISSING}/progress', w))
+        same(self.post_note(self.g_b1, who=w), self.post_note({'id': MISSING}, who=w))
+
+    def test_non_uuid_ids_in_the_path_are_404(self):
+        a = self.world.administrator
+        gid = self.g_a1['id']
+        for bad in ('abc', '123', gid[:-1], gid + '0', '%27%20OR%201%3D1', 'x' * 80):
+            with self.subTest(id=bad):
+                self.assertProblem(self.request('GET', f'/v1/goals/{bad}', a), 404)
+                self.assertProblem(self.request('PATCH', f'/v1/goals/{bad}', a, body={'description': 'X'}), 404)
+                self.assertProblem(self.request('DELETE', f'/v1/goals/{bad}', a), 404)
+                self.assertProblem(self.request('GET', f'/v1/plans/{bad}/goals', a), 404)
+                self.assertProblem(self.request('POST', f'/v1/plans/{bad}/goals', a, body=new_goal()), 404)
+                self.assertProblem(self.request('GET', f'/v1/goals/{bad}/progress', a), 404)
+                self.assertProblem(self.request('POST', f'/v1/goals/{bad}/progress', a, body={'note': 'x'}), 404)
+                self.assertProblem(self.request('GET', f'/v1/goals/{gid}/progress/{bad}', a), 404)
+        self.assertEqual(self.current(self.g_a1), self.g_a1)
+
+
+class ListTest(GoalTest):
+    def make(self, n, plan=None, who=None):
+        return [self.add(plan, who) for _ in range(n)]
+
+    def pages(self, path, who, limit, **params):
+        pages, cursor = [], None
+        for _ in range(100):
+            r = self.request('GET', query(path, limit=limit, cursor=cursor, **params), who)
+            self.assertEqual(r.status, 200, r)
+            page = r.json()
+            self.assertEqual(set(page), {'items', 'next_cursor'})
+            pages.append([item['id'] for item in page['items']])
+            cursor = page['next_cursor']
+            if cursor is None:
+                return pages
+        self.fail('the list never ended')
+
+    def test_plan_list_holds_its_goals_oldest_first(self):
+        made = self.make(3)
+        self.make(1, self.new_plan(self.case))
+        r = self.request('GET', f'/v1/plans/{self.plan["id"]}/goals', self.world.worker_a1)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json(), {'items': made, 'next_cursor': None})
+
+    def test_walking_all_pages_gives_every_goal_once_in_a_stable_order(self):
+        made = self.make(7)
+        expected = [g['id'] for g in sorted(made, key=lambda g: (g['created_at'], g['id']))]
+        for path in (f'/v1/plans/{self.plan["id"]}/goals', '/v1/goals'):
+            for limit in (1, 2, 3, 7, 8, 500):
+                with self.subTest(path=path, limit=limit):
+                    pages = self.pages(path, self.world.worker_a1, limit)
+                    self.assertEqual([i for page in pages for i in page], expected)
+                    self.assertTrue(all(len(page) == limit for page in pages[:-1]))
+                    self.assertEqual(len(pages), max(1, -(-7 // limit)))
+
+    def test_status_filter(self):
+        a, b, c = self.make(3)
+        self.activate(self.plan)
+        self.move(a, 'in_progress')
+        self.move(c, 'discontinued')
+        w = self.world.worker_a1
+        path = f'/v1/plans/{self.plan["id"]}/goals'
+        self.assertEqual(self.list_ids(path, w, status='in_progress'), [a['id']])
+        self.assertEqual(self.list_ids(path, w, status='not_started'), [b['id']])
+        self.assertEqual(self.list_ids(path, w, status='achieved'), [])
+        self.assertEqual(self.list_ids('/v1/goals', w, status='discontinued'), [c['id']])
+
+    def test_case_and_plan_filters_of_the_cross_case_list(self):
+        w = self.world.supervisor_a
+        here = self.make(2)
+        second_plan = self.new_plan(self.case)
+        there = self.make(1, second_plan)
+        other_case = self.create_case(self.world.worker_a2)
+        elsewhere = self.make(1, self.new_plan(other_case), self.world.worker_a2)
+        ids = lambda goals: [g['id'] for g in goals]  # noqa: E731
+        self.assertEqual(self.list_ids('/v1/goals', w, case_id=self.case['id']), ids(here + there))
+        self.assertEqual(self.list_ids('/v1/goals', w, plan_id=self.plan['id']), ids(here))
+        self.assertEqual(self.list_ids('/v1/goals', w, plan_id=second_plan['id']), ids(there))
+        self.assertEqual(self.list_ids('/v1/goals', w, case_id=other_case['id']), ids(elsewhere))
+        self.assertEqual(self.list_ids('/v1/goals', w, case_id=other_case['id'], plan_id=self.plan['id']), [])
+        self.assertEqual(self.list_ids('/v1/goals', w, case_id=self.case['id'], status='achieved'), [])
+        self.assertEqual(self.list_ids('/v1/goals', w, plan_id=MISSING), [])
+
+    def test_updated_since_filter(self):
+        old, changed = self.make(2)
+        r = self.patch(changed, {'description': 'Later'})
+        self.assertEqual(r.status, 200, r)
+        since = r.json()['updated_at']
+        w = self.world.worker_a1
+        path = f'/v1/plans/{self.plan["id"]}/goals'
+        self.assertEqual(self.list_ids(path, w, updated_since=since), [changed['id']])
+        self.assertEqual(self.list_ids('/v1/goals', w, updated_since=since), [changed['id']])
+        self.assertEqual(self.list_ids(path, w, updated_since='2000-01-01T00:00:00-05:00'), [old['id'], changed['id']])
+        self.assertEqual(self.list_ids(path, w, updated_since='2099-01-01T00:00:00Z'), [])
+
+    def test_lists_hold_the_same_records_as_single_reads(self):
+        self.make(2)
+        for item in self.list_all('/v1/goals', self.world.worker_a1, limit=1):
+            self.assertEqual(self.request('GET', f'/v1/goals/{item["id"]}', self.world.worker_a1).json(), item)
+
+    def test_bad_query_parameters_are_422(self):
+        self.make(1)
+        self.new_plan(self.case)
+        w = self.world.worker_a1
+        nested = f'/v1/plans/{self.plan["id"]}/goals'
+        plans_cursor = self.request('GET', '/v1/plans?limit=1', self.world.administrator).json()['next_cursor']
+        self.assertIsNotNone(plans_cursor)
+        for path in (nested, '/v1/goals'):
+            for params, fields in (('status=done', ['status']), ('updated_since=yesterday', ['updated_since']),
+                                   ('limit=0', ['limit']), ('limit=501', ['limit']), ('cursor=abc', ['cursor']),
+                                   (f'cursor={plans_cursor}', ['cursor']), ('role=child', ['role']),
+                                   ('status=x&limit=-1&nope=1', ['status', 'limit', 'nope'])):
+                with self.subTest(path=path, params=params):
+                    self.assertProblem(self.request('GET', f'{path}?{params}', w), 422, fields)
+        for params in ('case_id=abc', 'plan_id=abc'):
+            self.assertProblem(self.request('GET', f'/v1/goals?{params}', w), 422, [params.split('=')[0]])
+        self.assertProblem(self.request('GET', f'{nested}?case_id={self.case["id"]}', w), 422, ['case_id'])
+        self.assertProblem(self.request('GET', f'{nested}?plan_id={self.plan["id"]}', w), 422, ['plan_id'])
+
+    def test_wrong_methods_are_405(self):
+        goal = self.add()
+        note = self.add_note(goal)
+        a = self.world.administrator
+        for method, path in (('PUT', f'/v1/goals/{goal["id"]}'), ('POST', f'/v1/goals/{goal["id"]}'),
+                             ('POST', '/v1/goals'), ('PATCH', f'/v1/plans/{self.plan["id"]}/goals'),
+                             ('PATCH', f'/v1/goals/{goal["id"]}/progress'),
+                             ('DELETE', f'/v1/goals/{goal["id"]}/progress')):
+            with self.subTest(method=method, path=path):
+                self.assertProblem(self.request(method, path, a, body={}), 405)
+        self.assertEqual(self.stored_notes(goal), 1)
+        self.assertEqual(note['version'], 1)
+
+
+class ProgressTest(GoalTest):
+    def setUp(self):
+        super().setUp()
+        self.goal = self.add(participant_id=self.parent['id'])
+
+    def note_path(self, note, goal=None):
+        return f'/v1/goals/{(goal or self.goal)["id"]}/progress/{note["id"]}'
+
+    def test_create_answers_201_with_location_etag_and_the_note(self):
+        w = self.world.worker_a1
+        r = self.post_note(self.goal, {'note': 'Visited. Stairs gated.\nKitchen clear.'})
+        self.assertEqual(r.status, 201, r)
+        n = r.json()
+        self.assertEqual(set(n), NOTE_KEYS)
+        self.assertEqual((n['goal_id'], n['case_id']), (self.goal['id'], self.case['id']))
+        self.assertEqual(n['note'], 'Visited. Stairs gated.\nKitchen clear.')
+        self.assertEqual(n['noted_on'], today())
+        self.assertEqual(n['author'], w.sub)
+        self.assertEqual(n['version'], 1)
+        self.assertTrue(r.header('Location').endswith(self.note_path(n)), r.header('Location'))
+        self.assertEqual(r.header('ETag'), '"1"')
+        got = self.request('GET', r.header('Location'), w)
+        self.assertEqual(got.status, 200, got)
+        self.assertEqual(got.json(), n)
+        self.assertEqual(got.header('ETag'), '"1"')
+
+    def test_the_author_is_the_caller(self):
+        w = self.world
+        for who in (w.worker_a1, w.supervisor_a, w.integration, w.administrator):
+            with self.subTest(role=who.role):
+                self.assertEqual(self.add_note(self.goal, who)['author'], who.sub)
+        self.assertInvalid(self.post_note(self.goal, {'note': 'x', 'author': 'someone-else'}), ['author'])
+
+    def test_noted_on_may_be_given_and_not_in_the_future(self):
+        self.assertEqual(self.add_note(self.goal, noted_on='2025-12-01')['noted_on'], '2025-12-01')
+        self.assertEqual(self.add_note(self.goal, noted_on=today())['noted_on'], today())
+        self.assertInvalid(self.post_note(self.goal, {'note': 'x', 'noted_on': days_from_today(1)}), ['noted_on'])
+        for bad in (None, '2025-02-29', 'today', 20250101):
+            with self.subTest(noted_on=bad):
+                self.assertInvalid(self.post_note(self.goal, {'note': 'x', 'noted_on': bad}), ['noted_on'])
+        self.assertEqual(self.stored_notes(self.goal), 2)
+
+    def test_note_is_required_free_text_of_at_most_10000_characters(self):
+        self.assertInvalid(self.post_note(self.goal, {}), ['note'])
+        for bad in ('', ' \n ', None, 12, 'n' * 10001, 'esc \x1b[2J'):
+            with self.subTest(note=bad if not isinstance(bad, str) else bad[:20]):
+                self.assertInvalid(self.post_note(self.goal, {'note': bad}), ['note'])
+        text = 'ñ' * 9990 + '\r\n\tdone.'
+        self.assertEqual(self.add_note(self.goal, note=text)['note'], text)
+        self.assertEqual(self.stored_notes(self.goal), 1)
+
+    def test_every_bad_field_is_listed_in_one_answer(self):
+        body = {'note': '', 'noted_on': '2025-13-01', 'author': 'x', 'goal_id': MISSING, 'case_id': MISSING,
+                'id': MISSING, 'version': 1, 'mood': 'good'}
+        self.assertInvalid(self.post_note(self.goal, body),
+                           ['note', 'noted_on', 'author', 'goal_id', 'case_id', 'id', 'version', 'mood'])
+        self.assertEqual(self.stored_notes(self.goal), 0)
+
+    def test_notes_are_written_once(self):
+        note = self.add_note(self.goal)
+        a = self.world.administrator
+        for method, body in (('PATCH', {'note': 'Changed'}), ('DELETE', None), ('PUT', {'note': 'Changed'}),
+                             ('POST', {'note': 'Changed'})):
+            with self.subTest(method=method):
+                r = self.request(method, self.note_path(note), a, body=body)
+                self.assertProblem(r, 405)
+                self.assertEqual({m.strip() for m in r.header('Allow').split(',')}, {'GET', 'HEAD', 'OPTIONS'})
+        r = self.request('GET', self.note_path(note), a)
+        self.assertEqual(r.json(), note)
+
+    def test_list_is_oldest_first_and_pages_through_every_note_once(self):
+        notes = [self.add_note(self.goal) for _ in range(5)]
+        self.add_note(self.add())
+        path = f'/v1/goals/{self.goal["id"]}/progress'
+        r = self.request('GET', path, self.world.worker_a1)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json(), {'items': notes, 'next_cursor': None})
+        for limit in (1, 2, 4, 5):
+            with self.subTest(limit=limit):
+                self.assertEqual(self.list_all(path, self.world.worker_a1, limit=limit), notes)
+        r = self.request('GET', query(path, limit=2), self.world.worker_a1)
+        self.assertEqual(len(r.json()['items']), 2)
+        self.assertIsNotNone(r.json()['next_cursor'])
+
+    def test_list_of_a_goal_without_notes_is_empty(self):
+        r = self.request('GET', f'/v1/goals/{self.goal["id"]}/progress', self.world.worker_a1)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json(), {'items': [], 'next_cursor': None})
+
+    def test_bad_list_parameters_are_422(self):
+        path = f'/v1/goals/{self.goal["id"]}/progress'
+        self.add()
+        goals_cursor = self.request('GET', '/v1/goals?limit=1', self.world.administrator).json()['next_cursor']
+        for params, fields in (('limit=0', ['limit']), ('limit=501', ['limit']), ('cursor=abc', ['cursor']),
+                               (f'cursor={goals_cursor}', ['cursor']), ('status=x', ['status']),
+                               ('updated_since=2026-01-01T00:00:00Z', ['updated_since'])):
+            with self.subTest(params=params):
+                self.assertProblem(self.request('GET', f'{path}?{params}', self.world.worker_a1), 422, fields)
+
+    def test_notes_are_written_on_draft_and_active_plans_whatever_the_goal_status(self):
+        self.add_note(self.goal)
+        self.activate(self.plan)
+        self.add_note(self.goal)
+        goal = self.move(self.goal, 'in_progress', 'achieved')
+        self.add_note(goal)
+        self.assertEqual(self.stored_notes(self.goal), 3)
+
+    def test_notes_are_refused_once_the_plan_is_completed(self):
+        self.activate(self.plan)
+        self.set_plan_status(self.plan, 'completed')
+        p = self.assertProblem(self.post_note(self.goal), 409)
+        self.assertIn('completed', p['detail'])
+        self.assertEqual(self.stored_notes(self.goal), 0)
+
+    def test_notes_are_refused_once_the_plan_is_superseded(self):
+        self.activate(self.plan)
+        self.activate(self.new_plan(self.case))
+        p = self.assertProblem(self.post_note(self.goal), 409)
+        self.assertIn('superseded', p['detail'])
+        self.assertEqual(self.stored_notes(self.goal), 0)
+
+    def test_notes_are_refused_while_the_case_is_closed(self):
+        note = self.add_note(self.goal)
+        self.close_case(self.case)
+        for who in (self.world.worker_a1, self.world.administrator):
+            p = self.assertProblem(self.post_note(self.goal, who=who), 409)
+            self.assertIn('closed', p['detail'])
+        self.assertEqual(self.stored_notes(self.goal), 1)
+        r = self.request('GET', self.note_path(note), self.world.worker_a1)
+        self.assertEqual(r.json(), note)
+        self.assertEqual(self.list_ids(f'/v1/goals/{self.goal["id"]}/progress', self.world.worker_a1), [note['id']])
+
+    def test_a_note_refused_for_its_fields_is_not_stored_on_a_closed_case_either(self):
+        self.close_case(self.case)
+        self.assertInvalid(self.post_note(self.goal, {'note': ''}), ['note'])
+        self.assertEqual(self.stored_notes(self.goal), 0)
+
+
+class ConcurrencyTest(GoalTest):
+    def test_concurrent_patches_with_the_same_if_match_apply_once(self):
+        goal = self.add()
+        results = at_once(5, lambda i: self.patch(goal, {'description': f'Edit {i}'}, headers={'If-Match': '"1"'}))
+        self.assertEqual(sorted(r.status for r in results), [200, 412, 412, 412, 412], results)
+        winner = next(r.json() for r in results if r.status == 200)
+        self.assertEqual(self.current(goal), winner)
+        self.assertEqual(winner['version'], 2)
+
+    def test_concurrent_moves_to_different_final_statuses_leave_exactly_one(self):
+        goal = self.add()
+        self.activate(self.plan)
+        goal = self.move(goal, 'in_progress')
+        finals = ['achieved', 'not_achieved', 'discontinued']
+        results = at_once(3, lambda i: self.patch(goal, {'status': finals[i]}))
+        self.assertEqual(sorted(r.status for r in results), [200, 409, 409], results)
+        winner = next(r.json() for r in results if r.status == 200)
+        self.assertEqual(self.current(goal), winner)
+        self.assertEqual(winner['version'], 3)
+        self.assertEqual([row['action'] for row in self.audit_rows('goal', goal)], ['create', 'update', 'update'])
+
+    def test_goals_added_while_the_plan_is_activated_are_added_before_it_or_refused(self):
+        def work(i):
+            if i == 0:
+                return self.request('PATCH', f'/v1/plans/{self.plan["id"]}', self.world.supervisor_a,
+                                    body={'status': 'active'})
+            return self.post(new_goal(description=f'Goal {i}'))
+        results = at_once(6, work)
+        self.assertEqual(results[0].status, 200, results[0])
+        self.assertTrue(all(r.status in (201, 409) for r in results[1:]), results)
+        created = sorted(r.json()['id'] for r in results[1:] if r.status == 201)
+        self.assertEqual(sorted(self.list_ids(f'/v1/plans/{self.plan["id"]}/goals', self.world.worker_a1)), created)
+        self.assertEqual(self.stored_goals(), len(created))
+
+
+class AuditTest(GoalTest):
+    def stored(self, record):
+        return {k: v for k, v in record.items() if k not in BOOKKEEPING}
+
+    def test_goal_create_update_and_delete_write_rows(self):
+        w = self.world
+        goal = self.add(target_date='2026-08-01')
+        self.activate(self.plan)
+        moved = self.move(goal, 'in_progress', 'achieved')
+        self.assertEqual(self.delete(goal).status, 204)
+        rows = self.audit_rows('goal', goal)
+        self.assertEqual([row['action'] for row in rows], ['create', 'update', 'update', 'delete'])
+        for row in rows:
+            self.assertEqual((row['resource_type'], row['resource_id'], row['case_id']),
+                             ('goal', goal['id'], self.case['id']))
+        self.assertEqual((rows[0]['actor'], rows[0]['before'], rows[0]['after']),
+                         (w.worker_a1.sub, None, self.stored(goal)))
+        self.assertEqual((rows[1]['before'], rows[1]['after']), ({'status': 'not_started'}, {'status': 'in_progress'}))
+        self.assertEqual((rows[2]['before'], rows[2]['after']),
+                         ({'status': 'in_progress', 'achieved_on': None},
+                          {'status': 'achieved', 'achieved_on': today()}))
+        self.assertEqual((rows[3]['actor'], rows[3]['before'], rows[3]['after']),
+                         (w.administrator.sub, self.stored(moved), None))
+
+    def test_progress_note_writes_a_row(self):
+        w = self.world
+        note = self.add_note(self.add(), w.supervisor_a)
+        rows = self.audit_rows('goal_progress', note)
+        self.assertEqual(len(rows), 1, rows)
+        row = rows[0]
+        self.assertEqual((row['action'], row['actor'], row['resource_type'], row['case_id']),
+                         ('create', w.supervisor_a.sub, 'goal_progress', self.case['id']))
+        self.assertEqual((row['before'], row['after']), (None, self.stored(note)))
+
+    def test_failed_writes_write_no_row(self):
+        w = self.world
+        goal = self.add()
+        other = self.add_participant(self.create_case(w.worker_a1))
+        failures = [
+            (self.patch(goal, {'description': ''}), 422),
+            (self.patch(goal, {'participant_id': other['id']}), 422),
+            (self.patch(goal, {'status': 'achieved'}), 409),
+            (self.patch(goal, {'achieved_on': '2025-01-01'}), 422),
+            (self.patch(goal, {'description': 'Stale'}, headers={'If-Match': '"4"'}), 412),
+            (self.patch(goal, {'description': 'Hidden'}, who=w.worker_b1), 404),
+            (self.patch(goal, {'description': 'Auditor'}, who=w.auditor), 403),
+            (self.delete(goal, w.integration), 403),
+            (self.delete(goal, headers={'If-Match': '"3"'}), 412),
+            (self.patch(goal, {}), 200),
+        ]
+        for r, status in failures:
+            self.assertEqual(r.status, status, r)
+        self.activate(self.plan)
+        self.assertProblem(self.patch(goal, {'description': 'Fixed now'}), 409)
+        self.assertEqual([row['action'] for row in self.audit_rows('goal', goal)], ['create'])
+
+    def test_refused_creates_write_no_row(self):
+        w = self.world
+        goal = self.add()
+        before = self.list_all('/v1/audit', w.administrator, actor=w.worker_a1.sub)
+        other = self.add_participant(self.create_case(w.worker_b1))
+        self.assertProblem(self.post(new_goal(status='in_progress')), 422)
+        self.assertProblem(self.post(new_goal(participant_id=other['id'])), 422)
+        self.assertProblem(self.post_note(goal, {'note': 'x', 'noted_on': days_from_today(2)}), 422)
+        self.assertProblem(self.post(new_goal(), who=w.auditor), 403)
+        self.activate(self.plan)
+        self.assertProblem(self.post(new_goal()), 409)
+        after = self.list_all('/v1/audit', w.administrator, actor=w.worker_a1.sub)
+        self.assertEqual(after, before)
+        self.assertEqual(self.stored_goals(), 1)
+        self.assertEqual(self.stored_notes(goal), 0)
