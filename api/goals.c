@@ -82,7 +82,7 @@ enum cw_code list_goal_progress(struct exchange *x)
 	if (path_uuid(x, 0, goal_id, "goal") != CW_OK)
 		return x->err.code;
 	query_only(x, allowed);
-	query_list_position(x, CURSOR_PROGRESS, &pos);
+	query_page_position(x, CURSOR_PROGRESS, &pos);
 	if (cw_has_field_errors(&x->err))
 		return CW_INVALID;
 	if (goals_progress_list(x->app->pool, &x->principal, goal_id, pos.after_created, pos.after_id, pos.limit,

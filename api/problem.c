@@ -43,7 +43,7 @@ void problem_reply(struct exchange *x)
 				 "status", k->status, "detail",
 				 x->err.detail[0] ? x->err.detail : k->title, "request_id", x->request_id);
 
-	if (body != NULL && x->err.fields != NULL)
+	if (body != NULL && x->err.code == CW_INVALID && x->err.fields != NULL)
 		json_object_set(body, "errors", x->err.fields);
 	free(x->reply_body);
 	x->reply_body = body ? json_dumps(body, JSON_COMPACT) : NULL;

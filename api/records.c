@@ -27,8 +27,9 @@ enum cw_code record_create_handler(struct exchange *x, const struct resource *ki
 			return x->err.code;
 		parent_id = parent;
 	}
-	if (query_none(x) != CW_OK ||
-	    resource_create(x->app->pool, kind, &actor, parent_id, x->body, &r, &x->err) != CW_OK)
+	/* Query errors are collected, and reported with the body's after the role check. */
+	query_none(x);
+	if (resource_create(x->app->pool, kind, &actor, parent_id, x->body, &r, &x->err) != CW_OK)
 		return x->err.code;
 	return reply_record(x, 201, &r, location_prefix);
 }
@@ -40,8 +41,9 @@ enum cw_code record_patch_handler(struct exchange *x, const struct resource *kin
 	struct record_text r = {0};
 	char id[37];
 
-	if (path_uuid(x, 0, id, kind->noun) != CW_OK || query_none(x) != CW_OK)
+	if (path_uuid(x, 0, id, kind->noun) != CW_OK)
 		return x->err.code;
+	query_none(x);
 	request_precondition(x, &pre);
 	if (resource_update(x->app->pool, kind, &actor, id, x->body, &pre, &r, &x->err) != CW_OK)
 		return x->err.code;
@@ -54,8 +56,9 @@ enum cw_code record_delete_handler(struct exchange *x, const struct resource *ki
 	struct precondition pre;
 	char id[37];
 
-	if (path_uuid(x, 0, id, kind->noun) != CW_OK || query_none(x) != CW_OK)
+	if (path_uuid(x, 0, id, kind->noun) != CW_OK)
 		return x->err.code;
+	query_none(x);
 	request_precondition(x, &pre);
 	if (resource_delete(x->app->pool, kind, &actor, id, &pre, &x->err) != CW_OK)
 		return x->err.code;

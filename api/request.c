@@ -66,18 +66,23 @@ void query_only(struct exchange *x, const char *const *allowed)
 	}
 }
 
-void query_list_position(struct exchange *x, enum cursor_kind kind, struct list_position *pos)
+void query_page_position(struct exchange *x, enum cursor_kind kind, struct list_position *pos)
 {
 	int64_t after_us;
 
 	memset(pos, 0, sizeof(*pos));
 	pos->limit = query_limit(x);
-	pos->updated_since = query_timestamp(x, "updated_since", pos->updated_since_text);
 	if (query_cursor(x, kind, &after_us, pos->after_id_text) == 1) {
 		timestamp_format(after_us, pos->after_created_text);
 		pos->after_created = pos->after_created_text;
 		pos->after_id = pos->after_id_text;
 	}
+}
+
+void query_list_position(struct exchange *x, enum cursor_kind kind, struct list_position *pos)
+{
+	query_page_position(x, kind, pos);
+	pos->updated_since = query_timestamp(x, "updated_since", pos->updated_since_text);
 }
 
 enum cw_code query_none(struct exchange *x)

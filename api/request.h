@@ -60,6 +60,9 @@ struct list_position {
 /* Reads limit, cursor and updated_since into pos, adding field errors. */
 void query_list_position(struct exchange *x, enum cursor_kind kind, struct list_position *pos);
 
+/* The same without updated_since, for lists that do not take it. */
+void query_page_position(struct exchange *x, enum cursor_kind kind, struct list_position *pos);
+
 /* Reads If-Match into p (absent, "*", or strong ETags holding versions). */
 void request_precondition(const struct exchange *x, struct precondition *p);
 

@@ -153,8 +153,8 @@ static enum cw_code check_status_move(struct record_change *ch, const json_t *th
 	if (strcmp(from, to) == 0)
 		return CW_OK;
 	if (next == NULL || strcmp(next, to) != 0)
-		return cw_fail(err, CW_CONFLICT, "A %s plan can become %s only%s.", from, next ? next : "nothing",
-			       next ? "" : ": it is final");
+		return cw_fail(err, CW_CONFLICT, "A plan that is %s can become %s%s.", from, next ? next : "nothing",
+			       next ? " only" : ": it is final");
 	if (strcmp(to, "active") != 0)
 		return CW_OK;
 	if (!access_may_approve_plan(ch->actor->principal, record_text_member(the_case, "unit")))

@@ -248,5 +248,7 @@ enum cw_code resource_delete(struct db_pool *pool, const struct resource *kind, 
 
 	if (!access_may(actor->principal, ACCESS_DELETE))
 		return cw_fail(err, CW_FORBIDDEN, "Only administrators delete %s records.", kind->noun);
+	if (cw_has_field_errors(err))
+		return CW_INVALID;
 	return audit_transaction(pool, actor, delete_work, &w, err);
 }

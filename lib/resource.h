@@ -15,6 +15,9 @@
  *   delete  role may delete (403), then in one audited transaction: lock (404),
  *           If-Match (412), hook (409), soft delete.
  *
+ * Field errors already in err when these are called (the request's query
+ * parameters, say) are reported with the body's, after the role check.
+ *
  * Statements take the caller's scope as $1-$3 (lib/access.c) wherever they
  * read by id, so a record the caller may not see is CW_NOT_FOUND.
  *

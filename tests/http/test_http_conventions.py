@@ -607,3 +607,25 @@ class RequestLogTest(ConventionTest):
                     self.assertIsInstance(doc, dict)
                     self.assertIn('time', doc)
                     self.assertTrue(re.match(r'^\d{4}-\d\d-\d\dT', doc['time']), doc)
+
+
+class CheckOrderTest(ConventionTest):
+    def test_the_role_is_checked_before_query_parameters(self):
+        case = self.create_case(self.world.worker_a1)
+        for method, path, body in (('POST', '/v1/cases', {'case_number': harness.unique('CN')}),
+                                   ('PATCH', f'/v1/cases/{case["id"]}', {'family_name': 'X'}),
+                                   ('DELETE', f'/v1/cases/{case["id"]}', None)):
+            with self.subTest(method=method):
+                r = self.request(method, path + '?stray=1', self.world.auditor, body=body)
+                p = self.assertProblem(r, 403)
+                self.assertNotIn('errors', p)
+
+    def test_query_and_body_errors_are_listed_together(self):
+        r = self.request('POST', '/v1/cases?stray=1', self.world.worker_a1, body={'family_name': 5})
+        self.assertProblem(r, 422, ['stray', 'family_name', 'case_number', 'case_type'])
+
+    def test_only_a_422_lists_field_errors(self):
+        r = self.request('DELETE', '/v1/cases/00000000-0000-4000-8000-000000000000?stray=1',
+                         self.world.worker_a1)
+        p = self.assertProblem(r, 403)
+        self.assertNotIn('errors', p)
