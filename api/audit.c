@@ -29,7 +29,7 @@ enum cw_code list_audit(struct exchange *x)
 	query_cursor(x, CURSOR_AUDIT, &q.after_id, unused);
 	if (cw_has_field_errors(&x->err))
 		return CW_INVALID;
-	if (audit_list(x->app->pool, &q, &page, &x->err) != CW_OK)
+	if (audit_list(x->app->pool, &x->principal, &q, &page, &x->err) != CW_OK)
 		return x->err.code;
 	return reply_json(x, 200, page);
 }

@@ -43,6 +43,23 @@ enum cw_code list_goal_progress(struct exchange *x);
 enum cw_code create_goal_progress(struct exchange *x);
 enum cw_code get_goal_progress(struct exchange *x);
 
+/* referrals.c */
+enum cw_code list_case_referrals(struct exchange *x);
+enum cw_code list_referrals(struct exchange *x);
+enum cw_code create_referral(struct exchange *x);
+enum cw_code get_referral(struct exchange *x);
+enum cw_code patch_referral(struct exchange *x);
+enum cw_code delete_referral(struct exchange *x);
+enum cw_code list_referral_history(struct exchange *x);
+
+/* visits.c */
+enum cw_code list_case_visits(struct exchange *x);
+enum cw_code list_visits(struct exchange *x);
+enum cw_code create_visit(struct exchange *x);
+enum cw_code get_visit(struct exchange *x);
+enum cw_code patch_visit(struct exchange *x);
+enum cw_code delete_visit(struct exchange *x);
+
 /* audit.c */
 enum cw_code list_audit(struct exchange *x);
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "access.h"
 #include "auth.h"
 #include "config.h"
 #include "db.h"
@@ -39,6 +40,8 @@ static const char usage[] =
 	"  CASEWORK_MAX_BODY_BYTES       largest request body (1048576)\n"
 	"  CASEWORK_CORS_ORIGINS         comma-separated browser origins (none)\n"
 	"  CASEWORK_TIMEZONE             the agency's time zone, for \"today\" (UTC)\n"
+	"  CASEWORK_DISCLOSE_SUD         1: auditors and integrations see substance use\n"
+	"                                treatment referrals (42 CFR Part 2) (0)\n"
 	"  CASEWORK_HTTP_THREADS         N epoll workers, or 0 for a thread per connection\n"
 	"                                (the pool size)\n"
 	"  CASEWORK_IDLE_TIMEOUT_SECONDS idle connections are closed after this (30)\n";
@@ -85,6 +88,7 @@ static int run_serve(void)
 		return fail(why);
 	setenv("TZ", cfg.timezone, 1);
 	tzset();
+	access_disclose_sud(cfg.disclose_sud);
 	block_stop_signals();
 	app.config = &cfg;
 	app.pool = db_pool_new(cfg.database_url, cfg.pool_size);

@@ -40,6 +40,21 @@ static const struct route routes[] = {
 	{"POST", "/v1/goals/{id}/progress", create_goal_progress, ROUTE_BODY},
 	{"GET", "/v1/goals/{id}/progress/{note}", get_goal_progress, 0},
 
+	{"GET", "/v1/cases/{id}/service-referrals", list_case_referrals, 0},
+	{"POST", "/v1/cases/{id}/service-referrals", create_referral, ROUTE_BODY},
+	{"GET", "/v1/service-referrals", list_referrals, 0},
+	{"GET", "/v1/service-referrals/{id}", get_referral, 0},
+	{"PATCH", "/v1/service-referrals/{id}", patch_referral, ROUTE_BODY},
+	{"DELETE", "/v1/service-referrals/{id}", delete_referral, 0},
+	{"GET", "/v1/service-referrals/{id}/history", list_referral_history, 0},
+
+	{"GET", "/v1/cases/{id}/visits", list_case_visits, 0},
+	{"POST", "/v1/cases/{id}/visits", create_visit, ROUTE_BODY},
+	{"GET", "/v1/visits", list_visits, 0},
+	{"GET", "/v1/visits/{id}", get_visit, 0},
+	{"PATCH", "/v1/visits/{id}", patch_visit, ROUTE_BODY},
+	{"DELETE", "/v1/visits/{id}", delete_visit, 0},
+
 	{"GET", "/v1/audit", list_audit, 0},
 };
 

@@ -17,6 +17,11 @@
  *                                              activate plans; no delete
  *
  * A token with several roles has the rights of each added together.
+ *
+ * Substance use treatment referrals (42 CFR Part 2) are narrower: the case's
+ * assigned worker, a supervisor of its unit and administrators see them;
+ * auditors and integrations only when the deployment discloses them
+ * (CASEWORK_DISCLOSE_SUD=1, set once at start with access_disclose_sud()).
  */
 #ifndef CW_ACCESS_H
 #define CW_ACCESS_H
@@ -32,13 +37,19 @@ enum access_action {
 };
 
 /* The three leading parameters of every casework query: see-all ("t"/"f"),
- * the worker whose caseload is visible (or NULL), the visible unit (or NULL).
- * The strings point into p, which must outlive their use. */
+ * the worker whose caseload is visible (or NULL), the visible unit (or NULL);
+ * and for protected records, whether all of them are visible ("t"/"f"). The
+ * strings point into p, which must outlive their use. */
 struct access_scope {
 	const char *see_all;
 	const char *worker;
 	const char *unit;
+	const char *sud_all;
 };
+
+/* Whether auditors and integrations see substance use treatment referrals.
+ * Called once, before requests are served. */
+void access_disclose_sud(int disclose);
 
 struct access_scope access_scope_of(const struct principal *p);
 
@@ -48,6 +59,10 @@ int access_may(const struct principal *p, enum access_action action);
 /* Whether the caller may approve (activate) a plan of a case in case_unit:
  * administrators and integrations anywhere, supervisors in their own unit. */
 int access_may_approve_plan(const struct principal *p, const char *case_unit);
+
+/* Whether a substance use treatment referral of a case with this worker and
+ * unit is visible: the same rule as the referral queries. */
+int access_sees_sud(const struct principal *p, const char *worker, const char *unit);
 
 /* Whether a record with this worker and unit is visible: the same rule as
  * cw_visible() in SQL, for checks in C on records about to be written. */

@@ -1,5 +1,7 @@
 #include "audit.h"
 
+#include "access.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -50,14 +52,16 @@ static const struct db_statement list_audit = {
 	"   AND ($4::timestamptz IS NULL OR a.at >= $4)"
 	"   AND ($5::timestamptz IS NULL OR a.at < $5)"
 	"   AND a.id > $6"
+	"   AND (NOT a.sensitive OR $8)"
 	" ORDER BY a.id LIMIT $7",
-	7, 1};
+	8, 1};
 
-enum cw_code audit_list(struct db_pool *pool, const struct audit_query *q, char **page,
-			struct cw_error *err)
+enum cw_code audit_list(struct db_pool *pool, const struct principal *p, const struct audit_query *q,
+			char **page, struct cw_error *err)
 {
 	char after[24], limit[16];
-	const char *params[7] = {q->resource_type, q->resource_id, q->actor, q->from, q->to, after, limit};
+	const char *params[8] = {q->resource_type, q->resource_id, q->actor, q->from, q->to, after, limit,
+				 access_scope_of(p).sud_all};
 	PGresult *res;
 
 	snprintf(after, sizeof(after), "%lld", (long long)q->after_id);

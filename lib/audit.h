@@ -29,8 +29,9 @@ struct audit_query {
 };
 
 /* A page of audit entries, oldest first, as JSON text (caller frees). The
- * caller must hold ACCESS_READ_AUDIT. */
-enum cw_code audit_list(struct db_pool *pool, const struct audit_query *q, char **page,
-			struct cw_error *err);
+ * caller must hold ACCESS_READ_AUDIT; entries about substance use treatment
+ * referrals appear only to those who may see such referrals. */
+enum cw_code audit_list(struct db_pool *pool, const struct principal *p, const struct audit_query *q,
+			char **page, struct cw_error *err);
 
 #endif

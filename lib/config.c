@@ -361,6 +361,9 @@ int config_load(struct config *cfg, char *why, size_t len)
 	if (load_uint("CASEWORK_HTTP_THREADS", cfg->pool_size, 0, 1024, &v, why, len) != 0)
 		goto fail;
 	cfg->http_threads = (unsigned)v;
+	if (load_uint("CASEWORK_DISCLOSE_SUD", 0, 0, 1, &v, why, len) != 0)
+		goto fail;
+	cfg->disclose_sud = (int)v;
 	if (load_uint("CASEWORK_IDLE_TIMEOUT_SECONDS", 30, 1, 3600, &v, why, len) != 0)
 		goto fail;
 	cfg->idle_timeout = (unsigned)v;

@@ -26,6 +26,7 @@ struct config {
 	size_t max_body_bytes;
 	char **cors_origins;        /* NULL-terminated; empty when CORS is off */
 	char *timezone;             /* IANA name: the agency's "today" */
+	int disclose_sud;           /* auditors and integrations see substance use treatment referrals */
 };
 
 /* Reads CASEWORK_* variables. On failure returns -1 with a one-line reason in

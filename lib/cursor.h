@@ -21,6 +21,10 @@ enum cursor_kind {
 	CURSOR_PLANS = 4,
 	CURSOR_GOALS = 5,
 	CURSOR_PROGRESS = 6,
+	CURSOR_REFERRALS = 7,
+	CURSOR_VISITS = 8,              /* by created_at */
+	CURSOR_VISITS_BY_TIME = 9,      /* by visited_at, earliest first */
+	CURSOR_VISITS_BY_TIME_DESC = 10, /* by visited_at, latest first */
 };
 
 /* Writes the cursor and a NUL into out. uuid may be NULL (stored as zeros). */

@@ -254,6 +254,16 @@ const struct resource progress_resource = {
 	.check = check_progress,
 };
 
+static const struct db_statement goal_in_case = {
+	"goal_in_case",
+	"SELECT 1 FROM goals WHERE id = $1::uuid AND case_id = $2 AND deleted_at IS NULL FOR SHARE", 2, 0};
+
+enum cw_code goals_check_in_case(struct db_conn *conn, const char *id, const char *case_id, const char *field,
+				 struct cw_error *err)
+{
+	return resource_check_reference(conn, &goal_in_case, id, case_id, field, "goal", err);
+}
+
 static enum cw_code check_goal_visible(struct db_pool *pool, const struct principal *p, const char *id,
 				       struct cw_error *err)
 {

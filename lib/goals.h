@@ -41,6 +41,11 @@ struct goal_filter {
 enum cw_code goals_list(struct db_pool *pool, const struct principal *p, const struct goal_filter *f,
 			int require_plan, char **page, struct cw_error *err);
 
+/* For records that name goals: a field error on field unless id is a goal of
+ * case_id (not deleted). */
+enum cw_code goals_check_in_case(struct db_conn *conn, const char *id, const char *case_id, const char *field,
+				 struct cw_error *err);
+
 /* A page of a visible goal's progress notes, oldest first. */
 enum cw_code goals_progress_list(struct db_pool *pool, const struct principal *p, const char *goal_id,
 				 const char *after_created, const char *after_id, int limit, char **page,

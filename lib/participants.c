@@ -1,10 +1,12 @@
 #include "participants.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "access.h"
 #include "cases.h"
+#include "rowjson.h"
 
 static const char *const roles[] = {"child", "parent", "caregiver", "relative", "foster_parent", "other", NULL};
 
@@ -60,7 +62,7 @@ static const struct db_statement list_participants = {
 	9, 1};
 static const struct db_statement participant_in_case = {
 	"participant_in_case",
-	"SELECT 1 FROM participants WHERE id = $1 AND case_id = $2 AND deleted_at IS NULL FOR SHARE", 2, 0};
+	"SELECT 1 FROM participants WHERE id = $1::uuid AND case_id = $2 AND deleted_at IS NULL FOR SHARE", 2, 0};
 
 static void check_participant_rules(const json_t *r, struct cw_error *err)
 {
@@ -102,6 +104,13 @@ static enum cw_code check_participant(struct record_change *ch, struct cw_error 
 	return CW_OK;
 }
 
+/* Writes take the case first (shared), as every write under a case does. */
+static const struct db_statement lock_case_by_id = {
+	"participant_lock_case_by_id", "SELECT 1 FROM cases WHERE id = $1::uuid FOR SHARE", 1, 0};
+static const struct db_statement lock_case_of_record = {
+	"participant_lock_case",
+	"SELECT 1 FROM cases WHERE id = (SELECT case_id FROM participants WHERE id = $1::uuid) FOR SHARE", 1, 0};
+
 const struct resource participant_resource = {
 	.noun = "participant",
 	.fields = participant_fields,
@@ -112,23 +121,41 @@ const struct resource participant_resource = {
 	.insert = &insert_participant,
 	.update = &update_participant,
 	.remove = &delete_participant,
+	.lock_case_of_parent = &lock_case_by_id,
+	.lock_case_of_record = &lock_case_of_record,
 	.check = check_participant,
 };
 
 enum cw_code participants_check_in_case(struct db_conn *conn, const char *id, const char *case_id,
 					const char *field, struct cw_error *err)
 {
-	const char *params[2] = {id, case_id};
-	PGresult *res = db_run(conn, &participant_in_case, params, err);
-	int found;
+	return resource_check_reference(conn, &participant_in_case, id, case_id, field, "participant", err);
+}
 
+static const struct db_statement participant_roles = {
+	"participant_roles",
+	"SELECT id, role FROM participants WHERE case_id = $1 AND id = ANY($2::uuid[]) AND deleted_at IS NULL"
+	" FOR SHARE", 2, 1};
+
+enum cw_code participants_roles(struct db_conn *conn, const char *case_id, const json_t *ids, json_t **roles,
+				struct cw_error *err)
+{
+	char *list = record_array_literal(ids);
+	const char *params[2] = {case_id, list};
+	PGresult *res = list ? db_run(conn, &participant_roles, params, err) : NULL;
+	char id[37];
+
+	free(list);
+	*roles = NULL;
 	if (res == NULL)
-		return err->code;
-	found = PQntuples(res) == 1;
+		return list ? err->code : cw_fail(err, CW_INTERNAL, "Out of memory.");
+	*roles = json_object();
+	for (int i = 0; *roles && i < PQntuples(res); i++) {
+		rowjson_uuid(res, i, 0, id);
+		json_object_set_new(*roles, id, json_stringn(PQgetvalue(res, i, 1), (size_t)PQgetlength(res, i, 1)));
+	}
 	PQclear(res);
-	if (!found)
-		cw_field_error(err, field, "must name a participant of this case");
-	return CW_OK;
+	return *roles ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
 }
 
 enum cw_code participants_list(struct db_pool *pool, const struct principal *p,

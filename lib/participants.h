@@ -37,4 +37,10 @@ enum cw_code participants_list(struct db_pool *pool, const struct principal *p,
 enum cw_code participants_check_in_case(struct db_conn *conn, const char *id, const char *case_id,
 					const char *field, struct cw_error *err);
 
+/* For records that name several participants: an object mapping each id in
+ * ids (a JSON array) that is a live participant of case_id to its role
+ * (caller decrefs). */
+enum cw_code participants_roles(struct db_conn *conn, const char *case_id, const json_t *ids, json_t **roles,
+				struct cw_error *err);
+
 #endif

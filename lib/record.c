@@ -91,6 +91,28 @@ const char *record_param(const json_t *obj, const char *field, char *buf, size_t
 	return NULL;   /* arrays and objects are not column values */
 }
 
+char *record_array_literal(const json_t *array)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+	const json_t *item;
+
+	strbuf_addch(&sb, '{');
+	json_array_foreach(array, i, item) {
+		if (i > 0)
+			strbuf_addch(&sb, ',');
+		strbuf_addch(&sb, '"');
+		for (const char *c = json_string_value(item); c && *c; c++) {
+			if (*c == '"' || *c == '\\')
+				strbuf_addch(&sb, '\\');
+			strbuf_addch(&sb, *c);
+		}
+		strbuf_addch(&sb, '"');
+	}
+	strbuf_addch(&sb, '}');
+	return strbuf_detach(&sb);
+}
+
 char *record_page(const PGresult *res, int limit, const char *next_cursor)
 {
 	int rows = PQntuples(res) < limit ? PQntuples(res) : limit;

@@ -62,6 +62,10 @@ int record_changed_any(const json_t *a, const json_t *b, const char *const *fiel
  * itself (borrowed from obj), or the number/boolean written into buf. */
 const char *record_param(const json_t *obj, const char *field, char *buf, size_t len);
 
+/* A JSON array of strings as a PostgreSQL array literal ({"a","b"}), for a
+ * parameter; caller frees (NULL when out of memory). */
+char *record_array_literal(const json_t *array);
+
 /* {"items":[<each row as a record, up to limit>],"next_cursor":...} from a
  * binary result; the cursor is a JSON null when next_cursor is NULL. Caller
  * frees; NULL when out of memory. */

@@ -1,6 +1,7 @@
 #include "resource.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "access.h"
@@ -13,12 +14,13 @@ const char *record_text_member(const json_t *record, const char *field)
 	return json_string_value(json_object_get(record, field));
 }
 
-/* Runs stmt ($1-$3 scope, $4 id) into r; CW_NOT_FOUND when no row. */
+/* Runs stmt ($1-$3 scope, $4 id, and $5 whether protected records are all
+ * visible, for statements that take it) into r; CW_NOT_FOUND when no row. */
 static enum cw_code fetch(struct db_conn *conn, const struct db_statement *stmt, const struct principal *p,
 			  const char *id, const char *noun, struct record_text *r, struct cw_error *err)
 {
 	struct access_scope s = access_scope_of(p);
-	const char *params[4] = {s.see_all, s.worker, s.unit, id};
+	const char *params[5] = {s.see_all, s.worker, s.unit, id, s.sud_all};
 	PGresult *res = db_run(conn, stmt, params, err);
 	enum cw_code rc = CW_OK;
 
@@ -59,6 +61,23 @@ enum cw_code resource_get(struct db_pool *pool, const struct resource *kind, con
 	return rc;
 }
 
+enum cw_code resource_check_reference(struct db_conn *conn, const struct db_statement *stmt, const char *id,
+				      const char *case_id, const char *field, const char *noun,
+				      struct cw_error *err)
+{
+	const char *params[2] = {id, case_id};
+	PGresult *res = db_run(conn, stmt, params, err);
+	int found;
+
+	if (res == NULL)
+		return err->code;
+	found = PQntuples(res) == 1;
+	PQclear(res);
+	if (!found)
+		cw_field_error(err, field, "must name a %s of this case", noun);
+	return CW_OK;
+}
+
 /* Runs stmt with the record's columns after an optional leading id. */
 static enum cw_code store(struct db_conn *conn, const struct resource *kind, const struct db_statement *stmt,
 			  const char *leading, const char *const *columns, const json_t *record,
@@ -66,15 +85,24 @@ static enum cw_code store(struct db_conn *conn, const struct resource *kind, con
 {
 	const char *params[MAX_COLUMNS + 1];
 	char bufs[MAX_COLUMNS][32];
+	char *arrays[MAX_COLUMNS] = {NULL};
 	int n = 0;
 	PGresult *res;
 	enum cw_code rc = CW_OK;
 
 	if (leading)
 		params[n++] = leading;
-	for (int i = 0; i < MAX_COLUMNS && columns[i]; i++)
-		params[n++] = record_param(record, columns[i], bufs[i], sizeof(bufs[i]));
+	for (int i = 0; i < MAX_COLUMNS && columns[i]; i++) {
+		const json_t *v = json_object_get(record, columns[i]);
+
+		if (json_is_array(v))
+			params[n++] = arrays[i] = record_array_literal(v);
+		else
+			params[n++] = record_param(record, columns[i], bufs[i], sizeof(bufs[i]));
+	}
 	res = db_run(conn, stmt, params, err);
+	for (int i = 0; i < MAX_COLUMNS; i++)
+		free(arrays[i]);
 	if (res == NULL) {
 		for (const char *const *c = kind->conflicts; c && c[0]; c += 2)
 			if (err->code == CW_CONFLICT && strcmp(err->constraint, c[0]) == 0)

@@ -19,7 +19,8 @@
  * parameters, say) are reported with the body's, after the role check.
  *
  * Statements take the caller's scope as $1-$3 (lib/access.c) wherever they
- * read by id, so a record the caller may not see is CW_NOT_FOUND.
+ * read by id ($4), so a record the caller may not see is CW_NOT_FOUND; those
+ * of protected records also take $5, whether all of them are visible.
  *
  * Locks are taken case first, then the record, then anything else: a kind
  * whose writes also lock its case (plans, and what hangs under them) names the
@@ -87,6 +88,13 @@ enum cw_code resource_delete(struct db_pool *pool, const struct resource *kind, 
  * when there is none. */
 enum cw_code resource_load(struct db_conn *conn, const struct db_statement *stmt, const struct principal *p,
 			   const char *id, const char *noun, json_t **out, struct cw_error *err);
+
+/* For references within a case: stmt ($1 id, $2 case id) selects a row when id
+ * names a live record of that case. Adds "must name a <noun> of this case" on
+ * field otherwise; CW_OK unless the database fails. */
+enum cw_code resource_check_reference(struct db_conn *conn, const struct db_statement *stmt, const char *id,
+				      const char *case_id, const char *field, const char *noun,
+				      struct cw_error *err);
 
 /* For hooks and lists: the text of a member, NULL when absent or null. */
 const char *record_text_member(const json_t *record, const char *field);

@@ -139,6 +139,26 @@ static int check_enum(const json_t *value, const struct field_spec *spec, struct
 	return -1;
 }
 
+static int check_uuid_list(const json_t *value, const struct field_spec *spec, struct cw_error *err)
+{
+	size_t i, j, n = json_array_size(value);
+	char a[37], b[37];
+
+	if (!json_is_array(value) || n < 1 || n > spec->max_len)
+		return cw_field_error(err, spec->name, "must be an array of 1 to %zu UUIDs", spec->max_len), -1;
+	for (i = 0; i < n; i++) {
+		if (!json_is_string(json_array_get(value, i)) ||
+		    uuid_parse(json_string_value(json_array_get(value, i)), a) != 0)
+			return cw_field_error(err, spec->name, "item %zu is not a UUID", i), -1;
+		for (j = 0; j < i; j++) {
+			uuid_parse(json_string_value(json_array_get(value, j)), b);
+			if (strcmp(a, b) == 0)
+				return cw_field_error(err, spec->name, "names %s twice", a), -1;
+		}
+	}
+	return 0;
+}
+
 int validate_value(const json_t *value, const struct field_spec *spec, struct cw_error *err)
 {
 	struct cw_date d;
@@ -179,6 +199,8 @@ int validate_value(const json_t *value, const struct field_spec *spec, struct cw
 			return 0;
 		cw_field_error(err, spec->name, "must be a UUID");
 		return -1;
+	case FT_UUID_LIST:
+		return check_uuid_list(value, spec, err);
 	}
 	return -1;
 }

@@ -26,6 +26,7 @@ enum field_type {
 	FT_BOOL,
 	FT_INT,
 	FT_UUID,
+	FT_UUID_LIST, /* an array of distinct UUIDs, 1 to max_len of them */
 };
 
 #define F_REQUIRED  1u  /* must be given when creating */

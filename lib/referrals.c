@@ -1,0 +1,263 @@
+#include "referrals.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "access.h"
+#include "cases.h"
+#include "dates.h"
+#include "goals.h"
+#include "participants.h"
+
+#define SUD "substance_use_treatment"
+
+static const char *const service_types[] = {SUD, "mental_health", "parenting", "domestic_violence", "housing",
+					    "employment", "education", "health", "family_preservation", "other",
+					    NULL};
+static const char *const statuses[] = {"referred", "accepted", "declined", "in_progress", "completed",
+				       "cancelled", NULL};
+
+const struct field_spec referral_fields[] = {
+	{"id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
+	{"case_id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
+	{"service_type", FT_ENUM, F_REQUIRED, 0, service_types, 0, 0},
+	{"provider", FT_STRING, F_REQUIRED, 200, NULL, 0, 0},
+	{"participant_id", FT_UUID, F_NULLABLE, 0, NULL, 0, 0},
+	{"goal_id", FT_UUID, F_NULLABLE, 0, NULL, 0, 0},
+	{"referred_on", FT_DATE, 0, 0, NULL, 0, 0},
+	{"status", FT_ENUM, 0, 0, statuses, 0, 0},
+	{"status_changed_on", FT_DATE, 0, 0, NULL, 0, 0},
+	{"outcome", FT_TEXT, F_NULLABLE, 2000, NULL, 0, 0},
+	{"version", FT_INT, F_READ_ONLY, 0, NULL, 0, 0},
+	{"created_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
+	{"updated_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
+	{NULL, 0, 0, 0, NULL, 0, 0},
+};
+
+static const char *const insert_columns[] = {"case_id", "service_type", "provider", "participant_id", "goal_id",
+					     "referred_on", "status", "status_changed_on", "outcome", NULL};
+static const char *const update_columns[] = {"service_type", "provider", "participant_id", "goal_id",
+					     "referred_on", "status", "status_changed_on", "outcome", NULL};
+
+#define FIELDS "r.id, r.case_id, r.service_type, r.provider, r.participant_id, r.goal_id, r.referred_on," \
+	" r.status, r.status_changed_on, r.outcome, r.version, r.created_at, r.updated_at"
+/* Seen through the case; substance use treatment only by its worker, its unit's
+ * supervisor, or callers who see them all ($5). */
+#define VISIBLE " JOIN cases c ON c.id = r.case_id" \
+	" WHERE r.deleted_at IS NULL AND c.deleted_at IS NULL" \
+	" AND cw_visible(c.assigned_worker, c.unit, $1, $2, $3)" \
+	" AND (r.service_type <> '" SUD "' OR $5 OR c.assigned_worker = $2 OR c.unit = $3)"
+
+static const struct db_statement get_referral = {
+	"referral_get", "SELECT " FIELDS " FROM service_referrals r" VISIBLE " AND r.id = $4", 5, 1};
+static const struct db_statement lock_referral = {
+	"referral_lock", "SELECT " FIELDS " FROM service_referrals r" VISIBLE " AND r.id = $4 FOR UPDATE OF r", 5, 1};
+static const struct db_statement insert_referral = {
+	"referral_insert",
+	"INSERT INTO service_referrals AS r (case_id, service_type, provider, participant_id, goal_id, referred_on,"
+	" status, status_changed_on, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING " FIELDS, 9, 1};
+static const struct db_statement update_referral = {
+	"referral_update",
+	"UPDATE service_referrals r SET service_type = $2, provider = $3, participant_id = $4, goal_id = $5,"
+	" referred_on = $6, status = $7, status_changed_on = $8, outcome = $9 WHERE r.id = $1 RETURNING " FIELDS,
+	9, 1};
+static const struct db_statement delete_referral = {
+	"referral_delete", "UPDATE service_referrals SET deleted_at = now() WHERE id = $1", 1, 0};
+static const struct db_statement list_referrals = {
+	NULL,
+	"SELECT " FIELDS " FROM service_referrals r" VISIBLE
+	"   AND ($4::uuid IS NULL OR r.case_id = $4)"
+	"   AND ($6::text IS NULL OR r.service_type = $6)"
+	"   AND ($7::text IS NULL OR r.status = $7)"
+	"   AND ($8::timestamptz IS NULL OR r.updated_at >= $8)"
+	"   AND ($9::timestamptz IS NULL OR (r.created_at, r.id) > ($9, $10::uuid))"
+	" ORDER BY r.created_at, r.id LIMIT $11",
+	11, 1};
+static const struct db_statement referral_history = {
+	NULL,
+	"SELECT h.status, h.changed_on, h.recorded_at, h.recorded_by"
+	" FROM service_referral_history h JOIN service_referrals r ON r.id = h.referral_id" VISIBLE
+	" AND r.id = $4 ORDER BY h.id",
+	5, 1};
+
+/* The statuses a referral may move to from `from` ("" when it is final). */
+static const char *next_statuses(const char *from)
+{
+	if (strcmp(from, "referred") == 0)
+		return "accepted, declined, cancelled";
+	if (strcmp(from, "accepted") == 0)
+		return "in_progress, cancelled";
+	if (strcmp(from, "in_progress") == 0)
+		return "completed, cancelled";
+	return "";
+}
+
+static int may_move(const char *from, const char *to)
+{
+	const char *next = next_statuses(from);
+	size_t n = strlen(to);
+
+	for (const char *p = strstr(next, to); p; p = strstr(p + 1, to))
+		if ((p == next || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+static void set_date(json_t *record, const char *field, const struct cw_date *d)
+{
+	char text[11];
+
+	date_format(d, text);
+	json_object_set_new(record, field, json_string(text));
+}
+
+static void defaults_on_create(struct record_change *ch, struct cw_error *err)
+{
+	const char *status = record_text_member(ch->input, "status");
+	struct cw_date today = date_today();
+
+	if (status && strcmp(status, "referred") != 0)
+		cw_field_error(err, "status", "a referral starts as referred");
+	json_object_set_new(ch->after, "case_id", json_string(ch->parent_id));
+	json_object_set_new(ch->after, "status", json_string("referred"));
+	if (json_object_get(ch->after, "referred_on") == NULL)
+		set_date(ch->after, "referred_on", &today);
+	if (json_object_get(ch->after, "status_changed_on") == NULL)
+		json_object_set(ch->after, "status_changed_on", json_object_get(ch->after, "referred_on"));
+}
+
+/* A move along the lifecycle, dated today unless the patch gives the date. */
+static enum cw_code check_move(struct record_change *ch, struct cw_error *err)
+{
+	const char *from = record_text_member(ch->before, "status");
+	const char *to = record_text_member(ch->after, "status");
+	struct cw_date today = date_today();
+
+	if (strcmp(from, to) == 0)
+		return CW_OK;
+	if (!may_move(from, to)) {
+		const char *next = next_statuses(from);
+
+		return cw_fail(err, CW_CONFLICT, "A referral that is %s can become %s%s.", from,
+			       next[0] ? next : "nothing", next[0] ? " only" : ": it is final");
+	}
+	if (json_object_get(ch->input, "status_changed_on") == NULL) {
+		set_date(ch->after, "status_changed_on", &today);
+	} else {
+		struct cw_date moved, previous;
+
+		if (record_date(ch->after, "status_changed_on", &moved) == 0 &&
+		    record_date(ch->before, "status_changed_on", &previous) == 0 && date_cmp(&moved, &previous) < 0)
+			cw_field_error(err, "status_changed_on", "cannot be before the previous status change (%s)",
+				       record_text_member(ch->before, "status_changed_on"));
+	}
+	return CW_OK;
+}
+
+static void check_dates(struct record_change *ch, struct cw_error *err)
+{
+	rule_not_future(ch->after, "referred_on", err);
+	rule_not_future(ch->after, "status_changed_on", err);
+	rule_not_before(ch->after, "status_changed_on", "referred_on", err);
+}
+
+/* References to the case's participant and goal, when set or changed. */
+static enum cw_code check_references(struct record_change *ch, const char *case_id, struct cw_error *err)
+{
+	const char *participant = record_text_member(ch->after, "participant_id");
+	const char *goal = record_text_member(ch->after, "goal_id");
+	enum cw_code rc = CW_OK;
+
+	if (participant && (!ch->before || record_field_changed(ch->before, ch->after, "participant_id")))
+		rc = participants_check_in_case(ch->conn, participant, case_id, "participant_id", err);
+	if (rc == CW_OK && goal && (!ch->before || record_field_changed(ch->before, ch->after, "goal_id")))
+		rc = goals_check_in_case(ch->conn, goal, case_id, "goal_id", err);
+	return rc;
+}
+
+static enum cw_code check_referral(struct record_change *ch, struct cw_error *err)
+{
+	const struct principal *p = ch->actor->principal;
+	const char *case_id = ch->before ? record_text_member(ch->before, "case_id") : ch->parent_id;
+	const char *type;
+	json_t *the_case;
+	enum cw_code rc = cases_load_locked(ch->conn, p, case_id, 0, &the_case, err);
+
+	if (rc != CW_OK)
+		return rc;
+	if (ch->before == NULL)
+		defaults_on_create(ch, err);
+	else
+		rc = check_move(ch, err);
+	type = record_text_member(ch->after, "service_type");
+	if (rc == CW_OK && strcmp(type, SUD) == 0 &&
+	    !access_sees_sud(p, record_text_member(the_case, "assigned_worker"), record_text_member(the_case, "unit")))
+		rc = cw_fail(err, CW_FORBIDDEN, "Substance use treatment referrals are protected (42 CFR Part 2): "
+			     "only the case's worker, its unit's supervisor and administrators write them.");
+	if (rc == CW_OK) {
+		check_dates(ch, err);
+		rc = check_references(ch, case_id, err);
+	}
+	json_decref(the_case);
+	return rc;
+}
+
+/* Writes take the case first (shared), as every write under a case does. */
+static const struct db_statement lock_case_by_id = {
+	"referral_lock_case_by_id", "SELECT 1 FROM cases WHERE id = $1::uuid FOR SHARE", 1, 0};
+static const struct db_statement lock_case_of_record = {
+	"referral_lock_case",
+	"SELECT 1 FROM cases WHERE id = (SELECT case_id FROM service_referrals WHERE id = $1::uuid) FOR SHARE", 1, 0};
+
+const struct resource referral_resource = {
+	.noun = "service referral",
+	.fields = referral_fields,
+	.insert_columns = insert_columns,
+	.update_columns = update_columns,
+	.get = &get_referral,
+	.lock = &lock_referral,
+	.insert = &insert_referral,
+	.update = &update_referral,
+	.remove = &delete_referral,
+	.lock_case_of_parent = &lock_case_by_id,
+	.lock_case_of_record = &lock_case_of_record,
+	.check = check_referral,
+};
+
+enum cw_code referrals_list(struct db_pool *pool, const struct principal *p, const struct referral_filter *f,
+			    int require_case, char **page, struct cw_error *err)
+{
+	struct access_scope s = access_scope_of(p);
+	char limit[16];
+	const char *params[11] = {s.see_all, s.worker, s.unit, f->case_id, s.sud_all, f->service_type, f->status,
+				  f->updated_since, f->after_created, f->after_id, limit};
+	PGresult *res;
+
+	if (require_case && cases_check_visible(pool, p, f->case_id, err) != CW_OK)
+		return err->code;
+	snprintf(limit, sizeof(limit), "%d", f->limit + 1);
+	res = db_query(pool, &list_referrals, params, err);
+	if (res == NULL)
+		return err->code;
+	*page = record_list_page(res, f->limit, CURSOR_REFERRALS, "created_at", "id");
+	PQclear(res);
+	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
+}
+
+enum cw_code referrals_history(struct db_pool *pool, const struct principal *p, const char *id, char **page,
+			       struct cw_error *err)
+{
+	struct access_scope s = access_scope_of(p);
+	const char *params[5] = {s.see_all, s.worker, s.unit, id, s.sud_all};
+	PGresult *res = db_query(pool, &referral_history, params, err);
+
+	if (res == NULL)
+		return err->code;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return cw_fail(err, CW_NOT_FOUND, "No service referral with this id.");
+	}
+	*page = record_page(res, PQntuples(res), NULL);
+	PQclear(res);
+	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
+}

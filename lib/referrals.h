@@ -1,0 +1,46 @@
+/*
+ * referrals: a participant referred to a provider for a service, followed to
+ * its end.
+ *
+ * Lifecycle: created as referred; referred -> accepted | declined | cancelled;
+ * accepted -> in_progress | cancelled; in_progress -> completed | cancelled;
+ * declined, completed and cancelled are final. A forbidden move is
+ * CW_CONFLICT naming the allowed ones. status_changed_on is the date of the
+ * latest move (referred_on at first, today unless given on a move; not in the
+ * future, not before referred_on or the move before); every status with its
+ * date is kept (referrals_history).
+ *
+ * The participant and the goal a referral names must be of its case.
+ *
+ * Substance use treatment referrals (42 CFR Part 2) are seen only by the
+ * case's assigned worker, a supervisor of its unit and administrators, and by
+ * auditors and integrations when the deployment discloses them: every query
+ * applies it, and a caller who could not see such a referral may not write
+ * one (CW_FORBIDDEN).
+ */
+#ifndef CW_REFERRALS_H
+#define CW_REFERRALS_H
+
+#include "resource.h"
+
+extern const struct field_spec referral_fields[];
+extern const struct resource referral_resource;
+
+struct referral_filter {
+	const char *case_id;           /* each NULL when not filtered */
+	const char *service_type;
+	const char *status;
+	const char *updated_since;
+	const char *after_created;
+	const char *after_id;
+	int limit;
+};
+
+enum cw_code referrals_list(struct db_pool *pool, const struct principal *p, const struct referral_filter *f,
+			    int require_case, char **page, struct cw_error *err);
+
+/* Every status the visible referral has had, with its date, oldest first. */
+enum cw_code referrals_history(struct db_pool *pool, const struct principal *p, const char *id, char **page,
+			       struct cw_error *err);
+
+#endif
