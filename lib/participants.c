@@ -104,6 +104,31 @@ static enum cw_code check_participant(struct record_change *ch, struct cw_error 
 	return CW_OK;
 }
 
+static const struct db_statement participant_named = {
+	"participant_named",
+	"SELECT (SELECT count(*) FROM goals WHERE participant_id = $1::uuid AND deleted_at IS NULL)"
+	" + (SELECT count(*) FROM service_referrals WHERE participant_id = $1::uuid AND deleted_at IS NULL)"
+	" + (SELECT count(*) FROM visit_participants vp JOIN visits v ON v.id = vp.visit_id"
+	"    WHERE vp.participant_id = $1::uuid AND v.deleted_at IS NULL)", 1, 0};
+
+/* A participant that live goals, referrals or visits name stays: deleting it
+ * would leave them pointing at nobody. */
+static enum cw_code check_participant_delete(struct record_change *ch, struct cw_error *err)
+{
+	const char *params[1] = {record_text_member(ch->before, "id")};
+	PGresult *res = db_run(ch->conn, &participant_named, params, err);
+	long named;
+
+	if (res == NULL)
+		return err->code;
+	named = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	if (named > 0)
+		return cw_fail(err, CW_CONFLICT, "%ld goals, referrals or visits name this participant: "
+			       "delete them, or change them to name someone else, first.", named);
+	return CW_OK;
+}
+
 /* Writes take the case first (shared), as every write under a case does. */
 static const struct db_statement lock_case_by_id = {
 	"participant_lock_case_by_id", "SELECT 1 FROM cases WHERE id = $1::uuid FOR SHARE", 1, 0};
@@ -124,6 +149,7 @@ const struct resource participant_resource = {
 	.lock_case_of_parent = &lock_case_by_id,
 	.lock_case_of_record = &lock_case_of_record,
 	.check = check_participant,
+	.check_delete = check_participant_delete,
 };
 
 enum cw_code participants_check_in_case(struct db_conn *conn, const char *id, const char *case_id,

@@ -7,7 +7,8 @@
  * discharge) is a child's only, not in the future, not before birth, and the
  * discharge is neither without a removal nor before it. A participant is seen
  * by whoever sees the case, and stays editable after the case closes
- * (discharge dates are often recorded afterwards).
+ * (discharge dates are often recorded afterwards). A participant that live
+ * goals, referrals or visits name cannot be deleted (CW_CONFLICT).
  */
 #ifndef CW_PARTICIPANTS_H
 #define CW_PARTICIPANTS_H

@@ -5,7 +5,8 @@
  * administrator or an integration makes it active, which stamps approved_by
  * and approved_at (in the database, from the transaction's actor) and
  * supersedes the case's previous active plan in the same transaction; an
- * active plan becomes completed. Completed and superseded are final. Every
+ * active plan becomes completed, and so does it when its case closes (in the
+ * database, with the case's change). Completed and superseded are final. Every
  * write to a plan locks its case, so two activations take turns, and a unique
  * index leaves at most one active plan per case whatever happens.
  *

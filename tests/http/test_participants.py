@@ -391,6 +391,35 @@ class PreconditionTest(ParticipantTest):
 
 
 class DeleteTest(ParticipantTest):
+    def test_a_participant_a_goal_names_is_not_deleted(self):
+        w = self.world
+        p = self.add(role='parent')
+        plan = self.request('POST', f'/v1/cases/{self.case["id"]}/plans', w.worker_a1, body={}).json()
+        goal = self.request('POST', f'/v1/plans/{plan["id"]}/goals', w.worker_a1,
+                            body={'description': 'Keep the home safe', 'participant_id': p['id']}).json()
+        problem = self.assertProblem(self.delete(p, w.administrator), 409)
+        self.assertIn('name this participant', problem['detail'])
+        self.assertEqual(self.current(p), p)
+        r = self.request('PATCH', f'/v1/goals/{goal["id"]}', w.worker_a1, body={'participant_id': None})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(self.delete(p, w.administrator).status, 204)
+
+    def test_a_participant_a_visit_or_referral_names_is_not_deleted(self):
+        w = self.world
+        child = self.add(role='child')
+        parent = self.add(role='parent')
+        r = self.request('POST', f'/v1/cases/{self.case["id"]}/visits', w.worker_a1,
+                         body={'visited_at': '2026-01-15T10:00:00Z', 'visit_type': 'caseworker_child',
+                               'location': 'child_residence', 'participant_ids': [child['id']]})
+        self.assertEqual(r.status, 201, r)
+        r = self.request('POST', f'/v1/cases/{self.case["id"]}/service-referrals', w.worker_a1,
+                         body={'service_type': 'parenting', 'provider': 'Center', 'participant_id': parent['id']})
+        self.assertEqual(r.status, 201, r)
+        for p in (child, parent):
+            with self.subTest(role=p['role']):
+                self.assertProblem(self.delete(p, w.administrator), 409)
+                self.assertEqual(self.current(p), p)
+
     def test_only_administrators_delete(self):
         w = self.world
         p = self.add()

@@ -598,9 +598,20 @@ class ClosedCaseTest(PlanTest):
         super().setUp()
         self.case = self.create_case(self.world.worker_a1)
         self.draft = self.create_plan(self.case, needs='Housing')
-        self.active = self.activate(self.create_plan(self.case))
+        self.was_active = self.activate(self.create_plan(self.case))
         self.create_plan(self.case)
         self.closed = self.close_case(self.case)
+        self.completed = self.current(self.was_active)
+
+    def test_closing_the_case_completes_its_active_plan(self):
+        self.assertEqual(self.completed['status'], 'completed')
+        self.assertEqual(self.completed['version'], self.was_active['version'] + 1)
+        self.assertEqual(self.stored_active_count(self.case), 0)
+        r = self.request('GET', query('/v1/audit', resource_type='plan', resource_id=self.was_active['id']),
+                         self.world.administrator)
+        last = r.json()['items'][-1]
+        self.assertEqual((last['action'], last['actor'], last['after']), ('update', self.world.worker_a1.sub,
+                                                                         {'status': 'completed'}))
 
     def test_a_closed_case_takes_no_new_plans(self):
         before = self.statuses(self.case)
@@ -616,13 +627,12 @@ class ClosedCaseTest(PlanTest):
         for plan, body, who in ((self.draft, {'needs': 'Food'}, w.worker_a1),
                                 (self.draft, {'status': 'active'}, w.supervisor_a),
                                 (self.draft, {'status': 'active'}, w.administrator),
-                                (self.active, {'status': 'completed'}, w.worker_a1),
-                                (self.active, {'review_due_on': '2099-01-01'}, w.integration)):
+                                (self.completed, {'review_due_on': '2099-01-01'}, w.integration)):
             with self.subTest(plan=plan['status'], body=body, role=who.role):
                 p = self.assertProblem(self.patch(plan, body, who), 409)
                 self.assertIn('closed', p['detail'])
                 self.assertUnchanged(plan)
-        self.assertEqual(self.stored_active_count(self.case), 1)
+        self.assertEqual(self.stored_active_count(self.case), 0)
 
     def test_a_closed_cases_plans_are_still_read(self):
         for who in (self.world.worker_a1, self.world.supervisor_a, self.world.auditor):
@@ -647,7 +657,7 @@ class ClosedCaseTest(PlanTest):
         r = self.patch(self.draft, {'needs': 'Food'})
         self.assertEqual(r.status, 200, r)
         self.activate(r.json())
-        self.assertEqual(self.current(self.active)['status'], 'superseded')
+        self.assertEqual(self.current(self.was_active)['status'], 'completed')
         self.create_plan(self.case)
 
 
@@ -762,13 +772,14 @@ class ConcurrencyTest(PlanTest):
                 self.assertNoServerErrors(results)
                 self.assertEqual(results[1].status, 200, results)
                 self.assertIn(results[0].status, (200, 409), results)
-                self.assertEqual(self.stored_active_count(case), 1)
+                # Closing completes whichever plan is active when it commits.
+                self.assertEqual(self.stored_active_count(case), 0)
                 if results[0].status == 200:
                     self.assertEqual((self.current(new)['status'], self.current(old)['status']),
-                                     ('active', 'superseded'))
+                                     ('completed', 'superseded'))
                 else:
                     self.assertEqual((self.current(new)['status'], self.current(old)['status']),
-                                     ('draft', 'active'))
+                                     ('draft', 'completed'))
 
     def test_two_approvers_activating_the_same_draft_approve_it_once(self):
         w = self.world
