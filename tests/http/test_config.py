@@ -259,6 +259,11 @@ class LimitsRefusalTest(ConfigTest):
             with self.subTest(size=size):
                 self.assertRefused('CASEWORK_DB_POOL_SIZE', CASEWORK_DB_POOL_SIZE=size)
 
+    def test_disclosure_of_substance_use_referrals_is_0_or_1(self):
+        for value in ('2', 'yes', 'true', 'on', '-1', '01x'):
+            with self.subTest(value=value):
+                self.assertRefused('CASEWORK_DISCLOSE_SUD', CASEWORK_DISCLOSE_SUD=value)
+
     def test_bad_max_body_bytes_is_refused(self):
         for size in ('0', '-1', 'lots', '1MB', '99999999999999999999999', '10'):
             with self.subTest(size=size):

@@ -156,6 +156,59 @@ static void test_caseworker_and_supervisor_sees_both_scopes(void)
 	CHECK(!access_sees(&none, "cw-1", "north"));
 }
 
+static void test_substance_use_referrals_are_seen_by_worker_unit_supervisor_and_administrator(void)
+{
+	struct principal worker = who("cw-1", "north", ROLE_CASEWORKER);
+	struct principal other = who("cw-2", "north", ROLE_CASEWORKER);
+	struct principal supervisor = who("sv-1", "north", ROLE_SUPERVISOR);
+	struct principal admin = who("ad-1", "", ROLE_ADMINISTRATOR);
+	struct principal auditor = who("au-1", "", ROLE_AUDITOR);
+	struct principal integration = who("in-1", "", ROLE_INTEGRATION);
+
+	access_disclose_sud(0);
+	CHECK(access_sees_sud(&worker, "cw-1", "north"));
+	CHECK(!access_sees_sud(&other, "cw-1", "north"));
+	CHECK(access_sees_sud(&supervisor, "cw-1", "north"));
+	CHECK(!access_sees_sud(&supervisor, "cw-1", "south"));
+	CHECK(access_sees_sud(&admin, "cw-1", "north"));
+	CHECK(!access_sees_sud(&auditor, "cw-1", "north"));
+	CHECK(!access_sees_sud(&integration, "cw-1", "north"));
+	CHECK_STR(access_scope_of(&admin).sud_all, "t");
+	CHECK_STR(access_scope_of(&auditor).sud_all, "f");
+	CHECK_STR(access_scope_of(&worker).sud_all, "f");
+}
+
+static void test_disclosure_opens_substance_use_referrals_to_auditors_and_integration(void)
+{
+	struct principal auditor = who("au-1", "", ROLE_AUDITOR);
+	struct principal integration = who("in-1", "", ROLE_INTEGRATION);
+	struct principal other = who("cw-2", "north", ROLE_CASEWORKER);
+
+	access_disclose_sud(1);
+	CHECK(access_sees_sud(&auditor, "cw-1", "north"));
+	CHECK(access_sees_sud(&integration, "cw-1", "north"));
+	CHECK(!access_sees_sud(&other, "cw-1", "north"));   /* disclosure is for agency-wide roles only */
+	CHECK_STR(access_scope_of(&auditor).sud_all, "t");
+	access_disclose_sud(0);
+}
+
+static void test_plans_are_approved_by_the_unit_supervisor_administrator_or_integration(void)
+{
+	struct principal supervisor = who("sv-1", "north", ROLE_SUPERVISOR);
+	struct principal worker = who("cw-1", "north", ROLE_CASEWORKER);
+	struct principal admin = who("ad-1", "", ROLE_ADMINISTRATOR);
+	struct principal integration = who("in-1", "", ROLE_INTEGRATION);
+	struct principal auditor = who("au-1", "", ROLE_AUDITOR);
+
+	CHECK(access_may_approve_plan(&supervisor, "north"));
+	CHECK(!access_may_approve_plan(&supervisor, "south"));
+	CHECK(!access_may_approve_plan(&supervisor, NULL));
+	CHECK(!access_may_approve_plan(&worker, "north"));
+	CHECK(access_may_approve_plan(&admin, "south"));
+	CHECK(access_may_approve_plan(&integration, NULL));
+	CHECK(!access_may_approve_plan(&auditor, "north"));
+}
+
 int main(void)
 {
 	RUN(test_scope_of_caseworker_is_their_caseload);
@@ -169,5 +222,8 @@ int main(void)
 	RUN(test_supervisor_sees_their_unit_only);
 	RUN(test_see_all_roles_see_every_record);
 	RUN(test_caseworker_and_supervisor_sees_both_scopes);
+	RUN(test_substance_use_referrals_are_seen_by_worker_unit_supervisor_and_administrator);
+	RUN(test_disclosure_opens_substance_use_referrals_to_auditors_and_integration);
+	RUN(test_plans_are_approved_by_the_unit_supervisor_administrator_or_integration);
 	return check_result();
 }

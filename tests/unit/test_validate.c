@@ -18,6 +18,7 @@ static const struct field_spec specs[] = {
 	{"active", FT_BOOL, 0, 0, NULL, 0, 0},
 	{"children", FT_INT, 0, 0, NULL, 0, 20},
 	{"worker", FT_UUID, F_NULLABLE, 0, NULL, 0, 0},
+	{"people", FT_UUID_LIST, 0, 3, NULL, 0, 0},
 	{NULL, FT_STRING, 0, 0, NULL, 0, 0},
 };
 
@@ -401,6 +402,40 @@ static void test_truncated_field_name_keeps_its_error(void)
 	cw_error_release(&err);
 }
 
+static void test_uuid_lists_hold_one_to_max_distinct_uuids(void)
+{
+	CHECK(only_error_is("\"people\":[]", "people"));
+	CHECK(only_error_is("\"people\":\"123e4567-e89b-12d3-a456-426614174000\"", "people"));
+	CHECK(only_error_is("\"people\":[\"x\"]", "people"));
+	CHECK(only_error_is("\"people\":[1]", "people"));
+	CHECK(only_error_is("\"people\":[\"123e4567-e89b-12d3-a456-426614174000\","
+			    "\"123E4567-E89B-12D3-A456-426614174000\"]", "people"));   /* the same, twice */
+	CHECK(only_error_is("\"people\":[\"00000000-0000-4000-8000-000000000001\","
+			    "\"00000000-0000-4000-8000-000000000002\",\"00000000-0000-4000-8000-000000000003\","
+			    "\"00000000-0000-4000-8000-000000000004\"]", "people"));   /* above max_len */
+	CHECK(only_error_is("\"people\":[\"00000000-0000-4000-8000-000000000001\","
+			    "\"00000000-0000-4000-8000-000000000002\"],\"children\":99", "children"));   /* a good list */
+}
+
+static void test_date_rules_across_fields(void)
+{
+	struct cw_error err = CW_ERROR_INIT;
+	json_t *r = json_pack("{s:s, s:s, s:s}", "opened", "2026-03-10", "closed", "2026-03-09", "later", "2999-01-01");
+
+	rule_not_before(r, "closed", "opened", &err);
+	rule_not_before(r, "opened", "closed", &err);        /* in order: no error */
+	rule_not_before(r, "closed", "missing", &err);       /* an absent date: no error */
+	rule_not_future(r, "opened", &err);
+	CHECK(err.field_errors == 1);
+	CHECK_STR(message_for(&err, "closed"), "cannot be before opened");
+	json_object_set_new(r, "later", json_string("2099-12-31"));
+	rule_not_future(r, "later", &err);
+	CHECK(err.field_errors == 2);
+	CHECK_STR(message_for(&err, "later"), "cannot be in the future");
+	json_decref(r);
+	cw_error_release(&err);
+}
+
 static void test_field_spec_find(void)
 {
 	CHECK(field_spec_find(specs, "children") == &specs[7]);
@@ -434,6 +469,8 @@ int main(void)
 	RUN(test_error_list_is_capped);
 	RUN(test_long_field_names_are_truncated);
 	RUN(test_truncated_field_name_keeps_its_error);
+	RUN(test_uuid_lists_hold_one_to_max_distinct_uuids);
+	RUN(test_date_rules_across_fields);
 	RUN(test_field_spec_find);
 	return check_result();
 }
