@@ -73,6 +73,11 @@ void query_page_position(struct exchange *x, enum cursor_kind kind, struct list_
 	memset(pos, 0, sizeof(*pos));
 	pos->limit = query_limit(x);
 	if (query_cursor(x, kind, &after_us, pos->after_id_text) == 1) {
+		if (after_us < TIMESTAMP_MIN_US || after_us > TIMESTAMP_MAX_US) {
+			cw_field_error(&x->err, "cursor", "is not a cursor of this list; "
+				       "pass next_cursor from the previous page unchanged");
+			return;
+		}
 		timestamp_format(after_us, pos->after_created_text);
 		pos->after_created = pos->after_created_text;
 		pos->after_id = pos->after_id_text;

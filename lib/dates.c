@@ -192,10 +192,20 @@ int timestamp_parse(const char *s, int64_t *out_us)
 
 void timestamp_format(int64_t us, char out[28])
 {
-	int64_t secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
-	int64_t micros = us - secs * 1000000;
-	int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-	int64_t rem = secs - days * 86400;
+	/* Floor division without negating: any int64_t is safe. */
+	int64_t secs = us / 1000000, micros = us % 1000000;
+	int64_t days, rem;
+
+	if (micros < 0) {
+		micros += 1000000;
+		secs--;
+	}
+	days = secs / 86400;
+	rem = secs % 86400;
+	if (rem < 0) {
+		rem += 86400;
+		days--;
+	}
 	struct cw_date d = date_from_days(days);
 	char *o;
 

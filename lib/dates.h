@@ -43,6 +43,11 @@ struct cw_date date_from_days(int64_t days);
  * fractions up to nanoseconds (kept to microseconds); -1 otherwise. */
 int timestamp_parse(const char *s, int64_t *out_us);
 
+/* The instants a timestamp of this API can be (DATE_MIN_YEAR-01-01 to the
+ * end of DATE_MAX_YEAR, with any offset), in microseconds since 1970. */
+#define TIMESTAMP_MIN_US ((int64_t)-2209075200 * 1000000)   /* 1899-12-31T00:00:00Z */
+#define TIMESTAMP_MAX_US ((int64_t)4133980800 * 1000000 + 86400LL * 1000000)
+
 /* Writes the instant as YYYY-MM-DDTHH:MM:SS.ffffffZ and a NUL (28 bytes). */
 void timestamp_format(int64_t us, char out[28]);
 

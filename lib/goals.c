@@ -1,6 +1,7 @@
 #include "goals.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "access.h"
@@ -205,6 +206,27 @@ static enum cw_code check_goal(struct record_change *ch, struct cw_error *err)
 	return rc;
 }
 
+static const struct db_statement goal_named = {
+	"goal_named",
+	"SELECT count(*) FROM service_referrals WHERE goal_id = $1::uuid AND deleted_at IS NULL", 1, 0};
+
+/* A goal that live referrals name stays: deleting it would leave them
+ * serving a goal nobody can read. */
+static enum cw_code check_goal_delete(struct record_change *ch, struct cw_error *err)
+{
+	const char *params[1] = {record_text_member(ch->before, "id")};
+	PGresult *res = db_run(ch->conn, &goal_named, params, err);
+	long named;
+
+	if (res == NULL)
+		return err->code;
+	named = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	if (named > 0)
+		return cw_fail(err, CW_CONFLICT, "%ld service referrals name this goal: change them first.", named);
+	return CW_OK;
+}
+
 const struct resource goal_resource = {
 	.noun = "goal",
 	.fields = goal_fields,
@@ -218,6 +240,7 @@ const struct resource goal_resource = {
 	.lock_case_of_parent = &lock_case_of_plan,
 	.lock_case_of_record = &lock_case_of_goal,
 	.check = check_goal,
+	.check_delete = check_goal_delete,
 };
 
 static enum cw_code check_progress(struct record_change *ch, struct cw_error *err)
@@ -256,7 +279,9 @@ const struct resource progress_resource = {
 
 static const struct db_statement goal_in_case = {
 	"goal_in_case",
-	"SELECT 1 FROM goals WHERE id = $1::uuid AND case_id = $2 AND deleted_at IS NULL FOR SHARE", 2, 0};
+	"SELECT 1 FROM goals g JOIN plans pl ON pl.id = g.plan_id"
+	" WHERE g.id = $1::uuid AND g.case_id = $2 AND g.deleted_at IS NULL AND pl.deleted_at IS NULL"
+	" FOR SHARE OF g", 2, 0};
 
 enum cw_code goals_check_in_case(struct db_conn *conn, const char *id, const char *case_id, const char *field,
 				 struct cw_error *err)

@@ -89,6 +89,36 @@ static void check_participant_rules(const json_t *r, struct cw_error *err)
 	rule_not_before(r, "in_care_since", "date_of_birth", err);
 }
 
+static const struct db_statement only_child_of_visits = {
+	"participant_only_child_of_visits",
+	"SELECT count(*) FROM visits v JOIN visit_participants vp ON vp.visit_id = v.id"
+	" WHERE vp.participant_id = $1::uuid AND v.deleted_at IS NULL AND v.visit_type = 'caseworker_child'"
+	"   AND NOT EXISTS (SELECT 1 FROM visit_participants o JOIN participants p ON p.id = o.participant_id"
+	"                    WHERE o.visit_id = v.id AND o.participant_id <> $1::uuid AND p.role = 'child'"
+	"                      AND p.deleted_at IS NULL)", 1, 0};
+
+/* A child who is the only child at caseworker_child visits stays a child:
+ * otherwise those visits would be with no child at all. */
+static enum cw_code check_role_change(struct record_change *ch, struct cw_error *err)
+{
+	const char *params[1] = {record_text_member(ch->before, "id")};
+	PGresult *res;
+	long visits;
+
+	if (strcmp(record_text_member(ch->before, "role"), "child") != 0 ||
+	    !record_field_changed(ch->before, ch->after, "role"))
+		return CW_OK;
+	res = db_run(ch->conn, &only_child_of_visits, params, err);
+	if (res == NULL)
+		return err->code;
+	visits = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	if (visits > 0)
+		return cw_fail(err, CW_CONFLICT, "%ld caseworker_child visits have this child as their only child; "
+			       "change them first.", visits);
+	return CW_OK;
+}
+
 static enum cw_code check_participant(struct record_change *ch, struct cw_error *err)
 {
 	if (ch->before == NULL) {
@@ -101,7 +131,7 @@ static enum cw_code check_participant(struct record_change *ch, struct cw_error 
 		json_object_set_new(ch->after, "case_id", json_string(ch->parent_id));
 	}
 	check_participant_rules(ch->after, err);
-	return CW_OK;
+	return ch->before ? check_role_change(ch, err) : CW_OK;
 }
 
 static const struct db_statement participant_named = {

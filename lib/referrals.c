@@ -73,6 +73,11 @@ static const struct db_statement list_referrals = {
 	"   AND ($9::timestamptz IS NULL OR (r.created_at, r.id) > ($9, $10::uuid))"
 	" ORDER BY r.created_at, r.id LIMIT $11",
 	11, 1};
+static const struct db_statement status_before = {
+	"referral_status_before",
+	"SELECT changed_on::text FROM service_referral_history WHERE referral_id = $1::uuid AND status <> $2"
+	" ORDER BY id DESC LIMIT 1", 2, 0};
+
 static const struct db_statement referral_history = {
 	NULL,
 	"SELECT h.status, h.changed_on, h.recorded_at, h.recorded_by"
@@ -122,8 +127,6 @@ static void defaults_on_create(struct record_change *ch, struct cw_error *err)
 	json_object_set_new(ch->after, "status", json_string("referred"));
 	if (json_object_get(ch->after, "referred_on") == NULL)
 		set_date(ch->after, "referred_on", &today);
-	if (json_object_get(ch->after, "status_changed_on") == NULL)
-		json_object_set(ch->after, "status_changed_on", json_object_get(ch->after, "referred_on"));
 }
 
 /* A move along the lifecycle, dated today unless the patch gives the date. */
@@ -154,11 +157,55 @@ static enum cw_code check_move(struct record_change *ch, struct cw_error *err)
 	return CW_OK;
 }
 
+/* The date the referral took the status before its current one, from its
+ * history (statuses never repeat); 0 when found. */
+static int previous_status_date(struct record_change *ch, struct cw_date *out, char text[11],
+				struct cw_error *err)
+{
+	const char *params[2] = {record_text_member(ch->before, "id"), record_text_member(ch->before, "status")};
+	PGresult *res = db_run(ch->conn, &status_before, params, err);
+	int found = res && PQntuples(res) == 1 && date_parse(PQgetvalue(res, 0, 0), out) == 0;
+
+	if (found)
+		snprintf(text, 11, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return found ? 0 : -1;
+}
+
+/* referred_on and status_changed_on: while referred, the status's date is the
+ * referral's; neither is in the future; a move or a correction never dates a
+ * status before the one it followed. Errors name the field the client sent. */
 static void check_dates(struct record_change *ch, struct cw_error *err)
 {
+	const char *status = record_text_member(ch->after, "status");
+	int sent_date = json_object_get(ch->input, "status_changed_on") != NULL;
+	int moved = ch->before && record_field_changed(ch->before, ch->after, "status");
+	struct cw_date changed, referred, previous;
+	char previous_text[11];
+
 	rule_not_future(ch->after, "referred_on", err);
-	rule_not_future(ch->after, "status_changed_on", err);
-	rule_not_before(ch->after, "status_changed_on", "referred_on", err);
+	if (strcmp(status, "referred") == 0) {
+		if (sent_date && strcmp(record_text_member(ch->after, "status_changed_on"),
+					record_text_member(ch->after, "referred_on")) != 0)
+			cw_field_error(err, "status_changed_on", "equals referred_on while the referral is referred");
+		json_object_set(ch->after, "status_changed_on", json_object_get(ch->after, "referred_on"));
+		return;
+	}
+	if (sent_date || moved)
+		rule_not_future(ch->after, "status_changed_on", err);
+	if (record_date(ch->after, "status_changed_on", &changed) == 0 &&
+	    record_date(ch->after, "referred_on", &referred) == 0 && date_cmp(&changed, &referred) < 0) {
+		if (json_object_get(ch->input, "referred_on") && !sent_date)
+			cw_field_error(err, "referred_on", "cannot be after the latest status change (%s)",
+				       record_text_member(ch->after, "status_changed_on"));
+		else
+			cw_field_error(err, "status_changed_on", "cannot be before referred_on");
+	}
+	if (ch->before && !moved && sent_date && record_field_changed(ch->before, ch->after, "status_changed_on") &&
+	    record_date(ch->after, "status_changed_on", &changed) == 0 &&
+	    previous_status_date(ch, &previous, previous_text, err) == 0 && date_cmp(&changed, &previous) < 0)
+		cw_field_error(err, "status_changed_on", "cannot be before the status it followed (%s)",
+			       previous_text);
 }
 
 /* References to the case's participant and goal, when set or changed. */
