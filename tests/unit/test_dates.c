@@ -1,6 +1,9 @@
 /* dates: strict calendar dates and RFC 3339 instants. */
 #include "dates.h"
 
+#include <stdint.h>
+#include <string.h>
+
 #include "check.h"
 
 static int parses(const char *s)
@@ -280,6 +283,23 @@ static void test_instants_before_1970_are_negative_and_exact(void)
 	CHECK_STR(in_utc("1900-01-01T00:30:00+01:00", out), "1899-12-31T23:30:00.000000Z");
 }
 
+static void test_timestamp_format_takes_any_64_bit_value(void)
+{
+	char out[28];
+
+	/* Forged cursors carry such keys: formatting must stay defined (no negation). */
+	timestamp_format(INT64_MIN, out);
+	CHECK(strlen(out) == 27);
+	timestamp_format(INT64_MAX, out);
+	CHECK(strlen(out) == 27);
+	timestamp_format(INT64_MIN + 999999, out);
+	CHECK(strlen(out) == 27);
+	timestamp_format(-1, out);
+	CHECK_STR(out, "1969-12-31T23:59:59.999999Z");
+	timestamp_format(-86400000001LL, out);
+	CHECK_STR(out, "1969-12-30T23:59:59.999999Z");
+}
+
 int main(void)
 {
 	RUN(test_date_parse_accepts_real_dates);
@@ -299,5 +319,6 @@ int main(void)
 	RUN(test_timestamp_format_renders_utc);
 	RUN(test_timestamp_format_round_trips);
 	RUN(test_instants_before_1970_are_negative_and_exact);
+	RUN(test_timestamp_format_takes_any_64_bit_value);
 	return check_result();
 }
