@@ -60,6 +60,11 @@ enum cw_code get_visit(struct exchange *x);
 enum cw_code patch_visit(struct exchange *x);
 enum cw_code delete_visit(struct exchange *x);
 
+/* reports.c */
+enum cw_code report_visit_compliance(struct exchange *x);
+enum cw_code report_plan_reviews(struct exchange *x);
+enum cw_code report_referral_outcomes(struct exchange *x);
+
 /* audit.c */
 enum cw_code list_audit(struct exchange *x);
 

@@ -49,6 +49,7 @@ struct exchange {
 	const char *content_type;
 	char etag[32];
 	char location[128];
+	char content_disposition[128];
 	struct cw_error err;
 };
 
@@ -60,6 +61,9 @@ enum cw_code reply_record(struct exchange *x, int status, struct record_text *r,
 
 /* The answer is this JSON text (ownership taken). */
 enum cw_code reply_json(struct exchange *x, int status, char *json_text);
+
+/* The answer is this text (ownership taken) of the given content type. */
+enum cw_code reply_text(struct exchange *x, int status, const char *content_type, char *text);
 
 /* An answer without a body (204). */
 enum cw_code reply_empty(struct exchange *x, int status);

@@ -52,4 +52,5 @@ void problem_reply(struct exchange *x)
 	x->content_type = "application/problem+json";
 	x->etag[0] = '\0';
 	x->location[0] = '\0';
+	x->content_disposition[0] = '\0';
 }

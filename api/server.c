@@ -31,6 +31,14 @@ enum cw_code reply_json(struct exchange *x, int status, char *json_text)
 	return json_text ? CW_OK : cw_fail(&x->err, CW_INTERNAL, "Out of memory.");
 }
 
+enum cw_code reply_text(struct exchange *x, int status, const char *content_type, char *text)
+{
+	enum cw_code rc = reply_json(x, status, text);
+
+	x->content_type = content_type;
+	return rc;
+}
+
 enum cw_code reply_record(struct exchange *x, int status, struct record_text *r, const char *location_prefix)
 {
 	snprintf(x->etag, sizeof(x->etag), "\"%lld\"", r->version);
@@ -184,6 +192,8 @@ static void send_answer(const struct exchange *x, struct _u_response *resp, cons
 		ulfius_add_header_to_response(resp, "ETag", x->etag);
 	if (x->location[0])
 		ulfius_add_header_to_response(resp, "Location", x->location);
+	if (x->content_disposition[0])
+		ulfius_add_header_to_response(resp, "Content-Disposition", x->content_disposition);
 	add_status_headers(x, resp, allow);
 	if (x->app->config->cors_origins[0])
 		cors_headers(x, resp, preflight, allow);

@@ -1,0 +1,236 @@
+/* reports: /v1/reports/visit-compliance, /plan-reviews and /referral-outcomes,
+ * as JSON, or as CSV when the client asks with Accept: text/csv. */
+#include "reports.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "csv.h"
+#include "dates.h"
+#include "handlers.h"
+#include "request.h"
+
+#define MAX_RANGE_MONTHS 120   /* ten years */
+
+static const struct field_spec unit_spec = {"unit", FT_STRING, 0, PRINCIPAL_UNIT_MAX, NULL, 0, 0};
+
+/* ---- parameters -------------------------------------------------------- */
+
+/* A required YYYY-MM parameter: its first day in out (YYYY-MM-01), 0 on success. */
+static int query_month(struct exchange *x, const char *name, struct cw_date *out)
+{
+	const char *v = u_map_get(x->req->map_url, name);
+	char day[16];
+
+	if (v == NULL) {
+		cw_field_error(&x->err, name, "is required, as YYYY-MM");
+		return -1;
+	}
+	snprintf(day, sizeof(day), "%.7s-01", v);
+	if (strlen(v) != 7 || date_parse(day, out) != 0) {
+		cw_field_error(&x->err, name, "must be a month written YYYY-MM, between %d and %d", DATE_MIN_YEAR,
+			       DATE_MAX_YEAR);
+		return -1;
+	}
+	return 0;
+}
+
+/* A required YYYY-MM-DD parameter, 0 on success. */
+static int query_date(struct exchange *x, const char *name, struct cw_date *out)
+{
+	const char *v = u_map_get(x->req->map_url, name);
+
+	if (v == NULL || date_parse(v, out) != 0) {
+		cw_field_error(&x->err, name, "is required: a real calendar date written YYYY-MM-DD, between %d and %d",
+			       DATE_MIN_YEAR, DATE_MAX_YEAR);
+		return -1;
+	}
+	return 0;
+}
+
+/* from <= to, and to within ten years of from. */
+static void check_range(struct exchange *x, const struct cw_date *from, const struct cw_date *to)
+{
+	struct cw_date limit = date_add_months(from, MAX_RANGE_MONTHS);
+
+	if (date_cmp(from, to) > 0)
+		cw_field_error(&x->err, "to", "cannot be before from");
+	else if (date_cmp(to, &limit) >= 0)
+		cw_field_error(&x->err, "to", "must be less than ten years after from");
+}
+
+/* ---- CSV --------------------------------------------------------------- */
+
+static int wants_csv(const struct exchange *x)
+{
+	const char *accept = request_header(x, "Accept");
+
+	return accept != NULL && strcasestr(accept, "text/csv") != NULL;
+}
+
+/* The member at path ("a" or "a.b") of row as CSV cell text, into buf. */
+static const char *cell_text(const json_t *row, const char *path, char *buf, size_t len)
+{
+	const char *dot = strchr(path, '.');
+	const json_t *v;
+
+	if (dot) {
+		char head[64];
+
+		snprintf(head, sizeof(head), "%.*s", (int)(dot - path), path);
+		row = json_object_get(row, head);
+		path = dot + 1;
+	}
+	v = json_object_get(row, path);
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v))
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(buf, len, "%.4g", json_real_value(v));
+	else if (json_is_boolean(v))
+		snprintf(buf, len, "%s", json_is_true(v) ? "true" : "false");
+	else
+		return NULL;
+	return buf;
+}
+
+/* Header and one line per row; rows is a JSON array of objects. */
+static char *csv_of(const json_t *rows, const char *const *columns, size_t ncolumns)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *cells[32];
+	char bufs[32][64];
+	size_t i;
+	const json_t *row;
+
+	csv_append_row(&sb, columns, ncolumns);
+	json_array_foreach(rows, i, row) {
+		for (size_t c = 0; c < ncolumns && c < 32; c++)
+			cells[c] = cell_text(row, columns[c], bufs[c], sizeof(bufs[c]));
+		csv_append_row(&sb, cells, ncolumns);
+	}
+	return strbuf_detach(&sb);
+}
+
+/* Answers the report as JSON, or as CSV of rows with a download name. */
+static enum cw_code reply_report(struct exchange *x, json_t *report, json_t *rows, const char *const *columns,
+				 size_t ncolumns, const char *filename)
+{
+	enum cw_code rc;
+
+	if (wants_csv(x)) {
+		char *csv = csv_of(rows, columns, ncolumns);
+
+		snprintf(x->content_disposition, sizeof(x->content_disposition), "attachment; filename=\"%s\"",
+			 filename);
+		rc = reply_text(x, 200, "text/csv; charset=utf-8", csv);
+	} else {
+		rc = reply_json(x, 200, json_dumps(report, JSON_COMPACT | JSON_REAL_PRECISION(4)));
+	}
+	json_decref(rows);
+	json_decref(report);
+	return rc;
+}
+
+/* ---- reports ----------------------------------------------------------- */
+
+enum cw_code report_visit_compliance(struct exchange *x)
+{
+	static const char *const allowed[] = {"from", "to", "unit", NULL};
+	static const char *const columns[] = {"month", "children", "full_months_in_care", "months_with_visit",
+					      "visit_rate", "children_visited_every_month", "visits",
+					      "visits_in_residence", "residence_rate", "meets_visit_target",
+					      "meets_residence_target"};
+	struct cw_date from, to;
+	char from_text[11], to_text[11], filename[64];
+	const char *unit;
+	json_t *report, *rows, *total;
+	int ok;
+
+	query_only(x, allowed);
+	ok = query_month(x, "from", &from) == 0;
+	ok = query_month(x, "to", &to) == 0 && ok;
+	unit = query_value(x, "unit", &unit_spec);
+	if (ok)
+		check_range(x, &from, &to);
+	if (cw_has_field_errors(&x->err))
+		return CW_INVALID;
+	date_format(&from, from_text);
+	date_format(&to, to_text);
+	if (reports_visit_compliance(x->app->pool, &x->principal, from_text, to_text, unit, &report, &x->err) != CW_OK)
+		return x->err.code;
+	rows = json_deep_copy(json_object_get(report, "months"));
+	total = json_deep_copy(report);
+	json_object_del(total, "months");
+	json_object_set_new(total, "month", json_string("total"));
+	json_array_append_new(rows, total);
+	snprintf(filename, sizeof(filename), "visit-compliance-%.7s-%.7s.csv", from_text, to_text);
+	return reply_report(x, report, rows, columns, sizeof(columns) / sizeof(columns[0]), filename);
+}
+
+enum cw_code report_plan_reviews(struct exchange *x)
+{
+	static const char *const allowed[] = {"due_within_days", "unit", NULL};
+	static const struct field_spec days_spec = {"due_within_days", FT_INT, 0, 0, NULL, 0, 3650};
+	static const char *const columns[] = {"plan_id", "case_id", "case_number", "assigned_worker", "unit",
+					      "review_due_on", "days_left"};
+	const char *days_text;
+	struct cw_date today = date_today();
+	char today_text[11];
+	long days = 30;
+	const char *unit;
+	json_t *report;
+
+	query_only(x, allowed);
+	days_text = u_map_get(x->req->map_url, "due_within_days");
+	if (days_text != NULL) {
+		char *end;
+
+		days = strtol(days_text, &end, 10);
+		if (days_text[0] < '0' || days_text[0] > '9' || *end != '\0' || days > days_spec.max)
+			cw_field_error(&x->err, "due_within_days", "must be a whole number of days from 0 to %lld",
+				       days_spec.max);
+	}
+	unit = query_value(x, "unit", &unit_spec);
+	if (cw_has_field_errors(&x->err))
+		return CW_INVALID;
+	date_format(&today, today_text);
+	if (reports_plan_reviews(x->app->pool, &x->principal, today_text, (int)days, unit, &report, &x->err) != CW_OK)
+		return x->err.code;
+	return reply_report(x, report, json_incref(json_object_get(report, "items")), columns,
+			    sizeof(columns) / sizeof(columns[0]), "plan-reviews.csv");
+}
+
+enum cw_code report_referral_outcomes(struct exchange *x)
+{
+	static const char *const allowed[] = {"from", "to", NULL};
+	static const char *const columns[] = {"service_type", "total", "by_status.referred", "by_status.accepted",
+					      "by_status.declined", "by_status.in_progress", "by_status.completed",
+					      "by_status.cancelled", "completion_rate"};
+	struct cw_date from, to;
+	char from_text[11], to_text[11], filename[64];
+	json_t *report, *rows, *total;
+	int ok;
+
+	query_only(x, allowed);
+	ok = query_date(x, "from", &from) == 0;
+	ok = query_date(x, "to", &to) == 0 && ok;
+	if (ok)
+		check_range(x, &from, &to);
+	if (cw_has_field_errors(&x->err))
+		return CW_INVALID;
+	date_format(&from, from_text);
+	date_format(&to, to_text);
+	if (reports_referral_outcomes(x->app->pool, &x->principal, from_text, to_text, &report, &x->err) != CW_OK)
+		return x->err.code;
+	rows = json_deep_copy(json_object_get(report, "types"));
+	total = json_deep_copy(report);
+	json_object_del(total, "types");
+	json_object_set_new(total, "service_type", json_string("total"));
+	json_array_append_new(rows, total);
+	snprintf(filename, sizeof(filename), "referral-outcomes-%s-%s.csv", from_text, to_text);
+	return reply_report(x, report, rows, columns, sizeof(columns) / sizeof(columns[0]), filename);
+}

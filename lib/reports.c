@@ -1,0 +1,254 @@
+#include "reports.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "access.h"
+#include "rowjson.h"
+
+#define SUD "substance_use_treatment"
+
+/*
+ * The visit measure in one statement: the months of the range; each visible
+ * child's full months in care (the whole month inside in_care_since ..
+ * in_care_until); the qualifying visits (caseworker_child, not virtual, the
+ * child among the participants) counted per child and UTC month; then per
+ * month and overall. Columns: overall (0 per month, 1 for the whole range),
+ * month, children, full_months_in_care, months_with_visit,
+ * children_visited_every_month, visits, visits_in_residence.
+ */
+static const struct db_statement visit_compliance = {
+	NULL,
+	"WITH months AS ("
+	"    SELECT m::date AS first_day, (m + interval '1 month')::date AS next_first"
+	"      FROM generate_series($4::date, $5::date, interval '1 month') AS m"
+	"), children AS ("
+	"    SELECT p.id, p.in_care_since, p.in_care_until"
+	"      FROM participants p JOIN cases c ON c.id = p.case_id"
+	"     WHERE p.role = 'child' AND p.deleted_at IS NULL AND c.deleted_at IS NULL"
+	"       AND p.in_care_since IS NOT NULL AND p.in_care_since <= $5::date"
+	"       AND (p.in_care_until IS NULL OR p.in_care_until >= ($4::date + interval '1 month' - interval '1 day')::date)"
+	"       AND cw_visible(c.assigned_worker, c.unit, $1, $2, $3)"
+	"       AND ($6::text IS NULL OR c.unit = $6)"
+	"), pairs AS ("
+	"    SELECT ch.id AS child_id, m.first_day FROM children ch JOIN months m"
+	"        ON ch.in_care_since <= m.first_day"
+	"       AND (ch.in_care_until IS NULL OR ch.in_care_until >= m.next_first - 1)"
+	"), seen AS ("
+	"    SELECT vp.participant_id AS child_id,"
+	"           date_trunc('month', v.visited_at AT TIME ZONE 'UTC')::date AS first_day,"
+	"           count(*) AS visits, count(*) FILTER (WHERE v.location = 'child_residence') AS in_residence"
+	"      FROM visits v JOIN visit_participants vp ON vp.visit_id = v.id"
+	"     WHERE v.deleted_at IS NULL AND v.visit_type = 'caseworker_child' AND v.location <> 'virtual'"
+	"       AND v.visited_at >= $4::date::timestamp AT TIME ZONE 'UTC'"
+	"       AND v.visited_at < ($5::date + interval '1 month')::timestamp AT TIME ZONE 'UTC'"
+	"       AND vp.participant_id IN (SELECT id FROM children)"
+	"     GROUP BY 1, 2"
+	"), child_months AS ("
+	"    SELECT pr.child_id, pr.first_day, coalesce(s.visits, 0) AS visits,"
+	"           coalesce(s.in_residence, 0) AS in_residence"
+	"      FROM pairs pr LEFT JOIN seen s USING (child_id, first_day)"
+	")"
+	" SELECT 0 AS overall, to_char(m.first_day, 'YYYY-MM') AS month,"
+	"        count(DISTINCT cm.child_id), count(cm.child_id),"
+	"        count(cm.child_id) FILTER (WHERE cm.visits > 0),"
+	"        count(DISTINCT cm.child_id) FILTER (WHERE cm.visits > 0),"
+	"        coalesce(sum(cm.visits), 0)::bigint, coalesce(sum(cm.in_residence), 0)::bigint"
+	"   FROM months m LEFT JOIN child_months cm ON cm.first_day = m.first_day"
+	"  GROUP BY m.first_day"
+	" UNION ALL"
+	" SELECT 1, NULL, count(DISTINCT child_id), count(*), count(*) FILTER (WHERE visits > 0),"
+	"        (SELECT count(*) FROM (SELECT child_id FROM child_months GROUP BY child_id"
+	"                               HAVING bool_and(visits > 0)) AS every),"
+	"        coalesce(sum(visits), 0)::bigint, coalesce(sum(in_residence), 0)::bigint"
+	"   FROM child_months"
+	" ORDER BY 1, 2",
+	6, 0};
+
+static const struct db_statement plan_reviews = {
+	NULL,
+	"SELECT pl.id AS plan_id, pl.case_id, c.case_number, c.assigned_worker, c.unit, pl.review_due_on,"
+	"       (pl.review_due_on - $4::date) AS days_left"
+	"  FROM plans pl JOIN cases c ON c.id = pl.case_id"
+	" WHERE pl.status = 'active' AND pl.deleted_at IS NULL AND c.deleted_at IS NULL"
+	"   AND cw_visible(c.assigned_worker, c.unit, $1, $2, $3)"
+	"   AND pl.review_due_on <= $4::date + $5::integer"
+	"   AND ($6::text IS NULL OR c.unit = $6)"
+	" ORDER BY pl.review_due_on, c.case_number, pl.id",
+	6, 1};
+
+static const struct db_statement referral_outcomes = {
+	NULL,
+	"SELECT r.service_type, r.status, count(*)"
+	"  FROM service_referrals r JOIN cases c ON c.id = r.case_id"
+	" WHERE r.deleted_at IS NULL AND c.deleted_at IS NULL"
+	"   AND cw_visible(c.assigned_worker, c.unit, $1, $2, $3)"
+	"   AND (r.service_type <> '" SUD "' OR $4 OR c.assigned_worker = $2 OR c.unit = $3)"
+	"   AND r.referred_on BETWEEN $5::date AND $6::date"
+	" GROUP BY 1, 2",
+	6, 0};
+
+json_t *report_rate(long long numerator, long long denominator)
+{
+	long long ten_thousandths;
+
+	if (denominator <= 0)
+		return json_null();
+	/* Rounded half up, in integers: the rate is derived, the counts are exact. */
+	ten_thousandths = (numerator * 20000 + denominator) / (2 * denominator);
+	return json_real((double)ten_thousandths / 10000.0);
+}
+
+static long long count_at(const PGresult *res, int row, int col)
+{
+	return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+/* One row of the visit measure (a month, or the whole range) as JSON. */
+static json_t *compliance_row(const PGresult *res, int row)
+{
+	long long full = count_at(res, row, 3), with_visit = count_at(res, row, 4);
+	long long visits = count_at(res, row, 6), in_residence = count_at(res, row, 7);
+	json_t *r = json_object();
+
+	if (!PQgetisnull(res, row, 1))
+		json_object_set_new(r, "month", json_string(PQgetvalue(res, row, 1)));
+	json_object_set_new(r, "children", json_integer(count_at(res, row, 2)));
+	json_object_set_new(r, "full_months_in_care", json_integer(full));
+	json_object_set_new(r, "months_with_visit", json_integer(with_visit));
+	json_object_set_new(r, "visit_rate", report_rate(with_visit, full));
+	json_object_set_new(r, "children_visited_every_month", json_integer(count_at(res, row, 5)));
+	json_object_set_new(r, "visits", json_integer(visits));
+	json_object_set_new(r, "visits_in_residence", json_integer(in_residence));
+	json_object_set_new(r, "residence_rate", report_rate(in_residence, visits));
+	json_object_set_new(r, "meets_visit_target", full > 0 ? json_boolean(with_visit * 100 >= full *
+									       REPORT_VISIT_TARGET_PERCENT)
+							      : json_null());
+	json_object_set_new(r, "meets_residence_target",
+			    visits > 0 ? json_boolean(in_residence * 100 >= visits * REPORT_RESIDENCE_TARGET_PERCENT)
+				       : json_null());
+	return r;
+}
+
+enum cw_code reports_visit_compliance(struct db_pool *pool, const struct principal *p, const char *from,
+				      const char *to, const char *unit, json_t **out, struct cw_error *err)
+{
+	struct access_scope s = access_scope_of(p);
+	const char *params[6] = {s.see_all, s.worker, s.unit, from, to, unit};
+	PGresult *res = db_query(pool, &visit_compliance, params, err);
+	json_t *report, *months;
+	int rows;
+
+	if (res == NULL)
+		return err->code;
+	rows = PQntuples(res);
+	report = json_pack("{s:s%, s:s%, s:s?, s:{s:f, s:f}}", "from", from, (size_t)7, "to", to, (size_t)7,
+			   "unit", unit, "targets", "visit_rate", REPORT_VISIT_TARGET_PERCENT / 100.0,
+			   "residence_rate", REPORT_RESIDENCE_TARGET_PERCENT / 100.0);
+	months = json_array();
+	for (int i = 0; i + 1 < rows; i++)
+		json_array_append_new(months, compliance_row(res, i));
+	if (rows > 0) {
+		json_t *overall = compliance_row(res, rows - 1);
+
+		json_object_update(report, overall);
+		json_decref(overall);
+	}
+	PQclear(res);
+	json_object_set_new(report, "months", months);
+	*out = report;
+	return CW_OK;
+}
+
+enum cw_code reports_plan_reviews(struct db_pool *pool, const struct principal *p, const char *today,
+				  int due_within_days, const char *unit, json_t **out, struct cw_error *err)
+{
+	struct access_scope s = access_scope_of(p);
+	char days[16];
+	const char *params[6] = {s.see_all, s.worker, s.unit, today, days, unit};
+	struct strbuf sb = STRBUF_INIT;
+	PGresult *res;
+	json_t *items;
+
+	snprintf(days, sizeof(days), "%d", due_within_days);
+	res = db_query(pool, &plan_reviews, params, err);
+	if (res == NULL)
+		return err->code;
+	strbuf_addch(&sb, '[');
+	for (int i = 0; i < PQntuples(res); i++) {
+		if (i > 0)
+			strbuf_addch(&sb, ',');
+		rowjson_append(&sb, res, i);
+	}
+	strbuf_addch(&sb, ']');
+	PQclear(res);
+	items = sb.failed ? NULL : json_loads(sb.buf, 0, NULL);
+	strbuf_release(&sb);
+	if (items == NULL)
+		return cw_fail(err, CW_INTERNAL, "Out of memory.");
+	*out = json_pack("{s:s, s:i, s:s?, s:o}", "as_of", today, "due_within_days", due_within_days, "unit", unit,
+			 "items", items);
+	return *out ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
+}
+
+static const char *const service_types[] = {SUD, "mental_health", "parenting", "domestic_violence", "housing",
+					    "employment", "education", "health", "family_preservation", "other"};
+static const char *const statuses[] = {"referred", "accepted", "declined", "in_progress", "completed",
+				       "cancelled"};
+#define NTYPES (sizeof(service_types) / sizeof(service_types[0]))
+#define NSTATUSES (sizeof(statuses) / sizeof(statuses[0]))
+
+static int index_of(const char *const *list, size_t n, const char *value)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], value) == 0)
+			return (int)i;
+	return -1;
+}
+
+static json_t *outcome_row(const char *type, const long long *counts)
+{
+	json_t *by_status = json_object();
+	long long total = 0;
+
+	for (size_t s = 0; s < NSTATUSES; s++) {
+		json_object_set_new(by_status, statuses[s], json_integer(counts[s]));
+		total += counts[s];
+	}
+	return json_pack("{s:s?, s:I, s:o, s:o}", "service_type", type, "total", total, "by_status", by_status,
+			 "completion_rate", report_rate(counts[index_of(statuses, NSTATUSES, "completed")], total));
+}
+
+enum cw_code reports_referral_outcomes(struct db_pool *pool, const struct principal *p, const char *from,
+				       const char *to, json_t **out, struct cw_error *err)
+{
+	struct access_scope s = access_scope_of(p);
+	const char *params[6] = {s.see_all, s.worker, s.unit, s.sud_all, from, to};
+	long long counts[NTYPES][NSTATUSES] = {{0}}, all[NSTATUSES] = {0};
+	PGresult *res = db_query(pool, &referral_outcomes, params, err);
+	json_t *types, *totals;
+
+	if (res == NULL)
+		return err->code;
+	for (int i = 0; i < PQntuples(res); i++) {
+		int t = index_of(service_types, NTYPES, PQgetvalue(res, i, 0));
+		int st = index_of(statuses, NSTATUSES, PQgetvalue(res, i, 1));
+
+		if (t >= 0 && st >= 0) {
+			counts[t][st] += count_at(res, i, 2);
+			all[st] += count_at(res, i, 2);
+		}
+	}
+	PQclear(res);
+	types = json_array();
+	for (size_t t = 0; t < NTYPES; t++)
+		json_array_append_new(types, outcome_row(service_types[t], counts[t]));
+	totals = outcome_row(NULL, all);
+	json_object_del(totals, "service_type");
+	*out = json_pack("{s:s, s:s}", "from", from, "to", to);
+	json_object_update(*out, totals);
+	json_decref(totals);
+	json_object_set_new(*out, "types", types);
+	return CW_OK;
+}

@@ -1,0 +1,48 @@
+/*
+ * reports: the numbers reporting scripts ask for, computed in the database
+ * over the caller's visible cases.
+ *
+ * visit compliance  the federal monthly caseworker visit measure, exactly as
+ *                   DOMAIN.md defines it, overall and per month, with the
+ *                   federal targets (95 % of full months in care with a
+ *                   visit, 50 % of those visits in the child's residence);
+ *                   whether a month meets them is decided on the counts, not
+ *                   on the rounded rates.
+ * plan reviews      active plans whose review is due within N days or
+ *                   overdue, most overdue first.
+ * referral outcomes referrals made in a range of dates by service type and
+ *                   current status, with each type's completion rate
+ *                   (completed / all of that type); substance use treatment
+ *                   referrals count only for those who may see them.
+ *
+ * Rates are numbers rounded to 4 decimals, or null when their denominator is 0.
+ */
+#ifndef CW_REPORTS_H
+#define CW_REPORTS_H
+
+#include <jansson.h>
+
+#include "auth.h"
+#include "db.h"
+
+#define REPORT_VISIT_TARGET_PERCENT 95
+#define REPORT_RESIDENCE_TARGET_PERCENT 50
+
+/* from and to are first days of months (YYYY-MM-01); unit may be NULL. *out
+ * is the report (caller decrefs). */
+enum cw_code reports_visit_compliance(struct db_pool *pool, const struct principal *p, const char *from,
+				      const char *to, const char *unit, json_t **out, struct cw_error *err);
+
+/* Reviews due on or before today + due_within_days. */
+enum cw_code reports_plan_reviews(struct db_pool *pool, const struct principal *p, const char *today,
+				  int due_within_days, const char *unit, json_t **out, struct cw_error *err);
+
+/* Referrals with referred_on from..to (inclusive dates). */
+enum cw_code reports_referral_outcomes(struct db_pool *pool, const struct principal *p, const char *from,
+				       const char *to, json_t **out, struct cw_error *err);
+
+/* numerator / denominator rounded to 4 decimals, or JSON null when the
+ * denominator is 0. */
+json_t *report_rate(long long numerator, long long denominator);
+
+#endif
