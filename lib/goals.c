@@ -223,7 +223,7 @@ static enum cw_code check_goal_delete(struct record_change *ch, struct cw_error 
 	named = strtol(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	if (named > 0)
-		return cw_fail(err, CW_CONFLICT, "%ld service referrals name this goal: change them first.", named);
+		return cw_fail(err, CW_CONFLICT, "Service referrals (%ld) name this goal: change them first.", named);
 	return CW_OK;
 }
 

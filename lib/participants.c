@@ -114,7 +114,7 @@ static enum cw_code check_role_change(struct record_change *ch, struct cw_error 
 	visits = strtol(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	if (visits > 0)
-		return cw_fail(err, CW_CONFLICT, "%ld caseworker_child visits have this child as their only child; "
+		return cw_fail(err, CW_CONFLICT, "Caseworker_child visits (%ld) have this child as their only child; "
 			       "change them first.", visits);
 	return CW_OK;
 }
@@ -136,7 +136,8 @@ static enum cw_code check_participant(struct record_change *ch, struct cw_error 
 
 static const struct db_statement participant_named = {
 	"participant_named",
-	"SELECT (SELECT count(*) FROM goals WHERE participant_id = $1::uuid AND deleted_at IS NULL)"
+	"SELECT (SELECT count(*) FROM goals g JOIN plans pl ON pl.id = g.plan_id"
+	"         WHERE g.participant_id = $1::uuid AND g.deleted_at IS NULL AND pl.deleted_at IS NULL)"
 	" + (SELECT count(*) FROM service_referrals WHERE participant_id = $1::uuid AND deleted_at IS NULL)"
 	" + (SELECT count(*) FROM visit_participants vp JOIN visits v ON v.id = vp.visit_id"
 	"    WHERE vp.participant_id = $1::uuid AND v.deleted_at IS NULL)", 1, 0};
@@ -154,7 +155,7 @@ static enum cw_code check_participant_delete(struct record_change *ch, struct cw
 	named = strtol(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	if (named > 0)
-		return cw_fail(err, CW_CONFLICT, "%ld goals, referrals or visits name this participant: "
+		return cw_fail(err, CW_CONFLICT, "Goals, referrals or visits (%ld) name this participant: "
 			       "delete them, or change them to name someone else, first.", named);
 	return CW_OK;
 }
