@@ -65,6 +65,9 @@ enum cw_code report_visit_compliance(struct exchange *x);
 enum cw_code report_plan_reviews(struct exchange *x);
 enum cw_code report_referral_outcomes(struct exchange *x);
 
+/* changes.c */
+enum cw_code list_changes(struct exchange *x);
+
 /* audit.c */
 enum cw_code list_audit(struct exchange *x);
 

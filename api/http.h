@@ -50,6 +50,7 @@ struct exchange {
 	char etag[32];
 	char location[128];
 	char content_disposition[128];
+	int replayed;                 /* the answer is an Idempotency-Key replay */
 	struct cw_error err;
 };
 

@@ -1,6 +1,7 @@
 /* records: GET, POST, PATCH and DELETE of one record, for every kind. */
 #include "records.h"
 
+#include "idempotency.h"
 #include "request.h"
 
 enum cw_code record_get_handler(struct exchange *x, const struct resource *kind)
@@ -19,18 +20,32 @@ enum cw_code record_create_handler(struct exchange *x, const struct resource *ki
 {
 	struct actor actor = exchange_actor(x);
 	struct record_text r = {0};
+	struct idempotency idem;
+	const struct idempotency *with_key = NULL;
+	const char *key = request_header(x, "Idempotency-Key");
 	char parent[37];
 	const char *parent_id = NULL;
+	int replayed = 0;
 
 	if (parent_noun != NULL) {
 		if (path_uuid(x, 0, parent, parent_noun) != CW_OK)
 			return x->err.code;
 		parent_id = parent;
 	}
-	/* Query errors are collected, and reported with the body's after the role check. */
+	/* Query and key errors are collected, and reported with the body's after the role check. */
 	query_none(x);
-	if (resource_create(x->app->pool, kind, &actor, parent_id, x->body, &r, &x->err) != CW_OK)
+	if (key != NULL && idempotency_key_valid(key) != 0)
+		cw_field_error(&x->err, "Idempotency-Key", "must be 1 to %d printable characters without spaces",
+			       IDEMPOTENCY_KEY_MAX);
+	else if (key != NULL && idempotency_prepare(&idem, key, x->req->http_verb, x->req->url_path,
+						    x->req->binary_body, x->req->binary_body_length) != 0)
+		return cw_fail(&x->err, CW_INTERNAL, "Could not fingerprint the request.");
+	else if (key != NULL)
+		with_key = &idem;
+	if (resource_create(x->app->pool, kind, &actor, parent_id, x->body, with_key, &r, &replayed,
+			    &x->err) != CW_OK)
 		return x->err.code;
+	x->replayed = replayed;
 	return reply_record(x, 201, &r, location_prefix);
 }
 

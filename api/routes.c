@@ -59,6 +59,8 @@ static const struct route routes[] = {
 	{"GET", "/v1/reports/plan-reviews", report_plan_reviews, 0},
 	{"GET", "/v1/reports/referral-outcomes", report_referral_outcomes, 0},
 
+	{"GET", "/v1/changes", list_changes, 0},
+
 	{"GET", "/v1/audit", list_audit, 0},
 };
 

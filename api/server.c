@@ -192,6 +192,8 @@ static void send_answer(const struct exchange *x, struct _u_response *resp, cons
 		ulfius_add_header_to_response(resp, "ETag", x->etag);
 	if (x->location[0])
 		ulfius_add_header_to_response(resp, "Location", x->location);
+	if (x->replayed)
+		ulfius_add_header_to_response(resp, "Idempotent-Replayed", "true");
 	if (x->content_disposition[0])
 		ulfius_add_header_to_response(resp, "Content-Disposition", x->content_disposition);
 	add_status_headers(x, resp, allow);

@@ -34,6 +34,8 @@ enum access_action {
 	ACCESS_REASSIGN,    /* change a case's assigned worker */
 	ACCESS_MOVE_UNIT,   /* change a case's unit */
 	ACCESS_READ_AUDIT,
+	ACCESS_READ_CHANGES, /* the change feed: state systems, administrators, auditors */
+	ACCESS_UPSERT,       /* create or replace a case by the state's case number */
 };
 
 /* The three leading parameters of every casework query: see-all ("t"/"f"),

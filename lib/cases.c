@@ -287,8 +287,12 @@ static enum cw_code check_case(struct record_change *ch, struct cw_error *err)
 static const char *const case_conflicts[] = {
 	"cases_case_number_key", "Another case already has this case_number.", NULL};
 
+static const struct db_statement case_by_ids = {
+	"case_by_ids", "SELECT " CASE_FIELDS " FROM cases c WHERE c.id = ANY($1::uuid[])", 1, 1};
+
 const struct resource case_resource = {
 	.noun = "case",
+	.audit_type = "case",
 	.fields = case_fields,
 	.insert_columns = columns,
 	.update_columns = columns,
@@ -297,6 +301,7 @@ const struct resource case_resource = {
 	.insert = &insert_case,
 	.update = &update_case,
 	.remove = &delete_case,
+	.by_ids = &case_by_ids,
 	.check = check_case,
 	.conflicts = case_conflicts,
 };

@@ -25,6 +25,7 @@ enum cursor_kind {
 	CURSOR_VISITS = 8,              /* by created_at */
 	CURSOR_VISITS_BY_TIME = 9,      /* by visited_at, earliest first */
 	CURSOR_VISITS_BY_TIME_DESC = 10, /* by visited_at, latest first */
+	CURSOR_CHANGES = 11,            /* the change feed's number */
 };
 
 /* Writes the cursor and a NUL into out. uuid may be NULL (stored as zeros). */

@@ -227,8 +227,12 @@ static enum cw_code check_goal_delete(struct record_change *ch, struct cw_error 
 	return CW_OK;
 }
 
+static const struct db_statement goal_by_ids = {
+	"goal_by_ids", "SELECT " GOAL_FIELDS " FROM goals g WHERE g.id = ANY($1::uuid[])", 1, 1};
+
 const struct resource goal_resource = {
 	.noun = "goal",
+	.audit_type = "goal",
 	.fields = goal_fields,
 	.insert_columns = goal_insert_columns,
 	.update_columns = goal_update_columns,
@@ -237,6 +241,7 @@ const struct resource goal_resource = {
 	.insert = &insert_goal,
 	.update = &update_goal,
 	.remove = &delete_goal,
+	.by_ids = &goal_by_ids,
 	.lock_case_of_parent = &lock_case_of_plan,
 	.lock_case_of_record = &lock_case_of_goal,
 	.check = check_goal,
@@ -267,12 +272,17 @@ static enum cw_code check_progress(struct record_change *ch, struct cw_error *er
 	return rc;
 }
 
+static const struct db_statement goal_progress_by_ids = {
+	"goal_progress_by_ids", "SELECT " PROGRESS_FIELDS " FROM goal_progress n WHERE n.id = ANY($1::uuid[])", 1, 1};
+
 const struct resource progress_resource = {
 	.noun = "progress note",
+	.audit_type = "goal_progress",
 	.fields = progress_fields,
 	.insert_columns = progress_columns,
 	.get = &get_progress,
 	.insert = &insert_progress,
+	.by_ids = &goal_progress_by_ids,
 	.lock_case_of_parent = &lock_case_of_goal,
 	.check = check_progress,
 };

@@ -167,8 +167,12 @@ static const struct db_statement lock_case_of_record = {
 	"participant_lock_case",
 	"SELECT 1 FROM cases WHERE id = (SELECT case_id FROM participants WHERE id = $1::uuid) FOR SHARE", 1, 0};
 
+static const struct db_statement participant_by_ids = {
+	"participant_by_ids", "SELECT " FIELDS " FROM participants p WHERE p.id = ANY($1::uuid[])", 1, 1};
+
 const struct resource participant_resource = {
 	.noun = "participant",
+	.audit_type = "participant",
 	.fields = participant_fields,
 	.insert_columns = insert_columns,
 	.update_columns = update_columns,
@@ -177,6 +181,7 @@ const struct resource participant_resource = {
 	.insert = &insert_participant,
 	.update = &update_participant,
 	.remove = &delete_participant,
+	.by_ids = &participant_by_ids,
 	.lock_case_of_parent = &lock_case_by_id,
 	.lock_case_of_record = &lock_case_of_record,
 	.check = check_participant,

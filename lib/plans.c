@@ -207,8 +207,12 @@ static enum cw_code check_plan(struct record_change *ch, struct cw_error *err)
 	return rc;
 }
 
+static const struct db_statement plan_by_ids = {
+	"plan_by_ids", "SELECT " FIELDS " FROM plans pl WHERE pl.id = ANY($1::uuid[])", 1, 1};
+
 const struct resource plan_resource = {
 	.noun = "plan",
+	.audit_type = "plan",
 	.fields = plan_fields,
 	.insert_columns = insert_columns,
 	.update_columns = update_columns,
@@ -217,6 +221,7 @@ const struct resource plan_resource = {
 	.insert = &insert_plan,
 	.update = &update_plan,
 	.remove = &delete_plan,
+	.by_ids = &plan_by_ids,
 	.lock_case_of_parent = &lock_case_by_id,
 	.lock_case_of_record = &lock_case_of_plan,
 	.check = check_plan,

@@ -256,8 +256,12 @@ static const struct db_statement lock_case_of_record = {
 	"referral_lock_case",
 	"SELECT 1 FROM cases WHERE id = (SELECT case_id FROM service_referrals WHERE id = $1::uuid) FOR SHARE", 1, 0};
 
+static const struct db_statement service_referral_by_ids = {
+	"service_referral_by_ids", "SELECT " FIELDS " FROM service_referrals r WHERE r.id = ANY($1::uuid[])", 1, 1};
+
 const struct resource referral_resource = {
 	.noun = "service referral",
+	.audit_type = "service_referral",
 	.fields = referral_fields,
 	.insert_columns = insert_columns,
 	.update_columns = update_columns,
@@ -266,6 +270,7 @@ const struct resource referral_resource = {
 	.insert = &insert_referral,
 	.update = &update_referral,
 	.remove = &delete_referral,
+	.by_ids = &service_referral_by_ids,
 	.lock_case_of_parent = &lock_case_by_id,
 	.lock_case_of_record = &lock_case_of_record,
 	.check = check_referral,

@@ -6,6 +6,7 @@
 
 #include "access.h"
 #include "audit.h"
+#include "idempotency.h"
 
 #define MAX_COLUMNS 32
 
@@ -147,6 +148,8 @@ struct write {
 	const json_t *input;
 	const struct precondition *pre;
 	struct record_text *out;
+	const struct idempotency *idem; /* create: the Idempotency-Key, or NULL */
+	int replayed;
 };
 
 static enum cw_code create_work(struct db_conn *conn, void *ctx, struct cw_error *err)
@@ -157,27 +160,36 @@ static enum cw_code create_work(struct db_conn *conn, void *ctx, struct cw_error
 
 	if (ch.after == NULL)
 		return cw_fail(err, CW_INTERNAL, "Out of memory.");
-	rc = lock_case_first(conn, w->kind->lock_case_of_parent, w->id, err);
-	if (rc == CW_OK)
+	w->replayed = 0;
+	rc = w->idem ? idempotency_claim(conn, w->actor->principal->sub, w->idem, &w->replayed, w->out, err) : CW_OK;
+	if (rc == CW_OK && !w->replayed)
+		rc = lock_case_first(conn, w->kind->lock_case_of_parent, w->id, err);
+	if (rc == CW_OK && !w->replayed)
 		rc = run_check(w->kind->check, &ch, err);
-	if (rc == CW_OK)
+	if (rc == CW_OK && !w->replayed)
 		rc = store(conn, w->kind, w->kind->insert, NULL, w->kind->insert_columns, ch.after, w->out, err);
+	if (rc == CW_OK && !w->replayed && w->idem)
+		rc = idempotency_store(conn, w->actor->principal->sub, w->idem, w->out, err);
 	json_decref(ch.after);
 	return rc;
 }
 
 enum cw_code resource_create(struct db_pool *pool, const struct resource *kind, const struct actor *actor,
-			     const char *parent_id, const json_t *body, struct record_text *out,
-			     struct cw_error *err)
+			     const char *parent_id, const json_t *body, const struct idempotency *idem,
+			     struct record_text *out, int *replayed, struct cw_error *err)
 {
-	struct write w = {kind, actor, parent_id, body, NULL, out};
+	struct write w = {kind, actor, parent_id, body, NULL, out, idem, 0};
+	enum cw_code rc;
 
 	if (!access_may(actor->principal, ACCESS_WRITE))
 		return cw_fail(err, CW_FORBIDDEN, "Your role may not create %s records.", kind->noun);
 	validate_body(body, kind->fields, VALIDATE_CREATE, err);
 	if (cw_has_field_errors(err))
 		return CW_INVALID;
-	return audit_transaction(pool, actor, create_work, &w, err);
+	rc = audit_transaction(pool, actor, create_work, &w, err);
+	if (replayed)
+		*replayed = rc == CW_OK && w.replayed;
+	return rc;
 }
 
 /* Locks the record's case (when the kind says so), then the visible record,
@@ -233,7 +245,7 @@ enum cw_code resource_update(struct db_pool *pool, const struct resource *kind, 
 			     const char *id, const json_t *patch, const struct precondition *pre,
 			     struct record_text *out, struct cw_error *err)
 {
-	struct write w = {kind, actor, id, patch, pre, out};
+	struct write w = {kind, actor, id, patch, pre, out, NULL, 0};
 
 	if (!access_may(actor->principal, ACCESS_WRITE))
 		return cw_fail(err, CW_FORBIDDEN, "Your role may not change %s records.", kind->noun);
@@ -272,7 +284,7 @@ static enum cw_code delete_work(struct db_conn *conn, void *ctx, struct cw_error
 enum cw_code resource_delete(struct db_pool *pool, const struct resource *kind, const struct actor *actor,
 			     const char *id, const struct precondition *pre, struct cw_error *err)
 {
-	struct write w = {kind, actor, id, NULL, pre, NULL};
+	struct write w = {kind, actor, id, NULL, pre, NULL, NULL, 0};
 
 	if (!access_may(actor->principal, ACCESS_DELETE))
 		return cw_fail(err, CW_FORBIDDEN, "Only administrators delete %s records.", kind->noun);

@@ -52,6 +52,7 @@ typedef enum cw_code (*record_hook)(struct record_change *change, struct cw_erro
 
 struct resource {
 	const char *noun;                     /* "case", "plan": for messages */
+	const char *audit_type;               /* its resource_type in the audit trail and the change feed */
 	const struct field_spec *fields;      /* the API form; read-only fields marked */
 	const char *const *insert_columns;    /* NULL-terminated: the insert's parameters */
 	const char *const *update_columns;    /* NULL-terminated: the update's parameters after $1 = id */
@@ -60,6 +61,7 @@ struct resource {
 	const struct db_statement *insert;
 	const struct db_statement *update;
 	const struct db_statement *remove;    /* $1 id: sets deleted_at */
+	const struct db_statement *by_ids;    /* $1 uuid[]: those records as they stand, deleted ones too */
 	const struct db_statement *lock_case_of_parent; /* create, $1 the parent's id; NULL: none */
 	const struct db_statement *lock_case_of_record; /* update, delete, $1 the record's id; NULL: none */
 	record_hook check;                    /* create and update; NULL when none */
@@ -70,10 +72,14 @@ struct resource {
 enum cw_code resource_get(struct db_pool *pool, const struct resource *kind, const struct principal *p,
 			  const char *id, struct record_text *out, struct cw_error *err);
 
-/* parent_id is the id in the path of a nested collection, or NULL. */
+struct idempotency;
+
+/* parent_id is the id in the path of a nested collection, or NULL. With idem
+ * (an Idempotency-Key), a retry of the same request answers the first answer
+ * again and sets *replayed. */
 enum cw_code resource_create(struct db_pool *pool, const struct resource *kind, const struct actor *actor,
-			     const char *parent_id, const json_t *body, struct record_text *out,
-			     struct cw_error *err);
+			     const char *parent_id, const json_t *body, const struct idempotency *idem,
+			     struct record_text *out, int *replayed, struct cw_error *err);
 
 /* A JSON merge patch; one that changes nothing writes nothing and answers the record. */
 enum cw_code resource_update(struct db_pool *pool, const struct resource *kind, const struct actor *actor,

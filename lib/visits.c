@@ -187,8 +187,12 @@ static const struct db_statement lock_case_of_record = {
 	"visit_lock_case",
 	"SELECT 1 FROM cases WHERE id = (SELECT case_id FROM visits WHERE id = $1::uuid) FOR SHARE", 1, 0};
 
+static const struct db_statement visit_by_ids = {
+	"visit_by_ids", "SELECT " FIELDS " FROM visits v WHERE v.id = ANY($1::uuid[])", 1, 1};
+
 const struct resource visit_resource = {
 	.noun = "visit",
+	.audit_type = "visit",
 	.fields = visit_fields,
 	.insert_columns = insert_columns,
 	.update_columns = update_columns,
@@ -197,6 +201,7 @@ const struct resource visit_resource = {
 	.insert = &insert_visit,
 	.update = &update_visit,
 	.remove = &delete_visit,
+	.by_ids = &visit_by_ids,
 	.lock_case_of_parent = &lock_case_by_id,
 	.lock_case_of_record = &lock_case_of_record,
 	.check = check_visit,

@@ -1,0 +1,35 @@
+/* changes: GET /v1/changes, the feed state systems poll. */
+#include "changes.h"
+
+#include "access.h"
+#include "handlers.h"
+#include "request.h"
+
+static const struct field_spec case_id_spec = {"case_id", FT_UUID, 0, 0, NULL, 0, 0};
+
+enum cw_code list_changes(struct exchange *x)
+{
+	static const char *const allowed[] = {"after", "limit", "resource_type", "case_id", NULL};
+	struct change_query q = {0};
+	char *page = NULL;
+	const char *after = u_map_get(x->req->map_url, "after");
+	char unused[37];
+
+	if (!access_may(&x->principal, ACCESS_READ_CHANGES))
+		return cw_fail(&x->err, CW_FORBIDDEN, "Only integrations, administrators and auditors read the change feed.");
+	query_only(x, allowed);
+	if (after != NULL && (cursor_decode(after, CURSOR_CHANGES, &q.after, unused) != 0 || q.after < 0))
+		cw_field_error(&x->err, "after", "is not a cursor of the change feed; pass next_cursor or an "
+			       "item's cursor unchanged");
+	q.resource_type = u_map_get(x->req->map_url, "resource_type");
+	if (q.resource_type != NULL && !changes_known_type(q.resource_type))
+		cw_field_error(&x->err, "resource_type", "must be one of: case, participant, plan, goal, "
+			       "goal_progress, service_referral, visit");
+	q.case_id = query_value(x, "case_id", &case_id_spec);
+	q.limit = query_limit(x);
+	if (cw_has_field_errors(&x->err))
+		return CW_INVALID;
+	if (changes_list(x->app->pool, &x->principal, &q, &page, &x->err) != CW_OK)
+		return x->err.code;
+	return reply_json(x, 200, page);
+}

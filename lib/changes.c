@@ -1,0 +1,187 @@
+#include "changes.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "access.h"
+#include "cases.h"
+#include "cursor.h"
+#include "dates.h"
+#include "goals.h"
+#include "participants.h"
+#include "plans.h"
+#include "record.h"
+#include "referrals.h"
+#include "rowjson.h"
+#include "strbuf.h"
+#include "visits.h"
+
+static const struct resource *const kinds[] = {
+	&case_resource, &participant_resource, &plan_resource, &goal_resource, &progress_resource,
+	&referral_resource, &visit_resource,
+};
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+
+static const struct db_statement list_changes = {
+	"changes_list",
+	"SELECT ch.seq, a.resource_type, a.resource_id, a.case_id, a.action, a.at, a.actor, a.request_id"
+	"  FROM changes ch JOIN audit_log a ON a.id = ch.audit_id"
+	" WHERE ch.seq > $1"
+	"   AND ($2::text IS NULL OR a.resource_type = $2)"
+	"   AND ($3::uuid IS NULL OR a.case_id = $3)"
+	"   AND ($4 OR NOT EXISTS (SELECT 1 FROM audit_log s WHERE s.resource_id = a.resource_id AND s.sensitive))"
+	" ORDER BY ch.seq LIMIT $5",
+	5, 1};
+
+enum { COL_SEQ, COL_TYPE, COL_ID, COL_CASE, COL_ACTION, COL_AT, COL_ACTOR, COL_REQUEST };
+
+int changes_known_type(const char *name)
+{
+	for (size_t k = 0; k < NKINDS; k++)
+		if (strcmp(kinds[k]->audit_type, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The current form of every record of kind in the page, by id (caller decrefs). */
+static enum cw_code load_records(struct db_conn *conn, const struct resource *kind, const PGresult *page,
+				 json_t *records, struct cw_error *err)
+{
+	json_t *ids = json_array();
+	char id[37];
+	char *list;
+	const char *params[1];
+	PGresult *res;
+
+	for (int i = 0; i < PQntuples(page); i++) {
+		if (strcmp(PQgetvalue(page, i, COL_TYPE), kind->audit_type) != 0)
+			continue;
+		rowjson_uuid(page, i, COL_ID, id);
+		json_array_append_new(ids, json_string(id));
+	}
+	if (json_array_size(ids) == 0) {
+		json_decref(ids);
+		return CW_OK;
+	}
+	list = record_array_literal(ids);
+	json_decref(ids);
+	params[0] = list;
+	res = list ? db_run(conn, kind->by_ids, params, err) : NULL;
+	free(list);
+	if (res == NULL)
+		return list ? err->code : cw_fail(err, CW_INTERNAL, "Out of memory.");
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct strbuf sb = STRBUF_INIT;
+		char *text;
+
+		rowjson_uuid(res, i, PQfnumber(res, "id"), id);
+		rowjson_append(&sb, res, i);
+		text = strbuf_detach(&sb);
+		json_object_set_new(records, id, json_string(text ? text : "null"));
+		free(text);
+	}
+	PQclear(res);
+	return CW_OK;
+}
+
+static const char *action_word(const char *audit_action)
+{
+	if (strcmp(audit_action, "create") == 0)
+		return "created";
+	if (strcmp(audit_action, "delete") == 0)
+		return "deleted";
+	return "updated";
+}
+
+static void append_change(struct strbuf *sb, const PGresult *page, int row, const json_t *records)
+{
+	char cursor[CURSOR_TEXT_LEN + 1], id[37], case_id[37], at[28];
+	const char *record;
+
+	cursor_encode(CURSOR_CHANGES, rowjson_int8(page, row, COL_SEQ), NULL, cursor);
+	rowjson_uuid(page, row, COL_ID, id);
+	record = json_string_value(json_object_get(records, id));
+	strbuf_addstr(sb, "{\"cursor\":\"");
+	strbuf_addstr(sb, cursor);
+	strbuf_addstr(sb, "\",\"resource_type\":");
+	rowjson_string(sb, PQgetvalue(page, row, COL_TYPE), (size_t)PQgetlength(page, row, COL_TYPE));
+	strbuf_addstr(sb, ",\"id\":\"");
+	strbuf_addstr(sb, id);
+	strbuf_addstr(sb, "\",\"case_id\":");
+	if (PQgetisnull(page, row, COL_CASE)) {
+		strbuf_addstr(sb, "null");
+	} else {
+		rowjson_uuid(page, row, COL_CASE, case_id);
+		strbuf_addch(sb, '"');
+		strbuf_addstr(sb, case_id);
+		strbuf_addch(sb, '"');
+	}
+	strbuf_addstr(sb, ",\"action\":\"");
+	strbuf_addstr(sb, action_word(PQgetvalue(page, row, COL_ACTION)));
+	timestamp_format(rowjson_timestamp_us(page, row, COL_AT), at);
+	strbuf_addstr(sb, "\",\"at\":\"");
+	strbuf_addstr(sb, at);
+	strbuf_addstr(sb, "\",\"actor\":");
+	rowjson_string(sb, PQgetvalue(page, row, COL_ACTOR), (size_t)PQgetlength(page, row, COL_ACTOR));
+	strbuf_addstr(sb, ",\"request_id\":");
+	if (PQgetisnull(page, row, COL_REQUEST))
+		strbuf_addstr(sb, "null");
+	else
+		rowjson_string(sb, PQgetvalue(page, row, COL_REQUEST), (size_t)PQgetlength(page, row, COL_REQUEST));
+	strbuf_addstr(sb, ",\"record\":");
+	strbuf_addstr(sb, record ? record : "null");
+	strbuf_addch(sb, '}');
+}
+
+static char *render_page(const PGresult *page, const json_t *records, int64_t after)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char cursor[CURSOR_TEXT_LEN + 1];
+	int n = PQntuples(page);
+
+	strbuf_addstr(&sb, "{\"items\":[");
+	for (int i = 0; i < n; i++) {
+		if (i > 0)
+			strbuf_addch(&sb, ',');
+		append_change(&sb, page, i, records);
+	}
+	cursor_encode(CURSOR_CHANGES, n > 0 ? rowjson_int8(page, n - 1, COL_SEQ) : after, NULL, cursor);
+	strbuf_addstr(&sb, "],\"next_cursor\":\"");
+	strbuf_addstr(&sb, cursor);
+	strbuf_addstr(&sb, "\"}");
+	return strbuf_detach(&sb);
+}
+
+enum cw_code changes_list(struct db_pool *pool, const struct principal *p, const struct change_query *q,
+			  char **page, struct cw_error *err)
+{
+	char after[24], limit[16];
+	const char *params[5] = {after, q->resource_type, q->case_id, access_scope_of(p).sud_all, limit};
+	struct db_conn *conn;
+	PGresult *res;
+	json_t *records = json_object();
+	enum cw_code rc = CW_OK;
+
+	snprintf(after, sizeof(after), "%lld", (long long)q->after);
+	snprintf(limit, sizeof(limit), "%d", q->limit);
+	conn = db_acquire(pool, err);
+	if (conn == NULL) {
+		json_decref(records);
+		return err->code;
+	}
+	res = db_run(conn, &list_changes, params, err);
+	for (size_t k = 0; res && rc == CW_OK && k < NKINDS; k++)
+		rc = load_records(conn, kinds[k], res, records, err);
+	db_release(pool, conn);
+	if (res == NULL) {
+		json_decref(records);
+		return err->code;
+	}
+	*page = rc == CW_OK ? render_page(res, records, q->after) : NULL;
+	PQclear(res);
+	json_decref(records);
+	if (rc != CW_OK)
+		return rc;
+	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
+}
