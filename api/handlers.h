@@ -15,6 +15,8 @@ enum cw_code get_case(struct exchange *x);
 enum cw_code patch_case(struct exchange *x);
 enum cw_code delete_case(struct exchange *x);
 enum cw_code list_case_permanency_goals(struct exchange *x);
+enum cw_code get_case_by_number(struct exchange *x);
+enum cw_code put_case_by_number(struct exchange *x);
 
 /* participants.c */
 enum cw_code list_case_participants(struct exchange *x);

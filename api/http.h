@@ -20,7 +20,7 @@
 #include "record.h"
 
 #define MAX_PATH_PARAMS 2
-#define PATH_PARAM_MAX 64
+#define PATH_PARAM_MAX 768   /* 64 characters of four UTF-8 bytes, each percent-encoded */
 #define REQUEST_ID_MAX 64
 
 /* What every handler may use, shared by all requests. */
@@ -72,6 +72,12 @@ enum cw_code reply_empty(struct exchange *x, int status);
 /* The first path parameter as a canonical UUID in out; CW_NOT_FOUND otherwise,
  * since a path naming no possible record names no record. */
 enum cw_code path_uuid(struct exchange *x, int index, char out[37], const char *what);
+
+/* The path parameter percent-decoded into out (len bytes): CW_NOT_FOUND when it
+ * does not decode to UTF-8 text of at most max_chars characters without
+ * control characters. */
+enum cw_code path_text(struct exchange *x, int index, char *out, size_t len, size_t max_chars,
+		       const char *what);
 
 /* The caller as an actor for the audit trail. */
 struct actor exchange_actor(const struct exchange *x);

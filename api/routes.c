@@ -9,6 +9,10 @@ static const struct route routes[] = {
 	{"GET", "/healthz", handle_healthz, ROUTE_PUBLIC},
 	{"GET", "/readyz", handle_readyz, ROUTE_PUBLIC},
 
+	/* Before /v1/cases/{id}/...: a case numbered "plans" is a number, not an id. */
+	{"GET", "/v1/cases/by-number/{number}", get_case_by_number, 0},
+	{"PUT", "/v1/cases/by-number/{number}", put_case_by_number, ROUTE_BODY},
+
 	{"GET", "/v1/cases", list_cases, 0},
 	{"POST", "/v1/cases", create_case, ROUTE_BODY},
 	{"GET", "/v1/cases/{id}", get_case, 0},

@@ -65,6 +65,47 @@ enum cw_code path_uuid(struct exchange *x, int index, char out[37], const char *
 	return CW_OK;
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+enum cw_code path_text(struct exchange *x, int index, char *out, size_t len, size_t max_chars,
+		       const char *what)
+{
+	const char *in = x->params[index];
+	size_t n = 0;
+
+	for (; *in; in++) {
+		int hi, lo;
+		char c = *in;
+
+		if (c == '%') {
+			hi = hex_digit(in[1]);
+			lo = hi < 0 ? -1 : hex_digit(in[2]);
+			if (lo < 0)
+				goto bad;
+			c = (char)(hi * 16 + lo);
+			in += 2;
+		}
+		if (c == '\0' || n + 1 >= len)
+			goto bad;
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	if (n == 0 || !utf8_valid(out) || !text_is_clean(out, 0) || utf8_length(out) > max_chars)
+		goto bad;
+	return CW_OK;
+bad:
+	return cw_fail(&x->err, CW_NOT_FOUND, "No %s with this number.", what);
+}
+
 struct actor exchange_actor(const struct exchange *x)
 {
 	return (struct actor){&x->principal, x->request_id};

@@ -54,6 +54,13 @@ static const struct db_statement lock_case = {
 static const struct db_statement share_case = {
 	"case_share", "SELECT " CASE_FIELDS " FROM cases c WHERE c.id = $4 AND " VISIBLE " FOR SHARE OF c", 4, 1};
 
+static const struct db_statement get_case_by_number = {
+	"case_get_by_number",
+	"SELECT " CASE_FIELDS " FROM cases c WHERE c.case_number = $4 AND " VISIBLE, 4, 1};
+static const struct db_statement find_case_by_number = {
+	"case_find_by_number",
+	"SELECT id FROM cases WHERE case_number = $1 AND deleted_at IS NULL FOR UPDATE", 1, 0};
+
 static const struct db_statement case_visible = {
 	"case_visible", "SELECT 1 FROM cases c WHERE c.id = $4 AND " VISIBLE, 4, 0};
 
@@ -305,3 +312,30 @@ const struct resource case_resource = {
 	.check = check_case,
 	.conflicts = case_conflicts,
 };
+
+enum cw_code cases_get_by_number(struct db_pool *pool, const struct principal *p, const char *number,
+				 struct record_text *out, struct cw_error *err)
+{
+	return resource_get_by(pool, &case_resource, &get_case_by_number, p, number, out, err);
+}
+
+enum cw_code cases_put_by_number(struct db_pool *pool, const struct actor *actor, const char *number,
+				 const json_t *body, const struct precondition *pre, struct record_text *out,
+				 int *created, struct cw_error *err)
+{
+	const json_t *given = json_object_get(body, "case_number");
+	json_t *record;
+	enum cw_code rc;
+
+	if (!access_may(actor->principal, ACCESS_UPSERT))
+		return cw_fail(err, CW_FORBIDDEN, "Only integrations and administrators write cases by number.");
+	if (given && !(json_is_string(given) && strcmp(json_string_value(given), number) == 0))
+		return cw_field_error(err, "case_number", "must be the number in the path, or left out");
+	record = json_deep_copy(body);
+	if (record == NULL)
+		return cw_fail(err, CW_INTERNAL, "Out of memory.");
+	json_object_set_new(record, "case_number", json_string(number));
+	rc = resource_put(pool, &case_resource, actor, &find_case_by_number, number, record, pre, out, created, err);
+	json_decref(record);
+	return rc;
+}

@@ -54,6 +54,17 @@ enum cw_code cases_check_visible(struct db_pool *pool, const struct principal *p
 /* Whether a loaded case is closed. */
 int cases_is_closed(const json_t *c);
 
+/* By the state's case number: the visible case, or CW_NOT_FOUND. */
+enum cw_code cases_get_by_number(struct db_pool *pool, const struct principal *p, const char *number,
+				 struct record_text *out, struct cw_error *err);
+
+/* PUT by the state's case number (administrators and integrations): creates
+ * the case (*created = 1) or replaces it (see resource_put). The body's
+ * case_number, when given, must be number. */
+enum cw_code cases_put_by_number(struct db_pool *pool, const struct actor *actor, const char *number,
+				 const json_t *body, const struct precondition *pre, struct record_text *out,
+				 int *created, struct cw_error *err);
+
 /* A page of visible cases ordered by (created_at, id), as JSON text (caller frees). */
 enum cw_code cases_list(struct db_pool *pool, const struct principal *p, const struct case_filter *f,
 			char **page, struct cw_error *err);

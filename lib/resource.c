@@ -49,17 +49,24 @@ enum cw_code resource_load(struct db_conn *conn, const struct db_statement *stmt
 	return *out ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
 }
 
-enum cw_code resource_get(struct db_pool *pool, const struct resource *kind, const struct principal *p,
-			  const char *id, struct record_text *out, struct cw_error *err)
+enum cw_code resource_get_by(struct db_pool *pool, const struct resource *kind, const struct db_statement *stmt,
+			     const struct principal *p, const char *key, struct record_text *out,
+			     struct cw_error *err)
 {
 	struct db_conn *conn = db_acquire(pool, err);
 	enum cw_code rc;
 
 	if (conn == NULL)
 		return err->code;
-	rc = fetch(conn, kind->get, p, id, kind->noun, out, err);
+	rc = fetch(conn, stmt, p, key, kind->noun, out, err);
 	db_release(pool, conn);
 	return rc;
+}
+
+enum cw_code resource_get(struct db_pool *pool, const struct resource *kind, const struct principal *p,
+			  const char *id, struct record_text *out, struct cw_error *err)
+{
+	return resource_get_by(pool, kind, kind->get, p, id, out, err);
 }
 
 enum cw_code resource_check_reference(struct db_conn *conn, const struct db_statement *stmt, const char *id,
@@ -291,4 +298,90 @@ enum cw_code resource_delete(struct db_pool *pool, const struct resource *kind, 
 	if (cw_has_field_errors(err))
 		return CW_INVALID;
 	return audit_transaction(pool, actor, delete_work, &w, err);
+}
+
+/* PUT: one key at a time, then replace what the key names or create it. */
+static const struct db_statement lock_key = {
+	"resource_lock_key", "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", 1, 0};
+
+struct put {
+	struct write w;
+	const struct db_statement *find;
+	const char *key;
+	int created;
+};
+
+/* A replacement is the whole record: the nullable fields it leaves out are
+ * cleared. Fields that cannot be null keep their values when left out. */
+static json_t *replacement_of(const json_t *body, const struct field_spec *fields)
+{
+	json_t *r = json_deep_copy(body);
+
+	for (const struct field_spec *f = fields; r && f->name; f++)
+		if ((f->flags & F_NULLABLE) && !(f->flags & F_READ_ONLY) && !json_object_get(r, f->name))
+			json_object_set_new(r, f->name, json_null());
+	return r;
+}
+
+static enum cw_code replace_work(struct db_conn *conn, struct put *put, const char *id, struct cw_error *err)
+{
+	json_t *replacement = replacement_of(put->w.input, put->w.kind->fields);
+	const json_t *body = put->w.input;
+	enum cw_code rc;
+
+	if (replacement == NULL)
+		return cw_fail(err, CW_INTERNAL, "Out of memory.");
+	put->w.id = id;
+	put->w.input = replacement;
+	rc = update_work(conn, &put->w, err);
+	put->w.input = body;
+	json_decref(replacement);
+	return rc;
+}
+
+static enum cw_code put_work(struct db_conn *conn, void *ctx, struct cw_error *err)
+{
+	struct put *put = ctx;
+	char lock_name[320], id[37];
+	const char *params[1] = {lock_name};
+	PGresult *res;
+
+	snprintf(lock_name, sizeof(lock_name), "%s:%s", put->w.kind->noun, put->key);
+	res = db_run(conn, &lock_key, params, err);
+	PQclear(res);
+	if (res == NULL)
+		return err->code;
+	params[0] = put->key;
+	res = db_run(conn, put->find, params, err);
+	if (res == NULL)
+		return err->code;
+	put->created = PQntuples(res) == 0;
+	if (!put->created)
+		snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (!put->created)
+		return replace_work(conn, put, id, err);
+	if (put->w.pre->present)
+		return cw_fail(err, CW_PRECONDITION_FAILED, "No %s has this key, so If-Match cannot match.",
+			       put->w.kind->noun);
+	put->w.id = NULL;
+	return create_work(conn, &put->w, err);
+}
+
+enum cw_code resource_put(struct db_pool *pool, const struct resource *kind, const struct actor *actor,
+			  const struct db_statement *find, const char *key, const json_t *body,
+			  const struct precondition *pre, struct record_text *out, int *created,
+			  struct cw_error *err)
+{
+	struct put put = {{kind, actor, NULL, body, pre, out, NULL, 0}, find, key, 0};
+	enum cw_code rc;
+
+	if (!access_may(actor->principal, ACCESS_WRITE))
+		return cw_fail(err, CW_FORBIDDEN, "Your role may not write %s records.", kind->noun);
+	validate_body(body, kind->fields, VALIDATE_CREATE, err);
+	if (cw_has_field_errors(err))
+		return CW_INVALID;
+	rc = audit_transaction(pool, actor, put_work, &put, err);
+	*created = put.created;
+	return rc;
 }

@@ -72,6 +72,22 @@ struct resource {
 enum cw_code resource_get(struct db_pool *pool, const struct resource *kind, const struct principal *p,
 			  const char *id, struct record_text *out, struct cw_error *err);
 
+/* The same by another key: stmt takes the caller's scope as $1-$3 and key as $4. */
+enum cw_code resource_get_by(struct db_pool *pool, const struct resource *kind, const struct db_statement *stmt,
+			     const struct principal *p, const char *key, struct record_text *out,
+			     struct cw_error *err);
+
+/* PUT by another key (a case's number in the state's system). find ($1 key)
+ * names the live record's id. When there is one it is replaced, with
+ * If-Match, answering *created = 0: nullable fields the body leaves out are
+ * cleared, the others keep their values. When there is none it is created
+ * (*created = 1), and an If-Match is CW_PRECONDITION_FAILED. The body holds
+ * every required field either way. Requests for one key take turns. */
+enum cw_code resource_put(struct db_pool *pool, const struct resource *kind, const struct actor *actor,
+			  const struct db_statement *find, const char *key, const json_t *body,
+			  const struct precondition *pre, struct record_text *out, int *created,
+			  struct cw_error *err);
+
 struct idempotency;
 
 /* parent_id is the id in the path of a nested collection, or NULL. With idem
