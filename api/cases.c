@@ -44,6 +44,11 @@ enum cw_code get_case(struct exchange *x)
 	return record_get_handler(x, &case_resource);
 }
 
+enum cw_code get_case_history(struct exchange *x)
+{
+	return record_history_handler(x, &case_resource);
+}
+
 enum cw_code patch_case(struct exchange *x)
 {
 	return record_patch_handler(x, &case_resource);

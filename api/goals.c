@@ -62,6 +62,11 @@ enum cw_code get_goal(struct exchange *x)
 	return record_get_handler(x, &goal_resource);
 }
 
+enum cw_code get_goal_history(struct exchange *x)
+{
+	return record_history_handler(x, &goal_resource);
+}
+
 enum cw_code patch_goal(struct exchange *x)
 {
 	return record_patch_handler(x, &goal_resource);

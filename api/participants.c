@@ -55,6 +55,11 @@ enum cw_code get_participant(struct exchange *x)
 	return record_get_handler(x, &participant_resource);
 }
 
+enum cw_code get_participant_history(struct exchange *x)
+{
+	return record_history_handler(x, &participant_resource);
+}
+
 enum cw_code patch_participant(struct exchange *x)
 {
 	return record_patch_handler(x, &participant_resource);

@@ -54,6 +54,11 @@ enum cw_code get_plan(struct exchange *x)
 	return record_get_handler(x, &plan_resource);
 }
 
+enum cw_code get_plan_history(struct exchange *x)
+{
+	return record_history_handler(x, &plan_resource);
+}
+
 enum cw_code patch_plan(struct exchange *x)
 {
 	return record_patch_handler(x, &plan_resource);

@@ -1,6 +1,7 @@
-/* records: GET, POST, PATCH and DELETE of one record, for every kind. */
+/* records: GET, POST, PATCH, DELETE and the history of one record, for every kind. */
 #include "records.h"
 
+#include "history.h"
 #include "idempotency.h"
 #include "request.h"
 
@@ -13,6 +14,17 @@ enum cw_code record_get_handler(struct exchange *x, const struct resource *kind)
 	    resource_get(x->app->pool, kind, &x->principal, id, &r, &x->err) != CW_OK)
 		return x->err.code;
 	return reply_record(x, 200, &r, NULL);
+}
+
+enum cw_code record_history_handler(struct exchange *x, const struct resource *kind)
+{
+	char id[37];
+	char *page = NULL;
+
+	if (path_uuid(x, 0, id, kind->noun) != CW_OK || query_none(x) != CW_OK ||
+	    history_of(x->app->pool, kind, &x->principal, id, &page, &x->err) != CW_OK)
+		return x->err.code;
+	return reply_json(x, 200, page);
 }
 
 enum cw_code record_create_handler(struct exchange *x, const struct resource *kind, const char *parent_noun,

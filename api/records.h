@@ -21,6 +21,9 @@ enum cw_code record_create_handler(struct exchange *x, const struct resource *ki
 /* PATCH <collection>/{id}: a JSON merge patch, with If-Match. */
 enum cw_code record_patch_handler(struct exchange *x, const struct resource *kind);
 
+/* GET <collection>/{id}/history: every value of each field, from the audit trail. */
+enum cw_code record_history_handler(struct exchange *x, const struct resource *kind);
+
 /* DELETE <collection>/{id}: 204, with If-Match. */
 enum cw_code record_delete_handler(struct exchange *x, const struct resource *kind);
 

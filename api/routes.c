@@ -16,6 +16,7 @@ static const struct route routes[] = {
 	{"GET", "/v1/cases", list_cases, 0},
 	{"POST", "/v1/cases", create_case, ROUTE_BODY},
 	{"GET", "/v1/cases/{id}", get_case, 0},
+	{"GET", "/v1/cases/{id}/history", get_case_history, 0},
 	{"PATCH", "/v1/cases/{id}", patch_case, ROUTE_BODY},
 	{"DELETE", "/v1/cases/{id}", delete_case, 0},
 	{"GET", "/v1/cases/{id}/permanency-goals", list_case_permanency_goals, 0},
@@ -24,6 +25,7 @@ static const struct route routes[] = {
 	{"POST", "/v1/cases/{id}/participants", create_participant, ROUTE_BODY},
 	{"GET", "/v1/participants", list_participants, 0},
 	{"GET", "/v1/participants/{id}", get_participant, 0},
+	{"GET", "/v1/participants/{id}/history", get_participant_history, 0},
 	{"PATCH", "/v1/participants/{id}", patch_participant, ROUTE_BODY},
 	{"DELETE", "/v1/participants/{id}", delete_participant, 0},
 
@@ -31,6 +33,7 @@ static const struct route routes[] = {
 	{"POST", "/v1/cases/{id}/plans", create_plan, ROUTE_BODY},
 	{"GET", "/v1/plans", list_plans, 0},
 	{"GET", "/v1/plans/{id}", get_plan, 0},
+	{"GET", "/v1/plans/{id}/history", get_plan_history, 0},
 	{"PATCH", "/v1/plans/{id}", patch_plan, ROUTE_BODY},
 	{"DELETE", "/v1/plans/{id}", delete_plan, 0},
 
@@ -38,6 +41,7 @@ static const struct route routes[] = {
 	{"POST", "/v1/plans/{id}/goals", create_goal, ROUTE_BODY},
 	{"GET", "/v1/goals", list_goals, 0},
 	{"GET", "/v1/goals/{id}", get_goal, 0},
+	{"GET", "/v1/goals/{id}/history", get_goal_history, 0},
 	{"PATCH", "/v1/goals/{id}", patch_goal, ROUTE_BODY},
 	{"DELETE", "/v1/goals/{id}", delete_goal, 0},
 	{"GET", "/v1/goals/{id}/progress", list_goal_progress, 0},
@@ -56,6 +60,7 @@ static const struct route routes[] = {
 	{"POST", "/v1/cases/{id}/visits", create_visit, ROUTE_BODY},
 	{"GET", "/v1/visits", list_visits, 0},
 	{"GET", "/v1/visits/{id}", get_visit, 0},
+	{"GET", "/v1/visits/{id}/history", get_visit_history, 0},
 	{"PATCH", "/v1/visits/{id}", patch_visit, ROUTE_BODY},
 	{"DELETE", "/v1/visits/{id}", delete_visit, 0},
 

@@ -77,6 +77,11 @@ enum cw_code get_visit(struct exchange *x)
 	return record_get_handler(x, &visit_resource);
 }
 
+enum cw_code get_visit_history(struct exchange *x)
+{
+	return record_history_handler(x, &visit_resource);
+}
+
 enum cw_code patch_visit(struct exchange *x)
 {
 	return record_patch_handler(x, &visit_resource);

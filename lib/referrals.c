@@ -1,12 +1,14 @@
 #include "referrals.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "access.h"
 #include "cases.h"
 #include "dates.h"
 #include "goals.h"
+#include "history.h"
 #include "participants.h"
 
 #define SUD "substance_use_treatment"
@@ -296,20 +298,46 @@ enum cw_code referrals_list(struct db_pool *pool, const struct principal *p, con
 	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
 }
 
+/* {"items": the statuses, "next_cursor": null, "fields": every value of each field}. */
+static char *history_page(const PGresult *statuses, json_t *fields)
+{
+	char *items = record_page(statuses, PQntuples(statuses), NULL);
+	json_t *page = items ? json_loads(items, 0, NULL) : NULL;
+	char *text = NULL;
+
+	free(items);
+	if (page && json_object_set(page, "fields", fields) == 0)
+		text = json_dumps(page, JSON_COMPACT);
+	json_decref(page);
+	return text;
+}
+
 enum cw_code referrals_history(struct db_pool *pool, const struct principal *p, const char *id, char **page,
 			       struct cw_error *err)
 {
 	struct access_scope s = access_scope_of(p);
 	const char *params[5] = {s.see_all, s.worker, s.unit, id, s.sud_all};
-	PGresult *res = db_query(pool, &referral_history, params, err);
+	struct db_conn *conn = db_acquire(pool, err);
+	PGresult *res;
+	json_t *fields = NULL;
+	enum cw_code rc;
 
-	if (res == NULL)
+	*page = NULL;
+	if (conn == NULL)
 		return err->code;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return cw_fail(err, CW_NOT_FOUND, "No service referral with this id.");
-	}
-	*page = record_page(res, PQntuples(res), NULL);
+	res = db_run(conn, &referral_history, params, err);
+	if (res == NULL)
+		rc = err->code;
+	else if (PQntuples(res) == 0)
+		rc = cw_fail(err, CW_NOT_FOUND, "No service referral with this id.");
+	else
+		rc = history_fields(conn, &referral_resource, p, id, &fields, err);
+	db_release(pool, conn);
+	if (rc == CW_OK)
+		*page = history_page(res, fields);
+	json_decref(fields);
 	PQclear(res);
+	if (rc != CW_OK)
+		return rc;
 	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
 }

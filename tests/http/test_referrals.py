@@ -152,7 +152,7 @@ class ReferralTest(ApiTest):
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.header('Content-Type'), 'application/json')
         page = r.json()
-        self.assertEqual(set(page), {'items', 'next_cursor'})
+        self.assertEqual(set(page), {'items', 'next_cursor', 'fields'})
         self.assertIsNone(page['next_cursor'])
         return page['items']
 

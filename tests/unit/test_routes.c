@@ -86,7 +86,20 @@ static void test_every_route_reaches_its_handler(void)
 	CHECK(reaches("GET", "/v1/goals/" ID "/progress", list_goal_progress, ID));
 	CHECK(reaches("POST", "/v1/goals/" ID "/progress", create_goal_progress, ID));
 	CHECK(reaches("GET", "/v1/goals/" ID "/progress/" ID, get_goal_progress, ID));
+	CHECK(reaches("GET", "/v1/service-referrals/" ID "/history", list_referral_history, ID));
+	CHECK(reaches("GET", "/v1/changes", list_changes, NULL));
 }
+
+static void test_history_of_every_kind(void)
+{
+	CHECK(reaches("GET", "/v1/cases/" ID "/history", get_case_history, ID));
+	CHECK(reaches("GET", "/v1/participants/" ID "/history", get_participant_history, ID));
+	CHECK(reaches("GET", "/v1/plans/" ID "/history", get_plan_history, ID));
+	CHECK(reaches("GET", "/v1/goals/" ID "/history", get_goal_history, ID));
+	CHECK(reaches("GET", "/v1/visits/" ID "/history", get_visit_history, ID));
+	CHECK(not_allowed("POST", "/v1/cases/" ID "/history", "GET, HEAD, OPTIONS"));
+}
+
 
 /* The flags of the route method and path reach; ~0u when none. */
 static unsigned flags_of(const char *method, const char *path)
@@ -107,6 +120,19 @@ static void test_only_health_is_public_and_writes_take_a_body(void)
 	CHECK(flags_of("DELETE", "/v1/cases/" ID) == 0);
 	CHECK(flags_of("GET", "/v1/cases/" ID "/permanency-goals") == 0);
 	CHECK(flags_of("GET", "/v1/audit") == 0);
+}
+
+/* The state's number is a path segment of its own, before any {id}. */
+static void test_cases_by_number(void)
+{
+	CHECK(reaches("GET", "/v1/cases/by-number/ST-2024-17", get_case_by_number, "ST-2024-17"));
+	CHECK(reaches("PUT", "/v1/cases/by-number/ST-2024-17", put_case_by_number, "ST-2024-17"));
+	CHECK(reaches("GET", "/v1/cases/by-number/history", get_case_by_number, "history"));
+	CHECK(reaches("PUT", "/v1/cases/by-number/a%2Fb", put_case_by_number, "a%2Fb"));
+	CHECK(not_allowed("PATCH", "/v1/cases/by-number/ST-1", "GET, HEAD, PUT, OPTIONS"));
+	CHECK(not_found("GET", "/v1/cases/by-number/"));
+	CHECK(not_found("GET", "/v1/cases/by-number/a/b"));
+	CHECK(flags_of("PUT", "/v1/cases/by-number/ST-1") == ROUTE_BODY);
 }
 
 static void test_head_matches_get(void)
@@ -197,6 +223,8 @@ int main(void)
 	RUN(test_every_route_reaches_its_handler);
 	RUN(test_only_health_is_public_and_writes_take_a_body);
 	RUN(test_head_matches_get);
+	RUN(test_history_of_every_kind);
+	RUN(test_cases_by_number);
 	RUN(test_id_segment_is_passed_through);
 	RUN(test_id_segment_longer_than_the_limit_is_not_found);
 	RUN(test_wrong_method_is_405_with_allow_list);
