@@ -464,6 +464,11 @@ class CorsTest(ConventionTest):
         self.assertEqual(r.status, 204, r)
         self.assertLessEqual({'get', 'patch', 'delete'}, self.listed(r.header('Access-Control-Allow-Methods')))
 
+    def test_preflight_for_a_put_by_number(self):
+        r = self.preflight('/v1/cases/by-number/ST-1', method='PUT')
+        self.assertEqual(r.status, 204, r)
+        self.assertLessEqual({'get', 'put'}, self.listed(r.header('Access-Control-Allow-Methods')))
+
     def test_answers_to_an_allowed_origin_expose_headers(self):
         w = self.world.worker_a1
         headers = {'Origin': self.ORIGIN, 'Authorization': f'Bearer {w.token}', 'Content-Type': 'application/json'}
@@ -473,7 +478,7 @@ class CorsTest(ConventionTest):
             with self.subTest(method=method, path=path):
                 r = send(self.cors, method, path, headers=headers, body=data)
                 self.assertEqual(r.header('Access-Control-Allow-Origin'), self.ORIGIN, r)
-                self.assertLessEqual({'etag', 'location', 'x-request-id'},
+                self.assertLessEqual({'etag', 'location', 'x-request-id', 'idempotent-replayed'},
                                      self.listed(r.header('Access-Control-Expose-Headers')))
         r = send(self.cors, 'GET', '/v1/cases', headers={'Origin': self.ORIGIN})
         self.assertEqual(r.status, 401)
