@@ -271,8 +271,16 @@ class AppendOnlyTest(AuditTest):
         row = self.rows(case['id'])[0]
         self.assertIn('append-only', self.psql_fails(f"UPDATE audit_log SET actor = 'someone' WHERE id = {row['id']}"))
         self.assertIn('append-only', self.psql_fails(f"DELETE FROM audit_log WHERE id = {row['id']}"))
-        self.assertIn('append-only', self.psql_fails('TRUNCATE audit_log'))
+        self.assertIn('append-only', self.psql_fails('TRUNCATE audit_log, changes'))
+        self.assertIn('append-only', self.psql_fails('TRUNCATE audit_log CASCADE'))
+        self.psql_fails('TRUNCATE audit_log')
         self.assertEqual(self.rows(case['id']), [row])
+
+    def test_the_change_feed_cannot_be_changed_or_removed(self):
+        self.create_case(self.world.worker_a1)
+        for sql in ('UPDATE changes SET seq = seq + 1000000', 'DELETE FROM changes', 'TRUNCATE changes'):
+            with self.subTest(sql=sql):
+                self.assertIn('append-only', self.psql_fails(sql))
 
     def test_case_rows_cannot_be_removed(self):
         case = self.create_case(self.world.worker_a1)

@@ -613,8 +613,10 @@ class UpsertByNumberTest(ApiTest):
             with self.subTest(number=raw):
                 self.assertProblem(self.request('GET', f'/v1/cases/by-number/{raw}', self.world.integration), 404)
                 self.assertProblem(self.put(self.full(), path=f'/v1/cases/by-number/{raw}'), 404)
-        self.assertEqual(self.put(self.full(), path='/v1/cases/by-number/' + '%C3%A9' * 64).status, 201)
-        self.assertEqual(self.put(self.full(), path='/v1/cases/by-number/' + '%F0%9F%98%80' * 64).status, 201)
+        longest = urllib.parse.quote(self.number) + '%C3%A9' * (64 - len(self.number))
+        self.assertEqual(self.put(self.full(), path=f'/v1/cases/by-number/{longest}').status, 201)
+        widest = urllib.parse.quote(self.number) + '%F0%9F%98%80' * (64 - len(self.number))
+        self.assertEqual(self.put(self.full(), path=f'/v1/cases/by-number/{widest}').status, 201)
 
     def test_a_number_taken_by_post_is_replaced(self):
         case = self.create_case(self.world.worker_a1, case_number=self.number, unit=self.world.unit_a)
