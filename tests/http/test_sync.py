@@ -589,6 +589,7 @@ class UpsertByNumberTest(ApiTest):
         self.assertEqual(self.put(self.full(case_number=self.number)).status, 201)
         self.assertProblem(self.put(self.full(case_number='OTHER')), 422, ['case_number'])
         self.assertProblem(self.put(self.full(case_number=5)), 422, ['case_number'])
+        self.assertProblem(self.put(self.full(case_number='OTHER', case_type='x')), 422, ['case_number', 'case_type'])
 
     def test_bad_bodies_list_every_field(self):
         r = self.put({'family_name': '', 'case_type': 'x', 'version': 3, 'color': 'red'})
