@@ -92,7 +92,7 @@ enum cw_code history_fields(struct db_conn *conn, const struct resource *kind, c
 		PQclear(res);
 		return cw_fail(err, CW_NOT_FOUND, "No %s with this id.", kind->noun);
 	}
-	docs = calloc((size_t)n, sizeof(*docs));
+	docs = calloc((size_t)n, sizeof(json_t *));
 	for (int row = 0; docs && row < n; row++)
 		docs[row] = json_loads(PQgetvalue(res, row, COL_AFTER), 0, NULL);
 	*out = docs ? timelines(kind, res, docs) : NULL;

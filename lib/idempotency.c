@@ -55,7 +55,7 @@ int idempotency_prepare(struct idempotency *i, const char *key, const char *meth
 	if (!ok || n != 32)
 		return -1;
 	i->key = key;
-	for (unsigned int b = 0; b < n; b++) {
+	for (size_t b = 0; b < n; b++) {
 		i->request_hash[2 * b] = hex[digest[b] >> 4];
 		i->request_hash[2 * b + 1] = hex[digest[b] & 15];
 	}
