@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cors.h"
+#include "hex.h"
 #include "log.h"
 #include "problem.h"
 #include "request.h"
@@ -65,17 +66,6 @@ enum cw_code path_uuid(struct exchange *x, int index, char out[37], const char *
 	return CW_OK;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 enum cw_code path_text(struct exchange *x, int index, char *out, size_t len, size_t max_chars,
 		       const char *what)
 {
@@ -87,8 +77,8 @@ enum cw_code path_text(struct exchange *x, int index, char *out, size_t len, siz
 		char c = *in;
 
 		if (c == '%') {
-			hi = hex_digit(in[1]);
-			lo = hi < 0 ? -1 : hex_digit(in[2]);
+			hi = hex_value(in[1]);
+			lo = hi < 0 ? -1 : hex_value(in[2]);
 			if (lo < 0)
 				goto bad;
 			c = (char)(hi * 16 + lo);

@@ -2,18 +2,9 @@
 
 #include <string.h>
 
-static const char hex[] = "0123456789abcdef";
+#include "hex.h"
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+static const char hex[] = "0123456789abcdef";
 
 static int is_dash_position(int i)
 {

@@ -1,5 +1,6 @@
 """Shared helpers for HTTP tests: personas, a case factory, problem assertions."""
 import datetime
+import threading
 import unittest
 import urllib.parse
 
@@ -9,6 +10,27 @@ import harness
 def today():
     """The service's today (its time zone defaults to UTC), as YYYY-MM-DD."""
     return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+
+
+def at_once(n, work):
+    """Runs work(i) in n threads released together; returns the results in order
+    (an exception raised by work stands in for its result)."""
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def run(i):
+        barrier.wait()
+        try:
+            results[i] = work(i)
+        except Exception as e:  # reported by the caller
+            results[i] = e
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
 
 
 def query(path, **params):

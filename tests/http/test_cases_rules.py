@@ -1,10 +1,9 @@
 """Cases: defaults, validation, cross-field rules, uniqueness, merge patch,
 preconditions and the permanency goal history."""
 import datetime
-import threading
 
 import harness
-from base import ApiTest, today
+from base import ApiTest, at_once, today
 
 CASE_KEYS = {'id', 'case_number', 'family_name', 'case_type', 'status', 'opened_on', 'closed_on',
              'closure_reason', 'assigned_worker', 'unit', 'permanency_goal', 'permanency_goal_since',
@@ -378,25 +377,6 @@ class UniqueCaseNumberTest(CaseTest):
         r = self.patch(other, {'case_number': case['case_number']})
         self.assertEqual(r.status, 200, r)
 
-
-def at_once(n, work):
-    """Runs work(i) in n threads started together; returns the results in order."""
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def run(i):
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as e:  # reported by the caller
-            results[i] = e
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 class ConcurrentWriteTest(CaseTest):

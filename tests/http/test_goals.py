@@ -11,10 +11,9 @@ is a draft or active and the case open. Who sees a goal or a note is decided
 by its case.
 """
 import datetime
-import threading
 
 import harness
-from base import ApiTest, Persona, query, today
+from base import ApiTest, Persona, at_once, query, today
 
 MISSING = '00000000-0000-4000-8000-000000000000'
 GOAL_KEYS = {'id', 'plan_id', 'case_id', 'description', 'participant_id', 'target_date', 'status', 'achieved_on',
@@ -33,25 +32,6 @@ BOOKKEEPING = {'version', 'created_at', 'updated_at'}
 def days_from_today(n):
     return (datetime.date.fromisoformat(today()) + datetime.timedelta(days=n)).isoformat()
 
-
-def at_once(n, work):
-    """Runs work(i) in n threads started together; returns the results in order."""
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def run(i):
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as e:  # reported by the caller
-            results[i] = e
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def new_goal(**fields):

@@ -15,7 +15,7 @@ import threading
 import time
 
 import harness
-from base import ApiTest, Persona, query, today
+from base import ApiTest, Persona, at_once, query, today
 
 MISSING = '00000000-0000-4000-8000-000000000000'
 PLAN_KEYS = {'id', 'case_id', 'status', 'effective_on', 'review_due_on', 'family_participated', 'strengths',
@@ -32,26 +32,6 @@ def six_months_after(text):
     month += 1
     return datetime.date(year, month, min(d.day, calendar.monthrange(year, month)[1])).isoformat()
 
-
-def at_once(n, work):
-    """Runs work(i) in n threads released together; returns the results in order
-    (an exception raised by work stands in for its result)."""
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def run(i):
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as e:  # reported by the caller
-            results[i] = e
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 class PlanTest(ApiTest):

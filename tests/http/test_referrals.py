@@ -17,10 +17,9 @@ only when the service runs with CASEWORK_DISCLOSE_SUD=1. A caller who may not
 see such a referral may not write one either.
 """
 import datetime
-import threading
 
 import harness
-from base import ApiTest, Persona, query, today
+from base import ApiTest, Persona, at_once, query, today
 
 MISSING = '00000000-0000-4000-8000-000000000000'
 SUD = 'substance_use_treatment'
@@ -43,25 +42,6 @@ TIMESTAMP_RE = r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$'
 def days_from_today(n):
     return (datetime.date.fromisoformat(today()) + datetime.timedelta(days=n)).isoformat()
 
-
-def at_once(n, work):
-    """Runs work(i) in n threads started together; returns the results in order."""
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def run(i):
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as e:  # reported by the caller
-            results[i] = e
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def new_referral(**fields):

@@ -15,31 +15,12 @@ import time
 import urllib.parse
 
 import harness
-from base import ApiTest, query, today
+from base import ApiTest, at_once, query, today
 
 MISSING = '00000000-0000-4000-8000-000000000000'
 SUD = 'substance_use_treatment'
 CHANGE_KEYS = {'cursor', 'resource_type', 'id', 'case_id', 'action', 'at', 'actor', 'request_id', 'record'}
 
-
-def at_once(n, work):
-    """Runs work(i) in n threads started together; returns the results in order."""
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def run(i):
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as e:  # reported by the caller
-            results[i] = e
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def instant(text):

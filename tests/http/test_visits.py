@@ -18,11 +18,10 @@ soft delete for administrators, an audit row for every change.
 import base64
 import datetime
 import struct
-import threading
 import uuid
 
 import harness
-from base import ApiTest, Persona, query
+from base import ApiTest, Persona, at_once, query
 
 MISSING = '00000000-0000-4000-8000-000000000000'
 VISIT_KEYS = {'id', 'case_id', 'visited_at', 'visit_type', 'location', 'participant_ids', 'duration_minutes',
@@ -74,25 +73,6 @@ def forged_cursor(kind, key, ident=MISSING):
     raw = bytes([kind]) + struct.pack('>q', key) + uuid.UUID(ident).bytes
     return base64.urlsafe_b64encode(raw).rstrip(b'=').decode()
 
-
-def at_once(n, work):
-    """Runs work(i) in n threads started together; returns the results in order."""
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def run(i):
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as e:  # reported by the caller
-            results[i] = e
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 class VisitTest(ApiTest):
