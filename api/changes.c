@@ -12,16 +12,17 @@ enum cw_code list_changes(struct exchange *x)
 	static const char *const allowed[] = {"after", "limit", "resource_type", "case_id", NULL};
 	struct change_query q = {0};
 	char *page = NULL;
-	const char *after = u_map_get(x->req->map_url, "after");
+	const char *after;
 	char unused[37];
 
 	if (!access_may(&x->principal, ACCESS_READ_CHANGES))
 		return cw_fail(&x->err, CW_FORBIDDEN, "Only integrations, administrators and auditors read the change feed.");
 	query_only(x, allowed);
+	query_text(x, "after", &after);
 	if (after != NULL && (cursor_decode(after, CURSOR_CHANGES, &q.after, unused) != 0 || q.after < 0))
 		cw_field_error(&x->err, "after", "is not a cursor of the change feed; pass next_cursor or an "
 			       "item's cursor unchanged");
-	q.resource_type = u_map_get(x->req->map_url, "resource_type");
+	query_text(x, "resource_type", &q.resource_type);
 	if (q.resource_type != NULL && !changes_known_type(q.resource_type))
 		cw_field_error(&x->err, "resource_type", "must be one of: case, participant, plan, goal, "
 			       "goal_progress, service_referral, visit");

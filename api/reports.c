@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "accept.h"
 #include "csv.h"
 #include "dates.h"
 #include "handlers.h"
@@ -21,10 +21,13 @@ static const struct field_spec unit_spec = {"unit", FT_STRING, 0, PRINCIPAL_UNIT
 /* A required YYYY-MM parameter: its first day in out (YYYY-MM-01), 0 on success. */
 static int query_month(struct exchange *x, const char *name, struct cw_date *out)
 {
-	const char *v = u_map_get(x->req->map_url, name);
+	const char *v;
 	char day[16];
+	int given = query_text(x, name, &v);
 
-	if (v == NULL) {
+	if (given < 0)
+		return -1;
+	if (given == 0) {
 		cw_field_error(&x->err, name, "is required, as YYYY-MM");
 		return -1;
 	}
@@ -40,10 +43,17 @@ static int query_month(struct exchange *x, const char *name, struct cw_date *out
 /* A required YYYY-MM-DD parameter, 0 on success. */
 static int query_date(struct exchange *x, const char *name, struct cw_date *out)
 {
-	const char *v = u_map_get(x->req->map_url, name);
+	const char *v;
+	int given = query_text(x, name, &v);
 
-	if (v == NULL || date_parse(v, out) != 0) {
-		cw_field_error(&x->err, name, "is required: a real calendar date written YYYY-MM-DD, between %d and %d",
+	if (given < 0)
+		return -1;
+	if (given == 0) {
+		cw_field_error(&x->err, name, "is required, as YYYY-MM-DD");
+		return -1;
+	}
+	if (date_parse(v, out) != 0) {
+		cw_field_error(&x->err, name, "must be a real calendar date written YYYY-MM-DD, between %d and %d",
 			       DATE_MIN_YEAR, DATE_MAX_YEAR);
 		return -1;
 	}
@@ -65,9 +75,7 @@ static void check_range(struct exchange *x, const struct cw_date *from, const st
 
 static int wants_csv(const struct exchange *x)
 {
-	const char *accept = request_header(x, "Accept");
-
-	return accept != NULL && strcasestr(accept, "text/csv") != NULL;
+	return accept_prefers_csv(request_header(x, "Accept"));
 }
 
 /* The member at path ("a" or "a.b") of row as CSV cell text, into buf. */
@@ -185,8 +193,7 @@ enum cw_code report_plan_reviews(struct exchange *x)
 	json_t *report;
 
 	query_only(x, allowed);
-	days_text = u_map_get(x->req->map_url, "due_within_days");
-	if (days_text != NULL) {
+	if (query_text(x, "due_within_days", &days_text) == 1) {
 		char *end;
 
 		days = strtol(days_text, &end, 10);

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "dates.h"
+#include "hex.h"
 
 const char *request_header(const struct exchange *x, const char *name)
 {
@@ -51,6 +52,62 @@ enum cw_code request_parse_body(struct exchange *x)
 	return CW_OK;
 }
 
+/* The byte that s[*i] stands for in a query name, decoded as libmicrohttpd
+ * decodes it ('+' is a space, %XX a byte, a lone % itself); advances *i. */
+static int decoded_byte(const char *s, size_t len, size_t *i)
+{
+	char c = s[*i];
+
+	if (c == '%' && *i + 2 < len && hex_value(s[*i + 1]) >= 0 && hex_value(s[*i + 2]) >= 0) {
+		int b = hex_value(s[*i + 1]) * 16 + hex_value(s[*i + 2]);
+
+		*i += 3;
+		return b;
+	}
+	*i += 1;
+	return c == '+' ? ' ' : (unsigned char)c;
+}
+
+/* True when the raw, percent-encoded name s[0..len) decodes to name; a
+ * decoded NUL ends the name, as it does for the server's own map. */
+static int raw_name_is(const char *s, size_t len, const char *name)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		int b = decoded_byte(s, len, &i);
+
+		if (b == 0)
+			break;
+		if ((unsigned char)*name != b)
+			return 0;
+		name++;
+	}
+	return *name == '\0';
+}
+
+/* How often the raw query string names this parameter. map_url cannot tell:
+ * it holds each decoded name once, with the values of repeats joined by
+ * commas. The query is split as libmicrohttpd splits it: at '&', the name
+ * ending at the first '='. */
+static int query_name_count(const struct _u_request *req, const char *name)
+{
+	const char *q = req->http_url ? strchr(req->http_url, '?') : NULL;
+	int count = 0;
+
+	if (q == NULL)
+		return 0;
+	for (q++; *q != '\0'; q++) {
+		size_t element = strcspn(q, "&"), name_len = strcspn(q, "=&");
+
+		count += raw_name_is(q, name_len, name);
+		q += element;
+		if (*q == '\0')
+			break;
+	}
+	return count;
+}
+
 void query_only(struct exchange *x, const char *const *allowed)
 {
 	const char **keys = u_map_enum_keys(x->req->map_url);
@@ -63,6 +120,8 @@ void query_only(struct exchange *x, const char *const *allowed)
 		if (*a == NULL)
 			cw_field_error(&x->err, utf8_valid(keys[i]) ? keys[i] : "(not UTF-8)",
 				       "is not a query parameter of this request");
+		else if (query_name_count(x->req, keys[i]) > 1)
+			cw_field_error(&x->err, keys[i], "is given more than once; give it once");
 	}
 }
 
@@ -98,15 +157,29 @@ enum cw_code query_none(struct exchange *x)
 	return cw_has_field_errors(&x->err) ? CW_INVALID : CW_OK;
 }
 
-/* The raw value, or NULL when absent; adds an error when it is not UTF-8. */
+int query_text(struct exchange *x, const char *name, const char **value)
+{
+	*value = u_map_get(x->req->map_url, name);
+	if (*value == NULL)
+		return 0;
+	if (query_name_count(x->req, name) > 1) {
+		*value = NULL;
+		return -1;
+	}
+	if (!utf8_valid(*value)) {
+		cw_field_error(&x->err, name, "must be UTF-8 text");
+		*value = NULL;
+		return -1;
+	}
+	return 1;
+}
+
+/* The value when given once as UTF-8 text; NULL otherwise. */
 static const char *raw_query(struct exchange *x, const char *name)
 {
-	const char *v = u_map_get(x->req->map_url, name);
+	const char *v;
 
-	if (v != NULL && !utf8_valid(v)) {
-		cw_field_error(&x->err, name, "must be UTF-8 text");
-		return NULL;
-	}
+	query_text(x, name, &v);
 	return v;
 }
 

@@ -24,12 +24,20 @@ const char *request_header(const struct exchange *x, const char *name);
  * CW_UNSUPPORTED_MEDIA or CW_BAD_REQUEST when it is not. */
 enum cw_code request_parse_body(struct exchange *x);
 
-/* Adds an error for every query parameter not in allowed (NULL-terminated). */
+/* Adds an error for every query parameter not in allowed (NULL-terminated),
+ * and for every allowed one given more than once: "a=1&a=2" is refused, not
+ * read as "1,2". Names are compared decoded, so "a" and "%61" are the same. */
 void query_only(struct exchange *x, const char *const *allowed);
 
 /* For paths that take no query parameters: CW_INVALID (with an error for each
  * one sent) or CW_OK. */
 enum cw_code query_none(struct exchange *x);
+
+/* A parameter's text, unchecked: 1 with *value set when it is given once as
+ * UTF-8 text, 0 when absent; -1 with *value NULL when it cannot be read:
+ * given more than once (query_only names that) or not UTF-8 (the error is
+ * added here). */
+int query_text(struct exchange *x, const char *name, const char **value);
 
 /* The parameter's value when present and valid under spec; NULL otherwise
  * (an invalid value adds a field error). */

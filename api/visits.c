@@ -12,9 +12,9 @@ static const struct field_spec case_id_spec = {"case_id", FT_UUID, 0, 0, NULL, 0
 /* sort: absent (creation order), visited_at or -visited_at. */
 static enum visit_order read_order(struct exchange *x)
 {
-	const char *sort = u_map_get(x->req->map_url, "sort");
+	const char *sort;
 
-	if (sort == NULL)
+	if (query_text(x, "sort", &sort) != 1)
 		return VISITS_BY_CREATION;
 	if (strcmp(sort, "visited_at") == 0)
 		return VISITS_BY_TIME;

@@ -372,6 +372,77 @@ class QueryParameterTest(ConventionTest):
         self.assertQueryInvalid('limit=0&cursor=x&foo=1&status=nope&updated_since=now',
                                 ['limit', 'cursor', 'foo', 'status', 'updated_since'])
 
+    def test_a_required_parameter_is_called_required_only_when_missing(self):
+        for path, missing, malformed in (
+                ('/v1/reports/referral-outcomes?to=2025-02-30', ('from', 'is required, as YYYY-MM-DD'),
+                 ('to', 'must be a real calendar date written YYYY-MM-DD, between 1900 and 2100')),
+                ('/v1/reports/visit-compliance?from=2025-13', ('to', 'is required, as YYYY-MM'),
+                 ('from', 'must be a month written YYYY-MM, between 1900 and 2100'))):
+            with self.subTest(path=path):
+                p = self.assertProblem(self.request('GET', path, self.world.supervisor_a), 422)
+                self.assertEqual(sorted((e['field'], e['message']) for e in p['errors']),
+                                 sorted([missing, malformed]), p)
+
+
+class RepeatedQueryParameterTest(ConventionTest):
+    """a=1&a=2 is refused on every path, never read as "1,2" nor as either value."""
+    REPEATED = 'is given more than once; give it once'
+
+    def assertErrors(self, r, errors):
+        p = self.assertProblem(r, 422)
+        self.assertEqual(sorted((e['field'], e['message']) for e in p['errors']), sorted(errors), p)
+
+    def test_a_list_refuses_a_repeated_filter(self):
+        w = self.world.supervisor_a
+        for params in (f'unit={w.unit}&unit={self.world.unit_b}', f'unit={w.unit}&unit={w.unit}',
+                       f'unit={w.unit}&%75nit={w.unit}', f'%75%6E%69%74={w.unit}&unit={w.unit}'):
+            with self.subTest(params=params):
+                self.assertErrors(self.request('GET', '/v1/cases?' + params, w), [('unit', self.REPEATED)])
+
+    def test_a_repeated_parameter_is_named_once_among_the_other_errors(self):
+        r = self.request('GET', '/v1/cases?limit=5&limit=5&status=open&status=closed&cursor=x',
+                         self.world.administrator)
+        p = self.assertProblem(r, 422)
+        messages = {(e['field'], e['message']) for e in p['errors']}
+        self.assertEqual(len(p['errors']), 3, p)
+        self.assertIn(('limit', self.REPEATED), messages)
+        self.assertIn(('status', self.REPEATED), messages)
+        self.assertEqual([e['field'] for e in p['errors'] if e['field'] == 'cursor'], ['cursor'])
+
+    def test_a_value_with_a_comma_given_once_is_not_a_repeat(self):
+        r = self.request('GET', query('/v1/cases', unit='a,b'), self.world.administrator)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()['items'], [])
+
+    def test_a_report_refuses_a_repeated_parameter(self):
+        w = self.world.supervisor_a
+        for path, errors in (
+                ('/v1/reports/referral-outcomes?from=2025-01-01&from=2025-01-02&to=2025-01-31',
+                 [('from', self.REPEATED)]),
+                ('/v1/reports/referral-outcomes?from=2025-01-01&to=2025-01-31&to=2025-01-31',
+                 [('to', self.REPEATED)]),
+                ('/v1/reports/visit-compliance?from=2025-01&to=2025-02&to=2025-03',
+                 [('to', self.REPEATED)]),
+                ('/v1/reports/plan-reviews?due_within_days=5&due_within_days=5',
+                 [('due_within_days', self.REPEATED)]),
+                (f'/v1/reports/plan-reviews?unit={w.unit}&unit={w.unit}', [('unit', self.REPEATED)])):
+            with self.subTest(path=path):
+                self.assertErrors(self.request('GET', path, w), errors)
+                self.assertErrors(self.request('GET', path, w, headers={'Accept': 'text/csv'}), errors)
+
+    def test_a_post_refuses_a_repeated_parameter_and_creates_nothing(self):
+        number = harness.unique('CN')
+        body = {'case_number': number, 'family_name': 'F', 'case_type': 'in_home'}
+        r = self.request('POST', '/v1/cases?dry_run=1&dry_run=1', self.world.worker_a1, body=body)
+        self.assertErrors(r, [('dry_run', 'is not a query parameter of this request')])
+        self.assertNoCaseNumbered(number)
+        case = self.create_case(self.world.worker_a1)
+        r = self.request('POST', f'/v1/cases/{case["id"]}/participants?role=child&role=child',
+                         self.world.worker_a1, body={'first_name': 'A', 'last_name': 'B', 'role': 'child'})
+        self.assertErrors(r, [('role', 'is not a query parameter of this request')])
+        self.assertEqual(self.request('GET', f'/v1/cases/{case["id"]}/participants',
+                                      self.world.worker_a1).json()['items'], [])
+
 
 class RequestIdTest(ConventionTest):
     def rid(self, value):

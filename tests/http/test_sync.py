@@ -190,6 +190,11 @@ class ChangeFeedTest(FeedTest):
         r = self.request('GET', '/v1/changes?after=nope&limit=0&resource_type=cases&case_id=x&color=red',
                          self.world.integration)
         self.assertProblem(r, 422, ['after', 'limit', 'resource_type', 'case_id', 'color'])
+        head = self.head()
+        r = self.request('GET', f'/v1/changes?after={head}&after={head}&resource_type=case&resource_type=case',
+                         self.world.integration)
+        p = self.assertProblem(r, 422, ['after', 'resource_type'])
+        self.assertEqual(len(p['errors']), 2, p)
         other_kind = self.feed(self.world.administrator)
         self.assertIsNotNone(other_kind['next_cursor'])
         r = self.request('GET', '/v1/audit?limit=1', self.world.administrator).json()

@@ -236,6 +236,62 @@ static void test_unknown_and_non_utf8_parameters_are_errors(void)
 	fake_release(&f);
 }
 
+/* A GET of url whose map holds the decoded names the server would give it. */
+static void fake_url(struct fake *f, const char *url, const char *const *pairs)
+{
+	fake_query(f, pairs);
+	f->req.http_url = strdup(url);
+}
+
+static int query_errors(const char *url, const char *const *pairs, const char *const *allowed)
+{
+	struct fake f;
+	int errors;
+
+	fake_url(&f, url, pairs);
+	query_only(&f.x, allowed);
+	errors = f.x.err.field_errors;
+	fake_release(&f);
+	return errors;
+}
+
+/* The server joins repeats as "a,b"; the raw query tells them apart, with
+ * names compared as decoded. */
+static void test_a_repeated_parameter_is_an_error(void)
+{
+	static const char *const allowed[] = {"unit", "limit", "a b", NULL};
+	const char *const joined[] = {"unit", "a,b", NULL};
+	const char *const once[] = {"unit", "a", "limit", "5", NULL};
+	const char *const spaced[] = {"a b", "1,2", NULL};
+	struct fake f;
+	const char *v = "";
+
+	CHECK(query_errors("/v1/cases?unit=a&unit=b", joined, allowed) == 1);
+	CHECK(query_errors("/v1/cases?unit=a&%75nit=b", joined, allowed) == 1);
+	CHECK(query_errors("/v1/cases?unit=a&%75%6E%69%74=b", joined, allowed) == 1);
+	CHECK(query_errors("/v1/cases?unit=a&unit%00x=b", joined, allowed) == 1);
+	CHECK(query_errors("/v1/cases?unit&unit", joined, allowed) == 1);
+	CHECK(query_errors("/v1/cases?a+b=1&a%20b=2", spaced, allowed) == 1);
+	CHECK(query_errors("/v1/cases?unit=a,b", joined, allowed) == 0);
+	CHECK(query_errors("/v1/cases?unit=a&limit=5", once, allowed) == 0);
+	CHECK(query_errors("/v1/cases?unit=a&units=b&uni=c&limit=5", once, allowed) == 0);
+	CHECK(query_errors("/v1/cases?unit=a&%75nit2=b&limit=5&", once, allowed) == 0);
+	CHECK(query_errors("/v1/cases?unit=a=b&limit=5", once, allowed) == 0);
+	fake_url(&f, "/v1/cases?unit=a&unit=b", joined);
+	query_only(&f.x, allowed);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(f.x.err.fields, 0), "field")), "unit");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(f.x.err.fields, 0), "message")),
+		  "is given more than once; give it once");
+	/* Read after query_only, a repeated parameter is neither a value nor a second error. */
+	CHECK(query_text(&f.x, "unit", &v) == -1 && v == NULL);
+	CHECK(query_text(&f.x, "limit", &v) == 0 && v == NULL);
+	CHECK(f.x.err.field_errors == 1);
+	fake_release(&f);
+	/* Not a parameter at all: named once, as unknown. */
+	CHECK(query_errors("/v1/cases?colour=a&colour=b", (const char *const[]){"colour", "a,b", NULL},
+			   allowed) == 1);
+}
+
 int main(void)
 {
 	RUN(test_if_match_absent_any_and_versions);
@@ -247,5 +303,6 @@ int main(void)
 	RUN(test_cursor_parameter_must_be_of_this_list);
 	RUN(test_timestamp_parameter_is_normalised_to_utc);
 	RUN(test_unknown_and_non_utf8_parameters_are_errors);
+	RUN(test_a_repeated_parameter_is_an_error);
 	return check_result();
 }
