@@ -1,0 +1,391 @@
+#!/usr/bin/env bash
+# GET /v1/reports/visit-compliance (the federal visit measure) on a state-sized
+# data set: loaded at 10 %, measured; the other 90 % loaded, measured again.
+#
+# usage: tests/perf/bench-visit-measure.sh [BUILD_DIR]   (relative to the project root; default build-perf)
+#
+# Environment (all optional):
+#   SCALE_CHILDREN=100000  children in out-of-home care in the full data set (2.5 to a
+#                          family: SCALE_CHILDREN / 2.5 cases; about 12 visits a child a year)
+#   MONTHS=12              months of visits loaded, and the report's range
+#   PERIOD_FROM=2025-01    first month of that range
+#   RUNS=5                 timed requests (and psql runs) per caller and size; medians reported
+#   LOAD_TRIGGERS=on       on: every trigger fires during the load (audit rows, foreign-key
+#                          checks, visit_participants by its trigger); off: the bulk load runs
+#                          with session_replication_role = replica and fills visit_participants
+#                          itself (faster; no audit rows, so a smaller database)
+#   CHECK=1                0 skips recomputing the report with independent SQL
+#   PG_SETTINGS="work_mem=64MB jit=off"  ALTER SYSTEM settings for the database (what-if runs)
+#   PLANS=1                print the full EXPLAIN ANALYZE plans at the end
+#   PERF_KEEP=1            keep the temporary directory (logs, plans, SQL) at the end
+#
+# Builds the service (release), starts a private PostgreSQL 15 on a Unix socket,
+# migrates, starts caseworkd, then for each size: loads through SQL
+# (tests/perf/visit-measure-load.sql), VACUUM ANALYZE; times the report over the
+# range as an administrator (every case) and as the supervisor of bench-unit-01
+# (one unit of 10 workers), over HTTP and as the same SQL in psql; checks the
+# numbers against an independent computation; prints one table.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. scripts/common.sh
+. tests/perf/lib.sh
+
+BUILD_DIR=${1:-build-perf}
+SCALE_CHILDREN=${SCALE_CHILDREN:-100000}
+MONTHS=${MONTHS:-12}
+PERIOD_FROM=${PERIOD_FROM:-2025-01}
+RUNS=${RUNS:-5}
+LOAD_TRIGGERS=${LOAD_TRIGGERS:-on}
+CHECK=${CHECK:-1}
+PG_SETTINGS=${PG_SETTINGS:-}
+PLANS=${PLANS:-}
+
+for v in SCALE_CHILDREN MONTHS RUNS; do
+	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || perf_die "$v must be a positive integer"
+done
+[ "$SCALE_CHILDREN" -ge 250 ] || perf_die "SCALE_CHILDREN must be at least 250"
+[ "$MONTHS" -le 120 ] || perf_die "MONTHS must be at most 120 (the report's limit)"
+[[ $PERIOD_FROM =~ ^[0-9]{4}-(0[1-9]|1[0-2])$ ]] || perf_die "PERIOD_FROM must be YYYY-MM"
+case "$LOAD_TRIGGERS" in
+on) REPLICA=false ;;
+off) REPLICA=true ;;
+*) perf_die "LOAD_TRIGGERS must be on or off" ;;
+esac
+
+# Families (cases), 2.5 children each on average; the first tenth is the 10 % set.
+FAMILIES=$((SCALE_CHILDREN * 2 / 5))
+FIRST=$((FAMILIES / 10))
+# About 80 families a worker, 10 workers a unit: 500 workers in 50 units at full scale.
+WORKERS=$(((FAMILIES + 40) / 80))
+[ "$WORKERS" -ge 10 ] || WORKERS=10
+UNITS=$(((WORKERS + 9) / 10))
+UNIT=bench-unit-01
+P0=$PERIOD_FROM-01
+PERIOD_TO=$(python3 -c 'import sys; y, m = map(int, sys.argv[1].split("-")); n = y * 12 + m - 1 + int(sys.argv[2]) - 1; print(f"{n // 12:04d}-{n % 12 + 1:02d}")' "$PERIOD_FROM" "$MONTHS")
+
+perf_init "$BUILD_DIR"
+perf_start_database
+if [ -n "$PG_SETTINGS" ]; then
+	for s in $PG_SETTINGS; do
+		[[ $s =~ ^[a-z_]+=[A-Za-z0-9._]+$ ]] || perf_die "PG_SETTINGS: $s is not name=value"
+		perf_psql -qc "ALTER SYSTEM SET ${s%%=*} = '${s#*=}'" >/dev/null
+	done
+	perf_psql -qc 'SELECT pg_reload_conf()' >/dev/null
+fi
+perf_migrate
+perf_start_service visit-measure
+RSS_START=$(perf_rss_kb "$PERF_SERVICE_PID")
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+
+ADMINISTRATOR=$(perf_token --sub bench-administrator --role administrator)
+SUPERVISOR=$(perf_token --sub bench-supervisor --role supervisor --unit "$UNIT")
+
+# The service's own statement (lib/reports.c, visit_compliance), read from the
+# executable (the compiler joins its pieces into one string), with the
+# parameters written in as the service passes them: $1 see_all, $2 worker,
+# $3 unit (the caller's), $4 from, $5 to (first days of the months), $6 unit (filter).
+sql_for() {
+	python3 - "$PERF_BUILD/caseworkd" "$@" <<'PY'
+import re
+import sys
+
+binary, see_all, unit, p4, p5 = sys.argv[1:]
+with open(binary, 'rb') as f:
+    found = sorted({s.decode() for s in re.findall(rb'WITH months AS \([\x20-\x7e]+', f.read())
+                    if b'child_months' in s})
+if len(found) != 1:
+    sys.exit(f'found {len(found)} candidate statements for visit_compliance in {binary}')
+lit = lambda v: 'NULL::text' if v == '' else "'" + v.replace("'", "''") + "'::text"
+params = {'1': f"'{see_all}'::boolean", '2': 'NULL::text', '3': lit(unit), '4': f"'{p4}'::date",
+          '5': f"'{p5}'::date", '6': 'NULL::text'}
+print(re.sub(r'\$([1-6])\b', lambda m: params[m.group(1)], ' '.join(found[0].split())))
+PY
+}
+sql_for t '' "$P0" "$PERIOD_TO-01" >"$PERF_DIR/administrator.sql" || perf_die "the report's SQL was not found in caseworkd"
+sql_for f "$UNIT" "$P0" "$PERIOD_TO-01" >"$PERF_DIR/supervisor.sql" || perf_die "the report's SQL was not found in caseworkd"
+
+# The same report computed another way: visits.participant_ids unnested instead of
+# visit_participants, no shared CTEs, the unit compared directly. One line per month,
+# then the total: month|children|full_months|with_visit|every_month|visits|in_residence.
+check_sql() {
+	local unit_filter=
+	[ -z "$1" ] || unit_filter="AND c.unit = '$1'"
+	cat <<SQL
+WITH m AS (
+    SELECT d::date AS first_day, (d + interval '1 month')::date - 1 AS last_day
+      FROM generate_series(date '$P0', date '$PERIOD_TO-01', interval '1 month') AS d
+), kids AS (
+    SELECT p.id, p.in_care_since, coalesce(p.in_care_until, 'infinity') AS until
+      FROM participants p JOIN cases c ON c.id = p.case_id
+     WHERE p.role = 'child' AND p.in_care_since IS NOT NULL AND p.deleted_at IS NULL AND c.deleted_at IS NULL
+           $unit_filter
+), pairs AS (
+    SELECT k.id, m.first_day FROM kids k JOIN m ON k.in_care_since <= m.first_day AND k.until >= m.last_day
+), qv AS (
+    SELECT DISTINCT v.id AS visit_id, u.pid, date_trunc('month', v.visited_at AT TIME ZONE 'UTC')::date AS first_day,
+           v.location = 'child_residence' AS home
+      FROM visits v CROSS JOIN LATERAL unnest(v.participant_ids) AS u (pid)
+     WHERE v.deleted_at IS NULL AND v.visit_type = 'caseworker_child' AND v.location <> 'virtual'
+), pm AS (
+    SELECT pr.id, pr.first_day, count(qv.visit_id) AS n, count(qv.visit_id) FILTER (WHERE qv.home) AS r
+      FROM pairs pr LEFT JOIN qv ON qv.pid = pr.id AND qv.first_day = pr.first_day
+     GROUP BY pr.id, pr.first_day
+)
+SELECT to_char(m.first_day, 'YYYY-MM'), count(pm.id), count(pm.id), count(pm.id) FILTER (WHERE n > 0),
+       count(pm.id) FILTER (WHERE n > 0), coalesce(sum(n), 0), coalesce(sum(r), 0)
+  FROM m LEFT JOIN pm ON pm.first_day = m.first_day GROUP BY m.first_day
+UNION ALL
+SELECT 'total', count(DISTINCT id), count(*), count(*) FILTER (WHERE n > 0),
+       (SELECT count(*) FROM (SELECT id FROM pm GROUP BY id HAVING min(n) > 0) AS e),
+       coalesce(sum(n), 0), coalesce(sum(r), 0)
+  FROM pm
+ ORDER BY 1;
+SQL
+}
+
+: >"$PERF_DIR/results"
+result() { echo "$*" >>"$PERF_DIR/results"; }
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+# load SIZE G_FROM G_TO: one batch of families, then VACUUM ANALYZE.
+load() {
+	local size=$1 g_from=$2 g_to=$3 t0 t1 t2
+	perf_log "$size %: loading families $g_from..$g_to (triggers $LOAD_TRIGGERS)"
+	t0=$(now)
+	perf_psql -q -v g_from="$g_from" -v g_to="$g_to" -v workers="$WORKERS" -v p0="$P0" -v months="$MONTHS" \
+		-v replica="$REPLICA" -f tests/perf/visit-measure-load.sql >"$PERF_DIR/load-$size.log" 2>&1 \
+		|| { cat "$PERF_DIR/load-$size.log" >&2; perf_die "the load failed"; }
+	t1=$(now)
+	perf_log "$size %: loaded in $(secs "$t0" "$t1") s; VACUUM ANALYZE"
+	perf_psql -qc 'VACUUM ANALYZE' >/dev/null
+	t2=$(now)
+	perf_log "$size %: VACUUM ANALYZE in $(secs "$t1" "$t2") s"
+	local counts
+	counts=$(perf_psql -At -F ' ' -c "
+		SELECT (SELECT count(*) FROM cases),
+		       (SELECT count(*) FROM participants WHERE role = 'child'),
+		       (SELECT count(*) FROM participants p JOIN cases c ON c.id = p.case_id
+		         WHERE p.role = 'child' AND c.unit = '$UNIT'),
+		       (SELECT count(*) FROM visits),
+		       (SELECT count(*) FROM visits WHERE visit_type = 'caseworker_child'),
+		       (SELECT count(*) FROM visit_participants),
+		       (SELECT count(*) FROM audit_log),
+		       pg_database_size(current_database()),
+		       pg_total_relation_size('visits'), pg_total_relation_size('visit_participants'),
+		       pg_total_relation_size('participants'), pg_total_relation_size('audit_log')")
+	read -r cases children unit_children visits child_visits vp audit db_bytes visits_bytes vp_bytes \
+		participants_bytes audit_bytes <<<"$counts"
+	result "kind=load size=$size load_s=$(secs "$t0" "$t1") vacuum_s=$(secs "$t1" "$t2") cases=$cases" \
+		"children=$children unit_children=$unit_children visits=$visits child_visits=$child_visits" \
+		"visit_participants=$vp audit_rows=$audit db_bytes=$db_bytes visits_bytes=$visits_bytes" \
+		"vp_bytes=$vp_bytes participants_bytes=$participants_bytes audit_bytes=$audit_bytes"
+	perf_log "$size %: $cases cases, $children children, $visits visits, $vp visit_participants," \
+		"$audit audit rows; database $((db_bytes / 1048576)) MB"
+}
+
+# measure_http SIZE CALLER TOKEN: a warm-up request, then RUNS timed ones.
+measure_http() {
+	local size=$1 caller=$2 token=$3 i rid out code total ms body failed=0 times=() service=() rids=()
+	local url="$PERF_URL/v1/reports/visit-compliance?from=$PERIOD_FROM&to=$PERIOD_TO"
+	body=$PERF_DIR/report-$caller-$size.json
+	perf_log "$size %: $caller: GET /v1/reports/visit-compliance, a warm-up and $RUNS timed"
+	for i in $(seq 0 "$RUNS"); do
+		rid=vm-$size-$caller-$i
+		out=$(curl -sS -o "$body.new" -w '%{http_code} %{time_total}' --max-time 120 \
+			-H "Authorization: Bearer $token" -H "X-Request-Id: $rid" "$url") || out="000 0"
+		read -r code total <<<"$out"
+		if [ "$code" != 200 ]; then
+			perf_log "warning: $caller at $size %: HTTP $code: $(head -c 300 "$body.new" 2>/dev/null)"
+			failed=$((failed + 1))
+			continue
+		fi
+		mv "$body.new" "$body"
+		[ "$i" = 0 ] && continue
+		times+=("$(awk -v t="$total" 'BEGIN { printf "%.1f", t * 1000 }')")
+		rids+=("$rid")
+	done
+	# The service writes its log line after the answer: give it a moment.
+	sleep 0.5
+	for rid in "${rids[@]+"${rids[@]}"}"; do
+		ms=$(grep -a "\"request_id\":\"$rid\"" "$PERF_SERVICE_LOG" | sed -n 's/.*"duration_ms":\([0-9.]*\).*/\1/p' \
+			| tail -1 || true)
+		[ -z "$ms" ] || service+=("$ms")
+	done
+	result "kind=http size=$size caller=$caller failed=$failed times=$(IFS=,; echo "${times[*]:-}")" \
+		"service=$(IFS=,; echo "${service[*]:-}")"
+}
+
+# measure_sql SIZE CALLER: EXPLAIN (ANALYZE, BUFFERS) once, then RUNS timed runs in one psql session.
+measure_sql() {
+	local size=$1 caller=$2 sql plan times
+	sql=$PERF_DIR/$caller.sql
+	plan=$PERF_DIR/plan-$caller-$size.txt
+	perf_log "$size %: $caller: the same SQL in psql, EXPLAIN ANALYZE and $RUNS timed"
+	{ echo 'EXPLAIN (ANALYZE, BUFFERS)'; cat "$sql"; echo ';'; } | perf_psql -q -f - >"$plan" 2>&1 \
+		|| { cat "$plan" >&2; perf_die "EXPLAIN failed"; }
+	times=$({
+		printf '%s\n' '\timing on'
+		for _ in $(seq 1 "$RUNS"); do cat "$sql"; echo ' \g /dev/null'; done
+	} | perf_psql -q -f - 2>&1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | paste -sd, -)
+	[ -n "$times" ] || perf_die "no timings from psql"
+	python3 - "$plan" "$size" "$caller" "$times" >>"$PERF_DIR/results" <<'PY'
+import re
+import sys
+
+path, size, caller, times = sys.argv[1:]
+text = open(path).read()
+num = lambda pat: (re.search(pat, text) or [None, '0'])[1]
+root = re.search(r'Buffers:.*', text)   # the first is the top node's: the whole statement's
+temp = re.search(r'temp(?: read=\d+)? written=(\d+)', root[0]) if root else None
+spills = len(re.findall(r'external merge|Disk Usage: [1-9]|Disk: [1-9]', text))
+loops = max([int(x) for x in re.findall(r'Index (?:Only )?Scan.*loops=(\d+)\)', text)] or [0])
+print(f'kind=sql size={size} caller={caller} times={times} exec_ms={num(r"Execution Time: ([0-9.]+)")} '
+      f'plan_ms={num(r"Planning Time: ([0-9.]+)")} jit_ms={num(r"Timing: .*Total ([0-9.]+) ms")} '
+      f'temp_written={temp[1] if temp else 0} spills={spills} index_loops={loops}')
+PY
+}
+
+# check SIZE CALLER UNIT: the service's numbers against check_sql's.
+check() {
+	local size=$1 caller=$2 unit=$3 body expected
+	body=$PERF_DIR/report-$caller-$size.json
+	expected=$PERF_DIR/check-$caller-$size.txt
+	[ "$CHECK" = 1 ] || return 0
+	[ -s "$body" ] || { perf_log "warning: no report from the service for $caller at $size %: nothing to check"; return 0; }
+	perf_log "$size %: $caller: checking the numbers against an independent computation"
+	check_sql "$unit" | perf_psql -At -F '|' -f - >"$expected" || perf_die "the check's SQL failed"
+	python3 - "$body" "$expected" "$caller" "$size" >>"$PERF_DIR/results" <<'PY' || perf_die "$caller at $size %: the service's numbers differ from the check's"
+import json
+import sys
+
+body, expected, caller, size = sys.argv[1:]
+report = json.load(open(body))
+keys = ('children', 'full_months_in_care', 'months_with_visit', 'children_visited_every_month', 'visits',
+        'visits_in_residence')
+got = {m['month']: [m[k] for k in keys] for m in report['months']}
+got['total'] = [report[k] for k in keys]
+want = {}
+for line in open(expected):
+    cells = line.strip().split('|')
+    want[cells[0]] = [int(c) for c in cells[1:]]
+bad = [k for k in sorted(set(got) | set(want)) if got.get(k) != want.get(k)]
+for k in bad:
+    print(f'{caller} at {size} %: {k}: service {got.get(k)}, check {want.get(k)}', file=sys.stderr)
+t = got['total']
+print(f'kind=check size={size} caller={caller} ok={0 if bad else 1} children={t[0]} full_months={t[1]} '
+      f'with_visit={t[2]} every_month={t[3]} visits={t[4]} in_residence={t[5]} '
+      f'visit_rate={report["visit_rate"]} residence_rate={report["residence_rate"]}')
+sys.exit(1 if bad else 0)
+PY
+}
+
+measure() {
+	local size=$1
+	measure_http "$size" administrator "$ADMINISTRATOR"
+	measure_http "$size" supervisor "$SUPERVISOR"
+	measure_sql "$size" administrator
+	measure_sql "$size" supervisor
+	check "$size" administrator ''
+	check "$size" supervisor "$UNIT"
+	result "kind=rss size=$size rss_kb=$(perf_rss_kb "$PERF_SERVICE_PID")"
+}
+
+perf_log "data set: $FAMILIES families, about $SCALE_CHILDREN children, $WORKERS workers in $UNITS units," \
+	"$PERIOD_FROM..$PERIOD_TO; caseworkd RSS $RSS_START kB"
+load 10 1 "$FIRST"
+measure 10
+load 100 $((FIRST + 1)) "$FAMILIES"
+measure 100
+RSS_PEAK=$(perf_peak_rss_kb "$PERF_SERVICE_PID")
+perf_stop_service
+
+SETTINGS=$(perf_psql -At -F ' ' -c "SELECT current_setting('shared_buffers'), current_setting('work_mem'),
+	current_setting('jit'), current_setting('max_parallel_workers_per_gather')")
+python3 - "$PERF_DIR/results" "$PERIOD_FROM" "$PERIOD_TO" "$RUNS" "$UNIT" "$RSS_START" "$RSS_PEAK" \
+	"$LOAD_TRIGGERS" "$WORKERS" "$UNITS" "$(nproc)" "$LOAD_START" "$(cut -d' ' -f1-3 /proc/loadavg)" \
+	"$SETTINGS" <<'PY'
+import statistics
+import sys
+
+(path, p_from, p_to, runs, unit, rss_start, rss_peak, triggers, workers, units, cores, load_start, load_end,
+ settings) = sys.argv[1:]
+rows = []
+with open(path) as f:
+    for line in f:
+        rows.append(dict(kv.split('=', 1) for kv in line.split()))
+get = lambda kind, **kw: next((r for r in rows if r['kind'] == kind and all(r.get(k) == v for k, v in kw.items())), {})
+
+
+def median(csv):
+    xs = [float(x) for x in csv.split(',') if x]
+    return statistics.median(xs) if xs else None
+
+
+fmt_ms = lambda v: '-' if v is None else (f'{v:.0f}' if v >= 100 else f'{v:.1f}')
+ratio = lambda a, b: '-' if a is None or b is None or b == 0 else f'{a / b:.1f}'
+mb = lambda b: f'{int(b) / 1048576:.0f} MB'
+row = lambda *cells: print(fmt.format(*cells).rstrip())
+shared_buffers, work_mem, jit, parallel = settings.split()
+
+print()
+print(f'GET /v1/reports/visit-compliance?from={p_from}&to={p_to}: median of {runs} runs after one warm-up; '
+      f'{cores} cores; load average {load_start} at the start, {load_end} at the end')
+print(f'PostgreSQL 15: shared_buffers {shared_buffers}, work_mem {work_mem}, jit {jit}, '
+      f'max_parallel_workers_per_gather {parallel}; load with triggers {triggers}')
+print()
+fmt = '{:<34} {:>14} {:>14} {:>8}'
+row('data set', '10 %', '100 %', 'ratio')
+l10, l100 = get('load', size='10'), get('load', size='100')
+for key, label in (('cases', 'cases'), ('children', 'children in care'),
+                   ('unit_children', f'  of them in {unit}'), ('visits', 'visits'),
+                   ('child_visits', '  caseworker_child'), ('visit_participants', 'visit_participants rows'),
+                   ('audit_rows', 'audit_log rows')):
+    a, b = int(l10.get(key, 0)), int(l100.get(key, 0))
+    row(label, f'{a:,}', f'{b:,}', ratio(b, a))
+row('load (this batch), s', l10.get('load_s', '-'), l100.get('load_s', '-'), '')
+row('VACUUM ANALYZE, s', l10.get('vacuum_s', '-'), l100.get('vacuum_s', '-'), '')
+for key, label in (('db_bytes', 'database size'), ('visits_bytes', '  visits (with indexes)'),
+                   ('vp_bytes', '  visit_participants'), ('participants_bytes', '  participants'),
+                   ('audit_bytes', '  audit_log')):
+    a, b = int(l10.get(key, 0)), int(l100.get(key, 0))
+    row(label, mb(a), mb(b), ratio(b, a))
+row('caseworkd RSS after the runs', f'{get("rss", size="10").get("rss_kb", "?")} kB',
+    f'{get("rss", size="100").get("rss_kb", "?")} kB', '')
+print(f'{"":34} (at start {rss_start} kB, peak {rss_peak} kB)')
+print()
+fmt = '{:<14} {:<20} {:>10} {:>10} {:>8}'
+row('caller', 'time, ms (median)', '10 %', '100 %', '100/10')
+for caller in ('administrator', 'supervisor'):
+    h10, h100 = get('http', size='10', caller=caller), get('http', size='100', caller=caller)
+    s10, s100 = get('sql', size='10', caller=caller), get('sql', size='100', caller=caller)
+    lines = (('HTTP (curl)', median(h10.get('times', '')), median(h100.get('times', ''))),
+             ('  in the service', median(h10.get('service', '')), median(h100.get('service', ''))),
+             ('SQL in psql', median(s10.get('times', '')), median(s100.get('times', ''))),
+             ('  EXPLAIN ANALYZE', float(s10.get('exec_ms', 0)) or None, float(s100.get('exec_ms', 0)) or None))
+    for i, (label, a, b) in enumerate(lines):
+        row(caller if i == 0 else '', label, fmt_ms(a), fmt_ms(b), ratio(b, a))
+    for size, s, h in (('10', s10, h10), ('100', s100, h100)):
+        failed = int(h.get('failed', 0))
+        print(f'{"":14}   plan at {size} %:' +
+              f' JIT {float(s.get("jit_ms", 0)):.0f} ms, temp written {int(s.get("temp_written", 0)) * 8 / 1024:.0f} MB,'
+              f' {s.get("spills", 0)} spilling nodes, largest index loop {int(s.get("index_loops", 0)):,}'
+              + (f'; {failed} requests failed' if failed else ''))
+print()
+checks = [r for r in rows if r['kind'] == 'check']
+for r in checks:
+    print(f'{r["caller"]:<14} {r["size"]:>3} %: {int(r["children"]):,} children, {int(r["full_months"]):,} full months '
+          f'in care, visit_rate {r["visit_rate"]}, residence_rate {r["residence_rate"]}; '
+          f'{"same as" if r["ok"] == "1" else "DIFFERENT FROM"} the independent computation')
+print()
+print('ratio 100/10: the data grows 10 times, so the time should grow at most about 10 times. "HTTP" is the')
+print('client\'s time to the last byte; "in the service" is duration_ms of the service\'s log line; "SQL in psql"')
+print('is the same statement with the same parameters (the service sends it unprepared, so it is planned with')
+print('the values each time); EXPLAIN ANALYZE adds per-node timing. HTTP minus SQL is the service\'s own cost.')
+PY
+if [ -n "$PLANS" ]; then
+	for f in "$PERF_DIR"/plan-*.txt; do
+		printf '\n== %s\n' "$(basename "$f" .txt)"
+		cat "$f"
+	done
+fi

@@ -1,0 +1,225 @@
+-- One batch of the visit-measure data set: families (cases) :g_from .. :g_to.
+-- Run by tests/perf/bench-visit-measure.sh through psql, with the variables
+--   g_from, g_to  the batch's family numbers (the 10 % set is 1 .. N/10, the rest N/10+1 .. N)
+--   workers       caseworkers bench-worker-001.. (10 to a unit bench-unit-01..)
+--   p0            the first day of the measured period (YYYY-MM-01)
+--   months        the period's length in months
+--   replica       true: bulk load with triggers off (see below); false: every trigger fires
+--
+-- Everything is set-based (generate_series, INSERT ... SELECT) and deterministic:
+-- each family's, child's and month's draws are hashes of their numbers, so a
+-- family is the same whether loaded in the 10 % batch or in a full load, and two
+-- runs load the same data (only the visits' ids are random).
+--
+-- The family g: 1-5 children in out-of-home care (2.5 on average), 1-2 parents, one
+-- foster parent; worker (g - 1) mod workers + 1. Each child's time in care: 68 % in
+-- care the whole period, 14 % removed during it, 13 % discharged during it, 5 %
+-- removed and discharged within it (any day of the month, so partial months at
+-- both ends). Each month a child is in care, even partly: a caseworker visit with
+-- probability 0.95, a second one with 0.10, on a day the child is in care, between
+-- 08:00 and 19:00 in the agency's time zone (America/Chicago; the late ones on a
+-- month's last day fall into the next month in UTC, as the service counts); 60 %
+-- in the child's residence, 8 % virtual. In 30 % of the months where the first two
+-- siblings are both in care all month, one visit sees both. Per family and month
+-- it is open: a caseworker-parent visit with probability 0.40 and a family-time
+-- visit (a parent and the first child) with 0.10; neither counts for the measure.
+\set ON_ERROR_STOP 1
+
+BEGIN;
+SELECT set_config('casework.actor', 'bench', true) \gset
+SELECT set_config('casework.roles', 'administrator', true) \gset
+\if :replica
+-- Triggers off for this transaction (superuser only): no audit rows, no
+-- permanency-goal history, no foreign-key checks, and no visit_participants
+-- sync; the last is filled below with exactly the rows the trigger writes.
+SET LOCAL session_replication_role = replica;
+\endif
+
+-- A uniform draw in [0, 1) from a key and a salt.
+CREATE FUNCTION pg_temp.r(k bigint, salt integer) RETURNS float8
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT (hashint8extended(k, salt) & 2147483647)::float8 / 2147483648.0 $$;
+
+-- One of a list, by a draw.
+CREATE FUNCTION pg_temp.pick(names text[], u float8) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT names[1 + floor(u * cardinality(names))::integer] $$;
+
+CREATE TEMP TABLE b_period ON COMMIT DROP AS
+SELECT :'p0'::date AS p0,
+       (:'p0'::date + make_interval(months => :months))::date - :'p0'::date AS span;
+
+-- The batch's children: key = g * 16 + k.
+CREATE TEMP TABLE b_children ON COMMIT DROP AS
+WITH fam AS (
+    SELECT g, CASE WHEN u < 0.30 THEN 1 WHEN u < 0.55 THEN 2 WHEN u < 0.75 THEN 3
+                   WHEN u < 0.90 THEN 4 ELSE 5 END AS n
+      FROM (SELECT g, pg_temp.r(g, 1) AS u FROM generate_series(:g_from, :g_to) AS g) AS s
+), kid AS (
+    SELECT fam.g, fam.n, k, fam.g::bigint * 16 + k AS key,
+           p.p0, p.span
+      FROM fam CROSS JOIN b_period p CROSS JOIN LATERAL generate_series(1, fam.n) AS k
+), drawn AS (
+    SELECT kid.*, p0 - (30 + floor(pg_temp.r(key, 2) * 6200))::integer AS dob,
+           pg_temp.r(key, 3) AS kind, pg_temp.r(key, 4) AS u4, pg_temp.r(key, 5) AS u5,
+           floor(pg_temp.r(key, 4) * span * 0.7)::integer AS short_from
+      FROM kid
+)
+SELECT g, k, n, key,
+       md5('vm-child-' || g || '-' || k)::uuid AS id,
+       md5('vm-case-' || g)::uuid AS case_id,
+       dob,
+       CASE WHEN kind < 0.68 THEN greatest(dob, p0 - 30 - floor(u4 * 2000)::integer)
+            WHEN kind < 0.82 THEN p0 + floor(u4 * (span - 1))::integer
+            WHEN kind < 0.95 THEN greatest(dob, p0 - 30 - floor(u4 * 1500)::integer)
+            ELSE p0 + short_from END AS since,
+       CASE WHEN kind < 0.82 THEN NULL
+            WHEN kind < 0.95 THEN p0 + floor(u5 * (span - 1))::integer
+            ELSE p0 + short_from + 20 + floor(u5 * (span - short_from - 21))::integer END AS until
+  FROM drawn;
+
+-- The batch's families.
+CREATE TEMP TABLE b_cases ON COMMIT DROP AS
+SELECT g, case_id, n, opened_on,
+       CASE WHEN discharged THEN least(last_out + 5 + floor(pg_temp.r(g, 7) * 25)::integer, p1 - 1) END AS closed_on,
+       1 + (pg_temp.r(g, 8) < 0.5)::integer AS parents,
+       'bench-worker-' || lpad(((g - 1) % :workers + 1)::text, 3, '0') AS worker,
+       'bench-unit-' || lpad((((g - 1) % :workers) / 10 + 1)::text, 2, '0') AS unit
+  FROM (SELECT ch.g, ch.case_id, ch.n, min(ch.since) - floor(pg_temp.r(ch.g, 6) * 60)::integer AS opened_on,
+               bool_and(ch.until IS NOT NULL) AS discharged, max(ch.until) AS last_out,
+               min(p.p0 + p.span) AS p1
+          FROM b_children ch CROSS JOIN b_period p
+         GROUP BY ch.g, ch.case_id, ch.n) AS f;
+
+INSERT INTO cases (id, case_number, family_name, case_type, status, opened_on, closed_on, closure_reason,
+                   assigned_worker, unit, permanency_goal, permanency_goal_since, created_at, updated_at)
+SELECT case_id, 'VM-' || lpad(g::text, 7, '0'),
+       pg_temp.pick('{Garcia,Smith,Johnson,Williams,Brown,Jones,Miller,Davis,Rodriguez,Martinez,Hernandez,Lopez,Wilson,Anderson,Thomas,Taylor,Moore,Jackson,Martin,Lee,Thompson,White,Harris,Clark,Lewis,Robinson,Walker,Young,Allen,King}', pg_temp.r(g, 9)),
+       'out_of_home', CASE WHEN closed_on IS NULL THEN 'open' ELSE 'closed' END, opened_on, closed_on,
+       CASE WHEN closed_on IS NOT NULL THEN 'reunified' END,
+       worker, unit,
+       pg_temp.pick('{reunification,reunification,reunification,reunification,reunification,reunification,reunification,adoption,adoption,guardianship,live_with_relatives,appla,not_established}', pg_temp.r(g, 10)),
+       opened_on + 45,
+       opened_on + time '09:00', opened_on + time '09:00'
+  FROM b_cases
+ ORDER BY g;
+
+INSERT INTO participants (id, case_id, first_name, last_name, role, date_of_birth, in_care_since, in_care_until,
+                          created_at, updated_at)
+SELECT id, case_id,
+       pg_temp.pick('{Ava,Liam,Olivia,Noah,Emma,Elijah,Sophia,Mateo,Isabella,Lucas,Mia,Levi,Amelia,Ezra,Harper,Asher,Luna,James,Aria,Leo}', pg_temp.r(key, 11)),
+       'Family ' || g, 'child', dob, since, until,
+       since + time '12:00', since + time '12:00'
+  FROM b_children
+UNION ALL
+SELECT md5('vm-parent-' || g || '-' || j)::uuid, case_id,
+       pg_temp.pick('{Maria,James,Jennifer,Michael,Linda,David,Patricia,Robert,Jessica,Daniel,Sarah,Joseph}', pg_temp.r(g * 16 + j, 12)),
+       'Family ' || g, 'parent', opened_on - 9000 - floor(pg_temp.r(g * 16 + j, 13) * 5000)::integer, NULL, NULL,
+       opened_on + time '10:00', opened_on + time '10:00'
+  FROM b_cases CROSS JOIN LATERAL generate_series(1, parents) AS j
+UNION ALL
+SELECT md5('vm-foster-' || g)::uuid, case_id, 'Pat', 'Foster ' || g, 'foster_parent', NULL, NULL, NULL,
+       opened_on + time '11:00', opened_on + time '11:00'
+  FROM b_cases;
+
+-- Each (child, month) with at least one day in care, the days in care in it, and
+-- whether the first two siblings share a visit that month.
+CREATE TEMP TABLE b_child_months ON COMMIT DROP AS
+WITH months AS (
+    SELECT m, (p.p0 + make_interval(months => m))::date AS first_day,
+           (p.p0 + make_interval(months => m + 1))::date - 1 AS last_day
+      FROM b_period p CROSS JOIN generate_series(0, :months - 1) AS m
+)
+SELECT ch.g, ch.k, ch.n, ch.key, ch.id, ch.case_id, mo.m,
+       greatest(mo.first_day, ch.since) AS lo,
+       least(mo.last_day, coalesce(ch.until, mo.last_day)) AS hi,
+       ch.since <= mo.first_day AND (ch.until IS NULL OR ch.until >= mo.last_day) AS full_month
+  FROM b_children ch
+  JOIN months mo ON ch.since <= mo.last_day AND (ch.until IS NULL OR ch.until >= mo.first_day);
+
+CREATE TEMP TABLE b_visits ON COMMIT DROP AS
+WITH cm AS (
+    SELECT a.*, b.id AS sibling,
+           a.n >= 2 AND a.k <= 2 AND a.full_month AND coalesce(b.full_month, false)
+           AND pg_temp.r(a.g::bigint * 64 + a.m, 20) < 0.30 AS joint
+      FROM b_child_months a
+      LEFT JOIN b_child_months b ON b.g = a.g AND b.m = a.m AND a.k <= 2 AND b.k = 3 - a.k
+), v AS (
+    SELECT cm.*, s.seq, (cm.key * 64 + cm.m) * 4 + s.seq AS vkey
+      FROM cm CROSS JOIN (VALUES (1), (2)) AS s (seq)
+     WHERE (s.seq = 1 AND pg_temp.r(cm.key * 64 + cm.m, 21) < 0.95 AND NOT (cm.k = 2 AND cm.joint))
+        OR (s.seq = 2 AND pg_temp.r(cm.key * 64 + cm.m, 22) < 0.10)
+)
+SELECT case_id,
+       ((lo + floor(pg_temp.r(vkey, 23) * (hi - lo + 1))::integer)
+        + make_interval(mins => 480 + floor(pg_temp.r(vkey, 24) * 660)::integer))
+           AT TIME ZONE 'America/Chicago' AS visited_at,
+       'caseworker_child' AS visit_type,
+       CASE WHEN u < 0.60 THEN 'child_residence' WHEN u < 0.68 THEN 'virtual' WHEN u < 0.80 THEN 'school'
+            WHEN u < 0.90 THEN 'office' WHEN u < 0.97 THEN 'community' ELSE 'other' END AS location,
+       CASE WHEN joint AND k = 1 AND seq = 1 THEN ARRAY[id, sibling] ELSE ARRAY[id] END AS participant_ids,
+       vkey
+  FROM (SELECT v.*, pg_temp.r(vkey, 25) AS u FROM v) AS v2
+UNION ALL
+-- Caseworker-parent and family-time visits, per family and month it is open.
+SELECT c.case_id,
+       ((greatest(mo.first_day, c.opened_on)
+         + floor(pg_temp.r(vkey, 23) * (least(mo.last_day, coalesce(c.closed_on, mo.last_day))
+                                         - greatest(mo.first_day, c.opened_on) + 1))::integer)
+        + make_interval(mins => 480 + floor(pg_temp.r(vkey, 24) * 660)::integer)) AT TIME ZONE 'America/Chicago',
+       t.visit_type,
+       CASE WHEN t.visit_type = 'family_time' THEN CASE WHEN pg_temp.r(vkey, 25) < 0.7 THEN 'office' ELSE 'community' END
+            WHEN pg_temp.r(vkey, 25) < 0.65 THEN 'parent_home' WHEN pg_temp.r(vkey, 25) < 0.85 THEN 'office'
+            WHEN pg_temp.r(vkey, 25) < 0.95 THEN 'virtual' ELSE 'community' END,
+       CASE WHEN t.visit_type = 'family_time' THEN ARRAY[md5('vm-parent-' || c.g || '-1')::uuid, md5('vm-child-' || c.g || '-1')::uuid]
+            WHEN c.parents = 2 AND pg_temp.r(vkey, 26) < 0.4 THEN ARRAY[md5('vm-parent-' || c.g || '-1')::uuid, md5('vm-parent-' || c.g || '-2')::uuid]
+            ELSE ARRAY[md5('vm-parent-' || c.g || '-1')::uuid] END,
+       vkey
+  FROM b_cases c
+ CROSS JOIN b_period p
+ CROSS JOIN LATERAL (SELECT m, (p.p0 + make_interval(months => m))::date AS first_day,
+                            (p.p0 + make_interval(months => m + 1))::date - 1 AS last_day
+                       FROM generate_series(0, :months - 1) AS m) AS mo
+ CROSS JOIN LATERAL (VALUES ('caseworker_parent', 0.40, 1), ('family_time', 0.10, 2)) AS t (visit_type, p, seq)
+ CROSS JOIN LATERAL (SELECT -((c.g::bigint * 64 + mo.m) * 4 + t.seq) AS vkey) AS vk
+ WHERE c.opened_on <= mo.last_day AND (c.closed_on IS NULL OR c.closed_on >= mo.first_day)
+   AND pg_temp.r(vkey, 27) < t.p
+   -- family time only while the first child is in care that day: keep it simple, in care all month
+   AND (t.visit_type <> 'family_time' OR EXISTS (
+        SELECT 1 FROM b_child_months cm WHERE cm.g = c.g AND cm.k = 1 AND cm.m = mo.m AND cm.full_month));
+
+\if :replica
+WITH ins AS (
+    INSERT INTO visits (case_id, visited_at, visit_type, location, participant_ids, duration_minutes, summary,
+                        safety_concern, created_at, updated_at)
+    SELECT case_id, visited_at, visit_type, location, participant_ids,
+           20 + floor(pg_temp.r(vkey, 30) * 100)::integer,
+           substr(repeat('Seen at the placement; talked about school, contact with parents and the plan. '
+                         'Home clean and safe, sleeping arrangements seen. Next visit agreed. ', 3),
+                  1 + floor(pg_temp.r(vkey, 31) * 60)::integer, 80 + floor(pg_temp.r(vkey, 32) * 320)::integer),
+           pg_temp.r(vkey, 33) < 0.02,
+           visited_at + make_interval(hours => 2 + floor(pg_temp.r(vkey, 34) * 70)::integer),
+           visited_at + make_interval(hours => 2 + floor(pg_temp.r(vkey, 34) * 70)::integer)
+      FROM b_visits
+     ORDER BY visited_at
+    RETURNING id, case_id, participant_ids
+)
+-- What visits_sync_participants() writes for each new visit.
+INSERT INTO visit_participants (visit_id, participant_id, case_id)
+SELECT DISTINCT ins.id, p, ins.case_id FROM ins CROSS JOIN LATERAL unnest(ins.participant_ids) AS p;
+\else
+INSERT INTO visits (case_id, visited_at, visit_type, location, participant_ids, duration_minutes, summary,
+                    safety_concern, created_at, updated_at)
+SELECT case_id, visited_at, visit_type, location, participant_ids,
+       20 + floor(pg_temp.r(vkey, 30) * 100)::integer,
+       substr(repeat('Seen at the placement; talked about school, contact with parents and the plan. '
+                     'Home clean and safe, sleeping arrangements seen. Next visit agreed. ', 3),
+              1 + floor(pg_temp.r(vkey, 31) * 60)::integer, 80 + floor(pg_temp.r(vkey, 32) * 320)::integer),
+       pg_temp.r(vkey, 33) < 0.02,
+       visited_at + make_interval(hours => 2 + floor(pg_temp.r(vkey, 34) * 70)::integer),
+       visited_at + make_interval(hours => 2 + floor(pg_temp.r(vkey, 34) * 70)::integer)
+  FROM b_visits
+ ORDER BY visited_at;
+\endif
+
+COMMIT;
