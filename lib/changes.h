@@ -2,7 +2,7 @@
  * changes: the feed state systems poll to stay in sync.
  *
  * Every committed change to every kind of record, in commit order (numbered at
- * COMMIT: sql/007_change_feed_idempotency.sql), each with its number (as an
+ * COMMIT: sql/007 and 008), each with its number (as an
  * opaque cursor), resource type, id, case id, action (created, updated,
  * deleted), time, actor, request id, and the record as it now stands (or as
  * it was deleted). Polling from the last cursor never misses or repeats a

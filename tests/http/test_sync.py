@@ -30,7 +30,7 @@ def instant(text):
 class HeldTransaction:
     """A psql session that writes in a transaction and keeps it open until commit()."""
 
-    def __init__(self, cluster, name, sql):
+    def __init__(self, cluster, name, sql, begin='BEGIN'):
         self.name = name
         env = dict(os.environ, PGAPPNAME=name)
         self.proc = subprocess.Popen(
@@ -38,7 +38,7 @@ class HeldTransaction:
              '-v', 'ON_ERROR_STOP=1', '-qAt'],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         self.cluster = cluster
-        self.send("BEGIN; SELECT set_config('casework.actor', 'state-loader', true);"
+        self.send(f"{begin}; SELECT set_config('casework.actor', 'state-loader', true);"
                   "SELECT set_config('casework.roles', 'integration', true);"
                   f"{sql}; SET LOCAL application_name = '{name}-ready';")
         self.wait_for(f"application_name = '{name}-ready' AND state = 'idle in transaction'")
@@ -57,9 +57,14 @@ class HeldTransaction:
         raise AssertionError(f'{self.name}: the transaction never got ready')
 
     def commit(self):
-        out, err = self.proc.communicate('COMMIT;\n', timeout=30)
-        if self.proc.returncode != 0:
+        err = self.try_commit()
+        if err is not None:
             raise AssertionError(f'{self.name}: {err}')
+
+    def try_commit(self):
+        """None when the commit succeeded, else psql's error output."""
+        _, err = self.proc.communicate('COMMIT;\n', timeout=30)
+        return None if self.proc.returncode == 0 else err
 
 
 class FeedTest(ApiTest):
@@ -303,6 +308,55 @@ class ChangeFeedConcurrencyTest(FeedTest):
         updates = [r for r in self.audit_rows(ids) if r[2] == 'update']
         self.assertEqual([r[1] for r in updates], [c['id'] for c in cases])
         self.assertEqual([c['id'] for c in seen], [cases[2]['id'], cases[1]['id'], cases[3]['id'], cases[0]['id']])
+
+    def assert_numbered_densely(self):
+        """Every audit row numbered once, the numbers 1..N with no gap and no repeat."""
+        out = self.cluster.psql('SELECT count(*), count(DISTINCT seq), max(seq), count(DISTINCT audit_id),'
+                                ' (SELECT count(*) FROM audit_log) FROM changes')
+        count, distinct, highest, audited, audit_rows = out.strip().split('|')
+        self.assertEqual({count, distinct, highest, audited, audit_rows}, {count}, out)
+
+    def test_the_changes_of_one_transaction_are_numbered_together(self):
+        cases = [self.create_case(self.world.worker_a1, unit=self.world.unit_a) for _ in range(6)]
+        ids = {c['id'] for c in cases}
+        _, cursor = self.poll(self.head(), ids)
+
+        def updates(name, some):
+            return '; '.join(f"UPDATE cases SET family_name = '{name}' WHERE id = '{c['id']}'" for c in some)
+
+        t1 = HeldTransaction(self.cluster, 'held-three', updates('T1', cases[0:3]))
+        t2 = HeldTransaction(self.cluster, 'held-two', updates('T2', cases[3:5]))
+        try:
+            self.patch(f'/v1/cases/{cases[5]["id"]}', {'family_name': 'A'})
+            t2.commit()
+        finally:
+            t1.commit()
+        items, _ = self.poll(cursor, ids)
+        self.assertEqual([(c['id'], c['record']['family_name']) for c in items],
+                         [(cases[5]['id'], 'A')] + [(c['id'], 'T2') for c in cases[3:5]]
+                         + [(c['id'], 'T1') for c in cases[0:3]])
+        self.assert_numbered_densely()
+
+    def test_a_repeatable_read_writer_that_lost_its_turn_is_refused(self):
+        cases = [self.create_case(self.world.worker_a1, unit=self.world.unit_a) for _ in range(2)]
+        ids = {c['id'] for c in cases}
+        _, cursor = self.poll(self.head(), ids)
+        held = HeldTransaction(self.cluster, 'held-rr',
+                               f"UPDATE cases SET family_name = 'RR' WHERE id = '{cases[0]['id']}'",
+                               begin='BEGIN ISOLATION LEVEL REPEATABLE READ')
+        try:
+            self.patch(f'/v1/cases/{cases[1]["id"]}', {'family_name': 'A'})
+        finally:
+            err = held.try_commit()
+        # Its snapshot cannot see the change numbered meanwhile: numbering on top
+        # of it would repeat a number, so the commit fails and nothing is written.
+        self.assertIsNotNone(err)
+        self.assertIn('could not serialize', err)
+        items, _ = self.poll(cursor, ids)
+        self.assertEqual([(c['id'], c['record']['family_name']) for c in items], [(cases[1]['id'], 'A')])
+        r = self.request('GET', f'/v1/cases/{cases[0]["id"]}', self.world.administrator)
+        self.assertEqual(r.json()['family_name'], cases[0]['family_name'])
+        self.assert_numbered_densely()
 
     def test_concurrent_writers_and_a_polling_reader(self):
         writers, rounds = 4, 12
