@@ -14,9 +14,11 @@
  * child's full months in care (the whole month inside in_care_since ..
  * in_care_until); the qualifying visits (caseworker_child, not virtual, the
  * child among the participants) counted per child and UTC month; then per
- * month and overall. Columns: overall (0 per month, 1 for the whole range),
- * month, children, full_months_in_care, months_with_visit,
- * children_visited_every_month, visits, visits_in_residence.
+ * month, and overall from one row per child. Each (child, month) pair occurs
+ * once in child_months, so plain counts are exact and no DISTINCT is needed.
+ * Columns: overall (0 per month, 1 for the whole range), month, children,
+ * full_months_in_care, months_with_visit, children_visited_every_month,
+ * visits, visits_in_residence.
  */
 static const struct db_statement visit_compliance = {
 	NULL,
@@ -36,33 +38,37 @@ static const struct db_statement visit_compliance = {
 	"        ON ch.in_care_since <= m.first_day"
 	"       AND (ch.in_care_until IS NULL OR ch.in_care_until >= m.next_first - 1)"
 	"), seen AS ("
-	"    SELECT vp.participant_id AS child_id,"
+	"    SELECT ch.id AS child_id,"
 	"           date_trunc('month', v.visited_at AT TIME ZONE 'UTC')::date AS first_day,"
 	"           count(*) AS visits, count(*) FILTER (WHERE v.location = 'child_residence') AS in_residence"
-	"      FROM visits v JOIN visit_participants vp ON vp.visit_id = v.id"
+	"      FROM children ch"
+	"      JOIN visit_participants vp ON vp.participant_id = ch.id"
+	"      JOIN visits v ON v.id = vp.visit_id"
 	"     WHERE v.deleted_at IS NULL AND v.visit_type = 'caseworker_child' AND v.location <> 'virtual'"
 	"       AND v.visited_at >= $4::date::timestamp AT TIME ZONE 'UTC'"
 	"       AND v.visited_at < ($5::date + interval '1 month')::timestamp AT TIME ZONE 'UTC'"
-	"       AND vp.participant_id IN (SELECT id FROM children)"
 	"     GROUP BY 1, 2"
 	"), child_months AS ("
 	"    SELECT pr.child_id, pr.first_day, coalesce(s.visits, 0) AS visits,"
 	"           coalesce(s.in_residence, 0) AS in_residence"
 	"      FROM pairs pr LEFT JOIN seen s USING (child_id, first_day)"
+	"), per_child AS ("
+	"    SELECT count(*) AS months, count(*) FILTER (WHERE visits > 0) AS with_visit,"
+	"           sum(visits) AS visits, sum(in_residence) AS in_residence"
+	"      FROM child_months GROUP BY child_id"
 	")"
 	" SELECT 0 AS overall, to_char(m.first_day, 'YYYY-MM') AS month,"
-	"        count(DISTINCT cm.child_id), count(cm.child_id),"
+	"        count(cm.child_id), count(cm.child_id),"
 	"        count(cm.child_id) FILTER (WHERE cm.visits > 0),"
-	"        count(DISTINCT cm.child_id) FILTER (WHERE cm.visits > 0),"
+	"        count(cm.child_id) FILTER (WHERE cm.visits > 0),"
 	"        coalesce(sum(cm.visits), 0)::bigint, coalesce(sum(cm.in_residence), 0)::bigint"
 	"   FROM months m LEFT JOIN child_months cm ON cm.first_day = m.first_day"
 	"  GROUP BY m.first_day"
 	" UNION ALL"
-	" SELECT 1, NULL, count(DISTINCT child_id), count(*), count(*) FILTER (WHERE visits > 0),"
-	"        (SELECT count(*) FROM (SELECT child_id FROM child_months GROUP BY child_id"
-	"                               HAVING bool_and(visits > 0)) AS every),"
+	" SELECT 1, NULL, count(*), coalesce(sum(months), 0)::bigint, coalesce(sum(with_visit), 0)::bigint,"
+	"        count(*) FILTER (WHERE with_visit = months),"
 	"        coalesce(sum(visits), 0)::bigint, coalesce(sum(in_residence), 0)::bigint"
-	"   FROM child_months"
+	"   FROM per_child"
 	" ORDER BY 1, 2",
 	6, 0};
 
