@@ -1,0 +1,391 @@
+#!/usr/bin/env bash
+# Writes: PATCH /v1/cases/{id} (and POST /v1/cases) under wrk against pgbench -N on
+# the same database, same run, with durable commits; every service run once with
+# the change feed's commit-order numbering (audit_log_number_change) and once
+# without, to show what numbering changes in commit order costs.
+#
+# usage: tests/perf/bench-writes.sh [BUILD_DIR]   (relative to the project root; default build-perf)
+#
+# Environment (all optional):
+#   DURATION=20          seconds of each measured run (wrk and pgbench)
+#   WARMUP=3             seconds of warm-up before each measured run
+#   CASES=5000           cases seeded (spread over 50 workers and 10 units); PATCH cycles over all
+#   PGBENCH_SCALE=10     pgbench -i scale
+#   CONNECTIONS=16       wrk -c and pgbench -c
+#   POST=1               0: no POST /v1/cases runs
+#   ROUNDS=1             times each pair of service runs (numbering on, then off) is repeated
+#   DB_POOL_SIZE=N       CASEWORK_DB_POOL_SIZE for the service (default: the
+#                        service's own default, 2 x cores)
+#   CASEWORK_HTTP_THREADS  threading model of the service (default: the service's)
+#   PERF_KEEP=1          keep the temporary directory (logs, wrk script) at the end
+#
+# Builds the service (release), starts a private PostgreSQL 15 on a Unix socket
+# with fsync and synchronous_commit on (set and checked here, whatever the
+# defaults), migrates, seeds, runs pgbench -N -M prepared (with CONNECTIONS
+# clients, and with one: one commit at a time) before the service runs and
+# pgbench -N again after them, and prints one table. The numbering trigger is
+# disabled only for the "off" runs and enabled again at once; this is a
+# measurement, not a setting of the service. Exit status 1 if wrk saw socket
+# errors, if an answer was not 200 (PATCH) or 201 (POST), or if the change feed
+# did not number exactly the audit rows written (on) or numbered some (off).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. scripts/common.sh
+. tests/perf/lib.sh
+
+BUILD_DIR=${1:-build-perf}
+DURATION=${DURATION:-20}
+WARMUP=${WARMUP:-3}
+CASES=${CASES:-5000}
+WORKERS=50
+UNITS=10
+PGBENCH_SCALE=${PGBENCH_SCALE:-10}
+CONNECTIONS=${CONNECTIONS:-16}
+POST=${POST:-1}
+ROUNDS=${ROUNDS:-1}
+for v in DURATION WARMUP CASES PGBENCH_SCALE CONNECTIONS ROUNDS; do
+	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || perf_die "$v must be a positive integer"
+done
+[ "$CASES" -ge $((4 * CONNECTIONS)) ] || perf_die "CASES must be at least 4 x CONNECTIONS (rows shared by connections wait for each other)"
+# The service's default pool size unless DB_POOL_SIZE asks for another.
+if [ -n "${DB_POOL_SIZE:-}" ]; then
+	export CASEWORK_DB_POOL_SIZE=$DB_POOL_SIZE
+else
+	unset CASEWORK_DB_POOL_SIZE
+fi
+[ -n "${CASEWORK_HTTP_THREADS:-}" ] && export CASEWORK_HTTP_THREADS
+NUMBERING_TRIGGER=audit_log_number_change
+WRK_THREADS=2
+
+perf_init "$BUILD_DIR"
+perf_start_database
+
+# Durable commits: every COMMIT waits for its WAL flush. These are PostgreSQL's
+# defaults, which perf_start_database keeps; set here explicitly so that this
+# benchmark measures them even if the defaults change there.
+perf_psql -q >/dev/null <<'SQL' || perf_die "cannot set the durability settings"
+ALTER SYSTEM SET fsync = on;
+ALTER SYSTEM SET synchronous_commit = on;
+ALTER SYSTEM SET full_page_writes = on;
+SELECT pg_reload_conf();
+SQL
+for i in $(seq 1 50); do
+	DURABILITY=$(perf_psql -At -c "SELECT string_agg(name || '=' || setting, ' ' ORDER BY name) FROM pg_settings
+	                               WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes',
+	                                              'wal_sync_method', 'commit_delay')")
+	grep -q 'fsync=on' <<<"$DURABILITY" && grep -q 'synchronous_commit=on' <<<"$DURABILITY" \
+		&& grep -q 'full_page_writes=on' <<<"$DURABILITY" && break
+	[ "$i" != 50 ] || perf_die "durable commits not in effect: $DURABILITY"
+	sleep 0.1
+done
+FSTYPE=$(df -T "$PERF_DIR" | awk 'NR == 2 { print $2 }')
+perf_log "durability: $DURABILITY; the database is on $FSTYPE"
+
+perf_migrate
+perf_seed_cases "$CASES" "$WORKERS" "$UNITS"
+
+perf_log "pgbench -i -s $PGBENCH_SCALE"
+pgbench -h "$PERF_DIR" -U casework -i -q -s "$PGBENCH_SCALE" casework >"$PERF_DIR/pgbench-init.log" 2>&1 \
+	|| { tail -20 "$PERF_DIR/pgbench-init.log" >&2; perf_die "pgbench -i failed"; }
+perf_psql -qc 'VACUUM ANALYZE' >/dev/null
+perf_psql -qc 'CHECKPOINT' >/dev/null
+
+TOKEN=$(perf_token --sub bench-administrator --role administrator)
+
+# numbering_state: O (enabled) or D (disabled), from pg_trigger.
+numbering_state() {
+	perf_psql -At -c "SELECT tgenabled FROM pg_trigger
+	                  WHERE tgname = '$NUMBERING_TRIGGER' AND tgrelid = 'audit_log'::regclass"
+}
+[ "$(numbering_state)" = O ] || perf_die "no enabled trigger $NUMBERING_TRIGGER on audit_log"
+
+# numbering on|off: enables or disables the change feed's numbering trigger.
+# ALTER TABLE takes an exclusive lock: only between runs, with the service stopped.
+numbering() {
+	local want=O verb=ENABLE
+	[ "$1" = on ] || { want=D; verb=DISABLE; }
+	perf_psql -qc "ALTER TABLE audit_log $verb TRIGGER $NUMBERING_TRIGGER" >/dev/null \
+		|| perf_die "cannot $verb $NUMBERING_TRIGGER"
+	[ "$(numbering_state)" = "$want" ] || perf_die "$NUMBERING_TRIGGER is not $1"
+}
+
+# The wrk script. Every request changes family_name (POST: a new case_number) to
+# a value never used before: tag (a wrk argument, new for every wrk run), wrk
+# thread and a counter of that thread. PATCH takes the next case of the list for
+# each request, each thread from its own place in the list, so the requests in
+# flight at one time name distinct cases and never wait for each other's row.
+LUA=$PERF_DIR/writes.lua
+{
+	echo '-- PATCH /v1/cases/{id} over every seeded case, or POST /v1/cases; every request writes.'
+	echo "local token = \"$TOKEN\""
+	echo 'local ids = {'
+	perf_psql -At -c "SELECT '\"' || id || '\",' FROM cases WHERE case_number LIKE 'BENCH-%' ORDER BY id"
+	echo '}'
+	cat <<'LUA'
+local counter = 0
+local mode, tag, headers, post_headers
+local i, n = 0, 0
+
+function setup(thread)
+   thread:set("thread_index", counter)
+   counter = counter + 1
+end
+
+function init(args)
+   mode = args[1]
+   tag = args[2] .. "t" .. (thread_index or 0)
+   headers = { ["Authorization"] = "Bearer " .. token, ["Accept"] = "application/json",
+               ["Content-Type"] = "application/merge-patch+json" }
+   post_headers = { ["Authorization"] = "Bearer " .. token, ["Accept"] = "application/json",
+                    ["Content-Type"] = "application/json" }
+   -- The threads start evenly apart in the list (args[3]: how many there are).
+   i = (thread_index or 0) * math.floor(#ids / tonumber(args[3]))
+end
+
+function request()
+   n = n + 1
+   if mode == "post" then
+      local w = n % 50 + 1
+      local body = string.format(
+         '{"case_number":"W-%s-%d","family_name":"Written %s %d","case_type":"in_home",' ..
+         '"assigned_worker":"bench-worker-%02d","unit":"bench-unit-%02d"}',
+         tag, n, tag, n, w, w % 10 + 1)
+      return wrk.format("POST", "/v1/cases", post_headers, body)
+   end
+   i = i + 1
+   local body = string.format('{"family_name":"Family %s %d"}', tag, n)
+   return wrk.format("PATCH", "/v1/cases/" .. ids[(i % #ids) + 1], headers, body)
+end
+
+function done(summary, latency, requests)
+   local e = summary.errors
+   io.write(string.format(
+      "RESULT requests=%d duration_us=%d p50_us=%d p90_us=%d p99_us=%d max_us=%d non2xx=%d socket_errors=%d\n",
+      summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
+      latency:percentile(99), latency.max, e.status, e.connect + e.read + e.write + e.timeout))
+end
+LUA
+} >"$LUA"
+[ "$(grep -c '^"' "$LUA")" = "$CASES" ] || perf_die "the wrk script does not list the $CASES seeded cases"
+
+# Every measurement appends one line of key=value pairs to $PERF_DIR/results.
+# CPU figures are ticks over the measured run: the load generator's (client),
+# caseworkd's (service, all threads) and the PostgreSQL server's (database).
+
+# counts: audit rows and numbered changes so far.
+counts() {
+	perf_psql -At -F ' ' -c 'SELECT (SELECT count(*) FROM audit_log), (SELECT count(*) FROM changes)'
+}
+
+# wal_syncs: WAL flushes to disk so far (pg_stat_wal, every process). A backend
+# reports its figures when it exits at the latest: read with no client connected.
+wal_syncs() {
+	perf_psql -At -c 'SELECT wal_sync FROM pg_stat_wal'
+}
+
+# run_pgbench NAME CLIENTS: pgbench -N (the built-in simple-update: UPDATE
+# pgbench_accounts, SELECT it, INSERT INTO pgbench_history, COMMIT), a warm-up,
+# then the measured run.
+run_pgbench() {
+	local name=$1 clients=$2 out tps lat c0 c1 d0 d1 w0 w1 txs
+	local jobs=$((clients < 2 ? clients : 2))
+	local cmd=(pgbench -h "$PERF_DIR" -U casework -N -M prepared -c "$clients" -j "$jobs")
+	perf_log "pgbench -N -M prepared -c$clients -j$jobs: warm-up ${WARMUP}s, then ${DURATION}s"
+	w0=$(wal_syncs)
+	perf_run "$PERF_DIR/pgbench-warmup.txt" "${cmd[@]}" -T "$WARMUP" casework \
+		|| { cat "$PERF_DIR/pgbench-warmup.txt" >&2; perf_die "pgbench warm-up failed"; }
+	d0=$(perf_pg_ticks)
+	perf_client_ticks
+	c0=$PERF_CLIENT_TICKS
+	perf_run "$PERF_DIR/pgbench.txt" "${cmd[@]}" -T "$DURATION" casework \
+		|| { cat "$PERF_DIR/pgbench.txt" >&2; perf_die "pgbench failed"; }
+	perf_client_ticks
+	c1=$PERF_CLIENT_TICKS
+	sleep 0.5   # the backends exit and are waited for by the postmaster
+	d1=$(perf_pg_ticks)
+	w1=$(wal_syncs)
+	out=$(cat "$PERF_DIR/pgbench.txt")
+	txs=$(cat "$PERF_DIR/pgbench-warmup.txt" "$PERF_DIR/pgbench.txt" \
+		| awk '/^number of transactions actually processed:/ { t += $6 } END { print t + 0 }')
+	tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out" | tail -1)
+	lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' <<<"$out" | tail -1)
+	[ -n "$tps" ] || { echo "$out" >&2; perf_die "no tps in the pgbench output"; }
+	if grep -q '^number of failed transactions: [1-9]' <<<"$out"; then
+		echo "$out" >&2
+		perf_die "pgbench -N -c$clients: failed transactions"
+	fi
+	echo "kind=pgbench name=$name clients=$clients tps=$tps lat_ms=$lat client_ticks=$((c1 - c0))" \
+		"db_ticks=$((d1 - d0)) wal_syncs=$((w1 - w0)) window_writes=$txs" >>"$PERF_DIR/results"
+	perf_log "pgbench -N -c$clients: $tps TPS, latency average $lat ms"
+}
+
+FAILED=0
+RUN=0
+# run_service OP NUMBERING ROUND: a fresh caseworkd under wrk, OP patch or post,
+# with the numbering trigger on or off.
+run_service() {
+	local op=$1 num=$2 round=$3 name out result logged bad a0 n0 a1 n1 audit numbered
+	local route method expect c0 c1 s0 s1 d0 d1 w0 w1 aw0 aw1
+	case "$op" in
+	patch) method=PATCH route='/v1/cases/{id}' expect=200 ;;
+	post) method=POST route=/v1/cases expect=201 ;;
+	esac
+	name=writes-$op-$num-$round
+	numbering "$num"
+	# WAL flushes per write over the whole life of the service (warm-up included):
+	# its backends report theirs when they exit.
+	read -r aw0 _ < <(counts)
+	w0=$(wal_syncs)
+	perf_start_service "$name"
+	RUN=$((RUN + 1))
+	perf_log "$method $route, numbering $num, on $PERF_URL: wrk warm-up ${WARMUP}s, then ${DURATION}s"
+	perf_run "$PERF_DIR/$name-warmup.txt" wrk -t"$WRK_THREADS" -c "$CONNECTIONS" -d "${WARMUP}s" -s "$LUA" "$PERF_URL" \
+		-- "$op" "r${RUN}w" "$WRK_THREADS" || { cat "$PERF_DIR/$name-warmup.txt" >&2; perf_die "wrk warm-up failed"; }
+	sleep 0.5   # the warm-up's last requests are answered and logged (the log is flushed every 100 ms)
+	: >"$PERF_SERVICE_LOG"   # count only the measured requests below
+	read -r a0 n0 < <(counts)
+	d0=$(perf_pg_ticks)
+	s0=$(perf_ticks "$PERF_SERVICE_PID")
+	perf_client_ticks
+	c0=$PERF_CLIENT_TICKS
+	perf_run "$PERF_DIR/$name-wrk.txt" wrk -t"$WRK_THREADS" -c "$CONNECTIONS" -d "${DURATION}s" -s "$LUA" "$PERF_URL" \
+		-- "$op" "r${RUN}m" "$WRK_THREADS" || { cat "$PERF_DIR/$name-wrk.txt" >&2; perf_die "wrk failed"; }
+	perf_client_ticks
+	c1=$PERF_CLIENT_TICKS
+	s1=$(perf_ticks "$PERF_SERVICE_PID")
+	d1=$(perf_pg_ticks)
+	sleep 0.5   # requests still in flight when wrk stopped are answered and committed
+	read -r a1 n1 < <(counts)
+	audit=$((a1 - a0))
+	numbered=$((n1 - n0))
+	out=$(cat "$PERF_DIR/$name-wrk.txt")
+	result=$(grep '^RESULT ' <<<"$out") || { echo "$out" >&2; perf_die "no RESULT line from wrk"; }
+	perf_stop_service
+	sleep 0.5   # the service's backends exit and report their WAL figures
+	read -r aw1 _ < <(counts)
+	w1=$(wal_syncs)
+	[ "$num" = on ] || numbering on
+	# Every measured request must have answered $expect (the log has one line per request).
+	logged=$(grep -ac "\"method\":\"$method\",\"route\":\"$route\"" "$PERF_SERVICE_LOG" || true)
+	bad=$(grep -a '"route":' "$PERF_SERVICE_LOG" | grep -avc "\"status\":$expect," || true)
+	echo "kind=service op=$op numbering=$num round=$round ${result#RESULT } logged=$logged not_ok=$bad" \
+		"audit=$audit numbered=$numbered client_ticks=$((c1 - c0)) service_ticks=$((s1 - s0))" \
+		"db_ticks=$((d1 - d0)) wal_syncs=$((w1 - w0)) window_writes=$((aw1 - aw0))" >>"$PERF_DIR/results"
+	perf_log "$method: $(grep -o 'requests=[0-9]*' <<<"$result") in ${DURATION}s; $logged logged," \
+		"$bad not $expect; $audit audit rows, $numbered numbered"
+	if grep -Eq 'socket_errors=[1-9]' <<<"$result" || [ "$bad" != 0 ] || [ "$logged" = 0 ]; then
+		perf_log "error: $method numbering $num: answers other than $expect, or socket errors"
+		grep -E 'Non-2xx|Socket errors' <<<"$out" >&2 || true
+		grep -a '"route":' "$PERF_SERVICE_LOG" | grep -av "\"status\":$expect," | head -5 >&2 || true
+		FAILED=1
+	fi
+	# Every write is audited, and numbered exactly when the trigger is on.
+	if [ "$audit" -lt "$logged" ] || { [ "$num" = on ] && [ "$numbered" != "$audit" ]; } \
+		|| { [ "$num" = off ] && [ "$numbered" != 0 ]; }; then
+		perf_log "error: $method numbering $num: $logged requests, $audit audit rows, $numbered numbered changes"
+		FAILED=1
+	fi
+}
+
+: >"$PERF_DIR/results"
+run_pgbench before "$CONNECTIONS"
+run_pgbench serial 1
+for round in $(seq 1 "$ROUNDS"); do
+	run_service patch on "$round"
+	run_service patch off "$round"
+	if [ "$POST" != 0 ]; then
+		run_service post on "$round"
+		run_service post off "$round"
+	fi
+done
+run_pgbench after "$CONNECTIONS"
+
+python3 - "$PERF_DIR/results" "$PERF_CLK_TCK" "$CONNECTIONS" "$DURATION" "$CASES" "$(nproc)" \
+	"${CASEWORK_DB_POOL_SIZE:-default}" "${CASEWORK_HTTP_THREADS:-default}" "$DURABILITY" "$FSTYPE" <<'PY'
+import statistics
+import sys
+
+path, hz, conns, duration, cases, cores, pool, http_threads, durability, fstype = sys.argv[1:]
+hz = int(hz)
+rows = []
+with open(path) as f:
+    for line in f:
+        rows.append(dict(kv.split('=', 1) for kv in line.split()))
+
+
+def us_per(ticks, n):
+    return f'{int(ticks) / hz * 1e6 / n:.1f}' if n else '?'
+
+
+def syncs_per(r):
+    n = int(r['window_writes'])
+    return f'{int(r["wal_syncs"]) / n:.2f}' if n else '?'
+
+
+print()
+print(f'Writes as an administrator over {cases} cases, {conns} connections, {duration} s per run, '
+      f'{cores} cores, database pool {pool}, HTTP threads {http_threads}')
+print(f'Durability: {durability}; the database on {fstype}')
+print()
+print('pgbench -N (simple update) -M prepared over the same Unix socket:')
+fmt = '  {:<40} {:>8} {:>10} {:>14} {:>14} {:>9}'
+print(fmt.format('', 'TPS', 'latency', 'client CPU', 'database CPU', 'syncs/tx'))
+labels = {'before': f'-c{conns}, before the service runs', 'serial': '-c1, one commit at a time',
+          'after': f'-c{conns}, after the service runs'}
+pgbench = {}
+for r in rows:
+    if r['kind'] != 'pgbench':
+        continue
+    n = float(r['tps']) * int(duration)
+    pgbench[r['name']] = float(r['tps'])
+    print(fmt.format(labels[r['name']], f'{float(r["tps"]):.0f}', f'{r["lat_ms"]} ms',
+                     f'{us_per(r["client_ticks"], n)} us/tx', f'{us_per(r["db_ticks"], n)} us/tx',
+                     syncs_per(r)))
+pg = statistics.mean(v for k, v in pgbench.items() if k != 'serial')
+serial = pgbench.get('serial')
+print()
+
+services = [r for r in rows if r['kind'] == 'service']
+what = {'patch': 'PATCH /v1/cases/{id}', 'post': 'POST /v1/cases'}
+fmt = '{:<22} {:>9} {:>7} {:>6} {:>7} {:>7} {:>7} {:>7} {:>7} {:>9} {:>11} {:>6}'
+print(fmt.format('request', 'numbering', 'req/s', 'ratio', 'vs -c1', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms',
+                 'audit/req', 'syncs/write', 'errors'))
+for r in services:
+    r['rps'] = int(r['requests']) / (int(r['duration_us']) / 1e6)
+    ms = lambda key: f'{int(r[key]) / 1000:.2f}'
+    logged = int(r['logged'])
+    errors = int(r['socket_errors']) + int(r['not_ok'])
+    print(fmt.format(what[r['op']], r['numbering'], f'{r["rps"]:.0f}', f'{r["rps"] / pg:.2f}',
+                     f'{r["rps"] / serial:.2f}' if serial else '-', ms('p50_us'), ms('p90_us'),
+                     ms('p99_us'), ms('max_us'), f'{int(r["audit"]) / logged:.2f}' if logged else '?',
+                     syncs_per(r), errors))
+print()
+fmt = '{:<22} {:>9} {:>16} {:>8} {:>8} {:>6}'
+print(fmt.format('request', 'numbering', 'CPU us/req: wrk', 'service', 'database', 'total'))
+for r in services:
+    n = int(r['requests'])
+    cpu = [int(r[k]) / hz * 1e6 / n for k in ('client_ticks', 'service_ticks', 'db_ticks')]
+    print(fmt.format(what[r['op']], r['numbering'], f'{cpu[0]:.1f}', f'{cpu[1]:.1f}', f'{cpu[2]:.1f}',
+                     f'{sum(cpu):.1f}'))
+print()
+print('Numbering in commit order, on against off (the runs just before each other):')
+for i, on in enumerate(services):
+    if on['numbering'] != 'on' or i + 1 >= len(services):
+        continue
+    off = services[i + 1]
+    if off['op'] != on['op'] or off['numbering'] != 'off':
+        continue
+    print(f'  {what[on["op"]]:<22} req/s {on["rps"]:.0f} / {off["rps"]:.0f} = {on["rps"] / off["rps"]:.2f};'
+          f'  p50 {int(on["p50_us"]) / 1000:.2f} vs {int(off["p50_us"]) / 1000:.2f} ms;'
+          f'  p99 {int(on["p99_us"]) / 1000:.2f} vs {int(off["p99_us"]) / 1000:.2f} ms')
+print()
+print(f'ratio  = service req/s / mean pgbench -N -c{conns} TPS ({pg:.0f}) of the runs before and after.')
+if serial:
+    print(f'vs -c1 = service req/s / pgbench -N -c1 TPS ({serial:.0f}): one commit, and one WAL flush, at a time.')
+print('audit/req = audit rows written per answered request (every one numbered when numbering is on).')
+print('syncs/tx, syncs/write = WAL flushes (pg_stat_wal.wal_sync) per transaction or audited write, warm-up included:')
+print('  below 1, commits shared flushes (group commit); 1, every commit waited for its own.')
+print('Latencies from wrk. CPU: user + system time over the measured run per request, from /proc: wrk, '
+      'caseworkd (all threads), the PostgreSQL server (all processes).')
+PY
+[ "$FAILED" = 0 ] || perf_die "some runs failed their checks (see above)"
