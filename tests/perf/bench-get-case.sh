@@ -35,21 +35,14 @@ UNITS=10
 PGBENCH_SCALE=${PGBENCH_SCALE:-10}
 CONNECTIONS=${CONNECTIONS:-16}
 THREADS_MODELS=${THREADS_MODELS:-${CASEWORK_HTTP_THREADS:-${DB_POOL_SIZE:-$((2 * $(nproc)))}}}
-# The service's default pool size unless DB_POOL_SIZE asks for another.
-if [ -n "${DB_POOL_SIZE:-}" ]; then
-	export CASEWORK_DB_POOL_SIZE=$DB_POOL_SIZE
-else
-	unset CASEWORK_DB_POOL_SIZE
-fi
+perf_use_db_pool_size
 
 perf_init "$BUILD_DIR"
 perf_start_database
 perf_migrate
 perf_seed_cases "$CASES" "$WORKERS" "$UNITS"
 
-perf_log "pgbench -i -s $PGBENCH_SCALE"
-pgbench -h "$PERF_DIR" -U casework -i -q -s "$PGBENCH_SCALE" casework >"$PERF_DIR/pgbench-init.log" 2>&1 \
-	|| { tail -20 "$PERF_DIR/pgbench-init.log" >&2; perf_die "pgbench -i failed"; }
+perf_pgbench_init "$PGBENCH_SCALE"
 perf_psql -qc 'VACUUM ANALYZE' >/dev/null
 
 # bench-worker-01's caseload: cases g = 50, 100, ... (see perf_seed_cases).
@@ -73,8 +66,9 @@ import sys
 binary, workers, count = sys.argv[1:]
 with open(binary, 'rb') as f:
     strings = [s.decode() for s in re.findall(rb'SELECT [\x20-\x7e]+', f.read())]
-found = sorted({s for s in strings if 'FROM cases c WHERE c.id = $4 AND' in s
-                and 'FOR UPDATE' not in s and '$5' not in s})
+# The record's columns (not the existence check), no row lock (not the writes' reads).
+found = sorted({s for s in strings if 'FROM cases c WHERE c.id = $4 AND' in s and 'c.version' in s
+                and ' FOR ' not in s and '$5' not in s})
 if len(found) != 1:
     sys.exit(f'found {len(found)} candidate statements for case_get in {binary}')
 params = {'1': ':see_all', '2': ':worker', '3': 'NULL', '4': "md5('BENCH' || :n::text)::uuid"}
@@ -115,15 +109,8 @@ function request()
    i = i + 1
    return requests[(i % #requests) + 1]
 end
-
-function done(summary, latency, requests)
-   local e = summary.errors
-   io.write(string.format(
-      "RESULT requests=%d duration_us=%d p50_us=%d p90_us=%d p99_us=%d max_us=%d non2xx=%d socket_errors=%d\n",
-      summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
-      latency:percentile(99), latency.max, e.status, e.connect + e.read + e.write + e.timeout))
-end
 LUA
+	perf_wrk_done_lua
 } >"$LUA"
 
 # Every measurement appends one line of key=value pairs to $PERF_DIR/results.

@@ -47,12 +47,7 @@ for v in DURATION WARMUP CASES PGBENCH_SCALE CONNECTIONS ROUNDS; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || perf_die "$v must be a positive integer"
 done
 [ "$CASES" -ge $((4 * CONNECTIONS)) ] || perf_die "CASES must be at least 4 x CONNECTIONS (rows shared by connections wait for each other)"
-# The service's default pool size unless DB_POOL_SIZE asks for another.
-if [ -n "${DB_POOL_SIZE:-}" ]; then
-	export CASEWORK_DB_POOL_SIZE=$DB_POOL_SIZE
-else
-	unset CASEWORK_DB_POOL_SIZE
-fi
+perf_use_db_pool_size
 [ -n "${CASEWORK_HTTP_THREADS:-}" ] && export CASEWORK_HTTP_THREADS
 NUMBERING_TRIGGER=audit_log_number_change
 WRK_THREADS=2
@@ -84,9 +79,7 @@ perf_log "durability: $DURABILITY; the database is on $FSTYPE"
 perf_migrate
 perf_seed_cases "$CASES" "$WORKERS" "$UNITS"
 
-perf_log "pgbench -i -s $PGBENCH_SCALE"
-pgbench -h "$PERF_DIR" -U casework -i -q -s "$PGBENCH_SCALE" casework >"$PERF_DIR/pgbench-init.log" 2>&1 \
-	|| { tail -20 "$PERF_DIR/pgbench-init.log" >&2; perf_die "pgbench -i failed"; }
+perf_pgbench_init "$PGBENCH_SCALE"
 perf_psql -qc 'VACUUM ANALYZE' >/dev/null
 perf_psql -qc 'CHECKPOINT' >/dev/null
 
@@ -156,15 +149,8 @@ function request()
    local body = string.format('{"family_name":"Family %s %d"}', tag, n)
    return wrk.format("PATCH", "/v1/cases/" .. ids[(i % #ids) + 1], headers, body)
 end
-
-function done(summary, latency, requests)
-   local e = summary.errors
-   io.write(string.format(
-      "RESULT requests=%d duration_us=%d p50_us=%d p90_us=%d p99_us=%d max_us=%d non2xx=%d socket_errors=%d\n",
-      summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
-      latency:percentile(99), latency.max, e.status, e.connect + e.read + e.write + e.timeout))
-end
 LUA
+	perf_wrk_done_lua
 } >"$LUA"
 [ "$(grep -c '^"' "$LUA")" = "$CASES" ] || perf_die "the wrk script does not list the $CASES seeded cases"
 

@@ -244,3 +244,34 @@ perf_client_ticks() {
 perf_token() {
 	python3 scripts/mint-token.py --secret-file "$PERF_DIR/jwt-secret" "$@"
 }
+
+# perf_use_db_pool_size: the service's default database pool size, unless
+# DB_POOL_SIZE asks for another (then CASEWORK_DB_POOL_SIZE is set to it).
+perf_use_db_pool_size() {
+	if [ -n "${DB_POOL_SIZE:-}" ]; then
+		export CASEWORK_DB_POOL_SIZE=$DB_POOL_SIZE
+	else
+		unset CASEWORK_DB_POOL_SIZE
+	fi
+}
+
+# perf_pgbench_init SCALE: the pgbench tables (pgbench -i) in the casework database.
+perf_pgbench_init() {
+	perf_log "pgbench -i -s $1"
+	pgbench -h "$PERF_DIR" -U casework -i -q -s "$1" casework >"$PERF_DIR/pgbench-init.log" 2>&1 \
+		|| { tail -20 "$PERF_DIR/pgbench-init.log" >&2; perf_die "pgbench -i failed"; }
+}
+
+# perf_wrk_done_lua: the done() of a wrk script, printing one RESULT line of
+# key=value pairs (requests, duration, latency percentiles, error counts).
+perf_wrk_done_lua() {
+	cat <<'LUA'
+function done(summary, latency, requests)
+   local e = summary.errors
+   io.write(string.format(
+      "RESULT requests=%d duration_us=%d p50_us=%d p90_us=%d p99_us=%d max_us=%d non2xx=%d socket_errors=%d\n",
+      summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
+      latency:percentile(99), latency.max, e.status, e.connect + e.read + e.write + e.timeout))
+end
+LUA
+}
