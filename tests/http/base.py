@@ -123,3 +123,67 @@ class ApiTest(unittest.TestCase):
         if fields is not None:
             self.assertEqual(sorted({e['field'] for e in p.get('errors', [])}), sorted(fields), p)
         return p
+
+
+class CaseRecordAccessMatrix:
+    """The role rules every kind of record under a case answers to, mixed into
+    an ApiTest whose setUp makes one record in each of three cases: worker_a1's,
+    worker_a2's (same unit) and worker_b1's (another unit). The class names its
+    cross-case list (list_path), returns the three from records(), and provides
+    assertSees, assertCannotSee, assertUpdates and assertCreates(who, record)
+    (which adds another record beside that one)."""
+
+    list_path = None
+    caseload_list_params = ({},)   # each way of reading the caseload list
+
+    def records(self):
+        raise NotImplementedError
+
+    # -- caseworker -----------------------------------------------------------
+    def test_caseworker_sees_adds_and_updates_records_of_own_case(self):
+        w = self.world.worker_a1
+        a1, _, _ = self.records()
+        self.assertSees(w, a1)
+        self.assertUpdates(w, a1)
+        self.assertCreates(w, a1)
+
+    def test_caseworker_cannot_see_records_of_a_colleagues_case(self):
+        a1, a2, _ = self.records()
+        self.assertCannotSee(self.world.worker_a1, a2)
+        self.assertCannotSee(self.world.worker_a2, a1)
+
+    def test_caseworker_cannot_see_records_of_another_unit(self):
+        a1, _, b1 = self.records()
+        self.assertCannotSee(self.world.worker_a1, b1)
+        self.assertCannotSee(self.world.worker_b1, a1)
+
+    def test_caseworker_list_holds_only_own_caseload(self):
+        w = self.world
+        for who, record in zip((w.worker_a1, w.worker_a2, w.worker_b1), self.records()):
+            for params in self.caseload_list_params:
+                with self.subTest(who=who.sub, **params):
+                    self.assertEqual(self.list_ids(self.list_path, who, **params), [record['id']])
+
+    # -- supervisor -------------------------------------------------------------
+    def test_supervisor_sees_adds_and_updates_records_of_the_unit(self):
+        s = self.world.supervisor_a
+        for record in self.records()[:2]:
+            with self.subTest(case=record['case_id']):
+                self.assertSees(s, record)
+                self.assertUpdates(s, record)
+                self.assertCreates(s, record)
+
+    def test_supervisor_cannot_see_records_of_another_unit(self):
+        _, a2, b1 = self.records()
+        self.assertCannotSee(self.world.supervisor_a, b1)
+        self.assertCannotSee(self.world.supervisor_b, a2)
+
+    # -- administrator and integration ----------------------------------------
+    def test_administrator_and_integration_add_and_update_anywhere(self):
+        w = self.world
+        a1, _, b1 = self.records()
+        for who in (w.administrator, w.integration):
+            for record in (a1, b1):
+                with self.subTest(role=who.role, case=record['case_id']):
+                    self.assertUpdates(who, record)
+                    self.assertCreates(who, record)
