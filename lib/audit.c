@@ -25,7 +25,7 @@ static enum cw_code attributed_work(struct db_conn *conn, void *ctx, struct cw_e
 	const char *params[3] = {a->actor->principal->sub, roles, a->actor->request_id};
 	PGresult *res;
 
-	auth_roles_text(a->actor->principal->roles, roles, sizeof(roles));
+	claims_roles_text(a->actor->principal->roles, roles, sizeof(roles));
 	res = db_run(conn, &set_actor, params, err);
 	if (res == NULL)
 		return err->code;

@@ -1,11 +1,9 @@
 /*
  * auth: bearer token -> principal.
  *
- * Verifies a JWT with the one configured algorithm and key (libjwt checks the
- * signature only; every claim check is here): a token whose header names any
- * other algorithm is refused, exp is required and strict, nbf and iat allow
- * AUTH_LEEWAY_SECONDS of clock skew, iss and aud must match when configured,
- * sub is required, role is a string or an array whose known roles add up.
+ * Verifies a JWT's signature with the one configured algorithm and key (a
+ * token whose header names any other algorithm is refused), then hands its
+ * claims to claims_check() (claims.h), which decides everything else.
  *
  * Verified tokens are remembered in a bounded cache (a token is found only by
  * comparing all of it, in constant time); a hit re-checks the time claims.
@@ -13,26 +11,9 @@
 #ifndef CW_AUTH_H
 #define CW_AUTH_H
 
+#include "claims.h"
 #include "config.h"
 #include "error.h"
-
-#define AUTH_LEEWAY_SECONDS 60
-#define PRINCIPAL_SUB_MAX 255
-#define PRINCIPAL_UNIT_MAX 100
-
-enum role {
-	ROLE_CASEWORKER = 1u << 0,
-	ROLE_SUPERVISOR = 1u << 1,
-	ROLE_ADMINISTRATOR = 1u << 2,
-	ROLE_AUDITOR = 1u << 3,
-	ROLE_INTEGRATION = 1u << 4,
-};
-
-struct principal {
-	char sub[PRINCIPAL_SUB_MAX + 1];
-	char unit[PRINCIPAL_UNIT_MAX + 1];  /* "" when the token names none */
-	unsigned roles;                     /* enum role bits */
-};
 
 struct auth;
 
@@ -47,8 +28,5 @@ void auth_free(struct auth *auth);
  * a short reason in err. */
 enum cw_code auth_authenticate(struct auth *auth, const char *authorization,
 			       struct principal *out, struct cw_error *err);
-
-/* Writes the role names as "a,b" into buf (NUL-terminated, truncated to len). */
-void auth_roles_text(unsigned roles, char *buf, size_t len);
 
 #endif

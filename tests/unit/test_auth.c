@@ -409,7 +409,7 @@ static void test_roles_add_up_and_unknown_ones_add_nothing(void)
 	CHECK(p.roles == ROLE_AUDITOR);
 	CHECK(HS256(a, &p, "{\"sub\":\"x\",\"role\":[\"caseworker\",\"auditor\"],\"exp\":%ld}", exp) == CW_OK);
 	CHECK(p.roles == (ROLE_CASEWORKER | ROLE_AUDITOR));
-	auth_roles_text(p.roles, text, sizeof(text));
+	claims_roles_text(p.roles, text, sizeof(text));
 	CHECK_STR(text, "caseworker,auditor");
 	CHECK(HS256(a, &p, "{\"sub\":\"x\",\"role\":[\"janitor\",\"integration\"],\"exp\":%ld}", exp) == CW_OK);
 	CHECK(p.roles == ROLE_INTEGRATION);
