@@ -1,18 +1,40 @@
 #include "access.h"
 
+#include <stddef.h>
 #include <string.h>
 
-#define SEE_ALL_ROLES (ROLE_ADMINISTRATOR | ROLE_AUDITOR | ROLE_INTEGRATION)
-
-static const unsigned roles_allowed[] = {
-	[ACCESS_WRITE] = ROLE_CASEWORKER | ROLE_SUPERVISOR | ROLE_ADMINISTRATOR | ROLE_INTEGRATION,
-	[ACCESS_DELETE] = ROLE_ADMINISTRATOR,
-	[ACCESS_REASSIGN] = ROLE_SUPERVISOR | ROLE_ADMINISTRATOR | ROLE_INTEGRATION,
-	[ACCESS_MOVE_UNIT] = ROLE_ADMINISTRATOR | ROLE_INTEGRATION,
-	[ACCESS_READ_AUDIT] = ROLE_ADMINISTRATOR | ROLE_AUDITOR,
-	[ACCESS_READ_CHANGES] = ROLE_ADMINISTRATOR | ROLE_AUDITOR | ROLE_INTEGRATION,
-	[ACCESS_UPSERT] = ROLE_ADMINISTRATOR | ROLE_INTEGRATION,
+enum sight {
+	SEES_ALL,
+	SEES_CASELOAD,   /* cases assigned to the caller's sub */
+	SEES_UNIT,       /* cases of the caller's unit (none without one) */
 };
+
+enum protected_sight {
+	PROTECTED_AS_CASES,       /* the protected records of the cases it sees */
+	PROTECTED_ALL,
+	PROTECTED_WHEN_DISCLOSED, /* all of them when the deployment discloses them, else none */
+};
+
+struct role_rights {
+	enum role role;
+	enum sight sees;
+	enum protected_sight sees_protected;
+	unsigned may;
+};
+
+#define CASE_WRITES (ACCESS_WRITE | ACCESS_REASSIGN | ACCESS_MOVE_UNIT | ACCESS_APPROVE_PLAN | ACCESS_UPSERT | \
+		     ACCESS_RENUMBER)
+
+static const struct role_rights role_rights[] = {
+	{ROLE_CASEWORKER, SEES_CASELOAD, PROTECTED_AS_CASES, ACCESS_WRITE},
+	{ROLE_SUPERVISOR, SEES_UNIT, PROTECTED_AS_CASES, ACCESS_WRITE | ACCESS_REASSIGN | ACCESS_APPROVE_PLAN},
+	{ROLE_ADMINISTRATOR, SEES_ALL, PROTECTED_ALL,
+	 CASE_WRITES | ACCESS_DELETE | ACCESS_READ_AUDIT | ACCESS_READ_CHANGES},
+	{ROLE_AUDITOR, SEES_ALL, PROTECTED_WHEN_DISCLOSED, ACCESS_READ_AUDIT | ACCESS_READ_CHANGES},
+	{ROLE_INTEGRATION, SEES_ALL, PROTECTED_WHEN_DISCLOSED, CASE_WRITES | ACCESS_READ_CHANGES},
+};
+
+#define NROLES (sizeof(role_rights) / sizeof(role_rights[0]))
 
 static int disclose_sud;
 
@@ -21,52 +43,90 @@ void access_disclose_sud(int disclose)
 	disclose_sud = disclose;
 }
 
-static int sees_all_sud(const struct principal *p)
+/* The caller's role r, when it holds it and may do every action in actions. */
+static int holds(const struct principal *p, const struct role_rights *r, unsigned actions)
 {
-	return (p->roles & ROLE_ADMINISTRATOR) ||
-	       (disclose_sud && (p->roles & (ROLE_AUDITOR | ROLE_INTEGRATION)));
+	return (p->roles & r->role) && (r->may & actions) == actions;
+}
+
+static int sees_all_protected(const struct role_rights *r)
+{
+	return r->sees_protected == PROTECTED_ALL || (r->sees_protected == PROTECTED_WHEN_DISCLOSED && disclose_sud);
+}
+
+static int same(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+/* Whether role r of p sees a record: the rule of cw_visible() and of the
+ * protected-record filter, for one role. */
+static int role_sees(const struct principal *p, const struct role_rights *r, const struct access_target *t)
+{
+	int sees_case = r->sees == SEES_ALL || (r->sees == SEES_CASELOAD && same(p->sub, t->worker)) ||
+			(r->sees == SEES_UNIT && p->unit[0] != '\0' && same(p->unit, t->unit));
+
+	if (!sees_case)
+		return 0;
+	return !t->protected_record || r->sees_protected == PROTECTED_AS_CASES || sees_all_protected(r);
+}
+
+/* The union of the scopes of p's roles that may do every action in actions. */
+static struct access_scope scope_of_roles(const struct principal *p, unsigned actions)
+{
+	struct access_scope s = {"f", NULL, NULL, "f"};
+
+	for (size_t i = 0; i < NROLES; i++) {
+		const struct role_rights *r = &role_rights[i];
+
+		if (!holds(p, r, actions))
+			continue;
+		if (r->sees == SEES_ALL)
+			s.see_all = "t";
+		if (r->sees == SEES_CASELOAD)
+			s.worker = p->sub;
+		if (r->sees == SEES_UNIT && p->unit[0] != '\0')
+			s.unit = p->unit;
+		if (sees_all_protected(r))
+			s.sud_all = "t";
+	}
+	return s;
 }
 
 struct access_scope access_scope_of(const struct principal *p)
 {
-	struct access_scope s = {"f", NULL, NULL, "f"};
-
-	if (p->roles & SEE_ALL_ROLES)
-		s.see_all = "t";
-	if (sees_all_sud(p))
-		s.sud_all = "t";
-	if (p->roles & ROLE_CASEWORKER)
-		s.worker = p->sub;
-	if ((p->roles & ROLE_SUPERVISOR) && p->unit[0] != '\0')
-		s.unit = p->unit;
-	return s;
+	return scope_of_roles(p, 0);
 }
 
-int access_may(const struct principal *p, enum access_action action)
+struct access_scope access_scope_for(const struct principal *p, unsigned actions)
 {
-	return (p->roles & roles_allowed[action]) != 0;
+	return scope_of_roles(p, actions);
 }
 
-int access_may_approve_plan(const struct principal *p, const char *case_unit)
+int access_may(const struct principal *p, unsigned actions)
 {
-	if (p->roles & (ROLE_ADMINISTRATOR | ROLE_INTEGRATION))
-		return 1;
-	return (p->roles & ROLE_SUPERVISOR) && p->unit[0] != '\0' && case_unit != NULL &&
-	       strcmp(p->unit, case_unit) == 0;
+	for (size_t i = 0; i < NROLES; i++)
+		if (holds(p, &role_rights[i], actions))
+			return 1;
+	return 0;
 }
 
-int access_sees_sud(const struct principal *p, const char *worker, const char *unit)
+int access_allows(const struct principal *p, unsigned actions, const struct access_target *before,
+		  const struct access_target *after)
 {
-	struct access_scope s = access_scope_of(p);
+	for (size_t i = 0; i < NROLES; i++) {
+		const struct role_rights *r = &role_rights[i];
 
-	return s.sud_all[0] == 't' || (s.worker && worker && strcmp(s.worker, worker) == 0) ||
-	       (s.unit && unit && strcmp(s.unit, unit) == 0);
+		if (holds(p, r, actions) && (before == NULL || role_sees(p, r, before)) &&
+		    (after == NULL || role_sees(p, r, after)))
+			return 1;
+	}
+	return 0;
 }
 
 int access_sees(const struct principal *p, const char *worker, const char *unit)
 {
-	struct access_scope s = access_scope_of(p);
+	const struct access_target t = {worker, unit, 0};
 
-	return s.see_all[0] == 't' || (s.worker && worker && strcmp(s.worker, worker) == 0) ||
-	       (s.unit && unit && strcmp(s.unit, unit) == 0);
+	return access_allows(p, 0, &t, NULL);
 }

@@ -104,7 +104,7 @@ static const struct db_statement list_permanency_goals = {
 enum cw_code cases_load_locked(struct db_conn *conn, const struct principal *p, const char *id, int exclusive,
 			       json_t **out, struct cw_error *err)
 {
-	return resource_load(conn, exclusive ? &lock_case : &share_case, p, id, "case", out, err);
+	return resource_load_for_write(conn, exclusive ? &lock_case : &share_case, p, id, "case", out, err);
 }
 
 enum cw_code cases_check_visible(struct db_pool *pool, const struct principal *p, const char *id,
@@ -250,29 +250,52 @@ static int same_text(const char *a, const char *b)
 	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
 }
 
-static enum cw_code check_create_rights(const json_t *record, const struct principal *p, struct cw_error *err)
+static struct access_target target_of(const json_t *c)
 {
-	const char *worker = text_of(record, "assigned_worker");
-	const char *unit = text_of(record, "unit");
-
-	if (strcmp(worker, p->sub) != 0 && !access_may(p, ACCESS_REASSIGN))
-		return cw_fail(err, CW_FORBIDDEN, "Caseworkers create cases assigned to themselves.");
-	if (!same_text(unit, p->unit[0] ? p->unit : NULL) && !access_may(p, ACCESS_MOVE_UNIT))
-		return cw_fail(err, CW_FORBIDDEN, "Your role creates cases in your own unit only.");
-	if (!access_sees(p, worker, unit))
-		return cw_fail(err, CW_FORBIDDEN, "You could not see this case after creating it; "
-			       "assign it to yourself or to your unit.");
-	return CW_OK;
+	return (struct access_target){text_of(c, "assigned_worker"), text_of(c, "unit"), 0};
 }
 
-static enum cw_code check_update_rights(const json_t *current, const json_t *merged,
-					const struct principal *p, struct cw_error *err)
+/* Why no single role of p may do actions on the case: the first action no
+ * role may do at all, or else that none of those that may sees the case. */
+static enum cw_code refuse(const struct principal *p, unsigned actions, int creating, struct cw_error *err)
 {
-	if (record_field_changed(current, merged, "assigned_worker") && !access_may(p, ACCESS_REASSIGN))
-		return cw_fail(err, CW_FORBIDDEN, "Only supervisors, administrators and integrations reassign cases.");
-	if (record_field_changed(current, merged, "unit") && !access_may(p, ACCESS_MOVE_UNIT))
-		return cw_fail(err, CW_FORBIDDEN, "Only administrators and integrations move a case to another unit.");
-	return CW_OK;
+	if ((actions & ACCESS_REASSIGN) && !access_may(p, ACCESS_WRITE | ACCESS_REASSIGN))
+		return cw_fail(err, CW_FORBIDDEN, creating ? "Caseworkers create cases assigned to themselves."
+			       : "Only supervisors, administrators and integrations reassign cases.");
+	if ((actions & ACCESS_MOVE_UNIT) && !access_may(p, ACCESS_WRITE | ACCESS_MOVE_UNIT))
+		return cw_fail(err, CW_FORBIDDEN, creating ? "Your role creates cases in your own unit only."
+			       : "Only administrators and integrations move a case to another unit.");
+	if (creating && access_may(p, actions))
+		return cw_fail(err, CW_FORBIDDEN, "You could not see this case after creating it; "
+			       "assign it to yourself or to your unit.");
+	return cw_fail(err, CW_FORBIDDEN, "No one of your roles may make all of this change and see the case "
+		       "before and after it.");
+}
+
+/* Creating a case assigned to someone else reassigns it, and one in another
+ * unit than the caller's moves it; the role that does both must see it. */
+static enum cw_code check_create_rights(const json_t *record, const struct principal *p, unsigned actions,
+					struct cw_error *err)
+{
+	struct access_target after = target_of(record);
+
+	if (strcmp(after.worker, p->sub) != 0)
+		actions |= ACCESS_REASSIGN;
+	if (!same_text(after.unit, p->unit[0] ? p->unit : NULL))
+		actions |= ACCESS_MOVE_UNIT;
+	return access_allows(p, actions, NULL, &after) ? CW_OK : refuse(p, actions, 1, err);
+}
+
+static enum cw_code check_update_rights(const json_t *current, const json_t *merged, const struct principal *p,
+					unsigned actions, struct cw_error *err)
+{
+	struct access_target before = target_of(current), after = target_of(merged);
+
+	if (record_field_changed(current, merged, "assigned_worker"))
+		actions |= ACCESS_REASSIGN;
+	if (record_field_changed(current, merged, "unit"))
+		actions |= ACCESS_MOVE_UNIT;
+	return access_allows(p, actions, &before, &after) ? CW_OK : refuse(p, actions, 0, err);
 }
 
 /* Defaults, rules and role rules of a new or changed case. */
@@ -287,8 +310,8 @@ static enum cw_code check_case(struct record_change *ch, struct cw_error *err)
 	check_case_rules(ch->after, ch->input, err);
 	if (cw_has_field_errors(err))
 		return CW_INVALID;
-	return ch->before ? check_update_rights(ch->before, ch->after, p, err)
-			  : check_create_rights(ch->after, p, err);
+	return ch->before ? check_update_rights(ch->before, ch->after, p, ch->actions, err)
+			  : check_create_rights(ch->after, p, ch->actions, err);
 }
 
 static const char *const case_conflicts[] = {
@@ -327,7 +350,7 @@ enum cw_code cases_put_by_number(struct db_pool *pool, const struct actor *actor
 	json_t *record;
 	enum cw_code rc;
 
-	if (!access_may(actor->principal, ACCESS_UPSERT))
+	if (!access_may(actor->principal, ACCESS_WRITE | ACCESS_UPSERT))
 		return cw_fail(err, CW_FORBIDDEN, "Only integrations and administrators write cases by number.");
 	if (given && !(json_is_string(given) && strcmp(json_string_value(given), number) == 0))
 		cw_field_error(err, "case_number", "must be the number in the path, or left out");
@@ -335,7 +358,8 @@ enum cw_code cases_put_by_number(struct db_pool *pool, const struct actor *actor
 	if (record == NULL)
 		return cw_fail(err, CW_INTERNAL, "Out of memory.");
 	json_object_set_new(record, "case_number", json_string(number));
-	rc = resource_put(pool, &case_resource, actor, &find_case_by_number, number, record, pre, out, created, err);
+	rc = resource_put(pool, &case_resource, actor, ACCESS_UPSERT, &find_case_by_number, number, record, pre, out,
+			  created, err);
 	json_decref(record);
 	return rc;
 }

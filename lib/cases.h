@@ -41,9 +41,10 @@ struct case_filter {
 /* Read, create, change and delete cases with lib/resource.c. */
 extern const struct resource case_resource;
 
-/* For records under a case: loads the visible case (its API form, caller
- * decrefs) and locks it until the transaction ends, exclusively or shared;
- * CW_NOT_FOUND when the caller may not see it. */
+/* For writes of records under a case: loads the case (its API form, caller
+ * decrefs) as the caller's roles that may write see it, and locks it until
+ * the transaction ends, exclusively or shared; CW_FORBIDDEN when only roles
+ * that may not write see it, CW_NOT_FOUND when none does. */
 enum cw_code cases_load_locked(struct db_conn *conn, const struct principal *p, const char *id, int exclusive,
 			       json_t **out, struct cw_error *err);
 

@@ -252,7 +252,7 @@ static enum cw_code check_progress(struct record_change *ch, struct cw_error *er
 {
 	const struct principal *p = ch->actor->principal;
 	json_t *goal, *plan = NULL;
-	enum cw_code rc = resource_load(ch->conn, &share_goal, p, ch->parent_id, "goal", &goal, err);
+	enum cw_code rc = resource_load_for_write(ch->conn, &share_goal, p, ch->parent_id, "goal", &goal, err);
 
 	if (rc != CW_OK)
 		return rc;

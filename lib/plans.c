@@ -147,6 +147,8 @@ static enum cw_code check_status_move(struct record_change *ch, const json_t *th
 	const char *from = record_text_member(ch->before, "status");
 	const char *to = record_text_member(ch->after, "status");
 	const char *next = next_status(from);
+	const struct access_target approved = {record_text_member(the_case, "assigned_worker"),
+					       record_text_member(the_case, "unit"), 0};
 	const char *params[2];
 	PGresult *res;
 
@@ -157,7 +159,7 @@ static enum cw_code check_status_move(struct record_change *ch, const json_t *th
 			       next ? " only" : ": it is final");
 	if (strcmp(to, "active") != 0)
 		return CW_OK;
-	if (!access_may_approve_plan(ch->actor->principal, record_text_member(the_case, "unit")))
+	if (!access_allows(ch->actor->principal, ch->actions | ACCESS_APPROVE_PLAN, &approved, &approved))
 		return cw_fail(err, CW_FORBIDDEN, "Only a supervisor of the case's unit, an administrator or an "
 			       "integration approves a plan.");
 	params[0] = record_text_member(ch->before, "case_id");
@@ -230,7 +232,7 @@ const struct resource plan_resource = {
 enum cw_code plans_load_shared(struct db_conn *conn, const struct principal *p, const char *id, json_t **out,
 			       struct cw_error *err)
 {
-	return resource_load(conn, &share_plan, p, id, "plan", out, err);
+	return resource_load_for_write(conn, &share_plan, p, id, "plan", out, err);
 }
 
 enum cw_code plans_check_open(struct db_conn *conn, const struct principal *p, const json_t *plan,

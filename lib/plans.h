@@ -39,8 +39,9 @@ struct plan_filter {
 enum cw_code plans_list(struct db_pool *pool, const struct principal *p, const struct plan_filter *f,
 			int require_case, char **page, struct cw_error *err);
 
-/* For goals: loads the visible plan (API form; caller decrefs) with a shared
- * lock; CW_NOT_FOUND when the caller may not see it. */
+/* For writes of goals: loads the plan (API form; caller decrefs) as the
+ * caller's roles that may write see it, with a shared lock; CW_FORBIDDEN when
+ * only roles that may not write see it, CW_NOT_FOUND when none does. */
 enum cw_code plans_load_shared(struct db_conn *conn, const struct principal *p, const char *id, json_t **out,
 			       struct cw_error *err);
 

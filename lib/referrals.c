@@ -224,11 +224,29 @@ static enum cw_code check_references(struct record_change *ch, const char *case_
 	return rc;
 }
 
+static int is_protected(const json_t *referral)
+{
+	return referral && strcmp(record_text_member(referral, "service_type"), SUD) == 0;
+}
+
+/* A write that touches a protected referral (before or after it) is done by
+ * one role that sees it as it was and as it becomes. */
+static int may_write_protected(const struct record_change *ch, const json_t *the_case)
+{
+	const char *worker = record_text_member(the_case, "assigned_worker");
+	const char *unit = record_text_member(the_case, "unit");
+	const struct access_target before = {worker, unit, is_protected(ch->before)};
+	const struct access_target after = {worker, unit, is_protected(ch->after)};
+
+	if (!before.protected_record && !after.protected_record)
+		return 1;
+	return access_allows(ch->actor->principal, ch->actions, ch->before ? &before : NULL, &after);
+}
+
 static enum cw_code check_referral(struct record_change *ch, struct cw_error *err)
 {
 	const struct principal *p = ch->actor->principal;
 	const char *case_id = ch->before ? record_text_member(ch->before, "case_id") : ch->parent_id;
-	const char *type;
 	json_t *the_case;
 	enum cw_code rc = cases_load_locked(ch->conn, p, case_id, 0, &the_case, err);
 
@@ -238,9 +256,7 @@ static enum cw_code check_referral(struct record_change *ch, struct cw_error *er
 		defaults_on_create(ch, err);
 	else
 		rc = check_move(ch, err);
-	type = record_text_member(ch->after, "service_type");
-	if (rc == CW_OK && strcmp(type, SUD) == 0 &&
-	    !access_sees_sud(p, record_text_member(the_case, "assigned_worker"), record_text_member(the_case, "unit")))
+	if (rc == CW_OK && !may_write_protected(ch, the_case))
 		rc = cw_fail(err, CW_FORBIDDEN, "Substance use treatment referrals are protected (42 CFR Part 2): "
 			     "only the case's worker, its unit's supervisor and administrators write them.");
 	if (rc == CW_OK) {

@@ -15,13 +15,12 @@ const char *record_text_member(const json_t *record, const char *field)
 	return json_string_value(json_object_get(record, field));
 }
 
-/* Runs stmt ($1-$3 scope, $4 id, and $5 whether protected records are all
- * visible, for statements that take it) into r; CW_NOT_FOUND when no row. */
-static enum cw_code fetch(struct db_conn *conn, const struct db_statement *stmt, const struct principal *p,
-			  const char *id, const char *noun, struct record_text *r, struct cw_error *err)
+/* Runs stmt ($1-$3 the scope s, $4 id, and $5 whether protected records are
+ * all visible, for statements that take it) into r; CW_NOT_FOUND when no row. */
+static enum cw_code fetch_in(struct db_conn *conn, const struct db_statement *stmt, const struct access_scope *s,
+			     const char *id, const char *noun, struct record_text *r, struct cw_error *err)
 {
-	struct access_scope s = access_scope_of(p);
-	const char *params[5] = {s.see_all, s.worker, s.unit, id, s.sud_all};
+	const char *params[5] = {s->see_all, s->worker, s->unit, id, s->sud_all};
 	PGresult *res = db_run(conn, stmt, params, err);
 	enum cw_code rc = CW_OK;
 
@@ -35,6 +34,53 @@ static enum cw_code fetch(struct db_conn *conn, const struct db_statement *stmt,
 	return rc;
 }
 
+/* The same under everything the caller reads. */
+static enum cw_code fetch(struct db_conn *conn, const struct db_statement *stmt, const struct principal *p,
+			  const char *id, const char *noun, struct record_text *r, struct cw_error *err)
+{
+	struct access_scope s = access_scope_of(p);
+
+	return fetch_in(conn, stmt, &s, id, noun, r, err);
+}
+
+static int same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static int same_scope(const struct access_scope *a, const struct access_scope *b)
+{
+	return same_text(a->see_all, b->see_all) && same_text(a->worker, b->worker) &&
+	       same_text(a->unit, b->unit) && same_text(a->sud_all, b->sud_all);
+}
+
+/* The same under what the caller's roles that may do actions see. A record
+ * that only the caller's other roles see is CW_FORBIDDEN; one no role sees,
+ * CW_NOT_FOUND. */
+static enum cw_code fetch_for(struct db_conn *conn, const struct db_statement *stmt, const struct principal *p,
+			      unsigned actions, const char *id, const char *noun, struct record_text *r,
+			      struct cw_error *err)
+{
+	struct access_scope may = access_scope_for(p, actions), reads = access_scope_of(p);
+	struct record_text seen = {0};
+	enum cw_code rc = fetch_in(conn, stmt, &may, id, noun, r, err);
+
+	if (rc != CW_NOT_FOUND || same_scope(&may, &reads))
+		return rc;
+	rc = fetch_in(conn, stmt, &reads, id, noun, &seen, err);
+	record_text_release(&seen);
+	if (rc != CW_OK)
+		return rc;
+	return cw_fail(err, CW_FORBIDDEN, "Your roles may see this %s, but none that may do this sees it.", noun);
+}
+
+static enum cw_code parse_record(struct record_text *r, json_t **out, struct cw_error *err)
+{
+	*out = json_loads(r->json, 0, NULL);
+	record_text_release(r);
+	return *out ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
+}
+
 enum cw_code resource_load(struct db_conn *conn, const struct db_statement *stmt, const struct principal *p,
 			   const char *id, const char *noun, json_t **out, struct cw_error *err)
 {
@@ -42,11 +88,18 @@ enum cw_code resource_load(struct db_conn *conn, const struct db_statement *stmt
 	enum cw_code rc = fetch(conn, stmt, p, id, noun, &r, err);
 
 	*out = NULL;
-	if (rc != CW_OK)
-		return rc;
-	*out = json_loads(r.json, 0, NULL);
-	record_text_release(&r);
-	return *out ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
+	return rc == CW_OK ? parse_record(&r, out, err) : rc;
+}
+
+enum cw_code resource_load_for_write(struct db_conn *conn, const struct db_statement *stmt,
+				     const struct principal *p, const char *id, const char *noun, json_t **out,
+				     struct cw_error *err)
+{
+	struct record_text r = {0};
+	enum cw_code rc = fetch_for(conn, stmt, p, ACCESS_WRITE, id, noun, &r, err);
+
+	*out = NULL;
+	return rc == CW_OK ? parse_record(&r, out, err) : rc;
 }
 
 enum cw_code resource_get_by(struct db_pool *pool, const struct resource *kind, const struct db_statement *stmt,
@@ -151,6 +204,7 @@ static enum cw_code lock_case_first(struct db_conn *conn, const struct db_statem
 struct write {
 	const struct resource *kind;
 	const struct actor *actor;
+	unsigned actions;               /* what the request does (enum access_action) */
 	const char *id;                 /* update, delete: the record; create: the parent */
 	const json_t *input;
 	const struct precondition *pre;
@@ -162,7 +216,8 @@ struct write {
 static enum cw_code create_work(struct db_conn *conn, void *ctx, struct cw_error *err)
 {
 	struct write *w = ctx;
-	struct record_change ch = {w->kind, conn, w->actor, w->id, w->input, NULL, json_deep_copy(w->input)};
+	struct record_change ch = {w->kind, conn, w->actor, w->actions, w->id, w->input, NULL,
+				   json_deep_copy(w->input)};
 	enum cw_code rc;
 
 	if (ch.after == NULL)
@@ -185,10 +240,10 @@ enum cw_code resource_create(struct db_pool *pool, const struct resource *kind, 
 			     const char *parent_id, const json_t *body, const struct idempotency *idem,
 			     struct record_text *out, int *replayed, struct cw_error *err)
 {
-	struct write w = {kind, actor, parent_id, body, NULL, out, idem, 0};
+	struct write w = {kind, actor, ACCESS_WRITE, parent_id, body, NULL, out, idem, 0};
 	enum cw_code rc;
 
-	if (!access_may(actor->principal, ACCESS_WRITE))
+	if (!access_may(actor->principal, w.actions))
 		return cw_fail(err, CW_FORBIDDEN, "Your role may not create %s records.", kind->noun);
 	validate_body(body, kind->fields, VALIDATE_CREATE, err);
 	if (cw_has_field_errors(err))
@@ -199,15 +254,16 @@ enum cw_code resource_create(struct db_pool *pool, const struct resource *kind, 
 	return rc;
 }
 
-/* Locks the record's case (when the kind says so), then the visible record,
- * and checks If-Match. */
+/* Locks the record's case (when the kind says so), then the record as a role
+ * that may do the write sees it, and checks If-Match. */
 static enum cw_code lock_current(struct db_conn *conn, const struct write *w, struct record_text *current,
 				 struct cw_error *err)
 {
 	enum cw_code rc = lock_case_first(conn, w->kind->lock_case_of_record, w->id, err);
 
 	if (rc == CW_OK)
-		rc = fetch(conn, w->kind->lock, w->actor->principal, w->id, w->kind->noun, current, err);
+		rc = fetch_for(conn, w->kind->lock, w->actor->principal, w->actions, w->id, w->kind->noun, current,
+			       err);
 
 	if (rc == CW_OK && !precondition_holds(w->pre, current->version))
 		rc = cw_fail(err, CW_PRECONDITION_FAILED, "The %s has changed since you read it "
@@ -219,7 +275,7 @@ static enum cw_code update_work(struct db_conn *conn, void *ctx, struct cw_error
 {
 	struct write *w = ctx;
 	struct record_text current = {0};
-	struct record_change ch = {w->kind, conn, w->actor, NULL, w->input, NULL, NULL};
+	struct record_change ch = {w->kind, conn, w->actor, w->actions, NULL, w->input, NULL, NULL};
 	json_t *before = NULL;
 	enum cw_code rc = lock_current(conn, w, &current, err);
 
@@ -252,9 +308,9 @@ enum cw_code resource_update(struct db_pool *pool, const struct resource *kind, 
 			     const char *id, const json_t *patch, const struct precondition *pre,
 			     struct record_text *out, struct cw_error *err)
 {
-	struct write w = {kind, actor, id, patch, pre, out, NULL, 0};
+	struct write w = {kind, actor, ACCESS_WRITE, id, patch, pre, out, NULL, 0};
 
-	if (!access_may(actor->principal, ACCESS_WRITE))
+	if (!access_may(actor->principal, w.actions))
 		return cw_fail(err, CW_FORBIDDEN, "Your role may not change %s records.", kind->noun);
 	validate_body(patch, kind->fields, VALIDATE_PATCH, err);
 	if (cw_has_field_errors(err))
@@ -266,7 +322,7 @@ static enum cw_code delete_work(struct db_conn *conn, void *ctx, struct cw_error
 {
 	struct write *w = ctx;
 	struct record_text current = {0};
-	struct record_change ch = {w->kind, conn, w->actor, NULL, NULL, NULL, NULL};
+	struct record_change ch = {w->kind, conn, w->actor, w->actions, NULL, NULL, NULL, NULL};
 	json_t *before = NULL;
 	const char *params[1];
 	PGresult *res;
@@ -291,9 +347,9 @@ static enum cw_code delete_work(struct db_conn *conn, void *ctx, struct cw_error
 enum cw_code resource_delete(struct db_pool *pool, const struct resource *kind, const struct actor *actor,
 			     const char *id, const struct precondition *pre, struct cw_error *err)
 {
-	struct write w = {kind, actor, id, NULL, pre, NULL, NULL, 0};
+	struct write w = {kind, actor, ACCESS_DELETE, id, NULL, pre, NULL, NULL, 0};
 
-	if (!access_may(actor->principal, ACCESS_DELETE))
+	if (!access_may(actor->principal, w.actions))
 		return cw_fail(err, CW_FORBIDDEN, "Only administrators delete %s records.", kind->noun);
 	if (cw_has_field_errors(err))
 		return CW_INVALID;
@@ -369,14 +425,14 @@ static enum cw_code put_work(struct db_conn *conn, void *ctx, struct cw_error *e
 }
 
 enum cw_code resource_put(struct db_pool *pool, const struct resource *kind, const struct actor *actor,
-			  const struct db_statement *find, const char *key, const json_t *body,
+			  unsigned actions, const struct db_statement *find, const char *key, const json_t *body,
 			  const struct precondition *pre, struct record_text *out, int *created,
 			  struct cw_error *err)
 {
-	struct put put = {{kind, actor, NULL, body, pre, out, NULL, 0}, find, key, 0};
+	struct put put = {{kind, actor, ACCESS_WRITE | actions, NULL, body, pre, out, NULL, 0}, find, key, 0};
 	enum cw_code rc;
 
-	if (!access_may(actor->principal, ACCESS_WRITE))
+	if (!access_may(actor->principal, put.w.actions))
 		return cw_fail(err, CW_FORBIDDEN, "Your role may not write %s records.", kind->noun);
 	validate_body(body, kind->fields, VALIDATE_CREATE, err);
 	if (cw_has_field_errors(err))

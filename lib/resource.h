@@ -6,21 +6,25 @@
  * statements, and one hook with the kind's own rules. The functions here run
  * the steps every record shares, in one order:
  *
- *   create  role may write (403), fields (422), then in one audited
- *           transaction: hook (parent visible 404, defaults, rules 422,
- *           rights 403, state 409), insert.
- *   update  role may write (403), fields (422), then in one audited
- *           transaction: lock the visible record (404), If-Match (412), merge
- *           the patch, hook, and store only when something changed.
- *   delete  role may delete (403), then in one audited transaction: lock (404),
- *           If-Match (412), hook (409), soft delete.
+ *   create  a role may write (403), fields (422), then in one audited
+ *           transaction: hook (parent writable 403 or visible 404, defaults,
+ *           rules 422, rights 403, state 409), insert.
+ *   update  a role may write (403), fields (422), then in one audited
+ *           transaction: lock the record a role that may write sees (403 when
+ *           only other roles see it, 404 when none does), If-Match (412),
+ *           merge the patch, hook, and store only when something changed.
+ *   delete  a role may delete (403), then in one audited transaction: lock as
+ *           for update, under the roles that may delete (403, 404), If-Match
+ *           (412), hook (409), soft delete.
  *
  * Field errors already in err when these are called (the request's query
  * parameters, say) are reported with the body's, after the role check.
  *
- * Statements take the caller's scope as $1-$3 (lib/access.c) wherever they
- * read by id ($4), so a record the caller may not see is CW_NOT_FOUND; those
- * of protected records also take $5, whether all of them are visible.
+ * Statements take a scope as $1-$3 (lib/access.c) wherever they read by id
+ * ($4), so a record the caller may not see is CW_NOT_FOUND; those of protected
+ * records also take $5, whether all of them are visible. Reads run them under
+ * the scope of every role of the caller, writes under the scope of the roles
+ * that may do what the write does (access_scope_for()).
  *
  * Locks are taken case first, then the record, then anything else: a kind
  * whose writes also lock its case (plans, and what hangs under them) names the
@@ -42,6 +46,8 @@ struct record_change {
 	const struct resource *kind;
 	struct db_conn *conn;            /* the open transaction: hooks may read and lock */
 	const struct actor *actor;
+	unsigned actions;                /* what the request does (enum access_action); hooks add what
+					    the change does, and ask lib/access.c */
 	const char *parent_id;           /* create: the id in the path (a case, plan or goal) */
 	const json_t *input;             /* what the client sent: the body or the patch */
 	const json_t *before;            /* the stored record; NULL on create */
@@ -77,14 +83,15 @@ enum cw_code resource_get_by(struct db_pool *pool, const struct resource *kind, 
 			     const struct principal *p, const char *key, struct record_text *out,
 			     struct cw_error *err);
 
-/* PUT by another key (a case's number in the state's system). find ($1 key)
- * names the live record's id. When there is one it is replaced, with
+/* PUT by another key (a case's number in the state's system), doing actions
+ * (enum access_action) beside writing. find ($1 key) names the live record's
+ * id. When there is one it is replaced, with
  * If-Match, answering *created = 0: nullable fields the body leaves out are
  * cleared, the others keep their values. When there is none it is created
  * (*created = 1), and an If-Match is CW_PRECONDITION_FAILED. The body holds
  * every required field either way. Requests for one key take turns. */
 enum cw_code resource_put(struct db_pool *pool, const struct resource *kind, const struct actor *actor,
-			  const struct db_statement *find, const char *key, const json_t *body,
+			  unsigned actions, const struct db_statement *find, const char *key, const json_t *body,
 			  const struct precondition *pre, struct record_text *out, int *created,
 			  struct cw_error *err);
 
@@ -110,6 +117,14 @@ enum cw_code resource_delete(struct db_pool *pool, const struct resource *kind, 
  * when there is none. */
 enum cw_code resource_load(struct db_conn *conn, const struct db_statement *stmt, const struct principal *p,
 			   const char *id, const char *noun, json_t **out, struct cw_error *err);
+
+/* The same for the record a write falls under (the case, plan or goal a
+ * record is created or changed under), run under the scope of the caller's
+ * roles that may write: CW_FORBIDDEN when only roles that may not write see
+ * it, CW_NOT_FOUND when none does. */
+enum cw_code resource_load_for_write(struct db_conn *conn, const struct db_statement *stmt,
+				     const struct principal *p, const char *id, const char *noun, json_t **out,
+				     struct cw_error *err);
 
 /* For references within a case: stmt ($1 id, $2 case id) selects a row when id
  * names a live record of that case. Adds "must name a <noun> of this case" on

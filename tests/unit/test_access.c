@@ -1,4 +1,4 @@
-/* access: who sees which records and may do what; rights of several roles add up. */
+/* access: who sees which records and may do what; several roles add up role by role. */
 #include "access.h"
 
 #include "check.h"
@@ -12,19 +12,31 @@ static struct principal who(const char *sub, const char *unit, unsigned roles)
 	return p;
 }
 
-/* Every action the role set may do, as a bit per enum access_action. */
+/* Every action one of the role set's roles may do, as enum access_action bits. */
 static unsigned rights(unsigned roles)
 {
 	struct principal p = who("someone", "north", roles);
 	unsigned bits = 0;
 
-	for (int a = ACCESS_WRITE; a <= ACCESS_READ_AUDIT; a++)
-		if (access_may(&p, (enum access_action)a))
-			bits |= 1u << a;
+	for (unsigned a = ACCESS_WRITE; a <= ACCESS_READ_CHANGES; a <<= 1)
+		if (access_may(&p, a))
+			bits |= a;
 	return bits;
 }
 
-#define MAY(a) (1u << (a))
+#define MAY(a) (a)
+#define CASE_WRITES (MAY(ACCESS_WRITE) | MAY(ACCESS_REASSIGN) | MAY(ACCESS_MOVE_UNIT) | MAY(ACCESS_APPROVE_PLAN) | \
+		     MAY(ACCESS_UPSERT) | MAY(ACCESS_RENUMBER))
+
+static const struct access_target north_cw1 = {"cw-1", "north", 0};
+static const struct access_target south_cw1 = {"cw-1", "south", 0};
+static const struct access_target north_cw2 = {"cw-2", "north", 0};
+static const struct access_target south_cw2 = {"cw-2", "south", 0};
+
+static struct access_target protected(const char *worker, const char *unit)
+{
+	return (struct access_target){worker, unit, 1};
+}
 
 static void test_scope_of_caseworker_is_their_caseload(void)
 {
@@ -87,23 +99,98 @@ static void test_scope_without_roles_sees_nothing(void)
 static void test_each_role_may_do_what_the_table_says(void)
 {
 	CHECK(rights(ROLE_CASEWORKER) == MAY(ACCESS_WRITE));
-	CHECK(rights(ROLE_SUPERVISOR) == (MAY(ACCESS_WRITE) | MAY(ACCESS_REASSIGN)));
-	CHECK(rights(ROLE_ADMINISTRATOR) == (MAY(ACCESS_WRITE) | MAY(ACCESS_DELETE) | MAY(ACCESS_REASSIGN) |
-					     MAY(ACCESS_MOVE_UNIT) | MAY(ACCESS_READ_AUDIT)));
-	CHECK(rights(ROLE_AUDITOR) == MAY(ACCESS_READ_AUDIT));
-	CHECK(rights(ROLE_INTEGRATION) == (MAY(ACCESS_WRITE) | MAY(ACCESS_REASSIGN) | MAY(ACCESS_MOVE_UNIT)));
+	CHECK(rights(ROLE_SUPERVISOR) == (MAY(ACCESS_WRITE) | MAY(ACCESS_REASSIGN) | MAY(ACCESS_APPROVE_PLAN)));
+	CHECK(rights(ROLE_ADMINISTRATOR) ==
+	      (CASE_WRITES | MAY(ACCESS_DELETE) | MAY(ACCESS_READ_AUDIT) | MAY(ACCESS_READ_CHANGES)));
+	CHECK(rights(ROLE_AUDITOR) == (MAY(ACCESS_READ_AUDIT) | MAY(ACCESS_READ_CHANGES)));
+	CHECK(rights(ROLE_INTEGRATION) == (CASE_WRITES | MAY(ACCESS_READ_CHANGES)));
 	CHECK(rights(0) == 0);
 }
 
-static void test_rights_of_several_roles_add_up(void)
+static void test_several_actions_need_one_role_that_may_do_them_all(void)
 {
-	CHECK(rights(ROLE_CASEWORKER | ROLE_AUDITOR) == (MAY(ACCESS_WRITE) | MAY(ACCESS_READ_AUDIT)));
-	CHECK(rights(ROLE_SUPERVISOR | ROLE_INTEGRATION) ==
-	      (MAY(ACCESS_WRITE) | MAY(ACCESS_REASSIGN) | MAY(ACCESS_MOVE_UNIT)));
-	CHECK(rights(ROLE_INTEGRATION | ROLE_AUDITOR) ==
-	      (MAY(ACCESS_WRITE) | MAY(ACCESS_REASSIGN) | MAY(ACCESS_MOVE_UNIT) | MAY(ACCESS_READ_AUDIT)));
-	CHECK(rights(ROLE_CASEWORKER | ROLE_SUPERVISOR | ROLE_ADMINISTRATOR | ROLE_AUDITOR | ROLE_INTEGRATION) ==
-	      rights(ROLE_ADMINISTRATOR));
+	struct principal p = who("cw-1", "north", ROLE_CASEWORKER | ROLE_AUDITOR);
+
+	CHECK(access_may(&p, ACCESS_WRITE));
+	CHECK(access_may(&p, ACCESS_READ_AUDIT));
+	CHECK(!access_may(&p, ACCESS_WRITE | ACCESS_READ_AUDIT));
+	p = who("sv-1", "north", ROLE_SUPERVISOR | ROLE_AUDITOR);
+	CHECK(access_may(&p, ACCESS_WRITE | ACCESS_REASSIGN));
+	CHECK(!access_may(&p, ACCESS_WRITE | ACCESS_MOVE_UNIT));
+	CHECK(!access_may(&p, ACCESS_REASSIGN | ACCESS_READ_CHANGES));
+}
+
+static void test_write_scope_is_the_scope_of_the_roles_that_may_write(void)
+{
+	struct principal p = who("cw-1", "north", ROLE_CASEWORKER | ROLE_AUDITOR);
+	struct access_scope s = access_scope_for(&p, ACCESS_WRITE);
+
+	CHECK_STR(s.see_all, "f");
+	CHECK(s.worker == p.sub && s.unit == NULL);
+	CHECK_STR(access_scope_of(&p).see_all, "t");
+	s = access_scope_for(&p, ACCESS_DELETE);
+	CHECK_STR(s.see_all, "f");
+	CHECK(s.worker == NULL && s.unit == NULL);
+	p = who("sv-1", "south", ROLE_SUPERVISOR | ROLE_AUDITOR);
+	s = access_scope_for(&p, ACCESS_WRITE | ACCESS_REASSIGN);
+	CHECK_STR(s.see_all, "f");
+	CHECK(s.worker == NULL && s.unit == p.unit);
+	p = who("cw-1", "north", ROLE_CASEWORKER | ROLE_SUPERVISOR);
+	s = access_scope_for(&p, ACCESS_WRITE);
+	CHECK(s.worker == p.sub && s.unit == p.unit);
+	s = access_scope_for(&p, ACCESS_APPROVE_PLAN);
+	CHECK(s.worker == NULL && s.unit == p.unit);
+}
+
+static void test_caseworker_and_auditor_writes_only_the_caseload(void)
+{
+	struct principal p = who("cw-1", "north", ROLE_CASEWORKER | ROLE_AUDITOR);
+
+	CHECK(access_allows(&p, ACCESS_WRITE, &north_cw1, &north_cw1));
+	CHECK(!access_allows(&p, ACCESS_WRITE, &north_cw2, &north_cw2));
+	CHECK(!access_allows(&p, ACCESS_WRITE, NULL, &south_cw2));
+	CHECK(access_sees(&p, "cw-2", "south"));
+}
+
+static void test_supervisor_and_auditor_reassigns_only_in_the_unit(void)
+{
+	struct principal p = who("sv-1", "south", ROLE_SUPERVISOR | ROLE_AUDITOR);
+
+	CHECK(access_allows(&p, ACCESS_WRITE | ACCESS_REASSIGN, &south_cw1, &south_cw2));
+	CHECK(!access_allows(&p, ACCESS_WRITE | ACCESS_REASSIGN, &north_cw1, &north_cw2));
+}
+
+static void test_one_role_sees_the_record_before_and_after(void)
+{
+	struct principal p = who("cw-1", "north", ROLE_CASEWORKER | ROLE_SUPERVISOR);
+
+	/* their own case in another unit: the caseworker sees it but may not reassign it */
+	CHECK(access_allows(&p, ACCESS_WRITE, &south_cw1, &south_cw1));
+	CHECK(!access_allows(&p, ACCESS_WRITE | ACCESS_REASSIGN, &south_cw1, &south_cw2));
+	/* the supervisor reassigns within the unit, but never out of what it sees */
+	CHECK(access_allows(&p, ACCESS_WRITE | ACCESS_REASSIGN, &north_cw2, &north_cw1));
+	CHECK(!access_allows(&p, ACCESS_WRITE | ACCESS_REASSIGN, &north_cw2, &south_cw2));
+	CHECK(!access_allows(&p, ACCESS_WRITE | ACCESS_MOVE_UNIT, &north_cw1, &south_cw1));
+	CHECK(!access_allows(&p, ACCESS_WRITE | ACCESS_APPROVE_PLAN, &south_cw1, &south_cw1));
+	CHECK(access_allows(&p, ACCESS_WRITE | ACCESS_APPROVE_PLAN, &north_cw2, &north_cw2));
+}
+
+static void test_all_five_roles_may_what_an_administrator_may(void)
+{
+	struct principal p = who("cw-1", "north", ROLE_CASEWORKER | ROLE_SUPERVISOR | ROLE_ADMINISTRATOR |
+					       ROLE_AUDITOR | ROLE_INTEGRATION);
+
+	CHECK(rights(p.roles) == rights(ROLE_ADMINISTRATOR));
+	CHECK(access_allows(&p, ACCESS_DELETE, &south_cw2, NULL));
+	CHECK(access_allows(&p, ACCESS_WRITE | ACCESS_MOVE_UNIT, &south_cw2, &north_cw2));
+}
+
+static void test_no_action_is_allowed_without_a_role(void)
+{
+	struct principal p = who("cw-1", "north", 0);
+
+	CHECK(!access_allows(&p, 0, &north_cw1, NULL));
+	CHECK(!access_allows(&p, ACCESS_WRITE, NULL, &north_cw1));
 }
 
 static void test_caseworker_cannot_see_other_caseload(void)
@@ -164,18 +251,35 @@ static void test_substance_use_referrals_are_seen_by_worker_unit_supervisor_and_
 	struct principal admin = who("ad-1", "", ROLE_ADMINISTRATOR);
 	struct principal auditor = who("au-1", "", ROLE_AUDITOR);
 	struct principal integration = who("in-1", "", ROLE_INTEGRATION);
+	struct access_target north = protected("cw-1", "north"), south = protected("cw-1", "south");
 
 	access_disclose_sud(0);
-	CHECK(access_sees_sud(&worker, "cw-1", "north"));
-	CHECK(!access_sees_sud(&other, "cw-1", "north"));
-	CHECK(access_sees_sud(&supervisor, "cw-1", "north"));
-	CHECK(!access_sees_sud(&supervisor, "cw-1", "south"));
-	CHECK(access_sees_sud(&admin, "cw-1", "north"));
-	CHECK(!access_sees_sud(&auditor, "cw-1", "north"));
-	CHECK(!access_sees_sud(&integration, "cw-1", "north"));
+	CHECK(access_allows(&worker, ACCESS_WRITE, &north, &north));
+	CHECK(!access_allows(&other, ACCESS_WRITE, &north, &north));
+	CHECK(access_allows(&supervisor, ACCESS_WRITE, &north, &north));
+	CHECK(!access_allows(&supervisor, ACCESS_WRITE, &south, &south));
+	CHECK(access_allows(&admin, ACCESS_WRITE, &north, &north));
+	CHECK(!access_allows(&auditor, 0, &north, NULL));
+	CHECK(!access_allows(&integration, ACCESS_WRITE, &north, &north));
+	CHECK(access_allows(&integration, ACCESS_WRITE, &north_cw1, &north_cw1));
 	CHECK_STR(access_scope_of(&admin).sud_all, "t");
 	CHECK_STR(access_scope_of(&auditor).sud_all, "f");
 	CHECK_STR(access_scope_of(&worker).sud_all, "f");
+}
+
+static void test_substance_use_referrals_are_written_by_a_role_that_sees_them(void)
+{
+	struct principal p = who("cw-1", "north", ROLE_CASEWORKER | ROLE_INTEGRATION);
+	struct access_target own = protected("cw-1", "south"), foreign = protected("cw-2", "south");
+
+	access_disclose_sud(0);
+	CHECK(access_allows(&p, ACCESS_WRITE, NULL, &own));
+	CHECK(!access_allows(&p, ACCESS_WRITE, NULL, &foreign));
+	CHECK(!access_allows(&p, ACCESS_WRITE, &south_cw2, &foreign));  /* turning one into a protected one */
+	CHECK(access_allows(&p, ACCESS_WRITE, &south_cw2, &south_cw2));
+	access_disclose_sud(1);
+	CHECK(access_allows(&p, ACCESS_WRITE, NULL, &foreign));
+	access_disclose_sud(0);
 }
 
 static void test_disclosure_opens_substance_use_referrals_to_auditors_and_integration(void)
@@ -183,12 +287,14 @@ static void test_disclosure_opens_substance_use_referrals_to_auditors_and_integr
 	struct principal auditor = who("au-1", "", ROLE_AUDITOR);
 	struct principal integration = who("in-1", "", ROLE_INTEGRATION);
 	struct principal other = who("cw-2", "north", ROLE_CASEWORKER);
+	struct access_target north = protected("cw-1", "north");
 
 	access_disclose_sud(1);
-	CHECK(access_sees_sud(&auditor, "cw-1", "north"));
-	CHECK(access_sees_sud(&integration, "cw-1", "north"));
-	CHECK(!access_sees_sud(&other, "cw-1", "north"));   /* disclosure is for agency-wide roles only */
+	CHECK(access_allows(&auditor, 0, &north, NULL));
+	CHECK(access_allows(&integration, ACCESS_WRITE, &north, &north));
+	CHECK(!access_allows(&other, 0, &north, NULL));   /* disclosure is for agency-wide roles only */
 	CHECK_STR(access_scope_of(&auditor).sud_all, "t");
+	CHECK_STR(access_scope_for(&auditor, ACCESS_WRITE).sud_all, "f");
 	access_disclose_sud(0);
 }
 
@@ -199,14 +305,16 @@ static void test_plans_are_approved_by_the_unit_supervisor_administrator_or_inte
 	struct principal admin = who("ad-1", "", ROLE_ADMINISTRATOR);
 	struct principal integration = who("in-1", "", ROLE_INTEGRATION);
 	struct principal auditor = who("au-1", "", ROLE_AUDITOR);
+	const unsigned approve = ACCESS_WRITE | ACCESS_APPROVE_PLAN;
+	const struct access_target no_unit = {"cw-1", NULL, 0};
 
-	CHECK(access_may_approve_plan(&supervisor, "north"));
-	CHECK(!access_may_approve_plan(&supervisor, "south"));
-	CHECK(!access_may_approve_plan(&supervisor, NULL));
-	CHECK(!access_may_approve_plan(&worker, "north"));
-	CHECK(access_may_approve_plan(&admin, "south"));
-	CHECK(access_may_approve_plan(&integration, NULL));
-	CHECK(!access_may_approve_plan(&auditor, "north"));
+	CHECK(access_allows(&supervisor, approve, &north_cw1, &north_cw1));
+	CHECK(!access_allows(&supervisor, approve, &south_cw1, &south_cw1));
+	CHECK(!access_allows(&supervisor, approve, &no_unit, &no_unit));
+	CHECK(!access_allows(&worker, approve, &north_cw1, &north_cw1));
+	CHECK(access_allows(&admin, approve, &south_cw1, &south_cw1));
+	CHECK(access_allows(&integration, approve, &no_unit, &no_unit));
+	CHECK(!access_allows(&auditor, approve, &north_cw1, &north_cw1));
 }
 
 int main(void)
@@ -217,12 +325,19 @@ int main(void)
 	RUN(test_scope_of_combined_roles_adds_up);
 	RUN(test_scope_without_roles_sees_nothing);
 	RUN(test_each_role_may_do_what_the_table_says);
-	RUN(test_rights_of_several_roles_add_up);
+	RUN(test_several_actions_need_one_role_that_may_do_them_all);
+	RUN(test_write_scope_is_the_scope_of_the_roles_that_may_write);
+	RUN(test_caseworker_and_auditor_writes_only_the_caseload);
+	RUN(test_supervisor_and_auditor_reassigns_only_in_the_unit);
+	RUN(test_one_role_sees_the_record_before_and_after);
+	RUN(test_all_five_roles_may_what_an_administrator_may);
+	RUN(test_no_action_is_allowed_without_a_role);
 	RUN(test_caseworker_cannot_see_other_caseload);
 	RUN(test_supervisor_sees_their_unit_only);
 	RUN(test_see_all_roles_see_every_record);
 	RUN(test_caseworker_and_supervisor_sees_both_scopes);
 	RUN(test_substance_use_referrals_are_seen_by_worker_unit_supervisor_and_administrator);
+	RUN(test_substance_use_referrals_are_written_by_a_role_that_sees_them);
 	RUN(test_disclosure_opens_substance_use_referrals_to_auditors_and_integration);
 	RUN(test_plans_are_approved_by_the_unit_supervisor_administrator_or_integration);
 	return check_result();
