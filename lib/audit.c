@@ -1,6 +1,7 @@
 #include "audit.h"
 
 #include "access.h"
+#include "page.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,17 +61,12 @@ static const struct db_statement list_audit = {
 enum cw_code audit_list(struct db_pool *pool, const struct principal *p, const struct audit_query *q,
 			char **page, struct cw_error *err)
 {
+	static const struct page_keys keys = {CURSOR_AUDIT, "id", NULL, NULL};
 	char after[24], limit[16];
 	const char *params[8] = {q->resource_type, q->resource_id, q->actor, q->from, q->to, after, limit,
 				 access_scope_of(p).sud_all};
-	PGresult *res;
 
 	snprintf(after, sizeof(after), "%lld", (long long)q->after_id);
 	snprintf(limit, sizeof(limit), "%d", q->limit + 1);
-	res = db_query(pool, &list_audit, params, err);
-	if (res == NULL)
-		return err->code;
-	*page = record_list_page(res, q->limit, CURSOR_AUDIT, "id", NULL);
-	PQclear(res);
-	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
+	return page_list(pool, &list_audit, params, q->limit, &keys, page, NULL, err);
 }

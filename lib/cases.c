@@ -6,6 +6,7 @@
 
 #include "access.h"
 #include "dates.h"
+#include "page.h"
 #include "rowjson.h"
 
 static const char *const case_types[] = {"in_home", "out_of_home", NULL};
@@ -132,19 +133,14 @@ int cases_is_closed(const json_t *c)
 enum cw_code cases_list(struct db_pool *pool, const struct principal *p, const struct case_filter *f,
 			char **page, struct cw_error *err)
 {
+	static const struct page_keys keys = {CURSOR_CASES, "created_at", "id", NULL};
 	struct access_scope s = access_scope_of(p);
 	char limit[16];
 	const char *params[10] = {s.see_all, s.worker, s.unit, f->status, f->assigned_worker, f->unit,
 				  f->updated_since, f->after_created, f->after_id, limit};
-	PGresult *res;
 
 	snprintf(limit, sizeof(limit), "%d", f->limit + 1);
-	res = db_query(pool, &list_cases, params, err);
-	if (res == NULL)
-		return err->code;
-	*page = record_list_page(res, f->limit, CURSOR_CASES, "created_at", "id");
-	PQclear(res);
-	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
+	return page_list(pool, &list_cases, params, f->limit, &keys, page, NULL, err);
 }
 
 enum cw_code cases_permanency_goals(struct db_pool *pool, const struct principal *p, const char *id,

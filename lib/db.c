@@ -328,6 +328,67 @@ PGresult *db_query(struct db_pool *pool, const struct db_statement *stmt, const 
 	return res;
 }
 
+static int send_statement(struct db_conn *c, const struct db_statement *stmt, const char *const *params)
+{
+	if (stmt->name == NULL)
+		return PQsendQueryParams(c->pg, stmt->sql, stmt->nparams, NULL, params, NULL, NULL, stmt->binary);
+	return PQsendQueryPrepared(c->pg, stmt->name, stmt->nparams, params, NULL, NULL, stmt->binary);
+}
+
+/* One try of db_stream(); *given counts the rows handed to each. */
+static enum cw_code stream(struct db_conn *c, const struct db_statement *stmt, const char *const *params,
+			   db_row_fn each, void *ctx, int *given, struct cw_error *err)
+{
+	enum cw_code rc = CW_OK;
+	int wanted = 1;
+	PGresult *res;
+
+	if (stmt->name != NULL && prepare(c, stmt, err) != CW_OK)
+		return err->code;
+	if (!send_statement(c, stmt, params)) {
+		if (PQstatus(c->pg) != CONNECTION_OK)
+			c->nprepared = 0;
+		return classify(c->pg, NULL, err);
+	}
+	if (!PQsetSingleRowMode(c->pg))
+		rc = cw_fail(err, CW_INTERNAL, "Could not read the rows one at a time.");
+	/* Every result is read, even after an error or once each wants no more,
+	 * so that the connection is ready for the next statement. */
+	while ((res = PQgetResult(c->pg)) != NULL) {
+		ExecStatusType st = PQresultStatus(res);
+
+		if (st == PGRES_SINGLE_TUPLE && wanted && rc == CW_OK) {
+			(*given)++;
+			wanted = each(res, ctx) == 0;
+		} else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK &&
+			   rc == CW_OK) {
+			rc = classify(c->pg, res, err);
+		}
+		PQclear(res);
+	}
+	if (rc != CW_OK && PQstatus(c->pg) != CONNECTION_OK)
+		c->nprepared = 0;
+	return rc;
+}
+
+enum cw_code db_stream(struct db_conn *c, const struct db_statement *stmt, const char *const *params,
+		       db_row_fn each, void *ctx, struct cw_error *err)
+{
+	int first = c->untried, given = 0;
+	enum cw_code rc;
+
+	c->untried = 0;
+	rc = stream(c, stmt, params, each, ctx, &given, err);
+	/* As db_run(): a first statement on a connection that died while idle runs once more. */
+	if (rc == CW_OK || !first || given > 0 || c->pg == NULL || PQstatus(c->pg) == CONNECTION_OK)
+		return rc;
+	forget_connection(c);
+	if (ensure_connected(c->pool, c, err) != CW_OK)
+		return err->code;
+	cw_error_release(err);
+	return stream(c, stmt, params, each, ctx, &given, err);
+}
+
 static int retryable(const struct cw_error *err)
 {
 	return strcmp(err->sqlstate, "40001") == 0 || strcmp(err->sqlstate, "40P01") == 0;

@@ -51,6 +51,18 @@ PGresult *db_run(struct db_conn *conn, const struct db_statement *stmt, const ch
 PGresult *db_query(struct db_pool *pool, const struct db_statement *stmt, const char *const *params,
 		   struct cw_error *err);
 
+/* Takes each row of a streamed statement: row is a result holding that one
+ * row, freed when the call returns. Returns 0 for the next row, anything else
+ * when it wants no more. */
+typedef int (*db_row_fn)(const PGresult *row, void *ctx);
+
+/* Runs a statement and hands its rows to each one at a time, so that at most
+ * one row is held in memory whatever the result's size. Rows that come after
+ * each has declined are read and dropped. CW_OK, or err filled (rows already
+ * handed over are then to be thrown away). */
+enum cw_code db_stream(struct db_conn *conn, const struct db_statement *stmt, const char *const *params,
+		       db_row_fn each, void *ctx, struct cw_error *err);
+
 /* Work done inside db_transaction(); returns CW_OK to commit. */
 typedef enum cw_code (*db_work_fn)(struct db_conn *conn, void *ctx, struct cw_error *err);
 

@@ -6,6 +6,7 @@
 
 #include "access.h"
 #include "dates.h"
+#include "page.h"
 #include "participants.h"
 #include "plans.h"
 
@@ -321,17 +322,12 @@ enum cw_code goals_list(struct db_pool *pool, const struct principal *p, const s
 	char limit[16];
 	const char *params[10] = {s.see_all, s.worker, s.unit, f->case_id, f->plan_id, f->status,
 				  f->updated_since, f->after_created, f->after_id, limit};
-	PGresult *res;
+	static const struct page_keys keys = {CURSOR_GOALS, "created_at", "id", NULL};
 
 	if (require_plan && plans_check_visible(pool, p, f->plan_id, err) != CW_OK)
 		return err->code;
 	snprintf(limit, sizeof(limit), "%d", f->limit + 1);
-	res = db_query(pool, &list_goals, params, err);
-	if (res == NULL)
-		return err->code;
-	*page = record_list_page(res, f->limit, CURSOR_GOALS, "created_at", "id");
-	PQclear(res);
-	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
+	return page_list(pool, &list_goals, params, f->limit, &keys, page, NULL, err);
 }
 
 enum cw_code goals_progress_list(struct db_pool *pool, const struct principal *p, const char *goal_id,
@@ -341,15 +337,10 @@ enum cw_code goals_progress_list(struct db_pool *pool, const struct principal *p
 	struct access_scope s = access_scope_of(p);
 	char limit_text[16];
 	const char *params[7] = {s.see_all, s.worker, s.unit, goal_id, after_created, after_id, limit_text};
-	PGresult *res;
+	static const struct page_keys keys = {CURSOR_PROGRESS, "created_at", "id", NULL};
 
 	if (check_goal_visible(pool, p, goal_id, err) != CW_OK)
 		return err->code;
 	snprintf(limit_text, sizeof(limit_text), "%d", limit + 1);
-	res = db_query(pool, &list_progress, params, err);
-	if (res == NULL)
-		return err->code;
-	*page = record_list_page(res, limit, CURSOR_PROGRESS, "created_at", "id");
-	PQclear(res);
-	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
+	return page_list(pool, &list_progress, params, limit, &keys, page, NULL, err);
 }

@@ -6,6 +6,7 @@
 #include "access.h"
 #include "cases.h"
 #include "dates.h"
+#include "page.h"
 
 static const char *const statuses[] = {"draft", "active", "completed", "superseded", NULL};
 
@@ -270,19 +271,14 @@ enum cw_code plans_check_visible(struct db_pool *pool, const struct principal *p
 enum cw_code plans_list(struct db_pool *pool, const struct principal *p, const struct plan_filter *f,
 			int require_case, char **page, struct cw_error *err)
 {
+	static const struct page_keys keys = {CURSOR_PLANS, "created_at", "id", NULL};
 	struct access_scope s = access_scope_of(p);
 	char limit[16];
 	const char *params[9] = {s.see_all, s.worker, s.unit, f->case_id, f->status, f->updated_since,
 				 f->after_created, f->after_id, limit};
-	PGresult *res;
 
 	if (require_case && cases_check_visible(pool, p, f->case_id, err) != CW_OK)
 		return err->code;
 	snprintf(limit, sizeof(limit), "%d", f->limit + 1);
-	res = db_query(pool, &list_plans, params, err);
-	if (res == NULL)
-		return err->code;
-	*page = record_list_page(res, f->limit, CURSOR_PLANS, "created_at", "id");
-	PQclear(res);
-	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
+	return page_list(pool, &list_plans, params, f->limit, &keys, page, NULL, err);
 }

@@ -135,23 +135,3 @@ char *record_page(const PGresult *res, int limit, const char *next_cursor)
 	strbuf_addch(&sb, '}');
 	return strbuf_detach(&sb);
 }
-
-/* timestamptz, by its binary form's type OID (1184); otherwise int8. */
-static int64_t key_value(const PGresult *res, int row, int col)
-{
-	return PQftype(res, col) == 1184 ? rowjson_timestamp_us(res, row, col) : rowjson_int8(res, row, col);
-}
-
-char *record_list_page(const PGresult *res, int limit, enum cursor_kind kind, const char *key_column,
-		       const char *id_column)
-{
-	char cursor[CURSOR_TEXT_LEN + 1], id[37];
-	int last = limit - 1;
-
-	if (PQntuples(res) <= limit)
-		return record_page(res, limit, NULL);
-	if (id_column)
-		rowjson_uuid(res, last, PQfnumber(res, id_column), id);
-	cursor_encode(kind, key_value(res, last, PQfnumber(res, key_column)), id_column ? id : NULL, cursor);
-	return record_page(res, limit, cursor);
-}

@@ -71,10 +71,4 @@ char *record_array_literal(const json_t *array);
  * frees; NULL when out of memory. */
 char *record_page(const PGresult *res, int limit, const char *next_cursor);
 
-/* The page of a keyset-paginated list fetched with LIMIT limit + 1: when the
- * extra row came, next_cursor names the last row shown by its key_column
- * (timestamptz or int8) and id_column (uuid, or NULL when the key is unique). */
-char *record_list_page(const PGresult *res, int limit, enum cursor_kind kind, const char *key_column,
-		       const char *id_column);
-
 #endif

@@ -9,6 +9,7 @@
 #include "dates.h"
 #include "goals.h"
 #include "history.h"
+#include "page.h"
 #include "participants.h"
 
 #define SUD "substance_use_treatment"
@@ -297,21 +298,16 @@ const struct resource referral_resource = {
 enum cw_code referrals_list(struct db_pool *pool, const struct principal *p, const struct referral_filter *f,
 			    int require_case, char **page, struct cw_error *err)
 {
+	static const struct page_keys keys = {CURSOR_REFERRALS, "created_at", "id", NULL};
 	struct access_scope s = access_scope_of(p);
 	char limit[16];
 	const char *params[11] = {s.see_all, s.worker, s.unit, f->case_id, s.sud_all, f->service_type, f->status,
 				  f->updated_since, f->after_created, f->after_id, limit};
-	PGresult *res;
 
 	if (require_case && cases_check_visible(pool, p, f->case_id, err) != CW_OK)
 		return err->code;
 	snprintf(limit, sizeof(limit), "%d", f->limit + 1);
-	res = db_query(pool, &list_referrals, params, err);
-	if (res == NULL)
-		return err->code;
-	*page = record_list_page(res, f->limit, CURSOR_REFERRALS, "created_at", "id");
-	PQclear(res);
-	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
+	return page_list(pool, &list_referrals, params, f->limit, &keys, page, NULL, err);
 }
 
 /* {"items": the statuses, "next_cursor": null, "fields": every value of each field}. */

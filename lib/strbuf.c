@@ -39,6 +39,14 @@ void strbuf_addstr(struct strbuf *sb, const char *s)
 	strbuf_add(sb, s, strlen(s));
 }
 
+void strbuf_setlen(struct strbuf *sb, size_t len)
+{
+	if (sb->buf == NULL || len > sb->len)
+		return;
+	sb->len = len;
+	sb->buf[len] = '\0';
+}
+
 char *strbuf_detach(struct strbuf *sb)
 {
 	char *s = sb->failed ? NULL : sb->buf;

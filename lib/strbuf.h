@@ -33,6 +33,10 @@ static inline void strbuf_addch(struct strbuf *sb, char c)
 	}
 }
 
+/* Cuts the string back to len bytes (len <= sb->len): takes back what was
+ * appended since. */
+void strbuf_setlen(struct strbuf *sb, size_t len);
+
 /* The string (caller frees), or NULL after a failed allocation. Leaves sb empty. */
 char *strbuf_detach(struct strbuf *sb);
 

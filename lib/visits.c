@@ -8,6 +8,7 @@
 #include "access.h"
 #include "cases.h"
 #include "dates.h"
+#include "page.h"
 #include "participants.h"
 
 static const char *const visit_types[] = {"caseworker_child", "caseworker_parent", "caseworker_caregiver",
@@ -228,16 +229,11 @@ enum cw_code visits_list(struct db_pool *pool, const struct principal *p, const 
 	char limit[16];
 	const char *params[11] = {s.see_all, s.worker, s.unit, f->case_id, f->visit_type, f->from, f->to,
 				  f->updated_since, f->after_key, f->after_id, limit};
-	PGresult *res;
+	struct page_keys keys = {visits_cursor_kind(f->order),
+				 f->order == VISITS_BY_CREATION ? "created_at" : "visited_at", "id", NULL};
 
 	if (require_case && cases_check_visible(pool, p, f->case_id, err) != CW_OK)
 		return err->code;
 	snprintf(limit, sizeof(limit), "%d", f->limit + 1);
-	res = db_query(pool, statements[f->order], params, err);
-	if (res == NULL)
-		return err->code;
-	*page = record_list_page(res, f->limit, visits_cursor_kind(f->order),
-				 f->order == VISITS_BY_CREATION ? "created_at" : "visited_at", "id");
-	PQclear(res);
-	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
+	return page_list(pool, statements[f->order], params, f->limit, &keys, page, NULL, err);
 }
