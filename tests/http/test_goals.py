@@ -10,12 +10,9 @@ a closed case, are read-only. Progress notes are written once, while the plan
 is a draft or active and the case open. Who sees a goal or a note is decided
 by its case.
 """
-import datetime
-
 import harness
-from base import ApiTest, CaseRecordAccessMatrix, Persona, at_once, query, today
-
-MISSING = '00000000-0000-4000-8000-000000000000'
+from base import (MISSING, CaseRecordAccessMatrix, RecordTest, at_once, days_from_today, query, today,
+                  without_bookkeeping)
 GOAL_KEYS = {'id', 'plan_id', 'case_id', 'description', 'participant_id', 'target_date', 'status', 'achieved_on',
              'version', 'created_at', 'updated_at'}
 NOTE_KEYS = {'id', 'goal_id', 'case_id', 'noted_on', 'note', 'author', 'version', 'created_at', 'updated_at'}
@@ -26,12 +23,6 @@ NEXT = {'not_started': {'in_progress', 'discontinued'},
 # The path from not_started to each status.
 PATH_TO = {'not_started': [], 'in_progress': ['in_progress'], 'achieved': ['in_progress', 'achieved'],
            'not_achieved': ['in_progress', 'not_achieved'], 'discontinued': ['discontinued']}
-BOOKKEEPING = {'version', 'created_at', 'updated_at'}
-
-
-def days_from_today(n):
-    return (datetime.date.fromisoformat(today()) + datetime.timedelta(days=n)).isoformat()
-
 
 
 def new_goal(**fields):
@@ -40,14 +31,50 @@ def new_goal(**fields):
     return {k: v for k, v in body.items() if v is not ...}
 
 
-class GoalTest(ApiTest):
-    """A case of worker_a1 with a parent and a draft plan."""
+class GoalTest(RecordTest):
+    """A case of worker_a1 with a parent and a draft plan, where goals go unless a test says otherwise."""
+
+    resource_type = 'goal'
+    path = list_path = '/v1/goals'
+    parent_path, nested, parent_field = '/v1/plans', 'goals', 'plan_id'
+    table = 'goals'
+    keys = GOAL_KEYS
+    required = ('description',)
+    not_nullable = ('description', 'status')
+    nullable = ('participant_id', 'target_date', 'achieved_on')
+    cleared = ('participant_id', 'target_date')
+    read_only = ('id', 'plan_id', 'case_id', 'version', 'created_at', 'updated_at')
+    text_field = 'description'
+    reads_under = ('/history', '/progress')
+    invalid_body = {'description': 7, 'participant_id': 'not-a-uuid', 'target_date': '2026-02-30', 'status': 'done',
+                    'achieved_on': 'today', 'plan_id': MISSING, 'case_id': MISSING, 'id': MISSING, 'version': 1,
+                    'priority': 'high'}
+    invalid_patch = {'description': '', 'participant_id': 'x', 'target_date': '2026-13-01', 'status': 'done',
+                     'achieved_on': 5}
 
     def setUp(self):
         super().setUp()
         self.case = self.create_case(self.world.worker_a1)
         self.parent = self.add_participant(self.case)
         self.plan = self.new_plan(self.case)
+
+    def default_parent(self):
+        return self.plan
+
+    def make_parent(self, who=None, **case_fields):
+        """A draft plan of a new case, both made by who."""
+        who = who or self.world.worker_a1
+        return self.new_plan(self.create_case(who, **case_fields), who)
+
+    def new_body(self, parent=None, **fields):
+        return new_goal(**fields)
+
+    def full_body(self, parent=None):
+        return new_goal(description='Mr. R will attend every session.\nHe will tell his worker when he cannot.',
+                        participant_id=self.parent['id'], target_date=days_from_today(90), status='not_started')
+
+    def defaults(self, who):
+        return {'participant_id': None, 'target_date': None, 'status': 'not_started', 'achieved_on': None}
 
     # -- the records goals hang on ----------------------------------------------
     def add_participant(self, case, who=None, **fields):
@@ -78,48 +105,11 @@ class GoalTest(ApiTest):
         self.assertEqual(r.status, 200, r)
 
     # -- goals -------------------------------------------------------------------
-    def post(self, body, plan=None, who=None, **kw):
-        plan = plan or self.plan
-        return self.request('POST', f'/v1/plans/{plan["id"]}/goals', who or self.world.worker_a1, body=body, **kw)
-
-    def add(self, plan=None, who=None, **fields):
-        r = self.post(new_goal(**fields), plan, who)
-        self.assertEqual(r.status, 201, r)
-        return r.json()
-
-    def patch(self, goal, body, who=None, **kw):
-        return self.request('PATCH', f'/v1/goals/{goal["id"]}', who or self.world.worker_a1, body=body, **kw)
-
-    def delete(self, goal, who=None, **kw):
-        return self.request('DELETE', f'/v1/goals/{goal["id"]}', who or self.world.administrator, **kw)
-
     def move(self, goal, *statuses):
         """Moves the goal through statuses, each a 200; returns the goal after."""
         for status in statuses:
-            r = self.patch(goal, {'status': status})
-            self.assertEqual(r.status, 200, r)
-            goal = r.json()
+            goal = self.patched(goal, {'status': status})
         return goal
-
-    def current(self, goal):
-        r = self.request('GET', f'/v1/goals/{goal["id"]}', self.world.administrator)
-        self.assertEqual(r.status, 200, r)
-        return r.json()
-
-    def stored_goals(self, plan=None):
-        plan = plan or self.plan
-        return int(self.cluster.psql(f"SELECT count(*) FROM goals WHERE plan_id = '{plan['id']}'"))
-
-    def assertInvalid(self, r, fields):
-        p = self.assertProblem(r, 422, fields)
-        for e in p['errors']:
-            self.assertIsInstance(e['message'], str)
-            self.assertTrue(e['message'])
-        return p
-
-    def audit_rows(self, resource_type, record):
-        return self.list_all('/v1/audit', self.world.administrator, resource_type=resource_type,
-                             resource_id=record['id'])
 
     # -- progress notes ------------------------------------------------------------
     def post_note(self, goal, body=None, who=None, **kw):
@@ -177,7 +167,7 @@ class CreateTest(GoalTest):
                 self.assertInvalid(self.post(new_goal(status=status)), ['status'])
         self.assertInvalid(self.post(new_goal(status='done')), ['status'])
         self.assertInvalid(self.post(new_goal(status=None)), ['status'])
-        self.assertEqual(self.stored_goals(), 0)
+        self.assertEqual(self.stored_count(), 0)
 
     def test_achieved_on_is_refused_on_a_new_goal(self):
         self.assertInvalid(self.post(new_goal(achieved_on='2025-01-01')), ['achieved_on'])
@@ -203,18 +193,18 @@ class CreateTest(GoalTest):
                 'version': 1, 'priority': 'high'}
         self.assertInvalid(self.post(body), ['description', 'participant_id', 'target_date', 'status',
                                              'achieved_on', 'plan_id', 'case_id', 'id', 'version', 'priority'])
-        self.assertEqual(self.stored_goals(), 0)
+        self.assertEqual(self.stored_count(), 0)
 
     def test_rule_errors_are_listed_together(self):
         r = self.post(new_goal(participant_id=MISSING, status='in_progress', achieved_on=today()))
         self.assertInvalid(r, ['participant_id', 'status', 'achieved_on'])
-        self.assertEqual(self.stored_goals(), 0)
+        self.assertEqual(self.stored_count(), 0)
 
 
 class ParticipantReferenceTest(GoalTest):
     def assertRefused(self, participant_id):
         self.assertInvalid(self.post(new_goal(participant_id=participant_id)), ['participant_id'])
-        self.assertEqual(self.stored_goals(), 0)
+        self.assertEqual(self.stored_count(), 0)
 
     def test_a_participant_of_the_same_case_is_accepted(self):
         child = self.add_participant(self.case, role='child')
@@ -390,7 +380,7 @@ class PlanStateTest(GoalTest):
         self.activate(self.plan)
         p = self.assertProblem(self.post(new_goal()), 409)
         self.assertIn('draft', p['detail'])
-        self.assertEqual(self.stored_goals(), 1)
+        self.assertEqual(self.stored_count(), 1)
 
     def test_no_goals_are_added_to_a_completed_or_superseded_plan(self):
         first = self.activate(self.plan)
@@ -400,7 +390,7 @@ class PlanStateTest(GoalTest):
         self.assertProblem(self.post(new_goal(), first), 409)
         self.set_plan_status(second, 'completed')
         self.assertProblem(self.post(new_goal(), second), 409)
-        self.assertEqual(self.stored_goals(first) + self.stored_goals(second), 0)
+        self.assertEqual(self.stored_count(first) + self.stored_count(second), 0)
 
     def current_plan(self, plan):
         r = self.request('GET', f'/v1/plans/{plan["id"]}', self.world.administrator)
@@ -463,7 +453,7 @@ class PlanStateTest(GoalTest):
                         self.assertIn('closed', p['detail'])
                     self.assertEqual(self.current(goal), goal)
         self.assertProblem(self.post(new_goal(), self.plan), 409)
-        self.assertEqual(self.stored_goals(), 1)
+        self.assertEqual(self.stored_count(), 1)
 
     def test_reopening_the_case_makes_goals_writable_again(self):
         goal = self.add()
@@ -527,7 +517,7 @@ class MergePatchTest(GoalTest):
             with self.subTest(tag=tag):
                 self.assertProblem(self.patch(goal, {'description': 'Lost'}, headers={'If-Match': tag}), 412)
         self.assertEqual(self.current(goal), goal)
-        self.assertEqual(len(self.audit_rows('goal', goal)), 2)
+        self.assertEqual(len(self.audit_rows(goal)), 2)
 
     def test_patch_of_a_missing_goal_is_404(self):
         r = self.request('PATCH', f'/v1/goals/{MISSING}', self.world.administrator, body={'description': 'X'})
@@ -601,171 +591,74 @@ class DeleteTest(GoalTest):
 
 
 class AccessTest(CaseRecordAccessMatrix, GoalTest):
-    """Three cases: worker_a1's, worker_a2's (same unit) and worker_b1's (other
-    unit), each with a draft plan and one goal added by its worker."""
+    """The role matrix, with a progress note on worker_a1's and worker_b1's goals."""
 
     def setUp(self):
         super().setUp()
         w = self.world
-        self.case_a1, self.plan_a1 = self.case, self.plan
-        self.case_a2 = self.create_case(w.worker_a2)
-        self.plan_a2 = self.new_plan(self.case_a2, w.worker_a2)
-        self.case_b1 = self.create_case(w.worker_b1)
-        self.plan_b1 = self.new_plan(self.case_b1, w.worker_b1)
-        self.g_a1 = self.add(self.plan_a1, w.worker_a1)
-        self.g_a2 = self.add(self.plan_a2, w.worker_a2)
-        self.g_b1 = self.add(self.plan_b1, w.worker_b1)
-        self.n_a1 = self.add_note(self.g_a1, w.worker_a1)
-        self.n_b1 = self.add_note(self.g_b1, w.worker_b1)
-        self.since = self.g_a1['created_at']
+        self.n_a1 = self.add_note(self.a1, w.worker_a1)
+        self.n_b1 = self.add_note(self.b1, w.worker_b1)
 
-    list_path = '/v1/goals'
-
-    def records(self):
-        return self.g_a1, self.g_a2, self.g_b1
-
-    def plan_of(self, goal):
-        return {self.plan_a1['id']: self.plan_a1, self.plan_a2['id']: self.plan_a2,
-                self.plan_b1['id']: self.plan_b1}[goal['plan_id']]
-
-    def visible_ids(self, who):
-        return set(self.list_ids('/v1/goals', who, updated_since=self.since))
-
-    def assertSees(self, who, goal):
-        r = self.request('GET', f'/v1/goals/{goal["id"]}', who)
-        self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.json(), self.current(goal))
-        self.assertEqual(r.header('ETag'), f'"{r.json()["version"]}"')
-        self.assertIn(goal['id'], self.list_ids(f'/v1/plans/{goal["plan_id"]}/goals', who))
-        self.assertIn(goal['id'], self.list_ids('/v1/goals', who, case_id=goal['case_id']))
-        self.assertIn(goal['id'], self.list_ids('/v1/goals', who, plan_id=goal['plan_id']))
-        self.assertIn(goal['id'], self.visible_ids(who))
-        r = self.request('GET', f'/v1/goals/{goal["id"]}/progress', who)
-        self.assertEqual(r.status, 200, r)
+    def filters_of(self, goal):
+        return ({'case_id': goal['case_id']}, {'plan_id': goal['plan_id']},
+                {'case_id': goal['case_id'], 'plan_id': goal['plan_id'], 'status': goal['status']},
+                {'status': goal['status']})
 
     def assertCannotSee(self, who, goal):
-        before = self.current(goal)
         notes = self.stored_notes(goal)
-        self.assertProblem(self.request('GET', f'/v1/goals/{goal["id"]}', who), 404)
-        self.assertProblem(self.patch(goal, {'description': 'Hidden'}, who=who), 404)
-        self.assertProblem(self.request('GET', f'/v1/plans/{goal["plan_id"]}/goals', who), 404)
-        self.assertProblem(self.post(new_goal(), self.plan_of(goal), who), 404)
-        self.assertProblem(self.request('GET', f'/v1/goals/{goal["id"]}/progress', who), 404)
+        super().assertCannotSee(who, goal)
         self.assertProblem(self.post_note(goal, who=who), 404)
-        self.assertNotIn(goal['id'], self.visible_ids(who))
-        for params in ({'case_id': goal['case_id']}, {'plan_id': goal['plan_id']},
-                       {'case_id': goal['case_id'], 'plan_id': goal['plan_id'], 'status': goal['status']},
-                       {'status': goal['status']}):
-            self.assertNotIn(goal['id'], self.list_ids('/v1/goals', who, **params), params)
-        for params in ({'case_id': goal['case_id']}, {'plan_id': goal['plan_id']}):
-            r = self.request('GET', query('/v1/goals', **params), who)
-            self.assertEqual(r.json(), {'items': [], 'next_cursor': None})
-        self.assertEqual(self.current(goal), before)
-        self.assertEqual(self.stored_goals(self.plan_of(goal)), 1)
         self.assertEqual(self.stored_notes(goal), notes)
 
-    def assertUpdates(self, who, goal):
-        current = self.current(goal)
-        r = self.patch(goal, {'description': harness.unique('Revised')}, who=who)
-        self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.json()['version'], current['version'] + 1)
-
     def assertCreates(self, who, goal):
-        r = self.post(new_goal(), self.plan_of(goal), who)
-        self.assertEqual(r.status, 201, r)
-        self.assertEqual((r.json()['plan_id'], r.json()['case_id']), (goal['plan_id'], goal['case_id']))
+        super().assertCreates(who, goal)
         r = self.post_note(goal, who=who)
         self.assertEqual(r.status, 201, r)
         self.assertEqual(r.json()['author'], who.sub)
 
-    # -- supervisor (the rest of the role rules in CaseRecordAccessMatrix) ---
-    def test_supervisor_list_holds_exactly_the_unit(self):
-        self.assertEqual(set(self.list_ids('/v1/goals', self.world.supervisor_a)), {self.g_a1['id'], self.g_a2['id']})
-        self.assertEqual(self.list_ids('/v1/goals', self.world.supervisor_b), [self.g_b1['id']])
-
-    # -- administrator, auditor, integration ----------------------------------
-    def test_agency_wide_roles_see_every_goal(self):
-        w = self.world
-        everything = {self.g_a1['id'], self.g_a2['id'], self.g_b1['id']}
-        for who in (w.administrator, w.auditor, w.integration):
-            with self.subTest(role=who.role):
-                for goal in (self.g_a1, self.g_a2, self.g_b1):
-                    self.assertSees(who, goal)
-                self.assertEqual(self.visible_ids(who), everything)
-
-    def test_auditor_gets_403_on_every_write(self):
+    def test_auditor_writes_no_progress_note(self):
         a = self.world.auditor
-        for goal in (self.g_a1, self.g_b1):
+        for goal in (self.a1, self.b1):
             with self.subTest(goal=goal['case_id']):
-                self.assertProblem(self.post(new_goal(), self.plan_of(goal), a), 403)
-                self.assertProblem(self.patch(goal, {'description': 'X'}, who=a), 403)
-                self.assertProblem(self.patch(goal, {'status': 'in_progress'}, who=a), 403)
-                self.assertProblem(self.delete(goal, a), 403)
                 self.assertProblem(self.post_note(goal, who=a), 403)
-                self.assertEqual(self.current(goal), goal)
-                self.assertEqual(self.stored_goals(self.plan_of(goal)), 1)
                 self.assertEqual(self.stored_notes(goal), 1)
-        self.assertProblem(self.post(new_goal(), {'id': MISSING}, a), 403)
         self.assertProblem(self.post_note({'id': MISSING}, who=a), 403)
 
-    def test_several_roles_in_one_token_add_up(self):
-        w = self.world
-        both = Persona(self.cluster, harness.unique('worker-supervisor'), ['caseworker', 'supervisor'], w.unit_a)
-        own_case = self.create_case(w.administrator, assigned_worker=both.sub, unit=w.unit_b)
-        mine = self.add(self.new_plan(own_case, both), both)
-        for goal in (self.g_a1, self.g_a2, mine):
-            self.assertSees(both, goal)
-        self.assertCannotSee(both, self.g_b1)
-        self.assertEqual(set(self.list_ids('/v1/goals', both)), {self.g_a1['id'], self.g_a2['id'], mine['id']})
+    def test_invisible_record_answers_exactly_like_a_missing_one(self):
+        super().test_invisible_record_answers_exactly_like_a_missing_one()
+        w = self.world.worker_a1
+        self.assertSameProblem(self.post_note(self.b1, who=w), self.post_note({'id': MISSING}, who=w))
 
     # -- progress notes ---------------------------------------------------------------
     def test_notes_are_seen_by_whoever_sees_the_goal(self):
         w = self.world
         for who in (w.worker_a1, w.supervisor_a, w.administrator, w.auditor, w.integration):
             with self.subTest(role=who.role):
-                r = self.request('GET', f'/v1/goals/{self.g_a1["id"]}/progress/{self.n_a1["id"]}', who)
+                r = self.request('GET', f'/v1/goals/{self.a1["id"]}/progress/{self.n_a1["id"]}', who)
                 self.assertEqual(r.status, 200, r)
                 self.assertEqual(r.json(), self.n_a1)
-                self.assertEqual(self.list_ids(f'/v1/goals/{self.g_a1["id"]}/progress', who), [self.n_a1['id']])
+                self.assertEqual(self.list_ids(f'/v1/goals/{self.a1["id"]}/progress', who), [self.n_a1['id']])
         for who in (w.worker_a2, w.worker_b1, w.supervisor_b):
             with self.subTest(hidden_from=who.sub):
                 self.assertProblem(
-                    self.request('GET', f'/v1/goals/{self.g_a1["id"]}/progress/{self.n_a1["id"]}', who), 404)
-                self.assertProblem(self.request('GET', f'/v1/goals/{self.g_a1["id"]}/progress', who), 404)
+                    self.request('GET', f'/v1/goals/{self.a1["id"]}/progress/{self.n_a1["id"]}', who), 404)
+                self.assertProblem(self.request('GET', f'/v1/goals/{self.a1["id"]}/progress', who), 404)
 
     def test_a_note_is_found_only_under_its_own_goal(self):
         w = self.world
-        other = self.add(self.plan_a1)
+        other = self.add(self.plan)
         for who in (w.worker_a1, w.administrator):
             with self.subTest(role=who.role):
                 self.assertProblem(
                     self.request('GET', f'/v1/goals/{other["id"]}/progress/{self.n_a1["id"]}', who), 404)
                 self.assertProblem(
-                    self.request('GET', f'/v1/goals/{self.g_a1["id"]}/progress/{self.n_b1["id"]}', who), 404)
+                    self.request('GET', f'/v1/goals/{self.a1["id"]}/progress/{self.n_b1["id"]}', who), 404)
                 self.assertProblem(self.request('GET', f'/v1/goals/{MISSING}/progress/{self.n_a1["id"]}', who), 404)
-                self.assertProblem(self.request('GET', f'/v1/goals/{self.g_a1["id"]}/progress/{MISSING}', who), 404)
-
-    # -- hidden and missing look alike -------------------------------------------
-    def test_invisible_goal_answers_exactly_like_a_missing_one(self):
-        w = self.world.worker_a1
-
-        def same(hidden, missing):
-            self.assertEqual((hidden.status, missing.status), (404, 404))
-            self.assertEqual({k: v for k, v in hidden.json().items() if k != 'request_id'},
-                             {k: v for k, v in missing.json().items() if k != 'request_id'})
-        same(self.request('GET', f'/v1/goals/{self.g_b1["id"]}', w), self.request('GET', f'/v1/goals/{MISSING}', w))
-        same(self.patch(self.g_b1, {'description': 'X'}, who=w),
-             self.patch({'id': MISSING}, {'description': 'X'}, who=w))
-        same(self.request('GET', f'/v1/plans/{self.plan_b1["id"]}/goals', w),
-             self.request('GET', f'/v1/plans/{MISSING}/goals', w))
-        same(self.post(new_goal(), self.plan_b1, w), self.post(new_goal(), {'id': MISSING}, w))
-        same(self.request('GET', f'/v1/goals/{self.g_b1["id"]}/progress', w),
-             self.request('GET', f'/v1/goals/{MISSING}/progress', w))
-        same(self.post_note(self.g_b1, who=w), self.post_note({'id': MISSING}, who=w))
+                self.assertProblem(self.request('GET', f'/v1/goals/{self.a1["id"]}/progress/{MISSING}', who), 404)
 
     def test_non_uuid_ids_in_the_path_are_404(self):
         a = self.world.administrator
-        gid = self.g_a1['id']
+        gid = self.a1['id']
         for bad in ('abc', '123', gid[:-1], gid + '0', '%27%20OR%201%3D1', 'x' * 80):
             with self.subTest(id=bad):
                 self.assertProblem(self.request('GET', f'/v1/goals/{bad}', a), 404)
@@ -776,7 +669,7 @@ class AccessTest(CaseRecordAccessMatrix, GoalTest):
                 self.assertProblem(self.request('GET', f'/v1/goals/{bad}/progress', a), 404)
                 self.assertProblem(self.request('POST', f'/v1/goals/{bad}/progress', a, body={'note': 'x'}), 404)
                 self.assertProblem(self.request('GET', f'/v1/goals/{gid}/progress/{bad}', a), 404)
-        self.assertEqual(self.current(self.g_a1), self.g_a1)
+        self.assertEqual(self.current(self.a1), self.a1)
 
 
 class ListTest(GoalTest):
@@ -1049,7 +942,7 @@ class ConcurrencyTest(GoalTest):
         winner = next(r.json() for r in results if r.status == 200)
         self.assertEqual(self.current(goal), winner)
         self.assertEqual(winner['version'], 3)
-        self.assertEqual([row['action'] for row in self.audit_rows('goal', goal)], ['create', 'update', 'update'])
+        self.assertEqual([row['action'] for row in self.audit_rows(goal)], ['create', 'update', 'update'])
 
     def test_goals_added_while_the_plan_is_activated_are_added_before_it_or_refused(self):
         def work(i):
@@ -1062,42 +955,39 @@ class ConcurrencyTest(GoalTest):
         self.assertTrue(all(r.status in (201, 409) for r in results[1:]), results)
         created = sorted(r.json()['id'] for r in results[1:] if r.status == 201)
         self.assertEqual(sorted(self.list_ids(f'/v1/plans/{self.plan["id"]}/goals', self.world.worker_a1)), created)
-        self.assertEqual(self.stored_goals(), len(created))
+        self.assertEqual(self.stored_count(), len(created))
 
 
 class AuditTest(GoalTest):
-    def stored(self, record):
-        return {k: v for k, v in record.items() if k not in BOOKKEEPING}
-
     def test_goal_create_update_and_delete_write_rows(self):
         w = self.world
         goal = self.add(target_date='2026-08-01')
         self.activate(self.plan)
         moved = self.move(goal, 'in_progress', 'achieved')
         self.assertEqual(self.delete(goal).status, 204)
-        rows = self.audit_rows('goal', goal)
+        rows = self.audit_rows(goal)
         self.assertEqual([row['action'] for row in rows], ['create', 'update', 'update', 'delete'])
         for row in rows:
             self.assertEqual((row['resource_type'], row['resource_id'], row['case_id']),
                              ('goal', goal['id'], self.case['id']))
         self.assertEqual((rows[0]['actor'], rows[0]['before'], rows[0]['after']),
-                         (w.worker_a1.sub, None, self.stored(goal)))
+                         (w.worker_a1.sub, None, without_bookkeeping(goal)))
         self.assertEqual((rows[1]['before'], rows[1]['after']), ({'status': 'not_started'}, {'status': 'in_progress'}))
         self.assertEqual((rows[2]['before'], rows[2]['after']),
                          ({'status': 'in_progress', 'achieved_on': None},
                           {'status': 'achieved', 'achieved_on': today()}))
         self.assertEqual((rows[3]['actor'], rows[3]['before'], rows[3]['after']),
-                         (w.administrator.sub, self.stored(moved), None))
+                         (w.administrator.sub, without_bookkeeping(moved), None))
 
     def test_progress_note_writes_a_row(self):
         w = self.world
         note = self.add_note(self.add(), w.supervisor_a)
-        rows = self.audit_rows('goal_progress', note)
+        rows = self.audit_rows(note)
         self.assertEqual(len(rows), 1, rows)
         row = rows[0]
         self.assertEqual((row['action'], row['actor'], row['resource_type'], row['case_id']),
                          ('create', w.supervisor_a.sub, 'goal_progress', self.case['id']))
-        self.assertEqual((row['before'], row['after']), (None, self.stored(note)))
+        self.assertEqual((row['before'], row['after']), (None, without_bookkeeping(note)))
 
     def test_failed_writes_write_no_row(self):
         w = self.world
@@ -1119,7 +1009,7 @@ class AuditTest(GoalTest):
             self.assertEqual(r.status, status, r)
         self.activate(self.plan)
         self.assertProblem(self.patch(goal, {'description': 'Fixed now'}), 409)
-        self.assertEqual([row['action'] for row in self.audit_rows('goal', goal)], ['create'])
+        self.assertEqual([row['action'] for row in self.audit_rows(goal)], ['create'])
 
     def test_refused_creates_write_no_row(self):
         w = self.world
@@ -1134,5 +1024,5 @@ class AuditTest(GoalTest):
         self.assertProblem(self.post(new_goal()), 409)
         after = self.list_all('/v1/audit', w.administrator, actor=w.worker_a1.sub)
         self.assertEqual(after, before)
-        self.assertEqual(self.stored_goals(), 1)
+        self.assertEqual(self.stored_count(), 1)
         self.assertEqual(self.stored_notes(goal), 0)

@@ -16,12 +16,9 @@ the case's unit and administrators see them, and auditors and integrations
 only when the service runs with CASEWORK_DISCLOSE_SUD=1. A caller who may not
 see such a referral may not write one either.
 """
-import datetime
-
 import harness
-from base import ApiTest, CaseRecordAccessMatrix, Persona, at_once, query, today
-
-MISSING = '00000000-0000-4000-8000-000000000000'
+from base import (MISSING, UUID_RE, CaseRecordAccessMatrix, Persona, RecordTest, at_once, days_from_today, query,
+                  today, without_bookkeeping)
 SUD = 'substance_use_treatment'
 SERVICE_TYPES = (SUD, 'mental_health', 'parenting', 'domestic_violence', 'housing', 'employment', 'education',
                  'health', 'family_preservation', 'other')
@@ -34,14 +31,7 @@ PATH_TO = {'referred': [], 'accepted': ['accepted'], 'declined': ['declined'], '
 REFERRAL_KEYS = {'id', 'case_id', 'service_type', 'provider', 'participant_id', 'goal_id', 'referred_on', 'status',
                  'status_changed_on', 'outcome', 'version', 'created_at', 'updated_at'}
 HISTORY_KEYS = {'status', 'changed_on', 'recorded_at', 'recorded_by'}
-BOOKKEEPING = {'version', 'created_at', 'updated_at'}
-UUID_RE = r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
 TIMESTAMP_RE = r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$'
-
-
-def days_from_today(n):
-    return (datetime.date.fromisoformat(today()) + datetime.timedelta(days=n)).isoformat()
-
 
 
 def new_referral(**fields):
@@ -50,19 +40,45 @@ def new_referral(**fields):
     return {k: v for k, v in body.items() if v is not ...}
 
 
-def stored(record):
-    """A referral as the audit trail records it: without bookkeeping fields."""
-    return {k: v for k, v in record.items() if k not in BOOKKEEPING}
-
-
-class ReferralTest(ApiTest):
+class ReferralTest(RecordTest):
     """A case of worker_a1 (unit_a) with a parent and a goal on a draft plan."""
+
+    resource_type = 'service_referral'
+    path = list_path = '/v1/service-referrals'
+    nested = 'service-referrals'
+    table = 'service_referrals'
+    keys = REFERRAL_KEYS
+    required = ('service_type', 'provider')
+    not_nullable = ('service_type', 'provider', 'referred_on', 'status', 'status_changed_on')
+    nullable = ('participant_id', 'goal_id', 'outcome')
+    text_field = 'provider'
+    invalid_body = {'service_type': 'detox', 'provider': '', 'participant_id': 'not-a-uuid', 'goal_id': 5,
+                    'referred_on': '2026-13-01', 'status': 'done', 'status_changed_on': 'yesterday', 'outcome': 7,
+                    'case_id': MISSING, 'id': MISSING, 'version': 1, 'created_at': '2026-01-01T00:00:00Z',
+                    'updated_at': '2026-01-01T00:00:00Z', 'priority': 'high'}
+    invalid_patch = {'service_type': 'detox', 'provider': 'a\nb', 'participant_id': 'x', 'goal_id': 1,
+                     'referred_on': '2026-02-30', 'status': 'done', 'status_changed_on': 'soon', 'outcome': ''}
 
     def setUp(self):
         super().setUp()
         self.case = self.create_case(self.world.worker_a1)
         self.parent = self.add_participant(self.case)
         self.goal = self.add_goal(self.case)
+
+    def default_parent(self):
+        return self.case
+
+    def new_body(self, parent=None, **fields):
+        return new_referral(**fields)
+
+    def full_body(self, parent=None):
+        return new_referral(service_type='mental_health', provider='Northside Counseling, Dr. Alvarez',
+                            participant_id=self.parent['id'], goal_id=self.goal['id'], referred_on='2026-03-01',
+                            status='referred', outcome='Intake scheduled.\nBring the referral letter.')
+
+    def defaults(self, who):
+        return {'participant_id': None, 'goal_id': None, 'referred_on': today(), 'status': 'referred',
+                'status_changed_on': today(), 'outcome': None}
 
     # -- the records referrals point at -------------------------------------------
     def add_participant(self, case, **fields):
@@ -89,28 +105,6 @@ class ReferralTest(ApiTest):
         self.assertEqual(r.status, 204, r)
 
     # -- referrals ----------------------------------------------------------------
-    def post(self, body, case=None, who=None, **kw):
-        case = case or self.case
-        return self.request('POST', f'/v1/cases/{case["id"]}/service-referrals', who or self.world.worker_a1,
-                            body=body, **kw)
-
-    def add(self, case=None, who=None, **fields):
-        r = self.post(new_referral(**fields), case, who)
-        self.assertEqual(r.status, 201, r)
-        return r.json()
-
-    def patch(self, ref, body, who=None, **kw):
-        return self.request('PATCH', f'/v1/service-referrals/{ref["id"]}', who or self.world.worker_a1, body=body,
-                            **kw)
-
-    def patched(self, ref, body, who=None):
-        r = self.patch(ref, body, who)
-        self.assertEqual(r.status, 200, r)
-        return r.json()
-
-    def delete(self, ref, who=None, **kw):
-        return self.request('DELETE', f'/v1/service-referrals/{ref["id"]}', who or self.world.administrator, **kw)
-
     def move(self, ref, *statuses, who=None):
         """Moves the referral through statuses, each a 200; returns it after."""
         for status in statuses:
@@ -121,11 +115,6 @@ class ReferralTest(ApiTest):
     def referral_in(self, status, **fields):
         """A new referral of this case moved to status."""
         return self.move(self.add(**fields), *PATH_TO[status])
-
-    def current(self, ref):
-        r = self.request('GET', f'/v1/service-referrals/{ref["id"]}', self.world.administrator)
-        self.assertEqual(r.status, 200, r)
-        return r.json()
 
     def history(self, ref, who=None):
         r = self.request('GET', f'/v1/service-referrals/{ref["id"]}/history', who or self.world.administrator)
@@ -139,32 +128,12 @@ class ReferralTest(ApiTest):
     def moves(self, ref, who=None):
         return [(h['status'], h['changed_on']) for h in self.history(ref, who)]
 
-    def stored_referrals(self, case=None):
-        case = case or self.case
-        return int(self.cluster.psql(f"SELECT count(*) FROM service_referrals WHERE case_id = '{case['id']}'"))
-
     def stored_history(self, ref):
         return int(self.cluster.psql(
             f"SELECT count(*) FROM service_referral_history WHERE referral_id = '{ref['id']}'"))
 
-    def audit_rows(self, ref, who=None):
-        return self.list_all('/v1/audit', who or self.world.administrator, resource_id=ref['id'])
-
     def nested_ids(self, case, who, **params):
-        return self.list_ids(f'/v1/cases/{case["id"]}/service-referrals', who, **params)
-
-    def assertInvalid(self, r, fields):
-        p = self.assertProblem(r, 422, fields)
-        for e in p['errors']:
-            self.assertIsInstance(e['message'], str)
-            self.assertTrue(e['message'])
-        return p
-
-    def assertSameProblem(self, hidden, missing):
-        """An invisible record answers exactly like a missing one."""
-        self.assertEqual((hidden.status, missing.status), (404, 404), (hidden, missing))
-        self.assertEqual({k: v for k, v in hidden.json().items() if k != 'request_id'},
-                         {k: v for k, v in missing.json().items() if k != 'request_id'})
+        return self.list_ids(self.nested_path(case), who, **params)
 
 
 class CreateTest(ReferralTest):
@@ -210,14 +179,14 @@ class CreateTest(ReferralTest):
         for service_type in SERVICE_TYPES:
             with self.subTest(service_type=service_type):
                 self.assertEqual(self.add(service_type=service_type)['service_type'], service_type)
-        self.assertEqual(self.stored_referrals(), len(SERVICE_TYPES))
+        self.assertEqual(self.stored_count(), len(SERVICE_TYPES))
 
     def test_service_type_is_required_and_one_of_the_list(self):
         self.assertInvalid(self.post({'provider': 'P'}), ['service_type'])
         for bad in (None, '', 'detox', 'Parenting', 'substance use treatment', 5, ['parenting']):
             with self.subTest(service_type=bad):
                 self.assertInvalid(self.post(new_referral(service_type=bad)), ['service_type'])
-        self.assertEqual(self.stored_referrals(), 0)
+        self.assertEqual(self.stored_count(), 0)
 
     def test_provider_is_required_one_line_of_at_most_200_characters(self):
         self.assertInvalid(self.post({'service_type': 'housing'}), ['provider'])
@@ -225,7 +194,7 @@ class CreateTest(ReferralTest):
                     {'name': 'P'}):
             with self.subTest(provider=bad if not isinstance(bad, str) else bad[:20]):
                 self.assertInvalid(self.post(new_referral(provider=bad)), ['provider'])
-        self.assertEqual(self.stored_referrals(), 0)
+        self.assertEqual(self.stored_count(), 0)
         name = 'é' * 200
         self.assertEqual(self.add(provider=name)['provider'], name)
 
@@ -236,7 +205,7 @@ class CreateTest(ReferralTest):
                 self.assertInvalid(self.post(new_referral(outcome=bad)), ['outcome'])
         text = 'ü' * 1990 + '\r\n\tdone.'
         self.assertEqual(self.add(outcome=text)['outcome'], text)
-        self.assertEqual(self.stored_referrals(), 2)
+        self.assertEqual(self.stored_count(), 2)
 
     def test_referred_on_may_be_past_and_today_but_not_in_the_future(self):
         self.assertEqual(self.add(referred_on='2019-07-15')['referred_on'], '2019-07-15')
@@ -244,13 +213,13 @@ class CreateTest(ReferralTest):
         for bad in (None, '2026-02-30', '2025-02-29', 'today', '2026-3-1', 20260301):
             with self.subTest(referred_on=bad):
                 self.assertInvalid(self.post(new_referral(referred_on=bad)), ['referred_on'])
-        self.assertEqual(self.stored_referrals(), 2)
+        self.assertEqual(self.stored_count(), 2)
 
     def test_a_future_referred_on_is_422_naming_only_referred_on(self):
         for later in (days_from_today(1), '2099-01-01'):
             with self.subTest(referred_on=later):
                 self.assertInvalid(self.post(new_referral(referred_on=later)), ['referred_on'])
-        self.assertEqual(self.stored_referrals(), 0)
+        self.assertEqual(self.stored_count(), 0)
 
     def test_a_referral_starts_as_referred(self):
         self.assertEqual(self.add(status='referred')['status'], 'referred')
@@ -260,14 +229,14 @@ class CreateTest(ReferralTest):
         for bad in ('open', None, 1):
             with self.subTest(status=bad):
                 self.assertInvalid(self.post(new_referral(status=bad)), ['status'])
-        self.assertEqual(self.stored_referrals(), 1)
+        self.assertEqual(self.stored_count(), 1)
 
     def test_a_given_status_changed_on_keeps_the_date_rules(self):
         r = self.post(new_referral(referred_on='2026-03-05', status_changed_on='2026-03-04'))
         self.assertInvalid(r, ['status_changed_on'])
         r = self.post(new_referral(status_changed_on=days_from_today(1)))
         self.assertInvalid(r, ['status_changed_on'])
-        self.assertEqual(self.stored_referrals(), 0)
+        self.assertEqual(self.stored_count(), 0)
 
     def test_every_bad_field_is_listed_in_one_answer(self):
         body = {'service_type': 'detox', 'provider': '', 'participant_id': 'not-a-uuid', 'goal_id': 5,
@@ -275,13 +244,13 @@ class CreateTest(ReferralTest):
                 'case_id': self.case['id'], 'id': MISSING, 'version': 1, 'created_at': '2026-01-01T00:00:00Z',
                 'updated_at': '2026-01-01T00:00:00Z', 'priority': 'high'}
         self.assertInvalid(self.post(body), list(body))
-        self.assertEqual(self.stored_referrals(), 0)
+        self.assertEqual(self.stored_count(), 0)
 
     def test_rule_errors_are_listed_together(self):
         r = self.post(new_referral(participant_id=MISSING, goal_id=MISSING, status='accepted',
                                    referred_on='2026-03-05', status_changed_on='2026-03-01'))
         self.assertInvalid(r, ['participant_id', 'goal_id', 'status', 'status_changed_on'])
-        self.assertEqual(self.stored_referrals(), 0)
+        self.assertEqual(self.stored_count(), 0)
 
     def test_a_body_that_is_not_a_json_object_is_400(self):
         for raw in (b'[]', b'"parenting"', b'{"service_type": ', b'null'):
@@ -289,7 +258,7 @@ class CreateTest(ReferralTest):
                 r = self.request('POST', f'/v1/cases/{self.case["id"]}/service-referrals', self.world.worker_a1,
                                  raw=raw, headers={'Content-Type': 'application/json'})
                 self.assertProblem(r, 400)
-        self.assertEqual(self.stored_referrals(), 0)
+        self.assertEqual(self.stored_count(), 0)
 
     def test_query_parameters_on_a_create_are_422_after_the_role_check(self):
         r = self.request('POST', f'/v1/cases/{self.case["id"]}/service-referrals?status=accepted',
@@ -298,7 +267,7 @@ class CreateTest(ReferralTest):
         r = self.request('POST', f'/v1/cases/{self.case["id"]}/service-referrals?status=accepted',
                          self.world.auditor, body=new_referral())
         self.assertProblem(r, 403)
-        self.assertEqual(self.stored_referrals(), 0)
+        self.assertEqual(self.stored_count(), 0)
 
     def test_a_single_read_takes_no_query_parameters(self):
         ref = self.add()
@@ -313,7 +282,7 @@ class CreateTest(ReferralTest):
     def test_a_deleted_case_takes_no_referrals(self):
         self.remove(f'/v1/cases/{self.case["id"]}')
         self.assertProblem(self.post(new_referral(), who=self.world.administrator), 404)
-        self.assertEqual(self.stored_referrals(), 0)
+        self.assertEqual(self.stored_count(), 0)
 
 
 class ReferenceTest(ReferralTest):
@@ -321,7 +290,7 @@ class ReferenceTest(ReferralTest):
 
     def assertRefused(self, field, value, who=None):
         self.assertInvalid(self.post(new_referral(**{field: value}), who=who), [field])
-        self.assertEqual(self.stored_referrals(), 0)
+        self.assertEqual(self.stored_count(), 0)
 
     def test_a_participant_and_a_goal_of_the_same_case_are_accepted(self):
         child = self.add_participant(self.case, role='child')
@@ -781,145 +750,22 @@ class DeleteTest(ReferralTest):
 
 
 class AccessTest(CaseRecordAccessMatrix, ReferralTest):
-    """Three cases: worker_a1's, worker_a2's (same unit) and worker_b1's (other
-    unit), each with one parenting referral made by its worker."""
-
-    def setUp(self):
-        super().setUp()
-        w = self.world
-        self.case_a1 = self.case
-        self.case_a2 = self.create_case(w.worker_a2)
-        self.case_b1 = self.create_case(w.worker_b1)
-        self.r_a1 = self.add(self.case_a1, w.worker_a1)
-        self.r_a2 = self.add(self.case_a2, w.worker_a2)
-        self.r_b1 = self.add(self.case_b1, w.worker_b1)
-        self.since = self.r_a1['created_at']
-
-    list_path = '/v1/service-referrals'
-
-    def records(self):
-        return self.r_a1, self.r_a2, self.r_b1
-
-    def case_of(self, ref):
-        return {'id': ref['case_id']}
-
-    def visible_ids(self, who, **params):
-        return set(self.list_ids('/v1/service-referrals', who, updated_since=self.since, **params))
+    def filters_of(self, ref):
+        return ({'case_id': ref['case_id']}, {'case_id': ref['case_id'], 'status': ref['status']},
+                {'case_id': ref['case_id'], 'service_type': ref['service_type']},
+                {'service_type': ref['service_type']}, {'status': ref['status']})
 
     def assertSees(self, who, ref):
-        r = self.request('GET', f'/v1/service-referrals/{ref["id"]}', who)
-        self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.json(), self.current(ref))
-        self.assertEqual(r.header('ETag'), f'"{r.json()["version"]}"')
-        self.assertIn(ref['id'], self.nested_ids(self.case_of(ref), who))
-        self.assertIn(ref['id'], self.list_ids('/v1/service-referrals', who, case_id=ref['case_id']))
-        self.assertIn(ref['id'], self.visible_ids(who))
+        super().assertSees(who, ref)
         self.assertEqual(len(self.history(ref, who)), self.stored_history(ref))
 
-    def assertCannotSee(self, who, ref):
-        before = self.current(ref)
-        case = self.case_of(ref)
-        self.assertProblem(self.request('GET', f'/v1/service-referrals/{ref["id"]}', who), 404)
-        self.assertProblem(self.request('GET', f'/v1/service-referrals/{ref["id"]}/history', who), 404)
-        self.assertProblem(self.patch(ref, {'provider': 'Hidden'}, who), 404)
-        self.assertProblem(self.patch(ref, {'status': 'accepted'}, who), 404)
-        self.assertProblem(self.request('GET', f'/v1/cases/{case["id"]}/service-referrals', who), 404)
-        self.assertProblem(self.post(new_referral(), case, who), 404)
-        self.assertNotIn(ref['id'], self.visible_ids(who))
-        for params in ({'case_id': ref['case_id']}, {'case_id': ref['case_id'], 'status': ref['status']},
-                       {'case_id': ref['case_id'], 'service_type': ref['service_type']},
-                       {'service_type': ref['service_type']}, {'status': ref['status']}):
-            with self.subTest(params=params):
-                self.assertNotIn(ref['id'], self.visible_ids(who, **params))
-        r = self.request('GET', query('/v1/service-referrals', case_id=ref['case_id']), who)
-        self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.json(), {'items': [], 'next_cursor': None})
-        self.assertEqual(self.current(ref), before)
-        self.assertEqual(self.stored_referrals(case), 1)
-
-    def assertUpdates(self, who, ref):
-        current = self.current(ref)
-        r = self.patch(ref, {'provider': harness.unique('Provider')}, who)
-        self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.json()['version'], current['version'] + 1)
-
-    def assertCreates(self, who, ref):
-        case = self.case_of(ref)
-        r = self.post(new_referral(), case, who)
-        self.assertEqual(r.status, 201, r)
-        self.assertEqual(r.json()['case_id'], case['id'])
-
-    # -- caseworker (the rest of the role rules in CaseRecordAccessMatrix) ---
     def test_caseworker_moves_the_status_of_own_case_referrals(self):
         w = self.world.worker_a1
-        self.assertEqual(self.move(self.r_a1, 'accepted', who=w)['status'], 'accepted')
-
-    # -- supervisor -------------------------------------------------------------
-    def test_supervisor_list_holds_exactly_the_unit(self):
-        self.assertEqual(set(self.list_ids('/v1/service-referrals', self.world.supervisor_a)),
-                         {self.r_a1['id'], self.r_a2['id']})
-        self.assertEqual(self.list_ids('/v1/service-referrals', self.world.supervisor_b), [self.r_b1['id']])
-
-    # -- administrator, auditor, integration ----------------------------------
-    def test_agency_wide_roles_see_every_referral(self):
-        w = self.world
-        everything = {self.r_a1['id'], self.r_a2['id'], self.r_b1['id']}
-        for who in (w.administrator, w.auditor, w.integration):
-            with self.subTest(role=who.role):
-                for ref in (self.r_a1, self.r_a2, self.r_b1):
-                    self.assertSees(who, ref)
-                self.assertLessEqual(everything, self.visible_ids(who))
-
-    def test_auditor_gets_403_on_every_write(self):
-        a = self.world.auditor
-        for ref in (self.r_a1, self.r_b1):
-            with self.subTest(case=ref['case_id']):
-                self.assertProblem(self.post(new_referral(), self.case_of(ref), a), 403)
-                self.assertProblem(self.post({}, self.case_of(ref), a), 403)
-                self.assertProblem(self.patch(ref, {'provider': 'X'}, a), 403)
-                self.assertProblem(self.patch(ref, {'status': 'accepted'}, a), 403)
-                self.assertProblem(self.delete(ref, a), 403)
-                self.assertEqual(self.current(ref), ref)
-                self.assertEqual(self.stored_referrals(self.case_of(ref)), 1)
-        self.assertProblem(self.post(new_referral(), {'id': MISSING}, a), 403)
-        self.assertProblem(self.patch({'id': MISSING}, {'provider': 'X'}, a), 403)
-
-    def test_several_roles_in_one_token_add_up(self):
-        w = self.world
-        both = Persona(self.cluster, harness.unique('worker-supervisor'), ['caseworker', 'supervisor'], w.unit_a)
-        own_case = self.create_case(w.administrator, assigned_worker=both.sub, unit=w.unit_b)
-        mine = self.add(own_case, both)
-        for ref in (self.r_a1, self.r_a2, mine):
-            self.assertSees(both, ref)
-        self.assertCannotSee(both, self.r_b1)
-        self.assertEqual(set(self.list_ids('/v1/service-referrals', both)),
-                         {self.r_a1['id'], self.r_a2['id'], mine['id']})
-
-    # -- the case_id filter and hidden records -------------------------------------
-    def test_the_case_id_filter_never_widens_the_list(self):
-        w = self.world
-        for who, hidden in ((w.worker_a1, self.case_b1), (w.worker_a1, self.case_a2), (w.supervisor_b, self.case_a1)):
-            with self.subTest(who=who.sub, case=hidden['id']):
-                self.assertEqual(self.list_ids('/v1/service-referrals', who, case_id=hidden['id']), [])
-        self.assertEqual(self.list_ids('/v1/service-referrals', w.worker_a1, case_id=MISSING), [])
-        self.assertEqual(self.list_ids('/v1/service-referrals', w.worker_a1, case_id=self.case_a1['id']),
-                         [self.r_a1['id']])
-
-    def test_invisible_referral_answers_exactly_like_a_missing_one(self):
-        w = self.world.worker_a1
-        missing = {'id': MISSING}
-        self.assertSameProblem(self.request('GET', f'/v1/service-referrals/{self.r_b1["id"]}', w),
-                               self.request('GET', f'/v1/service-referrals/{MISSING}', w))
-        self.assertSameProblem(self.patch(self.r_b1, {'provider': 'X'}, w), self.patch(missing, {'provider': 'X'}, w))
-        self.assertSameProblem(self.request('GET', f'/v1/service-referrals/{self.r_b1["id"]}/history', w),
-                               self.request('GET', f'/v1/service-referrals/{MISSING}/history', w))
-        self.assertSameProblem(self.request('GET', f'/v1/cases/{self.case_b1["id"]}/service-referrals', w),
-                               self.request('GET', f'/v1/cases/{MISSING}/service-referrals', w))
-        self.assertSameProblem(self.post(new_referral(), self.case_b1, w), self.post(new_referral(), missing, w))
+        self.assertEqual(self.move(self.a1, 'accepted', who=w)['status'], 'accepted')
 
     def test_non_uuid_ids_in_the_path_are_404(self):
         a = self.world.administrator
-        rid = self.r_a1['id']
+        rid = self.a1['id']
         for bad in ('abc', '123', rid[:-1], rid + '0', '%27%20OR%201%3D1', 'x' * 80):
             with self.subTest(id=bad):
                 self.assertProblem(self.request('GET', f'/v1/service-referrals/{bad}', a), 404)
@@ -930,7 +776,7 @@ class AccessTest(CaseRecordAccessMatrix, ReferralTest):
                 self.assertProblem(self.request('GET', f'/v1/cases/{bad}/service-referrals', a), 404)
                 self.assertProblem(self.request('POST', f'/v1/cases/{bad}/service-referrals', a,
                                                 body=new_referral()), 404)
-        self.assertEqual(self.current(self.r_a1), self.r_a1)
+        self.assertEqual(self.current(self.a1), self.a1)
 
 
 class ProtectedReferralTest(ReferralTest):
@@ -1070,10 +916,10 @@ class SubstanceUseTest(ProtectionEitherWay, ProtectedReferralTest):
         self.assertProtectedFrom(both)
 
     def test_an_integration_may_not_create_one(self):
-        before = self.stored_referrals()
+        before = self.stored_count()
         p = self.assertProblem(self.post(new_referral(service_type=SUD), who=self.world.integration), 403)
         self.assertIn('42 CFR Part 2', p['detail'])
-        self.assertEqual(self.stored_referrals(), before)
+        self.assertEqual(self.stored_count(), before)
 
     def test_an_integration_may_not_change_a_referral_into_one(self):
         i = self.world.integration
@@ -1192,7 +1038,7 @@ class DisclosedSubstanceUseTest(ProtectionEitherWay, ProtectedReferralTest):
         self.move(self.sud, 'accepted')
         rows = self.audit_rows(self.sud, w.auditor)
         self.assertEqual([row['action'] for row in rows], ['create', 'update'])
-        self.assertEqual(rows[0]['after'], stored(self.sud))
+        self.assertEqual(rows[0]['after'], without_bookkeeping(self.sud))
         ids = {row['resource_id'] for row in self.list_all('/v1/audit', w.auditor, actor=w.worker_a1.sub)}
         self.assertIn(self.sud['id'], ids)
 
@@ -1356,7 +1202,7 @@ class ListTest(ReferralTest):
                              ('DELETE', f'/v1/cases/{self.case["id"]}/service-referrals')):
             with self.subTest(method=method, path=path):
                 self.assertProblem(self.request(method, path, a, body={}), 405)
-        self.assertEqual(self.stored_referrals(), 1)
+        self.assertEqual(self.stored_count(), 1)
 
 
 class ConcurrencyTest(ReferralTest):
@@ -1392,13 +1238,14 @@ class AuditTest(ReferralTest):
         for row in rows:
             self.assertEqual((row['resource_type'], row['resource_id'], row['case_id']),
                              ('service_referral', ref['id'], self.case['id']))
-        self.assertEqual((rows[0]['actor'], rows[0]['before'], rows[0]['after']), (w.worker_a1.sub, None, stored(ref)))
+        self.assertEqual((rows[0]['actor'], rows[0]['before'], rows[0]['after']),
+                         (w.worker_a1.sub, None, without_bookkeeping(ref)))
         self.assertEqual(rows[0]['actor_roles'], ['caseworker'])
         self.assertEqual((rows[1]['actor'], rows[1]['before'], rows[1]['after']),
                          (w.supervisor_a.sub, {'status': 'referred', 'status_changed_on': '2026-03-01'},
                           {'status': 'accepted', 'status_changed_on': '2026-03-02'}))
         self.assertEqual((rows[2]['actor'], rows[2]['before'], rows[2]['after']),
-                         (w.administrator.sub, stored(accepted), None))
+                         (w.administrator.sub, without_bookkeeping(accepted), None))
 
     def test_audit_rows_are_filtered_by_resource_type(self):
         ref = self.add()
@@ -1435,7 +1282,7 @@ class AuditTest(ReferralTest):
         after = self.list_all('/v1/audit', w.administrator, actor=w.worker_a1.sub)
         self.assertEqual(after, before)
         self.assertEqual(self.list_all('/v1/audit', w.administrator, actor=w.integration.sub), [])
-        self.assertEqual(self.stored_referrals(), 0)
+        self.assertEqual(self.stored_count(), 0)
 
 
 class ReferralDatesWhileReferredTest(ReferralTest):

@@ -143,14 +143,6 @@ class ReportTest(ApiTest):
         self.assertNotIn(b'\n', body.replace(b'\r\n', b''), body)
         return body, parse_csv(body), r
 
-    def assertInvalid(self, r, fields):
-        """A 422 naming exactly these fields, each with a message."""
-        p = self.assertProblem(r, 422, fields)
-        for e in p['errors']:
-            self.assertIsInstance(e['message'], str)
-            self.assertTrue(e['message'])
-        return p
-
 
 # -- the visit measure ------------------------------------------------------------------
 #
