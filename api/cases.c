@@ -92,12 +92,13 @@ enum cw_code put_case_by_number(struct exchange *x)
 
 enum cw_code list_case_permanency_goals(struct exchange *x)
 {
+	struct history_position pos;
 	char id[37];
 	char *page = NULL;
 
-	if (path_uuid(x, 0, id, "case") != CW_OK || query_none(x) != CW_OK)
+	if (path_uuid(x, 0, id, "case") != CW_OK || query_history_page(x, CURSOR_PERMANENCY_GOALS, id, &pos) != CW_OK)
 		return x->err.code;
-	if (cases_permanency_goals(x->app->pool, &x->principal, id, &page, &x->err) != CW_OK)
+	if (cases_permanency_goals(x->app->pool, &x->principal, id, &pos, &page, &x->err) != CW_OK)
 		return x->err.code;
 	return reply_json(x, 200, page);
 }

@@ -18,11 +18,12 @@ enum cw_code record_get_handler(struct exchange *x, const struct resource *kind)
 
 enum cw_code record_history_handler(struct exchange *x, const struct resource *kind)
 {
+	struct history_position pos;
 	char id[37];
 	char *page = NULL;
 
-	if (path_uuid(x, 0, id, kind->noun) != CW_OK || query_none(x) != CW_OK ||
-	    history_of(x->app->pool, kind, &x->principal, id, &page, &x->err) != CW_OK)
+	if (path_uuid(x, 0, id, kind->noun) != CW_OK || query_history_page(x, CURSOR_HISTORY, id, &pos) != CW_OK ||
+	    history_of(x->app->pool, kind, &x->principal, id, &pos, &page, &x->err) != CW_OK)
 		return x->err.code;
 	return reply_json(x, 200, page);
 }

@@ -69,12 +69,14 @@ enum cw_code delete_referral(struct exchange *x)
 
 enum cw_code list_referral_history(struct exchange *x)
 {
+	struct history_position pos;
 	char id[37];
 	char *page = NULL;
 
-	if (path_uuid(x, 0, id, "service referral") != CW_OK || query_none(x) != CW_OK)
+	if (path_uuid(x, 0, id, "service referral") != CW_OK ||
+	    query_history_page(x, CURSOR_HISTORY, id, &pos) != CW_OK)
 		return x->err.code;
-	if (referrals_history(x->app->pool, &x->principal, id, &page, &x->err) != CW_OK)
+	if (referrals_history(x->app->pool, &x->principal, id, &pos, &page, &x->err) != CW_OK)
 		return x->err.code;
 	return reply_json(x, 200, page);
 }

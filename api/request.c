@@ -143,6 +143,29 @@ void query_page_position(struct exchange *x, enum cursor_kind kind, struct list_
 	}
 }
 
+enum cw_code query_history_page(struct exchange *x, enum cursor_kind kind, const char *id,
+				struct history_position *pos)
+{
+	static const char *const allowed[] = {"limit", "cursor", NULL};
+	const char *v;
+	char record[37];
+
+	memset(pos, 0, sizeof(*pos));
+	query_only(x, allowed);
+	pos->limit = query_limit(x);
+	if (query_text(x, "cursor", &v) != 1)
+		return cw_has_field_errors(&x->err) ? CW_INVALID : CW_OK;
+	if (cursor_decode_history(v, kind, &pos->after, &pos->after_status, record) != 0 || pos->after < 0 ||
+	    pos->after_status < 0) {
+		cw_field_error(&x->err, "cursor", "is not a cursor of this history; "
+			       "pass next_cursor from the previous page unchanged");
+	} else if (strcmp(record, id) != 0) {
+		cw_field_error(&x->err, "cursor", "is a cursor of another record's history; "
+			       "pass next_cursor from this record's previous page unchanged");
+	}
+	return cw_has_field_errors(&x->err) ? CW_INVALID : CW_OK;
+}
+
 void query_list_position(struct exchange *x, enum cursor_kind kind, struct list_position *pos)
 {
 	query_page_position(x, kind, pos);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "cursor.h"
+#include "history.h"
 #include "http.h"
 #include "validate.h"
 
@@ -70,6 +71,13 @@ void query_list_position(struct exchange *x, enum cursor_kind kind, struct list_
 
 /* The same without updated_since, for lists that do not take it. */
 void query_page_position(struct exchange *x, enum cursor_kind kind, struct list_position *pos);
+
+/* Where a page of the history of record id starts: limit, and a cursor of
+ * kind that names that record (none on the first page), the only query
+ * parameters a history takes. CW_INVALID, with a field error for each bad
+ * one (a cursor of another list, or of another record's history), or CW_OK. */
+enum cw_code query_history_page(struct exchange *x, enum cursor_kind kind, const char *id,
+				struct history_position *pos);
 
 /* Reads If-Match into p (absent, "*", or strong ETags holding versions). */
 void request_precondition(const struct exchange *x, struct precondition *p);

@@ -93,12 +93,13 @@ static const struct db_statement list_cases = {
 	" ORDER BY c.created_at, c.id LIMIT $10",
 	10, 1};
 
+/* The goals after $5, oldest first, $6 at most; the last column is the key. */
 static const struct db_statement list_permanency_goals = {
 	NULL,
-	"SELECT g.permanency_goal, g.since, g.recorded_at, g.recorded_by"
+	"SELECT g.permanency_goal, g.since, g.recorded_at, g.recorded_by, g.id"
 	" FROM case_permanency_goals g JOIN cases c ON c.id = g.case_id"
-	" WHERE g.case_id = $4 AND " VISIBLE " ORDER BY g.id",
-	4, 1};
+	" WHERE g.case_id = $4 AND " VISIBLE " AND g.id > $5 ORDER BY g.id LIMIT $6",
+	6, 1};
 
 /* ---- reading ---------------------------------------------------------- */
 
@@ -133,7 +134,7 @@ int cases_is_closed(const json_t *c)
 enum cw_code cases_list(struct db_pool *pool, const struct principal *p, const struct case_filter *f,
 			char **page, struct cw_error *err)
 {
-	static const struct page_keys keys = {CURSOR_CASES, "created_at", "id", NULL};
+	static const struct page_keys keys = {CURSOR_CASES, "created_at", "id", NULL, 0};
 	struct access_scope s = access_scope_of(p);
 	char limit[16];
 	const char *params[10] = {s.see_all, s.worker, s.unit, f->status, f->assigned_worker, f->unit,
@@ -144,21 +145,24 @@ enum cw_code cases_list(struct db_pool *pool, const struct principal *p, const s
 }
 
 enum cw_code cases_permanency_goals(struct db_pool *pool, const struct principal *p, const char *id,
-				    char **page, struct cw_error *err)
+				    const struct history_position *pos, char **page, struct cw_error *err)
 {
+	struct page_keys keys = {CURSOR_PERMANENCY_GOALS, "id", NULL, id, 1};
 	struct access_scope s = access_scope_of(p);
-	const char *params[4] = {s.see_all, s.worker, s.unit, id};
-	PGresult *res = db_query(pool, &list_permanency_goals, params, err);
+	char after[24], limit[16];
+	const char *params[6] = {s.see_all, s.worker, s.unit, id, after, limit};
+	int count = 0;
 
-	if (res == NULL)
+	snprintf(after, sizeof(after), "%lld", (long long)pos->after);
+	snprintf(limit, sizeof(limit), "%d", pos->limit + 1);
+	if (page_list(pool, &list_permanency_goals, params, pos->limit, &keys, page, &count, err) != CW_OK)
 		return err->code;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return cw_fail(err, CW_NOT_FOUND, "No case with this id.");
-	}
-	*page = record_page(res, PQntuples(res), NULL);
-	PQclear(res);
-	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
+	/* Every case has its first goal, and none is ever removed: no goal shown is no case seen. */
+	if (count > 0)
+		return CW_OK;
+	free(*page);
+	*page = NULL;
+	return cw_fail(err, CW_NOT_FOUND, "No case with this id.");
 }
 
 /* ---- rules ------------------------------------------------------------ */

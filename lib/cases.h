@@ -22,6 +22,7 @@
 #define CW_CASES_H
 
 #include "db.h"
+#include "history.h"
 #include "record.h"
 #include "resource.h"
 #include "validate.h"
@@ -70,8 +71,9 @@ enum cw_code cases_put_by_number(struct db_pool *pool, const struct actor *actor
 enum cw_code cases_list(struct db_pool *pool, const struct principal *p, const struct case_filter *f,
 			char **page, struct cw_error *err);
 
-/* Every permanency goal the case has had, oldest first, as a JSON page. */
+/* A page of every permanency goal the case has had, oldest first, as JSON
+ * text (the caller frees it): {"items", "next_cursor"}. */
 enum cw_code cases_permanency_goals(struct db_pool *pool, const struct principal *p, const char *id,
-				    char **page, struct cw_error *err);
+				    const struct history_position *pos, char **page, struct cw_error *err);
 
 #endif

@@ -10,6 +10,7 @@
 #ifndef CW_CURSOR_H
 #define CW_CURSOR_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define CURSOR_TEXT_LEN 34   /* characters, without the NUL: base64url of 25 bytes */
@@ -26,6 +27,9 @@ enum cursor_kind {
 	CURSOR_VISITS_BY_TIME = 9,      /* by visited_at, earliest first */
 	CURSOR_VISITS_BY_TIME_DESC = 10, /* by visited_at, latest first */
 	CURSOR_CHANGES = 11,            /* the change feed's number */
+	CURSOR_HISTORY = 12,            /* a record's field history (and a referral's statuses) */
+	CURSOR_PERMANENCY_GOALS = 13,   /* a case's permanency goals */
+	CURSOR_PLAN_REVIEWS = 14,       /* the plan-review report: due date, plan, case number */
 };
 
 /* Writes the cursor and a NUL into out. uuid may be NULL (stored as zeros). */
@@ -33,5 +37,29 @@ void cursor_encode(enum cursor_kind kind, int64_t key, const char *uuid, char ou
 
 /* 0 with *key and uuid (canonical text) filled when text is a cursor of this kind. */
 int cursor_decode(const char *text, enum cursor_kind kind, int64_t *key, char uuid[37]);
+
+/* A cursor may carry up to CURSOR_EXTRA_MAX bytes more after its uuid: the
+ * text of a second sort key, or a second number. */
+#define CURSOR_EXTRA_MAX 256
+#define CURSOR_LONG_TEXT_MAX 375 /* characters, without the NUL: base64url of 25 + 256 bytes */
+
+/* cursor_encode() with n (at most CURSOR_EXTRA_MAX) extra bytes after the uuid. */
+void cursor_encode_extra(enum cursor_kind kind, int64_t key, const char *uuid, const void *extra, size_t n,
+			 char out[CURSOR_LONG_TEXT_MAX + 1]);
+
+/* cursor_decode() of a cursor with extra bytes (none, or up to
+ * CURSOR_EXTRA_MAX): 0 with them copied into extra and their number in *n. */
+int cursor_decode_extra(const char *text, enum cursor_kind kind, int64_t *key, char uuid[37],
+			unsigned char extra[CURSOR_EXTRA_MAX], size_t *n);
+
+/* A cursor within one record's history: the record's uuid, the key of the
+ * last entry shown, and a second key (0 when the history is one sequence). */
+#define CURSOR_HISTORY_TEXT_LEN 44 /* characters: base64url of 25 + 8 bytes */
+
+void cursor_encode_history(enum cursor_kind kind, int64_t key, int64_t key2, const char *uuid,
+			   char out[CURSOR_HISTORY_TEXT_LEN + 1]);
+
+/* 0 with *key, *key2 and uuid filled when text is a history cursor of this kind. */
+int cursor_decode_history(const char *text, enum cursor_kind kind, int64_t *key, int64_t *key2, char uuid[37]);
 
 #endif

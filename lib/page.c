@@ -53,7 +53,7 @@ static int keep_row(const PGresult *row, void *ctx)
 		return 1;
 	if (s->bound->count > 0)
 		strbuf_addch(s->out, ',');
-	rowjson_append(s->out, row, 0);
+	rowjson_append_columns(s->out, row, 0, PQnfields(row) - (s->keys->key_hidden ? 1 : 0));
 	if (!page_bound_keep(s->bound, s->out->len + PAGE_TAIL_BYTES)) {
 		strbuf_setlen(s->out, mark);
 		return 1;
@@ -75,11 +75,12 @@ enum cw_code page_rows(struct db_conn *conn, const struct db_statement *stmt, co
 	return db_stream(conn, stmt, params, keep_row, &sink, err);
 }
 
-void page_cursor(const struct page_keys *keys, const struct page_position *pos, char out[CURSOR_TEXT_LEN + 1])
+void page_cursor(const struct page_keys *keys, const struct page_position *pos, char out[PAGE_CURSOR_MAX + 1])
 {
-	const char *id = keys->scope_id ? keys->scope_id : pos->id;
-
-	cursor_encode(keys->kind, pos->key, id[0] ? id : NULL, out);
+	if (keys->scope_id)
+		cursor_encode_history(keys->kind, pos->key, 0, keys->scope_id, out);
+	else
+		cursor_encode(keys->kind, pos->key, pos->id[0] ? pos->id : NULL, out);
 }
 
 void page_close(struct strbuf *out, const char *cursor)
@@ -102,7 +103,7 @@ enum cw_code page_list(struct db_pool *pool, const struct db_statement *stmt, co
 	struct strbuf sb = STRBUF_INIT;
 	struct page_bound b;
 	struct page_position last = {0, ""};
-	char cursor[CURSOR_TEXT_LEN + 1];
+	char cursor[PAGE_CURSOR_MAX + 1];
 	enum cw_code rc;
 
 	*page = NULL;

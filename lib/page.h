@@ -52,8 +52,12 @@ struct page_keys {
 	enum cursor_kind kind;
 	const char *key_column;   /* the sort key: timestamptz or int8 */
 	const char *id_column;    /* uuid tie-breaker; NULL when the key is unique */
-	const char *scope_id;     /* NULL, or the uuid every cursor of this list carries (a history's record) */
+	const char *scope_id;     /* NULL, or the record whose history the list is: its cursors name it */
+	int key_hidden;           /* the key is the row's last column and no part of the item */
 };
+
+/* Characters of the longest cursor of a list: a history's. */
+#define PAGE_CURSOR_MAX CURSOR_HISTORY_TEXT_LEN
 
 struct page_position {
 	int64_t key;
@@ -69,7 +73,7 @@ enum cw_code page_rows(struct db_conn *conn, const struct db_statement *stmt, co
 		       struct page_position *last, struct cw_error *err);
 
 /* The text of the cursor after pos in a list of keys. */
-void page_cursor(const struct page_keys *keys, const struct page_position *pos, char out[CURSOR_TEXT_LEN + 1]);
+void page_cursor(const struct page_keys *keys, const struct page_position *pos, char out[PAGE_CURSOR_MAX + 1]);
 
 /* {"items":[...],"next_cursor":...} of stmt's rows, at most limit (its LIMIT
  * parameter is limit + 1) and PAGE_BYTES_MAX bytes, on a pooled connection;

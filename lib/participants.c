@@ -225,7 +225,7 @@ enum cw_code participants_list(struct db_pool *pool, const struct principal *p,
 			       const struct participant_filter *f, int require_case, char **page,
 			       struct cw_error *err)
 {
-	static const struct page_keys keys = {CURSOR_PARTICIPANTS, "created_at", "id", NULL};
+	static const struct page_keys keys = {CURSOR_PARTICIPANTS, "created_at", "id", NULL, 0};
 	struct access_scope s = access_scope_of(p);
 	char limit[16];
 	const char *params[9] = {s.see_all, s.worker, s.unit, f->case_id, f->role, f->updated_since,

@@ -271,7 +271,7 @@ enum cw_code plans_check_visible(struct db_pool *pool, const struct principal *p
 enum cw_code plans_list(struct db_pool *pool, const struct principal *p, const struct plan_filter *f,
 			int require_case, char **page, struct cw_error *err)
 {
-	static const struct page_keys keys = {CURSOR_PLANS, "created_at", "id", NULL};
+	static const struct page_keys keys = {CURSOR_PLANS, "created_at", "id", NULL, 0};
 	struct access_scope s = access_scope_of(p);
 	char limit[16];
 	const char *params[9] = {s.see_all, s.worker, s.unit, f->case_id, f->status, f->updated_since,

@@ -112,26 +112,3 @@ char *record_array_literal(const json_t *array)
 	strbuf_addch(&sb, '}');
 	return strbuf_detach(&sb);
 }
-
-char *record_page(const PGresult *res, int limit, const char *next_cursor)
-{
-	int rows = PQntuples(res) < limit ? PQntuples(res) : limit;
-	struct strbuf sb = STRBUF_INIT;
-
-	strbuf_addstr(&sb, "{\"items\":[");
-	for (int i = 0; i < rows; i++) {
-		if (i > 0)
-			strbuf_addch(&sb, ',');
-		rowjson_append(&sb, res, i);
-	}
-	strbuf_addstr(&sb, "],\"next_cursor\":");
-	if (next_cursor) {
-		strbuf_addch(&sb, '"');
-		strbuf_addstr(&sb, next_cursor);
-		strbuf_addch(&sb, '"');
-	} else {
-		strbuf_addstr(&sb, "null");
-	}
-	strbuf_addch(&sb, '}');
-	return strbuf_detach(&sb);
-}

@@ -66,9 +66,4 @@ const char *record_param(const json_t *obj, const char *field, char *buf, size_t
  * parameter; caller frees (NULL when out of memory). */
 char *record_array_literal(const json_t *array);
 
-/* {"items":[<each row as a record, up to limit>],"next_cursor":...} from a
- * binary result; the cursor is a JSON null when next_cursor is NULL. Caller
- * frees; NULL when out of memory. */
-char *record_page(const PGresult *res, int limit, const char *next_cursor);
-
 #endif

@@ -81,12 +81,13 @@ static const struct db_statement status_before = {
 	"SELECT changed_on::text FROM service_referral_history WHERE referral_id = $1::uuid AND status <> $2"
 	" ORDER BY id DESC LIMIT 1", 2, 0};
 
+/* The statuses after $6, oldest first, $7 at most; the last column is the key. */
 static const struct db_statement referral_history = {
 	NULL,
-	"SELECT h.status, h.changed_on, h.recorded_at, h.recorded_by"
+	"SELECT h.status, h.changed_on, h.recorded_at, h.recorded_by, h.id"
 	" FROM service_referral_history h JOIN service_referrals r ON r.id = h.referral_id" VISIBLE
-	" AND r.id = $4 ORDER BY h.id",
-	5, 1};
+	" AND r.id = $4 AND h.id > $6 ORDER BY h.id LIMIT $7",
+	7, 1};
 
 /* The statuses a referral may move to from `from` ("" when it is final). */
 static const char *next_statuses(const char *from)
@@ -298,7 +299,7 @@ const struct resource referral_resource = {
 enum cw_code referrals_list(struct db_pool *pool, const struct principal *p, const struct referral_filter *f,
 			    int require_case, char **page, struct cw_error *err)
 {
-	static const struct page_keys keys = {CURSOR_REFERRALS, "created_at", "id", NULL};
+	static const struct page_keys keys = {CURSOR_REFERRALS, "created_at", "id", NULL, 0};
 	struct access_scope s = access_scope_of(p);
 	char limit[16];
 	const char *params[11] = {s.see_all, s.worker, s.unit, f->case_id, s.sud_all, f->service_type, f->status,
@@ -310,46 +311,47 @@ enum cw_code referrals_list(struct db_pool *pool, const struct principal *p, con
 	return page_list(pool, &list_referrals, params, f->limit, &keys, page, NULL, err);
 }
 
-/* {"items": the statuses, "next_cursor": null, "fields": every value of each field}. */
-static char *history_page(const PGresult *statuses, json_t *fields)
+enum cw_code referrals_history(struct db_pool *pool, const struct principal *p, const char *id,
+			       const struct history_position *pos, char **page, struct cw_error *err)
 {
-	char *items = record_page(statuses, PQntuples(statuses), NULL);
-	json_t *page = items ? json_loads(items, 0, NULL) : NULL;
-	char *text = NULL;
-
-	free(items);
-	if (page && json_object_set(page, "fields", fields) == 0)
-		text = json_dumps(page, JSON_COMPACT);
-	json_decref(page);
-	return text;
-}
-
-enum cw_code referrals_history(struct db_pool *pool, const struct principal *p, const char *id, char **page,
-			       struct cw_error *err)
-{
+	static const struct page_keys keys = {CURSOR_HISTORY, "id", NULL, NULL, 1};
 	struct access_scope s = access_scope_of(p);
-	const char *params[5] = {s.see_all, s.worker, s.unit, id, s.sud_all};
+	char after[24], limit[16], cursor[CURSOR_HISTORY_TEXT_LEN + 1];
+	const char *params[7] = {s.see_all, s.worker, s.unit, id, s.sud_all, after, limit};
 	struct db_conn *conn = db_acquire(pool, err);
-	PGresult *res;
-	json_t *fields = NULL;
+	struct strbuf sb = STRBUF_INIT;
+	struct page_bound statuses, changes;
+	struct page_position last_status = {pos->after_status, ""};
+	int64_t last_change = pos->after;
+	json_t *referral = NULL;
 	enum cw_code rc;
+	int more;
 
 	*page = NULL;
 	if (conn == NULL)
 		return err->code;
-	res = db_run(conn, &referral_history, params, err);
-	if (res == NULL)
-		rc = err->code;
-	else if (PQntuples(res) == 0)
-		rc = cw_fail(err, CW_NOT_FOUND, "No service referral with this id.");
-	else
-		rc = history_fields(conn, &referral_resource, p, id, &fields, err);
-	db_release(pool, conn);
+	snprintf(after, sizeof(after), "%lld", (long long)pos->after_status);
+	snprintf(limit, sizeof(limit), "%d", pos->limit + 1);
+	page_bound_init(&statuses, pos->limit, PAGE_BYTES_MAX);
+	page_bound_init(&changes, pos->limit, PAGE_BYTES_MAX);
+	strbuf_addstr(&sb, "{\"items\":[");
+	rc = resource_load(conn, &get_referral, p, id, referral_resource.noun, &referral, err);
 	if (rc == CW_OK)
-		*page = history_page(res, fields);
-	json_decref(fields);
-	PQclear(res);
-	if (rc != CW_OK)
+		rc = page_rows(conn, &referral_history, params, &keys, &statuses, &sb, &last_status, err);
+	strbuf_addstr(&sb, "],");
+	if (rc == CW_OK)
+		rc = history_fields(conn, &referral_resource, p, id, pos->after, &changes, &sb, &last_change, err);
+	db_release(pool, conn);
+	json_decref(referral);
+	if (rc != CW_OK) {
+		strbuf_release(&sb);
 		return rc;
+	}
+	more = statuses.more || changes.more;
+	if (more)
+		cursor_encode_history(CURSOR_HISTORY, last_change, last_status.key, id, cursor);
+	strbuf_addch(&sb, ',');
+	page_close(&sb, more ? cursor : NULL);
+	*page = strbuf_detach(&sb);
 	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
 }

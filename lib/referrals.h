@@ -21,6 +21,7 @@
 #ifndef CW_REFERRALS_H
 #define CW_REFERRALS_H
 
+#include "history.h"
 #include "resource.h"
 
 extern const struct field_spec referral_fields[];
@@ -39,8 +40,10 @@ struct referral_filter {
 enum cw_code referrals_list(struct db_pool *pool, const struct principal *p, const struct referral_filter *f,
 			    int require_case, char **page, struct cw_error *err);
 
-/* Every status the visible referral has had, with its date, oldest first. */
-enum cw_code referrals_history(struct db_pool *pool, const struct principal *p, const char *id, char **page,
-			       struct cw_error *err);
+/* A page of the visible referral's history: {"items": its statuses, with
+ * their dates, "fields": every value of each field, "next_cursor"}, each part
+ * oldest first and paged on its own, both by one cursor (lib/history.h). */
+enum cw_code referrals_history(struct db_pool *pool, const struct principal *p, const char *id,
+			       const struct history_position *pos, char **page, struct cw_error *err);
 
 #endif

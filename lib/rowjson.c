@@ -160,8 +160,11 @@ static void append_value(struct strbuf *out, const PGresult *res, int row, int c
 
 void rowjson_append(struct strbuf *out, const PGresult *res, int row)
 {
-	int n = PQnfields(res);
+	rowjson_append_columns(out, res, row, PQnfields(res));
+}
 
+void rowjson_append_columns(struct strbuf *out, const PGresult *res, int row, int n)
+{
 	strbuf_addch(out, '{');
 	for (int col = 0; col < n; col++) {
 		const char *name = PQfname(res, col);

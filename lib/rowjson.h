@@ -22,6 +22,10 @@
 /* Appends row of res (binary format) as a JSON object. */
 void rowjson_append(struct strbuf *out, const PGresult *res, int row);
 
+/* The same with only the first n columns: those after them are for the
+ * caller (a list's sort key), not for the answer. */
+void rowjson_append_columns(struct strbuf *out, const PGresult *res, int row, int n);
+
 /* Appends s as a JSON string. */
 void rowjson_string(struct strbuf *out, const char *s, size_t len);
 

@@ -230,7 +230,7 @@ enum cw_code visits_list(struct db_pool *pool, const struct principal *p, const 
 	const char *params[11] = {s.see_all, s.worker, s.unit, f->case_id, f->visit_type, f->from, f->to,
 				  f->updated_since, f->after_key, f->after_id, limit};
 	struct page_keys keys = {visits_cursor_kind(f->order),
-				 f->order == VISITS_BY_CREATION ? "created_at" : "visited_at", "id", NULL};
+				 f->order == VISITS_BY_CREATION ? "created_at" : "visited_at", "id", NULL, 0};
 
 	if (require_case && cases_check_visible(pool, p, f->case_id, err) != CW_OK)
 		return err->code;

@@ -410,7 +410,11 @@ class PermanencyGoalHistoryTest(CaseTest):
                 r = self.request('GET', f'/v1/cases/{case["id"]}/permanency-goals', who)
                 self.assertProblem(r, 404)
 
-    def test_history_takes_no_query_parameters(self):
+    def test_history_takes_only_limit_and_cursor(self):
         case = self.create_case(self.world.worker_a1)
-        r = self.request('GET', f'/v1/cases/{case["id"]}/permanency-goals?limit=5', self.world.worker_a1)
-        self.assertInvalid(r, ['limit'])
+        path = f'/v1/cases/{case["id"]}/permanency-goals'
+        for params, fields in (('?limit=0', ['limit']), ('?limit=501', ['limit']), ('?cursor=xyz', ['cursor']),
+                               ('?order=desc', ['order'])):
+            with self.subTest(params=params):
+                self.assertInvalid(self.request('GET', path + params, self.world.worker_a1), fields)
+        self.assertEqual(self.request('GET', path + '?limit=5', self.world.worker_a1).status, 200)

@@ -131,7 +131,10 @@ class CaseHistoryTest(HistoryTest):
         admin = self.world.administrator
         self.assertProblem(self.request('GET', '/v1/cases/not-a-uuid/history', admin), 404)
         self.assertProblem(self.request('GET', f'/v1/cases/{MISSING}/history', admin), 404)
-        self.assertProblem(self.request('GET', f'{self.path}/history?limit=5', admin), 422, ['limit'])
+        for params, fields in (('?limit=0', ['limit']), ('?limit=501', ['limit']), ('?limit=x', ['limit']),
+                               ('?cursor=xyz', ['cursor']), ('?sort=desc', ['sort'])):
+            with self.subTest(params=params):
+                self.assertProblem(self.request('GET', f'{self.path}/history{params}', admin), 422, fields)
         for method in ('POST', 'PATCH', 'PUT', 'DELETE'):
             with self.subTest(method=method):
                 r = self.request(method, f'{self.path}/history', admin, body={})

@@ -603,10 +603,11 @@ class HistoryTest(ReferralTest):
                 self.assertProblem(self.request('GET', f'/v1/service-referrals/{ref["id"]}/history', who), 404)
         self.assertEqual(self.stored_history(ref), 2)
 
-    def test_history_takes_no_query_parameters(self):
+    def test_history_takes_only_limit_and_cursor(self):
         ref = self.add()
-        r = self.request('GET', f'/v1/service-referrals/{ref["id"]}/history?order=desc', self.world.worker_a1)
-        self.assertProblem(r, 422, ['order'])
+        r = self.request('GET', f'/v1/service-referrals/{ref["id"]}/history?order=desc&limit=0',
+                         self.world.worker_a1)
+        self.assertProblem(r, 422, ['order', 'limit'])
 
     def test_history_is_read_only(self):
         ref = self.add()

@@ -118,6 +118,62 @@ static void test_cursor_one_character_change_never_decodes_to_the_same_position(
 	CHECK(same == 0);
 }
 
+static void test_extra_bytes_round_trip_up_to_the_most(void)
+{
+	unsigned char extra[CURSOR_EXTRA_MAX], back[CURSOR_EXTRA_MAX];
+	char text[CURSOR_LONG_TEXT_MAX + 1], uuid[37];
+	int64_t key = 0;
+	size_t n = 99;
+
+	for (size_t i = 0; i < sizeof(extra); i++)
+		extra[i] = (unsigned char)(i * 7);
+	cursor_encode_extra(CURSOR_PLAN_REVIEWS, 20000, UUID_A, extra, sizeof(extra), text);
+	CHECK(strlen(text) == CURSOR_LONG_TEXT_MAX);
+	CHECK(cursor_decode_extra(text, CURSOR_PLAN_REVIEWS, &key, uuid, back, &n) == 0);
+	CHECK(key == 20000 && n == sizeof(extra) && memcmp(extra, back, n) == 0);
+	CHECK_STR(uuid, UUID_A);
+	cursor_encode_extra(CURSOR_PLAN_REVIEWS, 7, UUID_A, "CW-1", 4, text);
+	CHECK(cursor_decode_extra(text, CURSOR_PLAN_REVIEWS, &key, uuid, back, &n) == 0);
+	CHECK(key == 7 && n == 4 && memcmp(back, "CW-1", 4) == 0);
+	/* a plain cursor is one with no extra bytes; a long one is no plain cursor */
+	cursor_encode(CURSOR_PLAN_REVIEWS, 8, UUID_A, text);
+	CHECK(cursor_decode_extra(text, CURSOR_PLAN_REVIEWS, &key, uuid, back, &n) == 0 && n == 0 && key == 8);
+	cursor_encode_extra(CURSOR_CASES, 7, UUID_A, "x", 1, text);
+	CHECK(cursor_decode(text, CURSOR_CASES, &key, uuid) != 0);
+}
+
+static void test_extra_cursors_of_another_list_or_too_long_are_refused(void)
+{
+	unsigned char back[CURSOR_EXTRA_MAX];
+	char text[CURSOR_LONG_TEXT_MAX + 8], uuid[37];
+	int64_t key;
+	size_t n;
+
+	cursor_encode_extra(CURSOR_PLAN_REVIEWS, 7, UUID_A, "CW-1", 4, text);
+	CHECK(cursor_decode_extra(text, CURSOR_HISTORY, &key, uuid, back, &n) != 0);
+	memset(text, 'A', CURSOR_LONG_TEXT_MAX + 4);        /* 376 characters: one too many */
+	text[CURSOR_LONG_TEXT_MAX + 1] = '\0';
+	CHECK(cursor_decode_extra(text, CURSOR_CASES, &key, uuid, back, &n) != 0);
+	CHECK(cursor_decode_extra("AAAA", CURSOR_CASES, &key, uuid, back, &n) != 0);
+	CHECK(cursor_decode_extra(NULL, CURSOR_CASES, &key, uuid, back, &n) != 0);
+}
+
+static void test_history_cursor_carries_two_keys_and_the_record(void)
+{
+	char text[CURSOR_HISTORY_TEXT_LEN + 1], uuid[37];
+	int64_t key = 0, key2 = 0;
+
+	cursor_encode_history(CURSOR_HISTORY, 123456789, 42, UUID_A, text);
+	CHECK(strlen(text) == CURSOR_HISTORY_TEXT_LEN);
+	CHECK(cursor_decode_history(text, CURSOR_HISTORY, &key, &key2, uuid) == 0);
+	CHECK(key == 123456789 && key2 == 42);
+	CHECK_STR(uuid, UUID_A);
+	CHECK(cursor_decode_history(text, CURSOR_PERMANENCY_GOALS, &key, &key2, uuid) != 0);
+	CHECK(cursor_decode(text, CURSOR_HISTORY, &key, uuid) != 0);
+	cursor_encode(CURSOR_HISTORY, 5, UUID_A, text);       /* no second key */
+	CHECK(cursor_decode_history(text, CURSOR_HISTORY, &key, &key2, uuid) != 0);
+}
+
 int main(void)
 {
 	RUN(test_cursor_round_trips_keys_and_uuids);
@@ -127,5 +183,8 @@ int main(void)
 	RUN(test_cursor_with_characters_outside_base64url_is_refused);
 	RUN(test_cursor_with_nonzero_padding_bits_is_refused);
 	RUN(test_cursor_one_character_change_never_decodes_to_the_same_position);
+	RUN(test_extra_bytes_round_trip_up_to_the_most);
+	RUN(test_extra_cursors_of_another_list_or_too_long_are_refused);
+	RUN(test_history_cursor_carries_two_keys_and_the_record);
 	return check_result();
 }

@@ -58,15 +58,30 @@ static void test_close_writes_the_cursor_or_null(void)
 
 static void test_a_history_cursor_carries_its_record(void)
 {
-	static const struct page_keys keys = {CURSOR_AUDIT, "id", NULL, "123e4567-e89b-12d3-a456-426614174000"};
+	static const struct page_keys keys = {CURSOR_PERMANENCY_GOALS, "id", NULL,
+					      "123e4567-e89b-12d3-a456-426614174000", 1};
 	struct page_position pos = {41, ""};
-	char text[CURSOR_TEXT_LEN + 1], uuid[37];
+	char text[PAGE_CURSOR_MAX + 1], uuid[37];
+	int64_t key = 0, key2 = -1;
+
+	page_cursor(&keys, &pos, text);
+	CHECK(cursor_decode_history(text, CURSOR_PERMANENCY_GOALS, &key, &key2, uuid) == 0);
+	CHECK(key == 41 && key2 == 0);
+	CHECK_STR(uuid, "123e4567-e89b-12d3-a456-426614174000");
+}
+
+static void test_a_list_cursor_carries_the_last_row(void)
+{
+	static const struct page_keys keys = {CURSOR_CASES, "created_at", "id", NULL, 0};
+	struct page_position pos = {1772375400123456LL, "123e4567-e89b-12d3-a456-426614174000"};
+	char text[PAGE_CURSOR_MAX + 1], uuid[37];
 	int64_t key = 0;
 
 	page_cursor(&keys, &pos, text);
-	CHECK(cursor_decode(text, CURSOR_AUDIT, &key, uuid) == 0);
-	CHECK(key == 41);
-	CHECK_STR(uuid, "123e4567-e89b-12d3-a456-426614174000");
+	CHECK(strlen(text) == CURSOR_TEXT_LEN);
+	CHECK(cursor_decode(text, CURSOR_CASES, &key, uuid) == 0);
+	CHECK(key == pos.key);
+	CHECK_STR(uuid, pos.id);
 }
 
 static void test_setlen_takes_back_what_was_appended(void)
@@ -92,6 +107,7 @@ int main(void)
 	RUN(test_the_first_entry_always_goes_in);
 	RUN(test_close_writes_the_cursor_or_null);
 	RUN(test_a_history_cursor_carries_its_record);
+	RUN(test_a_list_cursor_carries_the_last_row);
 	RUN(test_setlen_takes_back_what_was_appended);
 	return check_result();
 }

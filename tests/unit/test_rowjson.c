@@ -239,33 +239,6 @@ static void test_record_text_from_row_reads_id_version_and_json(void)
 	PQclear(no_id);
 }
 
-static void test_page_holds_at_most_limit_items_and_the_cursor(void)
-{
-	PGresult *res = records(3), *empty = records(0);
-	char *page;
-	json_t *parsed;
-
-	page = record_page(res, 2, "CURSOR");
-	parsed = page ? json_loads(page, JSON_REJECT_DUPLICATES, NULL) : NULL;
-	CHECK(json_array_size(json_object_get(parsed, "items")) == 2);
-	CHECK_STR(json_string_value(json_object_get(parsed, "next_cursor")), "CURSOR");
-	CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(parsed, "items"), 1), "name")),
-		  "n2");
-	json_decref(parsed);
-	free(page);
-
-	page = record_page(res, 5, NULL);
-	parsed = page ? json_loads(page, JSON_REJECT_DUPLICATES, NULL) : NULL;
-	CHECK(json_array_size(json_object_get(parsed, "items")) == 3);
-	CHECK(json_is_null(json_object_get(parsed, "next_cursor")));
-	json_decref(parsed);
-	free(page);
-
-	CHECK_ROW(record_page(empty, 5, NULL), "{\"items\":[],\"next_cursor\":null}");
-	PQclear(res);
-	PQclear(empty);
-}
-
 int main(void)
 {
 	RUN(test_strbuf_grows_and_detaches);
@@ -277,6 +250,5 @@ int main(void)
 	RUN(test_unsupported_type_is_null);
 	RUN(test_columns_keep_their_order_and_names_are_escaped);
 	RUN(test_record_text_from_row_reads_id_version_and_json);
-	RUN(test_page_holds_at_most_limit_items_and_the_cursor);
 	return check_result();
 }
