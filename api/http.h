@@ -26,7 +26,8 @@
 /* What every handler may use, shared by all requests. */
 struct app {
 	const struct config *config;
-	struct db_pool *pool;
+	struct db_pool *pool;           /* every request's, but reports' */
+	struct db_pool *report_pool;    /* reports': small, refuses at once when all are busy */
 	struct auth *auth;
 };
 

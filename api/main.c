@@ -44,7 +44,10 @@ static const char usage[] =
 	"                                treatment referrals (42 CFR Part 2) (0)\n"
 	"  CASEWORK_HTTP_THREADS         N epoll workers, or 0 for a thread per connection\n"
 	"                                (the pool size)\n"
-	"  CASEWORK_IDLE_TIMEOUT_SECONDS idle connections are closed after this (30)\n";
+	"  CASEWORK_IDLE_TIMEOUT_SECONDS idle connections are closed after this (30)\n"
+	"  CASEWORK_REPORT_CONCURRENCY   reports run at once, on database connections of\n"
+	"                                their own; more get 503 and Retry-After (2)\n"
+	"  CASEWORK_REPORT_TIMEOUT_SECONDS  a report running longer is stopped (120)\n";
 
 static int fail(const char *why)
 {
@@ -91,9 +94,12 @@ static int run_serve(void)
 	access_disclose_sud(cfg.disclose_sud);
 	block_stop_signals();
 	app.config = &cfg;
-	app.pool = db_pool_new(cfg.database_url, cfg.pool_size);
+	app.pool = db_pool_new(cfg.database_url, &(struct db_pool_settings){
+		"caseworkd", cfg.pool_size, DB_STATEMENT_TIMEOUT_SECONDS, 1});
+	app.report_pool = db_pool_new(cfg.database_url, &(struct db_pool_settings){
+		"caseworkd reports", cfg.report_concurrency, cfg.report_timeout, 0});
 	app.auth = auth_new(&cfg);
-	if (app.pool == NULL || app.auth == NULL) {
+	if (app.pool == NULL || app.report_pool == NULL || app.auth == NULL) {
 		fail("out of memory at start");
 	} else {
 		log_start_buffering();
@@ -101,6 +107,7 @@ static int run_serve(void)
 		log_stop_buffering();
 	}
 	auth_free(app.auth);
+	db_pool_free(app.report_pool);
 	db_pool_free(app.pool);
 	config_release(&cfg);
 	return rc;

@@ -21,6 +21,7 @@ static const struct problem_kind kinds[] = {
 	[CW_UNSUPPORTED_MEDIA] = {415, "urn:casework:problem:unsupported-media-type", "The body must be JSON"},
 	[CW_INVALID] = {422, "urn:casework:problem:invalid", "The request breaks a rule"},
 	[CW_UNAVAILABLE] = {503, "urn:casework:problem:unavailable", "Service unavailable"},
+	[CW_BUSY] = {503, "urn:casework:problem:busy", "Too many requests of this kind at once"},
 	[CW_INTERNAL] = {500, "urn:casework:problem:internal", "Internal error"},
 };
 
@@ -34,6 +35,18 @@ static const struct problem_kind *kind_of(enum cw_code code)
 int problem_status(enum cw_code code)
 {
 	return kind_of(code)->status;
+}
+
+int problem_retry_after(enum cw_code code)
+{
+	switch (code) {
+	case CW_UNAVAILABLE:
+		return 1;
+	case CW_BUSY:
+		return 5;   /* what is busy is a report, which takes seconds */
+	default:
+		return 0;
+	}
 }
 
 void problem_reply(struct exchange *x)

@@ -1,5 +1,10 @@
 /* reports: /v1/reports/visit-compliance, /plan-reviews and /referral-outcomes,
- * as JSON, or as CSV when the client asks with Accept: text/csv. */
+ * as JSON, or as CSV when the client asks with Accept: text/csv.
+ *
+ * Reports run on the report pool (struct app): a few connections of their own,
+ * so that however many are asked for, every other request keeps its
+ * connections; one asked for while all are busy is refused at once (503 with
+ * Retry-After), after its parameters were checked, never queued. */
 #include "reports.h"
 
 #include <stdio.h>
@@ -168,7 +173,7 @@ enum cw_code report_visit_compliance(struct exchange *x)
 		return CW_INVALID;
 	date_format(&from, from_text);
 	date_format(&to, to_text);
-	if (reports_visit_compliance(x->app->pool, &x->principal, from_text, to_text, unit, &report, &x->err) != CW_OK)
+	if (reports_visit_compliance(x->app->report_pool, &x->principal, from_text, to_text, unit, &report, &x->err) != CW_OK)
 		return x->err.code;
 	rows = json_deep_copy(json_object_get(report, "months"));
 	total = json_deep_copy(report);
@@ -205,7 +210,7 @@ enum cw_code report_plan_reviews(struct exchange *x)
 	if (cw_has_field_errors(&x->err))
 		return CW_INVALID;
 	date_format(&today, today_text);
-	if (reports_plan_reviews(x->app->pool, &x->principal, today_text, (int)days, unit, &report, &x->err) != CW_OK)
+	if (reports_plan_reviews(x->app->report_pool, &x->principal, today_text, (int)days, unit, &report, &x->err) != CW_OK)
 		return x->err.code;
 	return reply_report(x, report, json_incref(json_object_get(report, "items")), columns,
 			    sizeof(columns) / sizeof(columns[0]), "plan-reviews.csv");
@@ -231,7 +236,7 @@ enum cw_code report_referral_outcomes(struct exchange *x)
 		return CW_INVALID;
 	date_format(&from, from_text);
 	date_format(&to, to_text);
-	if (reports_referral_outcomes(x->app->pool, &x->principal, from_text, to_text, &report, &x->err) != CW_OK)
+	if (reports_referral_outcomes(x->app->report_pool, &x->principal, from_text, to_text, &report, &x->err) != CW_OK)
 		return x->err.code;
 	rows = json_deep_copy(json_object_get(report, "types"));
 	total = json_deep_copy(report);

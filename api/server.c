@@ -204,8 +204,12 @@ static void add_status_headers(const struct exchange *x, struct _u_response *res
 					      request_header(x, "Authorization") ? "Bearer error=\"invalid_token\"" : "Bearer");
 	if ((x->status == 405 || x->status == 204) && allow[0])
 		ulfius_add_header_to_response(resp, "Allow", allow);
-	if (x->status == 503)
-		ulfius_add_header_to_response(resp, "Retry-After", "1");
+	if (x->status == 503 && problem_retry_after(x->err.code) > 0) {
+		char seconds[16];
+
+		snprintf(seconds, sizeof(seconds), "%d", problem_retry_after(x->err.code));
+		ulfius_add_header_to_response(resp, "Retry-After", seconds);
+	}
 }
 
 static void send_answer(const struct exchange *x, struct _u_response *resp, const char *allow, int preflight)
@@ -422,11 +426,12 @@ int server_run(struct app *app)
 		return -1;
 	}
 	if (cfg->http_threads)
-		log_event("info", "serving on %s port %u (epoll pool of %u workers, %u database connections)",
-			  cfg->bind, cfg->port, cfg->http_threads, cfg->pool_size);
+		log_event("info", "serving on %s port %u (epoll pool of %u workers, %u database connections, "
+			  "%u more for reports)", cfg->bind, cfg->port, cfg->http_threads, cfg->pool_size,
+			  cfg->report_concurrency);
 	else
-		log_event("info", "serving on %s port %u (a thread per connection, %u database connections)",
-			  cfg->bind, cfg->port, cfg->pool_size);
+		log_event("info", "serving on %s port %u (a thread per connection, %u database connections, "
+			  "%u more for reports)", cfg->bind, cfg->port, cfg->pool_size, cfg->report_concurrency);
 	wait_for_stop_signal();
 	ulfius_stop_framework(&inst);
 	ulfius_clean_instance(&inst);

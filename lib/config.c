@@ -335,6 +335,25 @@ static unsigned default_pool_size(void)
 	return cores > 0 && cores < 64 ? (unsigned)(2 * cores) : 4;
 }
 
+/* Reports run on connections of their own, never more at once than
+ * CASEWORK_REPORT_CONCURRENCY, and with an epoll pool fewer than its workers:
+ * reports never take every worker. */
+static int load_reports(struct config *cfg, char *why, size_t len)
+{
+	unsigned long v = 0;
+
+	if (load_uint("CASEWORK_REPORT_CONCURRENCY", 2, 1, 100, &v, why, len) != 0)
+		return -1;
+	cfg->report_concurrency = (unsigned)v;
+	if (cfg->http_threads > 0 && cfg->report_concurrency >= cfg->http_threads)
+		return refuse(why, len, "CASEWORK_REPORT_CONCURRENCY (%u) must be less than CASEWORK_HTTP_THREADS (%u), "
+			      "or reports could hold every epoll worker", cfg->report_concurrency, cfg->http_threads);
+	if (load_uint("CASEWORK_REPORT_TIMEOUT_SECONDS", 120, 1, 3600, &v, why, len) != 0)
+		return -1;
+	cfg->report_timeout = (unsigned)v;
+	return 0;
+}
+
 int config_load_database(struct config *cfg, char *why, size_t len)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -361,6 +380,8 @@ int config_load(struct config *cfg, char *why, size_t len)
 	if (load_uint("CASEWORK_HTTP_THREADS", cfg->pool_size, 0, 1024, &v, why, len) != 0)
 		goto fail;
 	cfg->http_threads = (unsigned)v;
+	if (load_reports(cfg, why, len) != 0)
+		goto fail;
 	if (load_uint("CASEWORK_DISCLOSE_SUD", 0, 0, 1, &v, why, len) != 0)
 		goto fail;
 	cfg->disclose_sud = (int)v;

@@ -18,6 +18,8 @@ struct config {
 	unsigned pool_size;
 	unsigned http_threads;      /* epoll workers; 0: one thread per connection */
 	unsigned idle_timeout;      /* seconds before an idle connection is closed */
+	unsigned report_concurrency; /* reports run at once, each on a connection of its own */
+	unsigned report_timeout;    /* seconds a report's statement may run */
 	jwt_alg_t jwt_alg;
 	unsigned char *jwt_key;     /* HMAC secret, or PEM public key text */
 	size_t jwt_key_len;

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,14 +15,14 @@
 #define TRANSACTION_ATTEMPTS 3
 
 /* Settings every connection starts with: UTC for unambiguous instants;
- * bounds so that no request can hold a connection for long; no JIT, whose
+ * bounds so that no request can hold a connection for long (the statement's
+ * own comes from the pool's settings, set next); no JIT, whose
  * compilation (triggered by cost estimates, not by real work) added half a
  * second to the visit measure at state scale and saves nothing on the short
  * statements that are everything else here. */
 static const char session_setup[] =
 	"SET TimeZone = 'UTC';"
 	"SET jit = off;"
-	"SET statement_timeout = '30s';"
 	"SET lock_timeout = '10s';"
 	"SET idle_in_transaction_session_timeout = '60s'";
 
@@ -36,7 +37,10 @@ struct db_conn {
 
 struct db_pool {
 	char *conninfo;
+	const char *application_name;
 	unsigned size;
+	unsigned statement_timeout;
+	int wait;
 	unsigned free_count;
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
@@ -52,8 +56,9 @@ static long ms_since(const struct timespec *t)
 	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
 }
 
-struct db_pool *db_pool_new(const char *conninfo, unsigned size)
+struct db_pool *db_pool_new(const char *conninfo, const struct db_pool_settings *settings)
 {
+	unsigned size = settings->size;
 	struct db_pool *pool = calloc(1, sizeof(*pool) + size * sizeof(struct db_conn));
 	pthread_condattr_t attr;
 
@@ -64,7 +69,10 @@ struct db_pool *db_pool_new(const char *conninfo, unsigned size)
 		free(pool);
 		return NULL;
 	}
+	pool->application_name = settings->application_name;
 	pool->size = size;
+	pool->statement_timeout = settings->statement_timeout;
+	pool->wait = settings->wait;
 	pool->free_count = size;
 	for (unsigned i = 0; i < size; i++)
 		pool->conns[i].pool = pool;
@@ -121,14 +129,29 @@ static enum cw_code classify(PGconn *pg, PGresult *res, struct cw_error *err)
 	return cw_fail(err, CW_INTERNAL, "The database could not complete the request.");
 }
 
+/* The session settings: the fixed ones, then the pool's statement timeout. */
+static int set_up_session(struct db_pool *pool, PGconn *pg)
+{
+	char timeout[32];
+	const char *params[1] = {timeout};
+	PGresult *res = PQexec(pg, session_setup);
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+	PQclear(res);
+	if (!ok)
+		return -1;
+	snprintf(timeout, sizeof(timeout), "%us", pool->statement_timeout);
+	res = PQexecParams(pg, "SELECT set_config('statement_timeout', $1, false)", 1, NULL, params, NULL, NULL, 0);
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
 static int connect_one(struct db_pool *pool, struct db_conn *c)
 {
-	PGresult *res;
-	int ok;
-
 	/* Defaults first: libpq lets later keywords (the operator's URL) override them. */
 	const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-	const char *const values[] = {"5", "caseworkd", pool->conninfo, NULL};
+	const char *const values[] = {"5", pool->application_name, pool->conninfo, NULL};
 
 	c->pg = PQconnectdbParams(keys, values, 1);
 	c->nprepared = 0;
@@ -137,10 +160,7 @@ static int connect_one(struct db_pool *pool, struct db_conn *c)
 		forget_connection(c);
 		return -1;
 	}
-	res = PQexec(c->pg, session_setup);
-	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-	PQclear(res);
-	if (!ok) {
+	if (set_up_session(pool, c->pg) != 0) {
 		forget_connection(c);
 		return -1;
 	}
@@ -205,13 +225,18 @@ struct db_conn *db_acquire(struct db_pool *pool, struct cw_error *err)
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += ACQUIRE_TIMEOUT_SECONDS;
 	pthread_mutex_lock(&pool->lock);
-	while (pool->free_count == 0 && rc != ETIMEDOUT)
+	while (pool->wait && pool->free_count == 0 && rc != ETIMEDOUT)
 		rc = pthread_cond_timedwait(&pool->freed, &pool->lock, &deadline);
 	if (pool->free_count > 0) {
 		c = take_free(pool);
 		pool->free_count--;
 	}
 	pthread_mutex_unlock(&pool->lock);
+	if (c == NULL && !pool->wait) {
+		cw_fail(err, CW_BUSY, "As many of these requests as the service runs at once are running; "
+			"try again in a few seconds.");
+		return NULL;
+	}
 	if (c == NULL) {
 		cw_fail(err, CW_UNAVAILABLE, "The service is busy; try again shortly.");
 		return NULL;

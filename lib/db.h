@@ -2,7 +2,10 @@
  * db: a bounded pool of PostgreSQL connections.
  *
  * Connections are opened lazily and replaced when they break, so the service
- * starts without a database and survives a PostgreSQL restart. Statements are
+ * starts without a database and survives a PostgreSQL restart. A service may
+ * hold several pools (one for ordinary requests, a small one for reports), each
+ * with its own bound on a statement's time and its own answer to "every
+ * connection is taken": wait for one, or refuse at once. Statements are
  * named and prepared once per connection on first use. Errors are classified
  * into cw_error codes: unique violation -> CW_CONFLICT, connection loss,
  * overload and timeouts -> CW_UNAVAILABLE, a failed check -> CW_INVALID,
@@ -28,14 +31,25 @@ struct db_statement {
 	int binary;     /* results in binary format, for lib/rowjson.c */
 };
 
-/* A pool of at most size connections to conninfo (copied). NULL on failure. */
-struct db_pool *db_pool_new(const char *conninfo, unsigned size);
+#define DB_STATEMENT_TIMEOUT_SECONDS 30   /* for ordinary requests */
+
+struct db_pool_settings {
+	const char *application_name; /* what PostgreSQL shows for these connections */
+	unsigned size;                /* connections at most */
+	unsigned statement_timeout;   /* seconds one statement may run (PostgreSQL's statement_timeout) */
+	int wait;                     /* 1: db_acquire waits for a free connection, up to 10 s;
+	                               * 0: it fails at once with CW_BUSY */
+};
+
+/* A pool of connections to conninfo (copied), as settings say. NULL on failure. */
+struct db_pool *db_pool_new(const char *conninfo, const struct db_pool_settings *settings);
 
 /* Closes every connection. The caller guarantees none is in use. Accepts NULL. */
 void db_pool_free(struct db_pool *pool);
 
 /* A connected connection for the caller's exclusive use, or NULL with
- * CW_UNAVAILABLE when none frees up in time or the database cannot be reached. */
+ * CW_UNAVAILABLE when none frees up in time or the database cannot be reached,
+ * or with CW_BUSY when every connection is taken and the pool does not wait. */
 struct db_conn *db_acquire(struct db_pool *pool, struct cw_error *err);
 
 /* Returns conn to the pool; a connection left inside a transaction is rolled back. */

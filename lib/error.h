@@ -23,6 +23,7 @@ enum cw_code {
 	CW_UNSUPPORTED_MEDIA, /* body is not declared as JSON */
 	CW_INVALID,           /* well-formed input that breaks a rule (see fields) */
 	CW_UNAVAILABLE,       /* the database cannot be reached or is overloaded */
+	CW_BUSY,              /* as many requests of this kind as the service runs at once are running */
 	CW_INTERNAL,          /* a bug or resource exhaustion: never the client's fault */
 };
 

@@ -106,6 +106,21 @@ json_t *report_rate(long long numerator, long long denominator)
 	return json_real((double)ten_thousandths / 10000.0);
 }
 
+/* db_query for a report, with its two refusals said in a report's terms. */
+static PGresult *report_query(struct db_pool *pool, const struct db_statement *stmt, const char *const *params,
+			      struct cw_error *err)
+{
+	PGresult *res = db_query(pool, stmt, params, err);
+
+	if (res == NULL && err->code == CW_BUSY)
+		cw_fail(err, CW_BUSY, "As many reports as this service runs at once are running; "
+			"try again in a few seconds.");
+	else if (res == NULL && strcmp(err->sqlstate, "57014") == 0)
+		cw_fail(err, CW_UNAVAILABLE, "The report ran longer than this service allows; "
+			"ask for a shorter range, or for one unit.");
+	return res;
+}
+
 static long long count_at(const PGresult *res, int row, int col)
 {
 	return strtoll(PQgetvalue(res, row, col), NULL, 10);
@@ -142,7 +157,7 @@ enum cw_code reports_visit_compliance(struct db_pool *pool, const struct princip
 {
 	struct access_scope s = access_scope_of(p);
 	const char *params[6] = {s.see_all, s.worker, s.unit, from, to, unit};
-	PGresult *res = db_query(pool, &visit_compliance, params, err);
+	PGresult *res = report_query(pool, &visit_compliance, params, err);
 	json_t *report, *months;
 	int rows;
 
@@ -178,7 +193,7 @@ enum cw_code reports_plan_reviews(struct db_pool *pool, const struct principal *
 	json_t *items;
 
 	snprintf(days, sizeof(days), "%d", due_within_days);
-	res = db_query(pool, &plan_reviews, params, err);
+	res = report_query(pool, &plan_reviews, params, err);
 	if (res == NULL)
 		return err->code;
 	strbuf_addch(&sb, '[');
@@ -232,7 +247,7 @@ enum cw_code reports_referral_outcomes(struct db_pool *pool, const struct princi
 	struct access_scope s = access_scope_of(p);
 	const char *params[6] = {s.see_all, s.worker, s.unit, s.sud_all, from, to};
 	long long counts[NTYPES][NSTATUSES] = {{0}}, all[NSTATUSES] = {0};
-	PGresult *res = db_query(pool, &referral_outcomes, params, err);
+	PGresult *res = report_query(pool, &referral_outcomes, params, err);
 	json_t *types, *totals;
 
 	if (res == NULL)

@@ -16,6 +16,10 @@
  *                   referrals count only for those who may see them.
  *
  * Rates are numbers rounded to 4 decimals, or null when their denominator is 0.
+ *
+ * Each report is one statement on the pool given, normally the service's
+ * report pool: CW_BUSY when all its connections are taken, CW_UNAVAILABLE
+ * when the statement outlives the pool's statement timeout.
  */
 #ifndef CW_REPORTS_H
 #define CW_REPORTS_H

@@ -279,6 +279,20 @@ class LimitsRefusalTest(ConfigTest):
             with self.subTest(n=n):
                 self.assertRefused('CASEWORK_IDLE_TIMEOUT_SECONDS', CASEWORK_IDLE_TIMEOUT_SECONDS=n)
 
+    def test_bad_report_concurrency_is_refused(self):
+        for n in ('0', '101', 'two', '-1'):
+            with self.subTest(n=n):
+                self.assertRefused('CASEWORK_REPORT_CONCURRENCY', CASEWORK_REPORT_CONCURRENCY=n)
+
+    def test_report_concurrency_must_leave_an_epoll_worker_free(self):
+        self.assertRefused('CASEWORK_REPORT_CONCURRENCY', 'CASEWORK_HTTP_THREADS', CASEWORK_HTTP_THREADS='3',
+                           CASEWORK_REPORT_CONCURRENCY='3')
+
+    def test_bad_report_timeout_is_refused(self):
+        for n in ('0', '3601', '2m'):
+            with self.subTest(n=n):
+                self.assertRefused('CASEWORK_REPORT_TIMEOUT_SECONDS', CASEWORK_REPORT_TIMEOUT_SECONDS=n)
+
 
 class TimezoneAndCorsRefusalTest(ConfigTest):
     def test_unknown_timezone_is_refused(self):
@@ -381,7 +395,8 @@ class CommandLineTest(ConfigTest):
             with self.subTest(flag=flag):
                 done = self.run_cli(flag)
                 self.assertEqual(done.returncode, 0, done.stderr)
-                for word in ('serve', 'migrate', 'CASEWORK_DATABASE_URL', 'CASEWORK_JWT_SECRET'):
+                for word in ('serve', 'migrate', 'CASEWORK_DATABASE_URL', 'CASEWORK_JWT_SECRET',
+                             'CASEWORK_REPORT_CONCURRENCY', 'CASEWORK_REPORT_TIMEOUT_SECONDS'):
                     self.assertIn(word, done.stdout)
 
     def test_help_needs_no_configuration(self):

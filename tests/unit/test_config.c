@@ -106,6 +106,7 @@ static void test_defaults(void)
 	CHECK(cfg.port == 8080);
 	CHECK(cfg.pool_size >= 1 && cfg.pool_size <= 1000);
 	CHECK(cfg.http_threads == cfg.pool_size);   /* one epoll worker per connection */
+	CHECK(cfg.report_concurrency == 2 && cfg.report_timeout == 120);
 	CHECK(cfg.idle_timeout == 30);
 	CHECK(cfg.jwt_alg == JWT_ALG_HS256);
 	CHECK(cfg.jwt_key_len == 32 && cfg.jwt_key && memcmp(cfg.jwt_key, SECRET_32, 32) == 0);
@@ -133,6 +134,7 @@ static void test_every_setting_is_read(void)
 	environment("CASEWORK_JWT_SECRET", SECRET_32, "CASEWORK_DATABASE_URL", "postgresql://db/cw",
 		    "CASEWORK_BIND", "::1", "CASEWORK_PORT", "65535", "CASEWORK_DB_POOL_SIZE", "1000",
 		    "CASEWORK_HTTP_THREADS", "1024", "CASEWORK_IDLE_TIMEOUT_SECONDS", "3600",
+		    "CASEWORK_REPORT_CONCURRENCY", "100", "CASEWORK_REPORT_TIMEOUT_SECONDS", "3600",
 		    "CASEWORK_MAX_BODY_BYTES", "64", "CASEWORK_JWT_ISSUER", "https://idp.example.org",
 		    "CASEWORK_JWT_AUDIENCE", "casework", "CASEWORK_TIMEZONE", "America/Chicago",
 		    "CASEWORK_CORS_ORIGINS", "https://app.example.org, http://localhost:3000", NULL);
@@ -142,6 +144,7 @@ static void test_every_setting_is_read(void)
 	CHECK_STR(cfg.bind, "::1");
 	CHECK(cfg.port == 65535 && cfg.pool_size == 1000 && cfg.http_threads == 1024);
 	CHECK(cfg.idle_timeout == 3600 && cfg.max_body_bytes == 64);
+	CHECK(cfg.report_concurrency == 100 && cfg.report_timeout == 3600);
 	CHECK_STR(cfg.jwt_issuer, "https://idp.example.org");
 	CHECK_STR(cfg.jwt_audience, "casework");
 	CHECK_STR(cfg.timezone, "America/Chicago");
@@ -235,12 +238,35 @@ static void test_bad_numbers_are_refused(void)
 		{"CASEWORK_IDLE_TIMEOUT_SECONDS", "0"}, {"CASEWORK_IDLE_TIMEOUT_SECONDS", "3601"},
 		{"CASEWORK_MAX_BODY_BYTES", "63"}, {"CASEWORK_MAX_BODY_BYTES", "67108865"},
 		{"CASEWORK_MAX_BODY_BYTES", "1e6"},
+		{"CASEWORK_REPORT_CONCURRENCY", "0"}, {"CASEWORK_REPORT_CONCURRENCY", "101"},
+		{"CASEWORK_REPORT_CONCURRENCY", "two"}, {"CASEWORK_REPORT_TIMEOUT_SECONDS", "0"},
+		{"CASEWORK_REPORT_TIMEOUT_SECONDS", "3601"}, {"CASEWORK_REPORT_TIMEOUT_SECONDS", "2m"},
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		environment("CASEWORK_JWT_SECRET", SECRET_32, bad[i].variable, bad[i].value, NULL);
 		CHECK(refused_naming(bad[i].variable));
 	}
+}
+
+/* With an epoll pool, reports must leave at least one worker to everything else. */
+static void test_reports_never_hold_every_epoll_worker(void)
+{
+	struct config cfg;
+
+	environment("CASEWORK_JWT_SECRET", SECRET_32, "CASEWORK_HTTP_THREADS", "2", NULL);
+	CHECK(refused_naming("CASEWORK_REPORT_CONCURRENCY"));
+	environment("CASEWORK_JWT_SECRET", SECRET_32, "CASEWORK_HTTP_THREADS", "4",
+		    "CASEWORK_REPORT_CONCURRENCY", "4", NULL);
+	CHECK(refused_naming("CASEWORK_REPORT_CONCURRENCY"));
+	environment("CASEWORK_JWT_SECRET", SECRET_32, "CASEWORK_HTTP_THREADS", "4",
+		    "CASEWORK_REPORT_CONCURRENCY", "3", NULL);
+	CHECK(loads(&cfg));
+	config_release(&cfg);
+	environment("CASEWORK_JWT_SECRET", SECRET_32, "CASEWORK_HTTP_THREADS", "0",
+		    "CASEWORK_REPORT_CONCURRENCY", "100", NULL);
+	CHECK(loads(&cfg));
+	config_release(&cfg);
 }
 
 static void test_bad_bind_address_is_refused(void)
@@ -454,6 +480,7 @@ int main(void)
 	RUN(test_secret_file_loses_its_trailing_newline);
 	RUN(test_unreadable_secret_file_is_refused);
 	RUN(test_bad_numbers_are_refused);
+	RUN(test_reports_never_hold_every_epoll_worker);
 	RUN(test_bad_bind_address_is_refused);
 	RUN(test_bad_timezone_is_refused);
 	RUN(test_bad_cors_origin_is_refused);
