@@ -366,9 +366,20 @@ static void connection_event(void *cls, struct MHD_Connection *conn, void **sock
 	*socket_context = NULL;
 }
 
-/* Starts MHD directly (ulfius_start_framework refuses an instance whose only
+/*
+ * Starts MHD directly (ulfius_start_framework refuses an instance whose only
  * endpoint is the default one). With http_threads set, an epoll pool of that
- * many workers, each owning many connections; otherwise a thread per connection. */
+ * many workers, each owning many connections; otherwise (the default) a thread
+ * per connection.
+ *
+ * Handlers run on the thread that owns the connection and block it while the
+ * database works. libmicrohttpd could park a connection
+ * (MHD_suspend_connection) and answer it later from another thread, but ulfius
+ * 2.7 does not allow it: a callback never sees the connection, and ulfius
+ * queues the answer as soon as the callback returns. So an epoll worker in a
+ * report stalls every other connection it owns for the report's duration,
+ * while with a thread per connection only the report's own connection waits.
+ */
 static int start_listener(struct _u_instance *inst, const struct config *cfg, struct listen_address *a)
 {
 	struct MHD_OptionItem ops[] = {

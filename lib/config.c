@@ -375,9 +375,10 @@ int config_load(struct config *cfg, char *why, size_t len)
 	if (load_uint("CASEWORK_DB_POOL_SIZE", default_pool_size(), 1, 1000, &v, why, len) != 0)
 		goto fail;
 	cfg->pool_size = (unsigned)v;
-	/* One epoll worker per database connection: a worker holds at most one
-	 * connection at a time, so none ever waits for the pool. */
-	if (load_uint("CASEWORK_HTTP_THREADS", cfg->pool_size, 0, 1024, &v, why, len) != 0)
+	/* A thread per connection by default: a handler blocks its thread while
+	 * the database works, and an epoll worker serves many connections, so one
+	 * slow request (a report) would stall every connection its worker holds. */
+	if (load_uint("CASEWORK_HTTP_THREADS", 0, 0, 1024, &v, why, len) != 0)
 		goto fail;
 	cfg->http_threads = (unsigned)v;
 	if (load_reports(cfg, why, len) != 0)

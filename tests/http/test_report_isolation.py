@@ -178,9 +178,9 @@ class ReportIsolationTest(ApiTest):
         self.assertEqual([r.result().status for r in reports], [200, 200])
 
     def test_cases_answer_promptly_on_every_connection_while_reports_run(self):
-        # A thread per connection; one database connection for everything but
-        # reports, fewer than the reports hold.
-        svc = self.service('threads', CASEWORK_HTTP_THREADS='0', CASEWORK_DB_POOL_SIZE='1')
+        # The default threading model (a thread per connection); one database
+        # connection for everything but reports, fewer than the reports hold.
+        svc = self.service('threads', CASEWORK_HTTP_THREADS=None, CASEWORK_DB_POOL_SIZE='1')
         self.assertCasesAnswerPromptly(svc, keep_alive=6)
 
     def test_cases_answer_promptly_on_new_connections_with_an_epoll_pool(self):

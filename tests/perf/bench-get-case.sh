@@ -11,7 +11,7 @@
 #   THREADS_MODELS="0 4" CASEWORK_HTTP_THREADS values to measure, one service run
 #                        each (0: a thread per connection; N: an epoll pool of N);
 #                        default: $CASEWORK_HTTP_THREADS, or the service's own
-#                        default (one worker per database connection)
+#                        default (0, a thread per connection)
 #   CONNECTIONS=16       wrk -c and pgbench -c
 #   DB_POOL_SIZE=N       CASEWORK_DB_POOL_SIZE for the service (default: the
 #                        service's own default, 2 x cores)
@@ -34,7 +34,7 @@ WORKERS=50
 UNITS=10
 PGBENCH_SCALE=${PGBENCH_SCALE:-10}
 CONNECTIONS=${CONNECTIONS:-16}
-THREADS_MODELS=${THREADS_MODELS:-${CASEWORK_HTTP_THREADS:-${DB_POOL_SIZE:-$((2 * $(nproc)))}}}
+THREADS_MODELS=${THREADS_MODELS:-${CASEWORK_HTTP_THREADS:-0}}
 perf_use_db_pool_size
 
 perf_init "$BUILD_DIR"

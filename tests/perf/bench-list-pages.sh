@@ -10,7 +10,7 @@
 #   DEPTH=400            the deep page's number
 #   TRIES=21             timings of each page; the median is reported
 #   CASEWORK_HTTP_THREADS  threading model of the service (default: the service's,
-#                          one epoll worker per database connection)
+#                          0, a thread per connection)
 #   PERF_KEEP=1          keep the temporary directory (logs) at the end
 #
 # Builds the service (release), starts a private PostgreSQL 15 on a Unix socket,
@@ -29,7 +29,7 @@ LIMIT=${LIMIT:-100}
 DEPTH=${DEPTH:-400}
 TRIES=${TRIES:-21}
 UNIT=bench-unit-list
-export CASEWORK_HTTP_THREADS=${CASEWORK_HTTP_THREADS:-$((2 * $(nproc)))}
+export CASEWORK_HTTP_THREADS=${CASEWORK_HTTP_THREADS:-0}
 
 perf_init "$BUILD_DIR"
 perf_start_database

@@ -105,7 +105,7 @@ static void test_defaults(void)
 	CHECK_STR(cfg.bind, "127.0.0.1");
 	CHECK(cfg.port == 8080);
 	CHECK(cfg.pool_size >= 1 && cfg.pool_size <= 1000);
-	CHECK(cfg.http_threads == cfg.pool_size);   /* one epoll worker per connection */
+	CHECK(cfg.http_threads == 0);   /* a thread per connection */
 	CHECK(cfg.report_concurrency == 2 && cfg.report_timeout == 120);
 	CHECK(cfg.idle_timeout == 30);
 	CHECK(cfg.jwt_alg == JWT_ALG_HS256);
