@@ -111,6 +111,13 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(r.status, 201, r)
         return r.json()
 
+    def add_participant(self, case, who=None, **fields):
+        """A new participant of case (a parent unless fields say otherwise), added by who (an administrator)."""
+        body = dict({'first_name': 'Rosa', 'last_name': harness.unique('R'), 'role': 'parent'}, **fields)
+        r = self.request('POST', f'/v1/cases/{case["id"]}/participants', who or self.world.administrator, body=body)
+        self.assertEqual(r.status, 201, r)
+        return r.json()
+
     def list_all(self, path, who, **params):
         """Every item of a list, walking next_cursor page by page (each page must be 200)."""
         items, cursor = [], None
@@ -145,10 +152,12 @@ class ApiTest(unittest.TestCase):
         """The audit rows of a record (any kind), oldest first, as who (an administrator) reads them."""
         return self.list_all('/v1/audit', who or self.world.administrator, resource_id=record['id'])
 
-    def writes_of_this_world(self):
-        """How many audit rows this test's personas have written: a refused write adds none."""
+    def writes_of_this_world(self, resource_type=None):
+        """How many audit rows (of records of resource_type) this test's personas
+        have written: a refused write adds none."""
+        kind = f" AND resource_type = '{resource_type}'" if resource_type else ''
         return int(self.cluster.psql(
-            f"SELECT count(*) FROM audit_log WHERE actor LIKE '{self.world.tag}-%'").strip())
+            f"SELECT count(*) FROM audit_log WHERE actor LIKE '{self.world.tag}-%'{kind}").strip())
 
     def assertProblem(self, r, status, fields=None):
         """r is a problem+json answer with this status; fields, when given, are
@@ -290,8 +299,24 @@ class RecordTest(ApiTest):
         return int(self.cluster.psql(
             f"SELECT count(*) FROM {self.table} WHERE {self.parent_field} = '{parent['id']}'").strip())
 
+    def writes(self):
+        """How many writes of records of this kind this test's personas have made (audit rows)."""
+        return self.writes_of_this_world(self.resource_type)
+
     def assertUnchanged(self, record):
         self.assertEqual(self.current(record), record)
+
+
+class CaseRecordTest(RecordTest):
+    """A kind of record under a case: each test has a case of worker_a1's
+    (self.case), where records go unless the test says otherwise."""
+
+    def setUp(self):
+        super().setUp()
+        self.case = self.create_case(self.world.worker_a1)
+
+    def default_parent(self):
+        return self.case
 
 
 class CaseRecordAccessMatrix:

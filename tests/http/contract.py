@@ -16,8 +16,9 @@ body, its fields' rules) and mix in the parts of the contract that apply:
 - ParentContract: a record under a parent (a participant under a case) follows
   the parent: a missing or deleted parent is 404.
 - ListContract: the list under a parent and the list across parents.
+- LifecycleContract: a kind with statuses moves only as its table of moves says.
 
-RecordContract is the first four; ChildRecordContract adds the last two.
+RecordContract is the first four; ChildRecordContract adds the parent and the lists.
 """
 import harness
 from base import MISSING, TIMESTAMP_RE, UUID_RE, at_once, query
@@ -42,9 +43,9 @@ class CreateContract:
     """What a create answers, and what it refuses without writing anything."""
 
     def assertNothingWritten(self, writes, parent=None):
-        """No audit row since writes (writes_of_this_world()) and, for a kind
+        """No write of this kind since writes() was writes and, for a kind
         under a parent, no stored record under it."""
-        self.assertEqual(self.writes_of_this_world(), writes)
+        self.assertEqual(self.writes(), writes)
         if self.parent_path is not None:
             self.assertEqual(self.stored_count(parent), 0)
 
@@ -86,13 +87,13 @@ class CreateContract:
         self.assertEqual(self.current(record), record)
 
     def test_every_bad_field_is_listed_in_one_answer(self):
-        parent, writes = self.fresh_parent(), self.writes_of_this_world()
+        parent, writes = self.fresh_parent(), self.writes()
         fields = set(self.invalid_body) | set(self.required)
         self.assertInvalid(self.post(self.invalid_body, parent), sorted(fields))
         self.assertNothingWritten(writes, parent)
 
     def test_missing_required_fields_are_named(self):
-        parent, writes = self.fresh_parent(), self.writes_of_this_world()
+        parent, writes = self.fresh_parent(), self.writes()
         for field in self.required:
             with self.subTest(field=field):
                 body = self.new_body(parent)
@@ -106,7 +107,7 @@ class CreateContract:
             self.assertEqual(r.status, 201, r)
 
     def test_null_for_a_non_nullable_field_is_422(self):
-        parent, writes = self.fresh_parent(), self.writes_of_this_world()
+        parent, writes = self.fresh_parent(), self.writes()
         for field in self.not_nullable:
             with self.subTest(field=field):
                 self.assertInvalid(self.post(self.new_body(parent, **{field: None}), parent), [field])
@@ -119,7 +120,7 @@ class CreateContract:
             self.assertIsNone(r.json()[field], field)
 
     def test_unknown_fields_are_422(self):
-        parent, writes = self.fresh_parent(), self.writes_of_this_world()
+        parent, writes = self.fresh_parent(), self.writes()
         for field in UNKNOWN_FIELDS:
             with self.subTest(field=field):
                 self.assertInvalid(self.post(self.new_body(parent, **{field: 'x'}), parent), [field])
@@ -127,7 +128,7 @@ class CreateContract:
 
     def test_read_only_fields_are_422(self):
         record = self.add()
-        writes = self.writes_of_this_world()
+        writes = self.writes()
         for field in self.read_only:
             with self.subTest(field=field):
                 self.assertInvalid(self.post(self.new_body(**{field: record[field]})), [field])
@@ -138,10 +139,10 @@ class CreateContract:
             everything = {field: other_value(field, record[field]) for field in self.read_only}
             self.assertInvalid(self.patch(record, dict(everything, nickname='x')), list(everything) + ['nickname'])
         self.assertUnchanged(record)
-        self.assertEqual(self.writes_of_this_world(), writes)
+        self.assertEqual(self.writes(), writes)
 
     def test_a_body_that_is_not_a_json_object_is_400(self):
-        parent, writes = self.fresh_parent(), self.writes_of_this_world()
+        parent, writes = self.fresh_parent(), self.writes()
         path = self.nested_path(parent) if parent is not None else self.path
         for raw in NOT_JSON_OBJECTS:
             with self.subTest(body=raw):
@@ -186,7 +187,7 @@ class CreateContract:
         return []
 
     def test_refused_creates_write_no_row(self):
-        parent, writes = self.fresh_parent(), self.writes_of_this_world()
+        parent, writes = self.fresh_parent(), self.writes()
         self.assertProblem(self.post(self.invalid_body, parent), 422)
         self.assertProblem(self.post(self.new_body(parent), parent, self.world.auditor), 403)
         for r, status in self.refused_creates(parent):
@@ -343,7 +344,8 @@ class UpdateContract:
         r = self.request('GET', self.item_path(record) + '/history', w.worker_a1)
         self.assertEqual(r.status, 200, r)
         history = r.json()
-        self.assertEqual((history['id'], history['resource_type']), (record['id'], self.resource_type))
+        for key, value in (('id', record['id']), ('resource_type', self.resource_type)):
+            self.assertEqual(history.get(key, value), value, key)   # where the answer names the record
         entries = history['fields'][self.text_field]
         self.assertEqual([(e['value'], e['by']) for e in entries],
                          [(record[self.text_field], w.worker_a1.sub), ('Second', w.supervisor_a.sub),
@@ -442,14 +444,14 @@ class PathContract:
 
     def test_upper_case_uuid_names_the_same_record(self):
         record = self.add()
-        r = self.request('GET', self.item_path({'id': record['id'].upper()}), self.world.worker_a1)
+        r = self.request('GET', self.item_path(dict(record, id=record['id'].upper())), self.world.worker_a1)
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json(), record)
 
     def test_reads_and_writes_of_one_record_take_no_query_parameters(self):
         w = self.world.worker_a1
         record = self.add()
-        writes = self.writes_of_this_world()
+        writes = self.writes()
         for suffix in ('',) + self.reads_under:
             self.assertProblem(self.request('GET', f'{self.item_path(record)}{suffix}?x=1', w), 422, ['x'])
         if self.updatable:
@@ -459,7 +461,7 @@ class PathContract:
         path = self.nested_path(parent) if parent is not None else self.path
         self.assertProblem(self.request('POST', f'{path}?x=1', w, body=self.new_body(parent)), 422, ['x'])
         self.assertUnchanged(record)
-        self.assertEqual(self.writes_of_this_world(), writes)
+        self.assertEqual(self.writes(), writes)
 
     def test_wrong_methods_are_405(self):
         a = self.world.administrator
@@ -472,9 +474,14 @@ class PathContract:
             wrong += [('PATCH', nested), ('DELETE', nested)]
         if self.parent_path is not None and self.list_path is not None:
             wrong += [('POST', self.list_path), ('DELETE', self.list_path)]
+        for suffix in self.reads_under:   # a history is only read; other reads under a record take no change
+            methods = ('POST', 'PATCH', 'PUT', 'DELETE') if suffix == '/history' else ('PATCH', 'PUT', 'DELETE')
+            wrong += [(method, self.item_path(record) + suffix) for method in methods]
         for method, path in wrong:
             with self.subTest(method=method, path=path):
-                self.assertProblem(self.request(method, path, a, body={}), 405)
+                r = self.request(method, path, a, body={})
+                self.assertProblem(r, 405)
+                self.assertNotIn(method, {m.strip() for m in r.header('Allow').split(',')})
         self.assertUnchanged(record)
 
 
@@ -603,10 +610,71 @@ class ListContract:
         return cursor
 
 
+class LifecycleContract:
+    """A kind with a status machine. The kind names its statuses, moves_from
+    ({status: the statuses it may move to}) and record_in(status), a new record
+    in that status on which it may move."""
+
+    statuses = ()
+    moves_from = {}
+
+    def record_in(self, status):
+        raise NotImplementedError
+
+    def records_in_every_status(self):
+        return {status: self.record_in(status) for status in self.statuses}
+
+    def assertMoved(self, before, after):
+        """What else a move does, for a kind that records more (a hook)."""
+
+    def assertNotMoved(self, record):
+        self.assertUnchanged(record)
+
+    def test_every_allowed_move(self):
+        for start, targets in self.moves_from.items():
+            for target in targets:
+                with self.subTest(move=f'{start}->{target}'):
+                    record = self.record_in(start)
+                    r = self.patch(record, {'status': target})
+                    self.assertEqual(r.status, 200, r)
+                    moved = r.json()
+                    self.assertEqual((moved['status'], moved['version']), (target, record['version'] + 1))
+                    self.assertEqual(r.header('ETag'), f'"{record["version"] + 1}"')
+                    self.assertEqual(self.current(record), moved)
+                    self.assertMoved(record, moved)
+
+    def test_every_forbidden_move_is_409_naming_the_allowed_ones(self):
+        for start, record in self.records_in_every_status().items():
+            for target in set(self.statuses) - set(self.moves_from[start]) - {start}:
+                with self.subTest(move=f'{start}->{target}'):
+                    p = self.assertProblem(self.patch(record, {'status': target}), 409)
+                    self.assertNotIn('errors', p)
+                    for allowed in self.moves_from[start]:
+                        self.assertIn(allowed, p['detail'])
+                    if not self.moves_from[start]:
+                        self.assertIn('final', p['detail'])
+            self.assertNotMoved(record)
+
+    def test_keeping_the_status_is_no_move(self):
+        for status, record in self.records_in_every_status().items():
+            with self.subTest(status=status):
+                r = self.patch(record, {'status': status})
+                self.assertEqual(r.status, 200, r)
+                self.assertEqual(r.json(), record)
+                self.assertEqual(r.header('ETag'), f'"{record["version"]}"')
+                self.assertNotMoved(record)
+
+    def test_a_bad_status_is_422(self):
+        record = self.record_in(self.statuses[1])
+        for bad in ('done', '', None, 3, self.statuses[1].upper(), [self.statuses[2]]):
+            with self.subTest(status=bad):
+                self.assertInvalid(self.patch(record, {'status': bad}), ['status'])
+        self.assertNotMoved(record)
+
+
 class RecordContract(CreateContract, UpdateContract, DeleteContract, PathContract):
     """The contract of a kind of record that is created, changed and deleted."""
 
 
 class ChildRecordContract(RecordContract, ParentContract, ListContract):
     """The contract of a kind of record under a parent, listed under it and across parents."""
-

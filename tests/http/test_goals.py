@@ -11,8 +11,8 @@ is a draft or active and the case open. Who sees a goal or a note is decided
 by its case.
 """
 import harness
-from base import (MISSING, CaseRecordAccessMatrix, RecordTest, at_once, days_from_today, query, today,
-                  without_bookkeeping)
+from base import MISSING, CaseRecordAccessMatrix, CaseRecordTest, at_once, days_from_today, query, today
+from contract import ChildRecordContract, CreateContract, LifecycleContract, ParentContract, PathContract
 GOAL_KEYS = {'id', 'plan_id', 'case_id', 'description', 'participant_id', 'target_date', 'status', 'achieved_on',
              'version', 'created_at', 'updated_at'}
 NOTE_KEYS = {'id', 'goal_id', 'case_id', 'noted_on', 'note', 'author', 'version', 'created_at', 'updated_at'}
@@ -31,58 +31,14 @@ def new_goal(**fields):
     return {k: v for k, v in body.items() if v is not ...}
 
 
-class GoalTest(RecordTest):
-    """A case of worker_a1 with a parent and a draft plan, where goals go unless a test says otherwise."""
-
-    resource_type = 'goal'
-    path = list_path = '/v1/goals'
-    parent_path, nested, parent_field = '/v1/plans', 'goals', 'plan_id'
-    table = 'goals'
-    keys = GOAL_KEYS
-    required = ('description',)
-    not_nullable = ('description', 'status')
-    nullable = ('participant_id', 'target_date', 'achieved_on')
-    cleared = ('participant_id', 'target_date')
-    read_only = ('id', 'plan_id', 'case_id', 'version', 'created_at', 'updated_at')
-    text_field = 'description'
-    reads_under = ('/history', '/progress')
-    invalid_body = {'description': 7, 'participant_id': 'not-a-uuid', 'target_date': '2026-02-30', 'status': 'done',
-                    'achieved_on': 'today', 'plan_id': MISSING, 'case_id': MISSING, 'id': MISSING, 'version': 1,
-                    'priority': 'high'}
-    invalid_patch = {'description': '', 'participant_id': 'x', 'target_date': '2026-13-01', 'status': 'done',
-                     'achieved_on': 5}
+class PlanFixture(CaseRecordTest):
+    """A case of worker_a1 with a parent and a draft plan, and the requests on
+    the records goals and progress notes hang on."""
 
     def setUp(self):
         super().setUp()
-        self.case = self.create_case(self.world.worker_a1)
         self.parent = self.add_participant(self.case)
         self.plan = self.new_plan(self.case)
-
-    def default_parent(self):
-        return self.plan
-
-    def make_parent(self, who=None, **case_fields):
-        """A draft plan of a new case, both made by who."""
-        who = who or self.world.worker_a1
-        return self.new_plan(self.create_case(who, **case_fields), who)
-
-    def new_body(self, parent=None, **fields):
-        return new_goal(**fields)
-
-    def full_body(self, parent=None):
-        return new_goal(description='Mr. R will attend every session.\nHe will tell his worker when he cannot.',
-                        participant_id=self.parent['id'], target_date=days_from_today(90), status='not_started')
-
-    def defaults(self, who):
-        return {'participant_id': None, 'target_date': None, 'status': 'not_started', 'achieved_on': None}
-
-    # -- the records goals hang on ----------------------------------------------
-    def add_participant(self, case, who=None, **fields):
-        body = {'first_name': 'Rosa', 'last_name': harness.unique('R'), 'role': 'parent'}
-        body.update(fields)
-        r = self.request('POST', f'/v1/cases/{case["id"]}/participants', who or self.world.administrator, body=body)
-        self.assertEqual(r.status, 201, r)
-        return r.json()
 
     def new_plan(self, case, who=None):
         r = self.request('POST', f'/v1/cases/{case["id"]}/plans', who or self.world.administrator, body={})
@@ -104,14 +60,20 @@ class GoalTest(RecordTest):
         r = self.request('PATCH', f'/v1/cases/{case["id"]}', self.world.administrator, body={'status': 'closed'})
         self.assertEqual(r.status, 200, r)
 
-    # -- goals -------------------------------------------------------------------
+    def add_goal(self, plan=None, who=None, **fields):
+        r = self.request('POST', f'/v1/plans/{(plan or self.plan)["id"]}/goals', who or self.world.worker_a1,
+                         body=new_goal(**fields))
+        self.assertEqual(r.status, 201, r)
+        return r.json()
+
     def move(self, goal, *statuses):
         """Moves the goal through statuses, each a 200; returns the goal after."""
         for status in statuses:
-            goal = self.patched(goal, {'status': status})
+            r = self.request('PATCH', f'/v1/goals/{goal["id"]}', self.world.worker_a1, body={'status': status})
+            self.assertEqual(r.status, 200, r)
+            goal = r.json()
         return goal
 
-    # -- progress notes ------------------------------------------------------------
     def post_note(self, goal, body=None, who=None, **kw):
         body = {'note': 'Home visit: floors clear, gate on the stairs.'} if body is None else body
         return self.request('POST', f'/v1/goals/{goal["id"]}/progress', who or self.world.worker_a1, body=body, **kw)
@@ -125,35 +87,129 @@ class GoalTest(RecordTest):
         return int(self.cluster.psql(f"SELECT count(*) FROM goal_progress WHERE goal_id = '{goal['id']}'"))
 
 
-class CreateTest(GoalTest):
-    def test_create_answers_201_with_location_etag_and_the_record(self):
-        r = self.post(new_goal())
-        self.assertEqual(r.status, 201, r)
-        self.assertEqual(r.header('Content-Type'), 'application/json')
-        g = r.json()
-        self.assertEqual(set(g), GOAL_KEYS)
-        self.assertRegex(g['id'], r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
-        self.assertEqual((g['plan_id'], g['case_id']), (self.plan['id'], self.case['id']))
-        self.assertEqual(g['description'], new_goal()['description'])
-        self.assertEqual((g['participant_id'], g['target_date'], g['achieved_on']), (None, None, None))
-        self.assertEqual(g['status'], 'not_started')
-        self.assertEqual(g['version'], 1)
-        self.assertEqual(g['created_at'], g['updated_at'])
-        self.assertTrue(r.header('Location').endswith(f'/v1/goals/{g["id"]}'), r.header('Location'))
-        self.assertEqual(r.header('ETag'), '"1"')
-        got = self.request('GET', r.header('Location'), self.world.worker_a1)
-        self.assertEqual(got.status, 200, got)
-        self.assertEqual(got.json(), g)
-        self.assertEqual(got.header('ETag'), '"1"')
+class GoalTest(PlanFixture):
+    """Goals go under this test's plan unless a test says otherwise."""
 
-    def test_create_accepts_every_field_it_may_set(self):
-        body = new_goal(description='Mr. R will attend every session.\nHe will tell his worker when he cannot.',
+    resource_type = 'goal'
+    path = list_path = '/v1/goals'
+    parent_path, nested, parent_field = '/v1/plans', 'goals', 'plan_id'
+    table = 'goals'
+    keys = GOAL_KEYS
+    required = ('description',)
+    not_nullable = ('description', 'status')
+    nullable = ('participant_id', 'target_date', 'achieved_on')
+    cleared = ('participant_id', 'target_date')
+    read_only = ('id', 'plan_id', 'case_id', 'version', 'created_at', 'updated_at')
+    text_field = 'description'
+    reads_under = ('/history', '/progress')
+    invalid_body = {'description': 7, 'participant_id': 'not-a-uuid', 'target_date': '2026-02-30', 'status': 'done',
+                    'achieved_on': 'today', 'plan_id': MISSING, 'case_id': MISSING, 'id': MISSING, 'version': 1,
+                    'priority': 'high'}
+    invalid_patch = {'description': '', 'participant_id': 'x', 'target_date': '2026-13-01', 'status': 'done',
+                     'achieved_on': 5}
+
+    def default_parent(self):
+        return self.plan
+
+    def make_parent(self, who=None, **case_fields):
+        """A draft plan of a new case, both made by who."""
+        who = who or self.world.worker_a1
+        return self.new_plan(self.create_case(who, **case_fields), who)
+
+    def new_body(self, parent=None, **fields):
+        return new_goal(**fields)
+
+    def full_body(self, parent=None):
+        return new_goal(description='Mr. R will attend every session.\nHe will tell his worker when he cannot.',
                         participant_id=self.parent['id'], target_date=days_from_today(90), status='not_started')
-        r = self.post(body)
-        self.assertEqual(r.status, 201, r)
-        for key, value in body.items():
-            self.assertEqual(r.json()[key], value, key)
 
+    def defaults(self, who):
+        return {'participant_id': None, 'target_date': None, 'status': 'not_started', 'achieved_on': None}
+
+
+class NoteTest(PlanFixture):
+    """Progress notes of a goal of this test's plan: written once, never changed or deleted."""
+
+    resource_type = 'goal_progress'
+    parent_path, nested, parent_field = '/v1/goals', 'progress', 'goal_id'
+    path = list_path = None
+    table = 'goal_progress'
+    keys = NOTE_KEYS
+    required = ('note',)
+    not_nullable = ('note', 'noted_on')
+    nullable = ()
+    read_only = ('id', 'goal_id', 'case_id', 'author', 'version', 'created_at', 'updated_at')
+    text_field = 'note'
+    reads_under = ()
+    updatable = deletable = False
+    invalid_body = {'note': '', 'noted_on': '2025-13-01', 'author': 'x', 'goal_id': MISSING, 'case_id': MISSING,
+                    'id': MISSING, 'version': 1, 'mood': 'good'}
+
+    def setUp(self):
+        super().setUp()
+        self.goal = self.add_goal(participant_id=self.parent['id'])
+
+    def default_parent(self):
+        return self.goal
+
+    def make_parent(self, who=None, **case_fields):
+        """A goal of a draft plan of a new case, all made by who."""
+        who = who or self.world.worker_a1
+        return self.add_goal(self.new_plan(self.create_case(who, **case_fields), who), who)
+
+    def item_path(self, note):
+        return f'/v1/goals/{note.get("goal_id", self.goal["id"])}/progress/{note["id"]}'
+
+    def new_body(self, parent=None, **fields):
+        return dict({'note': harness.unique('Seen')}, **fields)
+
+    def full_body(self, parent=None):
+        return {'note': 'Visited. Stairs gated.\nKitchen clear.', 'noted_on': '2025-12-01'}
+
+    def defaults(self, who):
+        return {'noted_on': today(), 'author': who.sub}
+
+
+class GoalContractTest(ChildRecordContract, LifecycleContract, GoalTest):
+    """Statuses move on an active plan, where goals are worked."""
+
+    statuses, moves_from = STATUSES, NEXT
+
+    def record_in(self, status):
+        """A goal in status on an active plan of its own case."""
+        plan = self.make_parent()
+        goal = self.add(plan)
+        self.activate(plan)
+        return self.move(goal, *PATH_TO[status])
+
+    def records_in_every_status(self):
+        plan = self.make_parent()
+        goals = {status: self.add(plan) for status in self.statuses}
+        self.activate(plan)
+        return {status: self.move(goal, *PATH_TO[status]) for status, goal in goals.items()}
+
+    def refused_creates(self, plan):
+        other = self.add_participant(self.create_case(self.world.worker_b1))
+        refused = [(self.post(new_goal(status='in_progress'), plan), 422),
+                   (self.post(new_goal(participant_id=other['id']), plan), 422)]
+        self.activate(plan)
+        return refused + [(self.post(new_goal(), plan), 409)]
+
+    def refused_patches(self, goal):
+        other = self.add_participant(self.create_case(self.world.worker_a1))
+        refused = [(self.patch(goal, {'participant_id': other['id']}), 422),
+                   (self.patch(goal, {'status': 'achieved'}), 409),
+                   (self.patch(goal, {'achieved_on': '2025-01-01'}), 422)]
+        self.activate(self.plan)
+        return refused + [(self.patch(goal, {'description': 'Fixed now'}), 409)]
+
+
+class NoteContractTest(CreateContract, PathContract, ParentContract, NoteTest):
+    def refused_creates(self, goal):
+        return [(self.post_note(goal, {'note': 'x', 'noted_on': days_from_today(2)}), 422)]
+
+
+class CreateTest(GoalTest):
     def test_target_date_may_be_past_or_future_and_null(self):
         for target in ('2020-01-01', days_from_today(365), None):
             with self.subTest(target_date=target):
@@ -186,14 +242,6 @@ class CreateTest(GoalTest):
         r = self.post(new_goal(description=text))
         self.assertEqual(r.status, 201, r)
         self.assertEqual(r.json()['description'], text)
-
-    def test_every_bad_field_is_listed_in_one_answer(self):
-        body = {'description': 7, 'participant_id': 'not-a-uuid', 'target_date': '2026-02-30', 'status': 'done',
-                'achieved_on': 'today', 'plan_id': self.plan['id'], 'case_id': self.case['id'], 'id': MISSING,
-                'version': 1, 'priority': 'high'}
-        self.assertInvalid(self.post(body), ['description', 'participant_id', 'target_date', 'status',
-                                             'achieved_on', 'plan_id', 'case_id', 'id', 'version', 'priority'])
-        self.assertEqual(self.stored_count(), 0)
 
     def test_rule_errors_are_listed_together(self):
         r = self.post(new_goal(participant_id=MISSING, status='in_progress', achieved_on=today()))
@@ -269,48 +317,12 @@ class LifecycleTest(GoalTest):
             self.goals[status] = self.move(goal, *PATH_TO[status])
             self.assertEqual(self.goals[status]['status'], status)
 
-    def fresh_goal(self, status):
-        """A goal in status on an active plan of its own case."""
-        case = self.create_case(self.world.worker_a1)
-        plan = self.new_plan(case)
-        goal = self.add(plan)
-        self.activate(plan)
-        return self.move(goal, *PATH_TO[status])
-
-    def test_every_allowed_move(self):
-        for start, targets in NEXT.items():
-            for target in targets:
-                with self.subTest(move=f'{start}->{target}'):
-                    goal = self.fresh_goal(start)
-                    r = self.patch(goal, {'status': target})
-                    self.assertEqual(r.status, 200, r)
-                    self.assertEqual(r.json()['status'], target)
-                    self.assertEqual(r.json()['version'], goal['version'] + 1)
-
-    def test_every_forbidden_move_is_409_naming_the_allowed_ones(self):
-        for start, goal in self.goals.items():
-            for target in set(STATUSES) - NEXT[start] - {start}:
-                with self.subTest(move=f'{start}->{target}'):
-                    p = self.assertProblem(self.patch(goal, {'status': target}), 409)
-                    for allowed in NEXT[start]:
-                        self.assertIn(allowed, p['detail'])
-                    if not NEXT[start]:
-                        self.assertIn('final', p['detail'])
-                    self.assertEqual(self.current(goal), goal)
-
     def test_forbidden_move_detail_lists_exactly_the_allowed_statuses(self):
         p = self.assertProblem(self.patch(self.goals['not_started'], {'status': 'achieved'}), 409)
         self.assertIn('in_progress, discontinued', p['detail'])
         self.assertNotIn('not_achieved', p['detail'])
         p = self.assertProblem(self.patch(self.goals['in_progress'], {'status': 'not_started'}), 409)
         self.assertIn('achieved, not_achieved, discontinued', p['detail'])
-
-    def test_keeping_the_status_is_no_move(self):
-        for status, goal in self.goals.items():
-            with self.subTest(status=status):
-                r = self.patch(goal, {'status': status})
-                self.assertEqual(r.status, 200, r)
-                self.assertEqual(r.json(), goal)
 
     def test_achieved_on_is_today_when_achieved_without_one(self):
         goal = self.goals['achieved']
@@ -353,11 +365,6 @@ class LifecycleTest(GoalTest):
         self.assertInvalid(r, ['achieved_on'])
         for status in ('not_achieved', 'discontinued'):
             self.assertIsNone(self.goals[status]['achieved_on'])
-
-    def test_a_bad_status_is_422(self):
-        for bad in ('done', '', None, 3):
-            with self.subTest(status=bad):
-                self.assertInvalid(self.patch(self.goals['in_progress'], {'status': bad}), ['status'])
 
 
 class PlanStateTest(GoalTest):
@@ -474,87 +481,20 @@ class PlanStateTest(GoalTest):
         self.assertEqual(self.current(goal), goal)
 
 
-class MergePatchTest(GoalTest):
-    def test_absent_fields_stay(self):
-        goal = self.add(participant_id=self.parent['id'], target_date='2026-05-01')
-        r = self.patch(goal, {'description': 'Only this changes'})
-        self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.json(), dict(goal, description='Only this changes', version=2,
-                                        updated_at=r.json()['updated_at']))
-
-    def test_null_on_a_non_nullable_field_is_422(self):
-        goal = self.add()
-        self.assertInvalid(self.patch(goal, {'description': None, 'status': None}), ['description', 'status'])
-        self.assertEqual(self.current(goal), goal)
-
-    def test_read_only_fields_cannot_be_patched(self):
-        goal = self.add()
-        other_plan = self.new_plan(self.case)
-        r = self.patch(goal, {'plan_id': other_plan['id'], 'case_id': MISSING, 'id': MISSING, 'version': 5,
-                              'created_at': '2026-01-01T00:00:00Z', 'owner': 'x'})
-        self.assertInvalid(r, ['plan_id', 'case_id', 'id', 'version', 'created_at', 'owner'])
-        self.assertEqual(self.current(goal), goal)
-
-    def test_no_op_patch_does_not_bump_the_version(self):
-        goal = self.add()
-        for body in ({}, {'description': goal['description']}, {'target_date': None}, {'status': 'not_started'}):
-            with self.subTest(body=body):
-                r = self.patch(goal, body)
-                self.assertEqual(r.status, 200, r)
-                self.assertEqual(r.json(), goal)
-                self.assertEqual(r.header('ETag'), '"1"')
-
-    def test_if_match_with_the_current_etag_applies(self):
-        goal = self.add()
-        r = self.patch(goal, {'description': 'Matched'}, headers={'If-Match': '"1"'})
-        self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.header('ETag'), '"2"')
-
-    def test_stale_if_match_is_412_and_writes_nothing(self):
-        goal = self.add()
-        goal = self.patch(goal, {'description': 'Second'}).json()
-        for tag in ('"1"', 'W/"2"', '"02"'):
-            with self.subTest(tag=tag):
-                self.assertProblem(self.patch(goal, {'description': 'Lost'}, headers={'If-Match': tag}), 412)
-        self.assertEqual(self.current(goal), goal)
-        self.assertEqual(len(self.audit_rows(goal)), 2)
-
-    def test_patch_of_a_missing_goal_is_404(self):
-        r = self.request('PATCH', f'/v1/goals/{MISSING}', self.world.administrator, body={'description': 'X'})
-        self.assertProblem(r, 404)
-
-
 class DeleteTest(GoalTest):
-    def test_only_administrators_delete_goals(self):
+    def test_a_deleted_goals_progress_notes_leave_every_answer(self):
         w = self.world
         goal = self.add()
-        for who in (w.worker_a1, w.supervisor_a, w.integration, w.auditor):
-            with self.subTest(role=who.role):
-                self.assertProblem(self.delete(goal, who), 403)
-        self.assertEqual(self.current(goal), goal)
-
-    def test_deleted_goal_leaves_every_answer_but_stays_in_the_database(self):
-        w = self.world
-        goal, kept = self.add(), self.add()
         note = self.add_note(goal)
-        self.assertProblem(self.delete(goal, headers={'If-Match': '"2"'}), 412)
-        r = self.delete(goal, headers={'If-Match': '"1"'})
-        self.assertEqual(r.status, 204, r)
-        self.assertEqual(r.body, b'')
+        self.assertEqual(self.delete(goal).status, 204)
         for who in (w.worker_a1, w.supervisor_a, w.administrator, w.auditor, w.integration):
             with self.subTest(role=who.role):
-                self.assertProblem(self.request('GET', f'/v1/goals/{goal["id"]}', who), 404)
-                self.assertEqual(self.list_ids(f'/v1/plans/{self.plan["id"]}/goals', who), [kept['id']])
-                self.assertEqual(self.list_ids('/v1/goals', who, plan_id=self.plan['id']), [kept['id']])
                 self.assertProblem(self.request('GET', f'/v1/goals/{goal["id"]}/progress', who), 404)
                 self.assertProblem(self.request('GET', f'/v1/goals/{goal["id"]}/progress/{note["id"]}', who), 404)
-        self.assertProblem(self.patch(goal, {'description': 'Gone'}), 404)
         self.assertProblem(self.post_note(goal), 404)
-        self.assertProblem(self.delete(goal), 404)
-        row = self.cluster.psql(f"SELECT deleted_at IS NOT NULL FROM goals WHERE id = '{goal['id']}'").strip()
-        self.assertEqual(row, 't')
+        self.assertEqual(self.stored_notes(goal), 1)
 
-    def test_deleting_the_plan_hides_its_goals(self):
+    def test_deleting_the_plan_hides_its_goals_progress_notes(self):
         w = self.world
         goal = self.add()
         note = self.add_note(goal)
@@ -562,16 +502,9 @@ class DeleteTest(GoalTest):
         self.assertEqual(r.status, 204, r)
         for who in (w.worker_a1, w.administrator, w.auditor):
             with self.subTest(role=who.role):
-                self.assertProblem(self.request('GET', f'/v1/goals/{goal["id"]}', who), 404)
-                self.assertProblem(self.request('GET', f'/v1/plans/{self.plan["id"]}/goals', who), 404)
                 self.assertEqual(self.list_ids('/v1/goals', who, case_id=self.case['id']), [])
-                self.assertEqual(self.list_ids('/v1/goals', who, plan_id=self.plan['id']), [])
-                self.assertProblem(self.request('GET', f'/v1/goals/{goal["id"]}/progress', who), 404)
                 self.assertProblem(self.request('GET', f'/v1/goals/{goal["id"]}/progress/{note["id"]}', who), 404)
-        self.assertProblem(self.patch(goal, {'description': 'X'}, who=w.administrator), 404)
-        self.assertProblem(self.post(new_goal(), who=w.administrator), 404)
         self.assertProblem(self.post_note(goal, who=w.administrator), 404)
-        self.assertProblem(self.delete(goal), 404)
 
     def test_deleting_the_case_hides_its_participants_plans_and_goals(self):
         w = self.world
@@ -656,56 +589,10 @@ class AccessTest(CaseRecordAccessMatrix, GoalTest):
                 self.assertProblem(self.request('GET', f'/v1/goals/{MISSING}/progress/{self.n_a1["id"]}', who), 404)
                 self.assertProblem(self.request('GET', f'/v1/goals/{self.a1["id"]}/progress/{MISSING}', who), 404)
 
-    def test_non_uuid_ids_in_the_path_are_404(self):
-        a = self.world.administrator
-        gid = self.a1['id']
-        for bad in ('abc', '123', gid[:-1], gid + '0', '%27%20OR%201%3D1', 'x' * 80):
-            with self.subTest(id=bad):
-                self.assertProblem(self.request('GET', f'/v1/goals/{bad}', a), 404)
-                self.assertProblem(self.request('PATCH', f'/v1/goals/{bad}', a, body={'description': 'X'}), 404)
-                self.assertProblem(self.request('DELETE', f'/v1/goals/{bad}', a), 404)
-                self.assertProblem(self.request('GET', f'/v1/plans/{bad}/goals', a), 404)
-                self.assertProblem(self.request('POST', f'/v1/plans/{bad}/goals', a, body=new_goal()), 404)
-                self.assertProblem(self.request('GET', f'/v1/goals/{bad}/progress', a), 404)
-                self.assertProblem(self.request('POST', f'/v1/goals/{bad}/progress', a, body={'note': 'x'}), 404)
-                self.assertProblem(self.request('GET', f'/v1/goals/{gid}/progress/{bad}', a), 404)
-        self.assertEqual(self.current(self.a1), self.a1)
-
 
 class ListTest(GoalTest):
     def make(self, n, plan=None, who=None):
         return [self.add(plan, who) for _ in range(n)]
-
-    def pages(self, path, who, limit, **params):
-        pages, cursor = [], None
-        for _ in range(100):
-            r = self.request('GET', query(path, limit=limit, cursor=cursor, **params), who)
-            self.assertEqual(r.status, 200, r)
-            page = r.json()
-            self.assertEqual(set(page), {'items', 'next_cursor'})
-            pages.append([item['id'] for item in page['items']])
-            cursor = page['next_cursor']
-            if cursor is None:
-                return pages
-        self.fail('the list never ended')
-
-    def test_plan_list_holds_its_goals_oldest_first(self):
-        made = self.make(3)
-        self.make(1, self.new_plan(self.case))
-        r = self.request('GET', f'/v1/plans/{self.plan["id"]}/goals', self.world.worker_a1)
-        self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.json(), {'items': made, 'next_cursor': None})
-
-    def test_walking_all_pages_gives_every_goal_once_in_a_stable_order(self):
-        made = self.make(7)
-        expected = [g['id'] for g in sorted(made, key=lambda g: (g['created_at'], g['id']))]
-        for path in (f'/v1/plans/{self.plan["id"]}/goals', '/v1/goals'):
-            for limit in (1, 2, 3, 7, 8, 500):
-                with self.subTest(path=path, limit=limit):
-                    pages = self.pages(path, self.world.worker_a1, limit)
-                    self.assertEqual([i for page in pages for i in page], expected)
-                    self.assertTrue(all(len(page) == limit for page in pages[:-1]))
-                    self.assertEqual(len(pages), max(1, -(-7 // limit)))
 
     def test_status_filter(self):
         a, b, c = self.make(3)
@@ -735,82 +622,19 @@ class ListTest(GoalTest):
         self.assertEqual(self.list_ids('/v1/goals', w, case_id=self.case['id'], status='achieved'), [])
         self.assertEqual(self.list_ids('/v1/goals', w, plan_id=MISSING), [])
 
-    def test_updated_since_filter(self):
-        old, changed = self.make(2)
-        r = self.patch(changed, {'description': 'Later'})
-        self.assertEqual(r.status, 200, r)
-        since = r.json()['updated_at']
+    def test_bad_filters_are_422(self):
         w = self.world.worker_a1
-        path = f'/v1/plans/{self.plan["id"]}/goals'
-        self.assertEqual(self.list_ids(path, w, updated_since=since), [changed['id']])
-        self.assertEqual(self.list_ids('/v1/goals', w, updated_since=since), [changed['id']])
-        self.assertEqual(self.list_ids(path, w, updated_since='2000-01-01T00:00:00-05:00'), [old['id'], changed['id']])
-        self.assertEqual(self.list_ids(path, w, updated_since='2099-01-01T00:00:00Z'), [])
-
-    def test_lists_hold_the_same_records_as_single_reads(self):
-        self.make(2)
-        for item in self.list_all('/v1/goals', self.world.worker_a1, limit=1):
-            self.assertEqual(self.request('GET', f'/v1/goals/{item["id"]}', self.world.worker_a1).json(), item)
-
-    def test_bad_query_parameters_are_422(self):
-        self.make(1)
-        self.new_plan(self.case)
-        w = self.world.worker_a1
-        nested = f'/v1/plans/{self.plan["id"]}/goals'
-        plans_cursor = self.request('GET', '/v1/plans?limit=1', self.world.administrator).json()['next_cursor']
-        self.assertIsNotNone(plans_cursor)
-        for path in (nested, '/v1/goals'):
-            for params, fields in (('status=done', ['status']), ('updated_since=yesterday', ['updated_since']),
-                                   ('limit=0', ['limit']), ('limit=501', ['limit']), ('cursor=abc', ['cursor']),
-                                   (f'cursor={plans_cursor}', ['cursor']), ('role=child', ['role']),
+        nested = self.nested_path(self.plan)
+        for path in (nested, self.list_path):
+            for params, fields in (('status=done', ['status']), ('role=child', ['role']),
                                    ('status=x&limit=-1&nope=1', ['status', 'limit', 'nope'])):
                 with self.subTest(path=path, params=params):
                     self.assertProblem(self.request('GET', f'{path}?{params}', w), 422, fields)
-        for params in ('case_id=abc', 'plan_id=abc'):
-            self.assertProblem(self.request('GET', f'/v1/goals?{params}', w), 422, [params.split('=')[0]])
+        self.assertProblem(self.request('GET', f'{self.list_path}?case_id=abc', w), 422, ['case_id'])
         self.assertProblem(self.request('GET', f'{nested}?case_id={self.case["id"]}', w), 422, ['case_id'])
-        self.assertProblem(self.request('GET', f'{nested}?plan_id={self.plan["id"]}', w), 422, ['plan_id'])
-
-    def test_wrong_methods_are_405(self):
-        goal = self.add()
-        note = self.add_note(goal)
-        a = self.world.administrator
-        for method, path in (('PUT', f'/v1/goals/{goal["id"]}'), ('POST', f'/v1/goals/{goal["id"]}'),
-                             ('POST', '/v1/goals'), ('PATCH', f'/v1/plans/{self.plan["id"]}/goals'),
-                             ('PATCH', f'/v1/goals/{goal["id"]}/progress'),
-                             ('DELETE', f'/v1/goals/{goal["id"]}/progress')):
-            with self.subTest(method=method, path=path):
-                self.assertProblem(self.request(method, path, a, body={}), 405)
-        self.assertEqual(self.stored_notes(goal), 1)
-        self.assertEqual(note['version'], 1)
 
 
-class ProgressTest(GoalTest):
-    def setUp(self):
-        super().setUp()
-        self.goal = self.add(participant_id=self.parent['id'])
-
-    def note_path(self, note, goal=None):
-        return f'/v1/goals/{(goal or self.goal)["id"]}/progress/{note["id"]}'
-
-    def test_create_answers_201_with_location_etag_and_the_note(self):
-        w = self.world.worker_a1
-        r = self.post_note(self.goal, {'note': 'Visited. Stairs gated.\nKitchen clear.'})
-        self.assertEqual(r.status, 201, r)
-        n = r.json()
-        self.assertEqual(set(n), NOTE_KEYS)
-        self.assertEqual((n['goal_id'], n['case_id']), (self.goal['id'], self.case['id']))
-        self.assertEqual(n['note'], 'Visited. Stairs gated.\nKitchen clear.')
-        self.assertEqual(n['noted_on'], today())
-        self.assertEqual(n['author'], w.sub)
-        self.assertEqual(n['version'], 1)
-        self.assertTrue(r.header('Location').endswith(self.note_path(n)), r.header('Location'))
-        self.assertEqual(r.header('ETag'), '"1"')
-        got = self.request('GET', r.header('Location'), w)
-        self.assertEqual(got.status, 200, got)
-        self.assertEqual(got.json(), n)
-        self.assertEqual(got.header('ETag'), '"1"')
-
+class ProgressTest(NoteTest):
     def test_the_author_is_the_caller(self):
         w = self.world
         for who in (w.worker_a1, w.supervisor_a, w.integration, w.administrator):
@@ -836,28 +660,9 @@ class ProgressTest(GoalTest):
         self.assertEqual(self.add_note(self.goal, note=text)['note'], text)
         self.assertEqual(self.stored_notes(self.goal), 1)
 
-    def test_every_bad_field_is_listed_in_one_answer(self):
-        body = {'note': '', 'noted_on': '2025-13-01', 'author': 'x', 'goal_id': MISSING, 'case_id': MISSING,
-                'id': MISSING, 'version': 1, 'mood': 'good'}
-        self.assertInvalid(self.post_note(self.goal, body),
-                           ['note', 'noted_on', 'author', 'goal_id', 'case_id', 'id', 'version', 'mood'])
-        self.assertEqual(self.stored_notes(self.goal), 0)
-
-    def test_notes_are_written_once(self):
-        note = self.add_note(self.goal)
-        a = self.world.administrator
-        for method, body in (('PATCH', {'note': 'Changed'}), ('DELETE', None), ('PUT', {'note': 'Changed'}),
-                             ('POST', {'note': 'Changed'})):
-            with self.subTest(method=method):
-                r = self.request(method, self.note_path(note), a, body=body)
-                self.assertProblem(r, 405)
-                self.assertEqual({m.strip() for m in r.header('Allow').split(',')}, {'GET', 'HEAD', 'OPTIONS'})
-        r = self.request('GET', self.note_path(note), a)
-        self.assertEqual(r.json(), note)
-
     def test_list_is_oldest_first_and_pages_through_every_note_once(self):
         notes = [self.add_note(self.goal) for _ in range(5)]
-        self.add_note(self.add())
+        self.add_note(self.add_goal())
         path = f'/v1/goals/{self.goal["id"]}/progress'
         r = self.request('GET', path, self.world.worker_a1)
         self.assertEqual(r.status, 200, r)
@@ -876,7 +681,7 @@ class ProgressTest(GoalTest):
 
     def test_bad_list_parameters_are_422(self):
         path = f'/v1/goals/{self.goal["id"]}/progress'
-        self.add()
+        self.add_goal()
         goals_cursor = self.request('GET', '/v1/goals?limit=1', self.world.administrator).json()['next_cursor']
         for params, fields in (('limit=0', ['limit']), ('limit=501', ['limit']), ('cursor=abc', ['cursor']),
                                (f'cursor={goals_cursor}', ['cursor']), ('status=x', ['status']),
@@ -913,7 +718,7 @@ class ProgressTest(GoalTest):
             p = self.assertProblem(self.post_note(self.goal, who=who), 409)
             self.assertIn('closed', p['detail'])
         self.assertEqual(self.stored_notes(self.goal), 1)
-        r = self.request('GET', self.note_path(note), self.world.worker_a1)
+        r = self.request('GET', self.item_path(note), self.world.worker_a1)
         self.assertEqual(r.json(), note)
         self.assertEqual(self.list_ids(f'/v1/goals/{self.goal["id"]}/progress', self.world.worker_a1), [note['id']])
 
@@ -924,14 +729,6 @@ class ProgressTest(GoalTest):
 
 
 class ConcurrencyTest(GoalTest):
-    def test_concurrent_patches_with_the_same_if_match_apply_once(self):
-        goal = self.add()
-        results = at_once(5, lambda i: self.patch(goal, {'description': f'Edit {i}'}, headers={'If-Match': '"1"'}))
-        self.assertEqual(sorted(r.status for r in results), [200, 412, 412, 412, 412], results)
-        winner = next(r.json() for r in results if r.status == 200)
-        self.assertEqual(self.current(goal), winner)
-        self.assertEqual(winner['version'], 2)
-
     def test_concurrent_moves_to_different_final_statuses_leave_exactly_one(self):
         goal = self.add()
         self.activate(self.plan)
@@ -959,70 +756,13 @@ class ConcurrencyTest(GoalTest):
 
 
 class AuditTest(GoalTest):
-    def test_goal_create_update_and_delete_write_rows(self):
-        w = self.world
+    def test_status_moves_are_audited_with_the_date_they_stamp(self):
         goal = self.add(target_date='2026-08-01')
         self.activate(self.plan)
-        moved = self.move(goal, 'in_progress', 'achieved')
-        self.assertEqual(self.delete(goal).status, 204)
+        self.move(goal, 'in_progress', 'achieved')
         rows = self.audit_rows(goal)
-        self.assertEqual([row['action'] for row in rows], ['create', 'update', 'update', 'delete'])
-        for row in rows:
-            self.assertEqual((row['resource_type'], row['resource_id'], row['case_id']),
-                             ('goal', goal['id'], self.case['id']))
-        self.assertEqual((rows[0]['actor'], rows[0]['before'], rows[0]['after']),
-                         (w.worker_a1.sub, None, without_bookkeeping(goal)))
+        self.assertEqual([row['action'] for row in rows], ['create', 'update', 'update'])
         self.assertEqual((rows[1]['before'], rows[1]['after']), ({'status': 'not_started'}, {'status': 'in_progress'}))
         self.assertEqual((rows[2]['before'], rows[2]['after']),
                          ({'status': 'in_progress', 'achieved_on': None},
                           {'status': 'achieved', 'achieved_on': today()}))
-        self.assertEqual((rows[3]['actor'], rows[3]['before'], rows[3]['after']),
-                         (w.administrator.sub, without_bookkeeping(moved), None))
-
-    def test_progress_note_writes_a_row(self):
-        w = self.world
-        note = self.add_note(self.add(), w.supervisor_a)
-        rows = self.audit_rows(note)
-        self.assertEqual(len(rows), 1, rows)
-        row = rows[0]
-        self.assertEqual((row['action'], row['actor'], row['resource_type'], row['case_id']),
-                         ('create', w.supervisor_a.sub, 'goal_progress', self.case['id']))
-        self.assertEqual((row['before'], row['after']), (None, without_bookkeeping(note)))
-
-    def test_failed_writes_write_no_row(self):
-        w = self.world
-        goal = self.add()
-        other = self.add_participant(self.create_case(w.worker_a1))
-        failures = [
-            (self.patch(goal, {'description': ''}), 422),
-            (self.patch(goal, {'participant_id': other['id']}), 422),
-            (self.patch(goal, {'status': 'achieved'}), 409),
-            (self.patch(goal, {'achieved_on': '2025-01-01'}), 422),
-            (self.patch(goal, {'description': 'Stale'}, headers={'If-Match': '"4"'}), 412),
-            (self.patch(goal, {'description': 'Hidden'}, who=w.worker_b1), 404),
-            (self.patch(goal, {'description': 'Auditor'}, who=w.auditor), 403),
-            (self.delete(goal, w.integration), 403),
-            (self.delete(goal, headers={'If-Match': '"3"'}), 412),
-            (self.patch(goal, {}), 200),
-        ]
-        for r, status in failures:
-            self.assertEqual(r.status, status, r)
-        self.activate(self.plan)
-        self.assertProblem(self.patch(goal, {'description': 'Fixed now'}), 409)
-        self.assertEqual([row['action'] for row in self.audit_rows(goal)], ['create'])
-
-    def test_refused_creates_write_no_row(self):
-        w = self.world
-        goal = self.add()
-        before = self.list_all('/v1/audit', w.administrator, actor=w.worker_a1.sub)
-        other = self.add_participant(self.create_case(w.worker_b1))
-        self.assertProblem(self.post(new_goal(status='in_progress')), 422)
-        self.assertProblem(self.post(new_goal(participant_id=other['id'])), 422)
-        self.assertProblem(self.post_note(goal, {'note': 'x', 'noted_on': days_from_today(2)}), 422)
-        self.assertProblem(self.post(new_goal(), who=w.auditor), 403)
-        self.activate(self.plan)
-        self.assertProblem(self.post(new_goal()), 409)
-        after = self.list_all('/v1/audit', w.administrator, actor=w.worker_a1.sub)
-        self.assertEqual(after, before)
-        self.assertEqual(self.stored_count(), 1)
-        self.assertEqual(self.stored_notes(goal), 0)

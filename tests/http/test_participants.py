@@ -9,7 +9,7 @@ the future, a removal not before birth; the role filter; a participant that
 other records name is not deleted.
 """
 import harness
-from base import MISSING, CaseRecordAccessMatrix, RecordTest, days_from_today, today
+from base import MISSING, CaseRecordAccessMatrix, CaseRecordTest, days_from_today, today
 from contract import ChildRecordContract
 
 PARTICIPANT_KEYS = {'id', 'case_id', 'first_name', 'last_name', 'role', 'date_of_birth', 'in_care_since',
@@ -31,7 +31,7 @@ def child(**fields):
     return new_participant(**dict({'role': 'child', 'date_of_birth': '2015-04-01'}, **fields))
 
 
-class ParticipantTest(RecordTest):
+class ParticipantTest(CaseRecordTest):
     """A case of worker_a1's, where participants go unless a test says otherwise."""
 
     resource_type = 'participant'
@@ -45,13 +45,6 @@ class ParticipantTest(RecordTest):
                     'in_care_since': 'yesterday', 'in_care_until': 20250101, 'color': 'blue', 'id': MISSING,
                     'case_id': MISSING, 'version': 2, 'created_at': '2026-01-01T00:00:00Z'}
     invalid_patch = {'first_name': '', 'role': 'uncle', 'date_of_birth': '2023-02-29'}
-
-    def setUp(self):
-        super().setUp()
-        self.case = self.create_case(self.world.worker_a1)
-
-    def default_parent(self):
-        return self.case
 
     def new_body(self, parent=None, **fields):
         return new_participant(**fields)

@@ -15,9 +15,8 @@ import threading
 import time
 
 import harness
-from base import ApiTest, Persona, at_once, query, today
-
-MISSING = '00000000-0000-4000-8000-000000000000'
+from base import MISSING, CaseRecordAccessMatrix, CaseRecordTest, Persona, at_once, query, today
+from contract import ChildRecordContract
 PLAN_KEYS = {'id', 'case_id', 'status', 'effective_on', 'review_due_on', 'family_participated', 'strengths',
              'needs', 'approved_by', 'approved_at', 'version', 'created_at', 'updated_at'}
 TIMESTAMP = r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$'
@@ -33,30 +32,42 @@ def six_months_after(text):
     return datetime.date(year, month, min(d.day, calendar.monthrange(year, month)[1])).isoformat()
 
 
+class PlanTest(CaseRecordTest):
+    """A case of worker_a1, where plans go unless a test says otherwise."""
 
-class PlanTest(ApiTest):
-    # -- requests -----------------------------------------------------------------
-    def post(self, case, body, who=None, **kw):
-        return self.request('POST', f'/v1/cases/{case["id"]}/plans', who or self.world.worker_a1, body=body, **kw)
+    resource_type = 'plan'
+    path = list_path = '/v1/plans'
+    nested = table = 'plans'
+    keys = PLAN_KEYS
+    not_nullable = ('status', 'effective_on', 'review_due_on', 'family_participated')
+    nullable = ('strengths', 'needs')
+    read_only = ('id', 'case_id', 'approved_by', 'approved_at', 'version', 'created_at', 'updated_at')
+    text_field = 'needs'
+    invalid_body = {'status': 'approved', 'effective_on': '2026-02-30', 'review_due_on': 20260801,
+                    'family_participated': 'yes', 'strengths': 's' * 10001, 'needs': ['housing'],
+                    'approved_by': 'someone', 'approved_at': '2026-01-01T00:00:00Z', 'id': MISSING,
+                    'case_id': MISSING, 'version': 1, 'goals': []}
+    invalid_patch = {'status': 'open', 'effective_on': '2026-02-29', 'review_due_on': None,
+                     'family_participated': 'no', 'strengths': 'x' * 10001, 'needs': 3, 'approved_at': None,
+                     'version': 7, 'colour': 'red'}
 
-    def create_plan(self, case, who=None, **fields):
-        r = self.post(case, fields, who)
-        self.assertEqual(r.status, 201, r)
-        return r.json()
+    def new_body(self, parent=None, **fields):
+        return fields
 
-    def patch(self, plan, body, who=None, **kw):
-        return self.request('PATCH', f'/v1/plans/{plan["id"]}', who or self.world.worker_a1, body=body, **kw)
+    def full_body(self, parent=None):
+        return {'status': 'draft', 'effective_on': '2026-02-01', 'review_due_on': '2026-05-15',
+                'family_participated': True, 'strengths': 'Extended family nearby.\nMother attends every visit.',
+                'needs': 'Stable housing;\tchildcare'}
+
+    def defaults(self, who):
+        return {'status': 'draft', 'effective_on': today(), 'review_due_on': six_months_after(today()),
+                'family_participated': False, 'strengths': None, 'needs': None, 'approved_by': None,
+                'approved_at': None}
 
     def activate(self, plan, who=None, **kw):
         r = self.patch(plan, {'status': 'active'}, who or self.world.supervisor_a, **kw)
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json()['status'], 'active')
-        return r.json()
-
-    def current(self, plan):
-        """The plan as an administrator reads it now."""
-        r = self.request('GET', f'/v1/plans/{plan["id"]}', self.world.administrator)
-        self.assertEqual(r.status, 200, r)
         return r.json()
 
     def statuses(self, case):
@@ -69,81 +80,32 @@ class PlanTest(ApiTest):
             f"SELECT count(*) FROM plans WHERE case_id = '{case['id']}' AND status = 'active' "
             "AND deleted_at IS NULL").strip())
 
-    def audit_rows(self, plan):
-        return self.list_all('/v1/audit', self.world.administrator, resource_type='plan', resource_id=plan['id'])
-
     def close_case(self, case):
         r = self.request('PATCH', f'/v1/cases/{case["id"]}', self.world.worker_a1,
                          body={'status': 'closed', 'closure_reason': 'Services completed'})
         self.assertEqual(r.status, 200, r)
         return r.json()
 
-    # -- assertions ---------------------------------------------------------------
-    def assertInvalid(self, r, fields):
-        """A 422 naming exactly these fields, each with a message."""
-        p = self.assertProblem(r, 422, fields)
-        for e in p['errors']:
-            self.assertIsInstance(e['message'], str)
-            self.assertTrue(e['message'])
-        return p
-
-    def assertUnchanged(self, plan):
-        self.assertEqual(self.current(plan), plan)
-
     def assertNoPlans(self, case):
-        n = self.cluster.psql(f"SELECT count(*) FROM plans WHERE case_id = '{case['id']}'")
-        self.assertEqual(n.strip(), '0')
+        self.assertEqual(self.stored_count(case), 0)
+
+
+class ContractTest(ChildRecordContract, PlanTest):
+    def refused_patches(self, plan):
+        return [(self.patch(plan, {'status': 'active'}, self.world.worker_a1), 403),
+                (self.patch(plan, {'status': 'completed'}, self.world.supervisor_a), 409),
+                (self.patch(plan, {'review_due_on': '2000-01-01'}), 422)]
 
 
 # -- creating -----------------------------------------------------------------------
 class CreatePlanTest(PlanTest):
-    def setUp(self):
-        super().setUp()
-        self.case = self.create_case(self.world.worker_a1)
-
-    def test_create_answers_201_with_location_etag_and_a_draft_with_defaults(self):
-        r = self.post(self.case, {})
-        self.assertEqual(r.status, 201, r)
-        plan = r.json()
-        self.assertEqual(set(plan), PLAN_KEYS)
-        self.assertEqual(r.header('Location'), f'/v1/plans/{plan["id"]}')
-        self.assertEqual(r.header('ETag'), '"1"')
-        self.assertEqual(plan['case_id'], self.case['id'])
-        self.assertEqual(plan['status'], 'draft')
-        self.assertEqual(plan['effective_on'], today())
-        self.assertEqual(plan['review_due_on'], six_months_after(today()))
-        self.assertIs(plan['family_participated'], False)
-        for field in ('strengths', 'needs', 'approved_by', 'approved_at'):
-            self.assertIsNone(plan[field], field)
-        self.assertEqual(plan['version'], 1)
-        self.assertRegex(plan['created_at'], TIMESTAMP)
-        self.assertEqual(plan['created_at'], plan['updated_at'])
-        got = self.request('GET', r.header('Location'), self.world.worker_a1)
-        self.assertEqual(got.status, 200, got)
-        self.assertEqual(got.json(), plan)
-        self.assertEqual(got.header('ETag'), '"1"')
-
-    def test_create_accepts_every_field_it_may_set(self):
-        body = {'status': 'draft', 'effective_on': '2026-02-01', 'review_due_on': '2026-05-15',
-                'family_participated': True, 'strengths': 'Extended family nearby.\nMother attends every visit.',
-                'needs': 'Stable housing;\tchildcare'}
-        plan = self.create_plan(self.case, **body)
-        for key, value in body.items():
-            self.assertEqual(plan[key], value, key)
-        self.assertEqual(self.current(plan), plan)
-
-    def test_nullable_text_may_be_sent_as_null(self):
-        plan = self.create_plan(self.case, strengths=None, needs=None)
-        self.assertIsNone(plan['strengths'])
-        self.assertIsNone(plan['needs'])
-
     def test_review_due_on_defaults_to_six_months_after_effective_on(self):
         for effective, review in (('2026-01-15', '2026-07-15'), ('2026-08-31', '2027-02-28'),
                                   ('2027-08-31', '2028-02-29'), ('2026-03-31', '2026-09-30'),
                                   ('2026-12-31', '2027-06-30'), ('2026-07-01', '2027-01-01'),
                                   ('2024-02-29', '2024-08-29')):
             with self.subTest(effective_on=effective):
-                plan = self.create_plan(self.case, effective_on=effective)
+                plan = self.add(self.case, effective_on=effective)
                 self.assertEqual(plan['review_due_on'], review)
                 self.assertEqual(six_months_after(effective), review)
 
@@ -153,7 +115,7 @@ class CreatePlanTest(PlanTest):
         # or answer a review date a client can send back unchanged.
         for effective in ('2100-07-01', '2100-12-31'):
             with self.subTest(effective_on=effective):
-                r = self.post(self.case, {'effective_on': effective})
+                r = self.post({'effective_on': effective}, self.case)
                 if r.status == 422:
                     p = self.assertProblem(r, 422)
                     self.assertLessEqual({e['field'] for e in p['errors']}, {'effective_on', 'review_due_on'}, p)
@@ -165,13 +127,13 @@ class CreatePlanTest(PlanTest):
                 self.assertEqual(r.status, 200, r)
 
     def test_review_due_on_may_equal_but_not_precede_effective_on(self):
-        self.assertInvalid(self.post(self.case, {'effective_on': '2026-05-01', 'review_due_on': '2026-04-30'}),
+        self.assertInvalid(self.post({'effective_on': '2026-05-01', 'review_due_on': '2026-04-30'}, self.case),
                            ['review_due_on'])
-        self.assertInvalid(self.post(self.case, {'review_due_on': '2000-01-01'}), ['review_due_on'])
+        self.assertInvalid(self.post({'review_due_on': '2000-01-01'}, self.case), ['review_due_on'])
         self.assertNoPlans(self.case)
-        plan = self.create_plan(self.case, effective_on='2026-05-01', review_due_on='2026-05-01')
+        plan = self.add(self.case, effective_on='2026-05-01', review_due_on='2026-05-01')
         self.assertEqual(plan['review_due_on'], '2026-05-01')
-        plan = self.create_plan(self.case, review_due_on=today())
+        plan = self.add(self.case, review_due_on=today())
         self.assertEqual((plan['effective_on'], plan['review_due_on']), (today(), today()))
 
     def test_a_plan_is_created_only_as_a_draft(self):
@@ -179,21 +141,13 @@ class CreatePlanTest(PlanTest):
             with self.subTest(status=status):
                 for who in (self.world.worker_a1, self.world.supervisor_a, self.world.administrator,
                             self.world.integration):
-                    self.assertInvalid(self.post(self.case, {'status': status}, who), ['status'])
+                    self.assertInvalid(self.post({'status': status}, self.case, who), ['status'])
         self.assertNoPlans(self.case)
-        self.assertEqual(self.create_plan(self.case, status='draft')['status'], 'draft')
+        self.assertEqual(self.add(self.case, status='draft')['status'], 'draft')
 
     def test_rule_errors_are_listed_together(self):
-        r = self.post(self.case, {'status': 'active', 'effective_on': '2026-05-01', 'review_due_on': '2026-04-01'})
+        r = self.post({'status': 'active', 'effective_on': '2026-05-01', 'review_due_on': '2026-04-01'}, self.case)
         self.assertInvalid(r, ['status', 'review_due_on'])
-        self.assertNoPlans(self.case)
-
-    def test_every_bad_field_is_listed_in_one_answer(self):
-        body = {'status': 'approved', 'effective_on': '2026-02-30', 'review_due_on': 20260801,
-                'family_participated': 'yes', 'strengths': 's' * 10001, 'needs': ['housing'],
-                'approved_by': 'someone', 'approved_at': '2026-01-01T00:00:00Z', 'id': MISSING,
-                'case_id': self.case['id'], 'version': 1, 'goals': []}
-        self.assertInvalid(self.post(self.case, body), sorted(body))
         self.assertNoPlans(self.case)
 
     def test_wrong_types(self):
@@ -203,13 +157,13 @@ class CreatePlanTest(PlanTest):
                              ('family_participated', 0), ('family_participated', [True]),
                              ('strengths', 5), ('strengths', {'text': 'x'}), ('needs', False), ('needs', 1.5)):
             with self.subTest(field=field, value=value):
-                self.assertInvalid(self.post(self.case, {field: value}), [field])
+                self.assertInvalid(self.post({field: value}, self.case), [field])
         self.assertNoPlans(self.case)
 
     def test_bad_status_enum(self):
         for value in ('approved', 'Draft', 'DRAFT', 'draft ', '', 'closed'):
             with self.subTest(status=value):
-                self.assertInvalid(self.post(self.case, {'status': value}), ['status'])
+                self.assertInvalid(self.post({'status': value}, self.case), ['status'])
         self.assertNoPlans(self.case)
 
     def test_impossible_dates(self):
@@ -217,42 +171,15 @@ class CreatePlanTest(PlanTest):
                       '2026/01/01', '2026-01-01T00:00:00Z', '', '1899-12-31', '2101-01-01', ' 2026-01-01'):
             for field in ('effective_on', 'review_due_on'):
                 with self.subTest(field=field, value=value):
-                    self.assertInvalid(self.post(self.case, {field: value}), [field])
+                    self.assertInvalid(self.post({field: value}, self.case), [field])
         self.assertNoPlans(self.case)
-
-    def test_null_for_a_non_nullable_field(self):
-        for field in ('status', 'effective_on', 'review_due_on', 'family_participated'):
-            with self.subTest(field=field):
-                self.assertInvalid(self.post(self.case, {field: None}), [field])
-        self.assertNoPlans(self.case)
-
-    def test_unknown_fields(self):
-        for field in ('goals', 'reviewDueOn', 'deleted_at', 'unit', ''):
-            with self.subTest(field=field):
-                self.assertInvalid(self.post(self.case, {field: 'x'}), [field])
-        self.assertNoPlans(self.case)
-
-    def test_read_only_fields(self):
-        plan = self.create_plan(self.case)
-        values = {'id': MISSING, 'case_id': self.case['id'], 'approved_by': self.world.supervisor_a.sub,
-                  'approved_at': '2026-01-01T00:00:00Z', 'version': 1,
-                  'created_at': '2026-01-01T00:00:00Z', 'updated_at': '2026-01-01T00:00:00Z'}
-        for field, value in values.items():
-            with self.subTest(field=field):
-                self.assertInvalid(self.post(self.case, {field: value}), [field])
-                self.assertInvalid(self.patch(plan, {field: value}), [field])
-                self.assertInvalid(self.patch(plan, {field: plan[field]}), [field])
-        self.assertInvalid(self.patch(plan, {'approved_by': None, 'approved_at': None}),
-                           ['approved_by', 'approved_at'])
-        self.assertUnchanged(plan)
-        self.assertEqual(len(self.list_all(f'/v1/cases/{self.case["id"]}/plans', self.world.worker_a1)), 1)
 
     def test_over_long_text(self):
         for field in ('strengths', 'needs'):
             with self.subTest(field=field):
-                self.assertInvalid(self.post(self.case, {field: 'x' * 10001}), [field])
-                self.assertInvalid(self.post(self.case, {field: '\u00e9' * 10001}), [field])
-                plan = self.create_plan(self.case, **{field: '\u00e9' * 10000})
+                self.assertInvalid(self.post({field: 'x' * 10001}, self.case), [field])
+                self.assertInvalid(self.post({field: '\u00e9' * 10001}, self.case), [field])
+                plan = self.add(self.case, **{field: '\u00e9' * 10000})
                 self.assertEqual(plan[field], '\u00e9' * 10000)
                 self.assertInvalid(self.patch(plan, {field: 'y' * 10001}), [field])
                 self.assertEqual(self.current(plan), plan)
@@ -260,37 +187,14 @@ class CreatePlanTest(PlanTest):
     def test_blank_text_is_refused(self):
         for value in ('', '   ', '\n\t'):
             with self.subTest(value=value):
-                self.assertInvalid(self.post(self.case, {'strengths': value, 'needs': value}), ['strengths', 'needs'])
-        self.assertNoPlans(self.case)
-
-    def test_body_that_is_not_a_json_object_is_400(self):
-        for raw in (b'[]', b'"draft"', b'{"status": ', b'null'):
-            with self.subTest(raw=raw):
-                r = self.request('POST', f'/v1/cases/{self.case["id"]}/plans', self.world.worker_a1, raw=raw,
-                                 headers={'Content-Type': 'application/json'})
-                self.assertProblem(r, 400)
-        self.assertNoPlans(self.case)
-
-    def test_create_on_a_missing_case_is_404(self):
-        self.assertProblem(self.request('POST', f'/v1/cases/{MISSING}/plans', self.world.administrator, body={}), 404)
-        for bad in ('abc', self.case['id'] + '0', self.case['id'].replace('-', '')):
-            with self.subTest(id=bad):
-                self.assertProblem(self.request('POST', f'/v1/cases/{bad}/plans', self.world.administrator,
-                                                body={}), 404)
-
-    def test_create_takes_no_query_parameters(self):
-        r = self.request('POST', query(f'/v1/cases/{self.case["id"]}/plans', status='draft'),
-                         self.world.worker_a1, body={})
-        self.assertInvalid(r, ['status'])
+                self.assertInvalid(self.post({'strengths': value, 'needs': value}, self.case), ['strengths', 'needs'])
         self.assertNoPlans(self.case)
 
 
-# -- the lifecycle ------------------------------------------------------------------
 class LifecycleTest(PlanTest):
     def setUp(self):
         super().setUp()
-        self.case = self.create_case(self.world.worker_a1)
-        self.plan = self.create_plan(self.case, strengths='Strong kin network')
+        self.plan = self.add(self.case, strengths='Strong kin network')
 
     def test_supervisor_of_the_unit_activates_a_draft_and_the_approval_is_stamped(self):
         s = self.world.supervisor_a
@@ -315,7 +219,7 @@ class LifecycleTest(PlanTest):
         for who in (w.administrator, w.integration):
             for case in (self.case, case_b):
                 with self.subTest(role=who.role, unit=case['unit']):
-                    plan = self.activate(self.create_plan(case, w.administrator), who)
+                    plan = self.activate(self.add(case, w.administrator), who)
                     self.assertEqual(plan['approved_by'], who.sub)
 
     def test_caseworkers_may_not_activate_even_on_their_own_case(self):
@@ -340,7 +244,7 @@ class LifecycleTest(PlanTest):
         w = self.world
         both = Persona(self.cluster, harness.unique('worker-supervisor'), ['caseworker', 'supervisor'], w.unit_b)
         case = self.create_case(w.administrator, assigned_worker=both.sub, unit=w.unit_a)
-        plan = self.create_plan(case, both)
+        plan = self.add(case, both)
         self.assertProblem(self.patch(plan, {'status': 'active'}, both), 403)
         self.assertUnchanged(plan)
         self.assertEqual(self.activate(plan, w.supervisor_a)['approved_by'], w.supervisor_a.sub)
@@ -350,7 +254,7 @@ class LifecycleTest(PlanTest):
     def test_activating_supersedes_the_previous_active_plan(self):
         s = self.world.supervisor_a
         first = self.activate(self.plan)
-        second = self.create_plan(self.case)
+        second = self.add(self.case)
         self.assertEqual(self.current(first)['status'], 'active')
         second = self.activate(second)
         superseded = self.current(first)
@@ -360,7 +264,7 @@ class LifecycleTest(PlanTest):
                          (first['approved_by'], first['approved_at']))
         self.assertEqual(superseded['strengths'], first['strengths'])
         self.assertEqual(self.statuses(self.case), {first['id']: 'superseded', second['id']: 'active'})
-        third = self.activate(self.create_plan(self.case), self.world.integration)
+        third = self.activate(self.add(self.case), self.world.integration)
         self.assertEqual(self.statuses(self.case), {first['id']: 'superseded', second['id']: 'superseded',
                                                     third['id']: 'active'})
         self.assertEqual(self.stored_active_count(self.case), 1)
@@ -368,16 +272,16 @@ class LifecycleTest(PlanTest):
 
     def test_activation_never_touches_another_cases_plans(self):
         other_case = self.create_case(self.world.worker_a1)
-        other = self.activate(self.create_plan(other_case))
+        other = self.activate(self.add(other_case))
         self.activate(self.plan)
-        self.activate(self.create_plan(self.case))
+        self.activate(self.add(self.case))
         self.assertEqual(self.current(other), other)
 
     def test_active_plan_is_completed_by_anyone_who_may_write_the_case(self):
         w = self.world
         for who in (w.worker_a1, w.supervisor_a, w.administrator, w.integration):
             with self.subTest(role=who.role):
-                plan = self.activate(self.create_plan(self.case))
+                plan = self.activate(self.add(self.case))
                 r = self.patch(plan, {'status': 'completed'}, who)
                 self.assertEqual(r.status, 200, r)
                 done = r.json()
@@ -393,7 +297,7 @@ class LifecycleTest(PlanTest):
         self.assertUnchanged(plan)
 
     def test_forbidden_moves_are_409_naming_what_the_plan_may_become(self):
-        active = self.activate(self.create_plan(self.case))
+        active = self.activate(self.add(self.case))
         moves = [(self.plan, 'completed', 'active'), (self.plan, 'superseded', 'active'),
                  (active, 'draft', 'completed'), (active, 'superseded', 'completed')]
         for plan, to, may_become in moves:
@@ -413,8 +317,8 @@ class LifecycleTest(PlanTest):
         r = self.patch(completed, {'status': 'completed'})
         self.assertEqual(r.status, 200, r)
         completed = r.json()
-        superseded = self.activate(self.create_plan(self.case))
-        self.activate(self.create_plan(self.case))
+        superseded = self.activate(self.add(self.case))
+        self.activate(self.add(self.case))
         superseded = self.current(superseded)
         self.assertEqual(superseded['status'], 'superseded')
         return completed, superseded
@@ -445,8 +349,8 @@ class LifecycleTest(PlanTest):
             self.assertEqual(len(self.audit_rows(plan)), rows)
 
     def test_no_op_patch_answers_200_without_writing(self):
-        draft = self.create_plan(self.case)
-        active = self.activate(self.create_plan(self.case, needs='Childcare'))
+        draft = self.add(self.case)
+        active = self.activate(self.add(self.case, needs='Childcare'))
         for plan in (draft, active):
             rows = len(self.audit_rows(plan))
             for body in ({}, {'status': plan['status']}, {k: plan[k] for k in (
@@ -513,20 +417,10 @@ class LifecycleTest(PlanTest):
                 self.assertInvalid(self.patch(self.plan, {'status': value}, self.world.supervisor_a), ['status'])
         self.assertUnchanged(self.plan)
 
-    def test_patch_lists_every_bad_field(self):
-        body = {'status': 'open', 'effective_on': '2026-02-29', 'review_due_on': None, 'family_participated': 'no',
-                'strengths': 'x' * 10001, 'needs': 3, 'approved_at': None, 'version': 7, 'colour': 'red'}
-        self.assertInvalid(self.patch(self.plan, body, self.world.supervisor_a), sorted(body))
-        self.assertUnchanged(self.plan)
-
 
 class ReviewDateTest(PlanTest):
-    def setUp(self):
-        super().setUp()
-        self.case = self.create_case(self.world.worker_a1)
-
     def test_moving_effective_on_moves_a_default_review_date_along(self):
-        plan = self.create_plan(self.case, effective_on='2026-02-28')
+        plan = self.add(self.case, effective_on='2026-02-28')
         self.assertEqual(plan['review_due_on'], '2026-08-28')
         r = self.patch(plan, {'effective_on': '2026-08-31'})
         self.assertEqual(r.status, 200, r)
@@ -536,19 +430,19 @@ class ReviewDateTest(PlanTest):
         self.assertEqual(r.json()['review_due_on'], '2026-09-15')
 
     def test_a_review_date_set_by_hand_stays_when_effective_on_moves(self):
-        plan = self.create_plan(self.case, effective_on='2026-01-10', review_due_on='2026-04-10')
+        plan = self.add(self.case, effective_on='2026-01-10', review_due_on='2026-04-10')
         r = self.patch(plan, {'effective_on': '2026-02-01'})
         self.assertEqual(r.status, 200, r)
         self.assertEqual((r.json()['effective_on'], r.json()['review_due_on']), ('2026-02-01', '2026-04-10'))
 
     def test_a_review_date_that_happens_to_equal_the_default_follows(self):
-        plan = self.create_plan(self.case, effective_on='2026-01-10', review_due_on='2026-07-10')
+        plan = self.add(self.case, effective_on='2026-01-10', review_due_on='2026-07-10')
         r = self.patch(plan, {'effective_on': '2026-01-20'})
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json()['review_due_on'], '2026-07-20')
 
     def test_a_review_date_sent_with_the_new_effective_on_wins(self):
-        plan = self.create_plan(self.case, effective_on='2026-01-10')
+        plan = self.add(self.case, effective_on='2026-01-10')
         r = self.patch(plan, {'effective_on': '2026-02-10', 'review_due_on': '2026-03-01'})
         self.assertEqual(r.status, 200, r)
         self.assertEqual((r.json()['effective_on'], r.json()['review_due_on']), ('2026-02-10', '2026-03-01'))
@@ -557,13 +451,13 @@ class ReviewDateTest(PlanTest):
         self.assertEqual(r.json()['review_due_on'], '2026-03-01')
 
     def test_moving_effective_on_past_a_hand_set_review_date_is_422(self):
-        plan = self.create_plan(self.case, effective_on='2026-01-10', review_due_on='2026-02-01')
+        plan = self.add(self.case, effective_on='2026-01-10', review_due_on='2026-02-01')
         self.assertInvalid(self.patch(plan, {'effective_on': '2026-03-01'}), ['review_due_on'])
         self.assertInvalid(self.patch(plan, {'review_due_on': '2026-01-09'}), ['review_due_on'])
         self.assertUnchanged(plan)
 
     def test_review_date_not_before_effective_on_is_also_enforced_by_the_database(self):
-        plan = self.create_plan(self.case, effective_on='2026-01-10')
+        plan = self.add(self.case, effective_on='2026-01-10')
         with self.assertRaises(subprocess.CalledProcessError) as refused:
             self.cluster.psql(
                 "BEGIN; SELECT set_config('casework.actor', 'test', true);"
@@ -576,10 +470,9 @@ class ReviewDateTest(PlanTest):
 class ClosedCaseTest(PlanTest):
     def setUp(self):
         super().setUp()
-        self.case = self.create_case(self.world.worker_a1)
-        self.draft = self.create_plan(self.case, needs='Housing')
-        self.was_active = self.activate(self.create_plan(self.case))
-        self.create_plan(self.case)
+        self.draft = self.add(self.case, needs='Housing')
+        self.was_active = self.activate(self.add(self.case))
+        self.add(self.case)
         self.closed = self.close_case(self.case)
         self.completed = self.current(self.was_active)
 
@@ -598,7 +491,7 @@ class ClosedCaseTest(PlanTest):
         for who in (self.world.worker_a1, self.world.supervisor_a, self.world.administrator,
                     self.world.integration):
             with self.subTest(role=who.role):
-                p = self.assertProblem(self.post(self.case, {}, who), 409)
+                p = self.assertProblem(self.post({}, self.case, who), 409)
                 self.assertIn('closed', p['detail'])
         self.assertEqual(self.statuses(self.case), before)
 
@@ -638,15 +531,11 @@ class ClosedCaseTest(PlanTest):
         self.assertEqual(r.status, 200, r)
         self.activate(r.json())
         self.assertEqual(self.current(self.was_active)['status'], 'completed')
-        self.create_plan(self.case)
+        self.add(self.case)
 
 
 # -- racing writers -----------------------------------------------------------------
 class ConcurrencyTest(PlanTest):
-    def setUp(self):
-        super().setUp()
-        self.case = self.create_case(self.world.worker_a1)
-
     def assertNoServerErrors(self, results):
         for r in results:
             self.assertIsInstance(r, harness.Response, r)
@@ -662,7 +551,7 @@ class ConcurrencyTest(PlanTest):
         return active[0]
 
     def test_two_concurrent_activations_leave_exactly_one_active_plan(self):
-        plans = [self.create_plan(self.case) for _ in range(2)]
+        plans = [self.add(self.case) for _ in range(2)]
         results = at_once(2, lambda i: self.patch(plans[i], {'status': 'active'}, self.world.supervisor_a))
         self.assertNoServerErrors(results)
         self.assertEqual([r.status for r in results], [200, 200], results)
@@ -675,7 +564,7 @@ class ConcurrencyTest(PlanTest):
         ever_activated = set()
         for round_ in range(rounds):
             with self.subTest(round=round_):
-                drafts = [self.create_plan(self.case, needs=f'round {round_} plan {i}') for i in range(threads)]
+                drafts = [self.add(self.case, needs=f'round {round_} plan {i}') for i in range(threads)]
                 results = at_once(threads, lambda i: self.patch(drafts[i], {'status': 'active'},
                                                                 self.world.supervisor_a))
                 self.assertNoServerErrors(results)
@@ -701,7 +590,7 @@ class ConcurrencyTest(PlanTest):
     def test_racing_activations_by_every_approving_role(self):
         w = self.world
         approvers = [w.supervisor_a, w.administrator, w.integration] * 2
-        drafts = [self.create_plan(self.case) for _ in approvers]
+        drafts = [self.add(self.case) for _ in approvers]
         results = at_once(len(drafts), lambda i: self.patch(drafts[i], {'status': 'active'}, approvers[i]))
         self.assertNoServerErrors(results)
         self.assertEqual([r.status for r in results], [200] * len(drafts), results)
@@ -710,41 +599,40 @@ class ConcurrencyTest(PlanTest):
         self.assertEqual(sorted(statuses.values()), ['active'] + ['superseded'] * (len(drafts) - 1))
         self.assertIn(active, statuses)
 
+    def race_activation_with(self, change):
+        """Activates a new draft while a caseworker patches the active plan with
+        change: the activation succeeds, the change succeeds or is 409, and one
+        plan is active, the new one. Returns the old plan and the change's answer."""
+        old = self.activate(self.add(self.case))
+        new = self.add(self.case)
+        work = [lambda: self.patch(new, {'status': 'active'}, self.world.supervisor_a),
+                lambda: self.patch(old, change, self.world.worker_a1)]
+        results = at_once(2, lambda i: work[i]())
+        self.assertNoServerErrors(results)
+        self.assertEqual(results[0].status, 200, results)
+        self.assertIn(results[1].status, (200, 409), results)
+        self.assertEqual(self.assertExactlyOneActive(), new['id'])
+        return old, results[1]
+
     def test_activation_racing_a_change_to_the_active_plan(self):
         for round_ in range(3):
             with self.subTest(round=round_):
-                old = self.activate(self.create_plan(self.case))
-                new = self.create_plan(self.case)
-                work = [lambda: self.patch(new, {'status': 'active'}, self.world.supervisor_a),
-                        lambda: self.patch(old, {'review_due_on': '2099-01-01'}, self.world.worker_a1)]
-                results = at_once(2, lambda i: work[i]())
-                self.assertNoServerErrors(results)
-                self.assertEqual(results[0].status, 200, results)
-                self.assertIn(results[1].status, (200, 409), results)
-                self.assertEqual(self.assertExactlyOneActive(), new['id'])
+                old, _ = self.race_activation_with({'review_due_on': '2099-01-01'})
                 self.assertEqual(self.current(old)['status'], 'superseded')
 
     def test_activation_racing_completion_of_the_active_plan(self):
         for round_ in range(3):
             with self.subTest(round=round_):
-                old = self.activate(self.create_plan(self.case))
-                new = self.create_plan(self.case)
-                work = [lambda: self.patch(new, {'status': 'active'}, self.world.supervisor_a),
-                        lambda: self.patch(old, {'status': 'completed'}, self.world.worker_a1)]
-                results = at_once(2, lambda i: work[i]())
-                self.assertNoServerErrors(results)
-                self.assertEqual(results[0].status, 200, results)
-                self.assertIn(results[1].status, (200, 409), results)
-                self.assertEqual(self.assertExactlyOneActive(), new['id'])
-                expected = 'completed' if results[1].status == 200 else 'superseded'
+                old, completion = self.race_activation_with({'status': 'completed'})
+                expected = 'completed' if completion.status == 200 else 'superseded'
                 self.assertEqual(self.current(old)['status'], expected)
 
     def test_activation_racing_the_closing_of_the_case(self):
         for round_ in range(3):
             with self.subTest(round=round_):
                 case = self.create_case(self.world.worker_a1)
-                old = self.activate(self.create_plan(case))
-                new = self.create_plan(case)
+                old = self.activate(self.add(case))
+                new = self.add(case)
                 work = [lambda: self.patch(new, {'status': 'active'}, self.world.supervisor_a),
                         lambda: self.request('PATCH', f'/v1/cases/{case["id"]}', self.world.worker_a1,
                                              body={'status': 'closed', 'closure_reason': 'Done'})]
@@ -763,7 +651,7 @@ class ConcurrencyTest(PlanTest):
 
     def test_two_approvers_activating_the_same_draft_approve_it_once(self):
         w = self.world
-        plan = self.create_plan(self.case)
+        plan = self.add(self.case)
         approvers = [w.supervisor_a, w.administrator, w.integration]
         results = at_once(3, lambda i: self.patch(plan, {'status': 'active'}, approvers[i]))
         self.assertNoServerErrors(results)
@@ -794,8 +682,8 @@ class ConcurrencyTest(PlanTest):
         # turn: an activation that holds the case and then locks the active plan,
         # against a change that holds the active plan and then locks the case,
         # deadlocks (each costs a second and a retry; repeated ones end in 503).
-        old = self.activate(self.create_plan(self.case))
-        new = self.create_plan(self.case)
+        old = self.activate(self.add(self.case))
+        new = self.add(self.case)
         holder_name = harness.unique('case-lock-holder')
         holder = subprocess.Popen(
             [os.path.join(self.cluster.bindir, 'psql'), '-h', self.cluster.dir, '-U', 'casework', '-d', 'casework',
@@ -836,18 +724,9 @@ class ConcurrencyTest(PlanTest):
         self.assertEqual(self.current(old)['status'], 'superseded')
         self.assertEqual(self.deadlocks_logged() - before, 0, 'the database detected a deadlock')
 
-    def test_concurrent_patches_with_the_same_if_match_apply_once(self):
-        plan = self.create_plan(self.case)
-        results = at_once(5, lambda i: self.patch(plan, {'needs': f'Edit {i}'}, headers={'If-Match': '"1"'}))
-        self.assertNoServerErrors(results)
-        self.assertEqual(sorted(r.status for r in results), [200, 412, 412, 412, 412], results)
-        winner = next(r.json() for r in results if r.status == 200)
-        self.assertEqual(self.current(plan), winner)
-        self.assertEqual(winner['version'], 2)
-
     def test_the_database_refuses_a_second_active_plan(self):
-        first = self.activate(self.create_plan(self.case))
-        second = self.create_plan(self.case)
+        first = self.activate(self.add(self.case))
+        second = self.add(self.case)
         with self.assertRaises(subprocess.CalledProcessError) as refused:
             self.cluster.psql(
                 "BEGIN; SELECT set_config('casework.actor', 'test', true);"
@@ -860,8 +739,7 @@ class ConcurrencyTest(PlanTest):
 class PreconditionTest(PlanTest):
     def setUp(self):
         super().setUp()
-        self.case = self.create_case(self.world.worker_a1)
-        self.plan = self.create_plan(self.case)
+        self.plan = self.add(self.case)
 
     def test_etag_is_the_version_on_every_answer(self):
         r = self.request('GET', f'/v1/plans/{self.plan["id"]}', self.world.worker_a1)
@@ -872,273 +750,34 @@ class PreconditionTest(PlanTest):
         self.assertEqual((r.status, r.header('ETag')), (200, '"3"'))
         self.assertEqual(r.json()['version'], 3)
 
-    def test_if_match_with_the_current_etag_applies(self):
-        r = self.patch(self.plan, {'needs': 'Housing'}, headers={'If-Match': '"1"'})
-        self.assertEqual(r.status, 200, r)
-        r = self.patch(self.plan, {'status': 'active'}, self.world.supervisor_a, headers={'If-Match': '"2"'})
-        self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.json()['status'], 'active')
-
-    def test_stale_if_match_is_412_and_writes_nothing(self):
-        r = self.patch(self.plan, {'needs': 'Housing'})
-        self.assertEqual(r.status, 200, r)
-        plan = r.json()
-        for body in ({'needs': 'Food'}, {'status': 'active'}, {}):
-            with self.subTest(body=body):
-                self.assertProblem(self.patch(plan, body, self.world.supervisor_a, headers={'If-Match': '"1"'}), 412)
-                self.assertUnchanged(plan)
-
     def test_stale_activation_leaves_the_active_plan_active(self):
-        active = self.activate(self.create_plan(self.case))
+        active = self.activate(self.add(self.case))
         self.assertProblem(self.patch(self.plan, {'status': 'active'}, self.world.supervisor_a,
                                       headers={'If-Match': '"7"'}), 412)
         self.assertEqual(self.statuses(self.case), {active['id']: 'active', self.plan['id']: 'draft'})
         self.assertUnchanged(active)
 
-    def test_delete_honours_if_match(self):
-        self.assertProblem(self.request('DELETE', f'/v1/plans/{self.plan["id"]}', self.world.administrator,
-                                        headers={'If-Match': '"2"'}), 412)
-        self.assertUnchanged(self.plan)
-        r = self.request('DELETE', f'/v1/plans/{self.plan["id"]}', self.world.administrator,
-                         headers={'If-Match': '"1"'})
-        self.assertEqual(r.status, 204, r)
 
-
-# -- delete -------------------------------------------------------------------------
 class DeletePlanTest(PlanTest):
     def setUp(self):
         super().setUp()
-        self.case = self.create_case(self.world.worker_a1)
-        self.plan = self.create_plan(self.case, needs='Housing')
-
-    def delete(self, plan, who):
-        return self.request('DELETE', f'/v1/plans/{plan["id"]}', who)
-
-    def test_only_administrators_delete_plans(self):
-        w = self.world
-        for who in (w.worker_a1, w.supervisor_a, w.auditor, w.integration, w.worker_b1, w.supervisor_b):
-            with self.subTest(role=who.role, who=who.sub):
-                self.assertProblem(self.delete(self.plan, who), 403)
-                self.assertUnchanged(self.plan)
-        self.assertProblem(self.request('DELETE', f'/v1/plans/{MISSING}', w.integration), 403)
-        self.assertProblem(self.request('DELETE', f'/v1/plans/{MISSING}', w.administrator), 404)
-
-    def test_deleted_plan_leaves_every_answer(self):
-        w = self.world
-        r = self.delete(self.plan, w.administrator)
-        self.assertEqual(r.status, 204, r)
-        self.assertEqual(r.body, b'')
-        for who in (w.worker_a1, w.supervisor_a, w.administrator, w.auditor, w.integration):
-            with self.subTest(role=who.role):
-                self.assertProblem(self.request('GET', f'/v1/plans/{self.plan["id"]}', who), 404)
-                self.assertEqual(self.list_ids(f'/v1/cases/{self.case["id"]}/plans', who), [])
-                self.assertEqual(self.list_ids('/v1/plans', who, case_id=self.case['id']), [])
-                self.assertNotIn(self.plan['id'], self.list_ids('/v1/plans', who, limit=500))
-        for who in (w.worker_a1, w.supervisor_a, w.administrator, w.integration):
-            with self.subTest(patch_as=who.role):
-                self.assertProblem(self.patch(self.plan, {'needs': 'Food'}, who), 404)
-        self.assertProblem(self.delete(self.plan, w.administrator), 404)
-
-    def test_deleted_plan_stays_in_the_database_with_its_history(self):
-        r = self.delete(self.plan, self.world.administrator)
-        self.assertEqual(r.status, 204, r)
-        row = self.cluster.psql(
-            f"SELECT needs, status, deleted_at IS NOT NULL FROM plans WHERE id = '{self.plan['id']}'").strip()
-        self.assertEqual(row, 'Housing|draft|t')
-        rows = self.audit_rows(self.plan)
-        self.assertEqual([row['action'] for row in rows], ['create', 'delete'])
-        self.assertEqual(rows[1]['actor'], self.world.administrator.sub)
-        self.assertEqual(rows[1]['before']['needs'], 'Housing')
-        self.assertIsNone(rows[1]['after'])
-        self.assertEqual(rows[1]['case_id'], self.case['id'])
+        self.plan = self.add(self.case, needs='Housing')
 
     def test_deleting_the_active_plan_lets_the_next_one_be_activated(self):
         active = self.activate(self.plan)
         self.assertEqual(self.delete(active, self.world.administrator).status, 204)
         self.assertEqual(self.stored_active_count(self.case), 0)
-        nxt = self.activate(self.create_plan(self.case))
+        nxt = self.activate(self.add(self.case))
         self.assertEqual(self.statuses(self.case), {nxt['id']: 'active'})
         status = self.cluster.psql(f"SELECT status FROM plans WHERE id = '{active['id']}'").strip()
         self.assertEqual(status, 'active')
 
 
 # -- who sees what ------------------------------------------------------------------
-class PlanVisibilityTest(PlanTest):
-    """Each role against a plan of worker_a1's case, of worker_a2's case (same
-    unit) and of worker_b1's case (other unit)."""
-
-    def setUp(self):
-        super().setUp()
-        w = self.world
-        self.case_a1 = self.create_case(w.worker_a1)
-        self.case_a2 = self.create_case(w.worker_a2)
-        self.case_b1 = self.create_case(w.worker_b1)
-        self.plan_a1 = self.create_plan(self.case_a1, w.worker_a1, needs='a1')
-        self.plan_a2 = self.create_plan(self.case_a2, w.worker_a2, needs='a2')
-        self.plan_b1 = self.create_plan(self.case_b1, w.worker_b1, needs='b1')
-        self.pairs = ((self.case_a1, self.plan_a1), (self.case_a2, self.plan_a2), (self.case_b1, self.plan_b1))
-
-    def world_plan_ids(self, who):
-        """Ids of this world's plans in who's cross-case list, filtered by each case and unfiltered."""
-        ids = set()
-        for case, _ in self.pairs:
-            ids |= set(self.list_ids('/v1/plans', who, case_id=case['id']))
-        ids |= self.world_ids_in(self.list_ids('/v1/plans', who, limit=500))
-        return ids
-
-    def world_ids_in(self, ids):
-        """The ids of ids that are plans of this world's cases."""
-        cases = ', '.join(f"'{case['id']}'" for case, _ in self.pairs)
-        ours = set(self.cluster.psql(f'SELECT id FROM plans WHERE case_id IN ({cases})').split())
-        return set(ids) & ours
-
-    def assertSees(self, who, case, plan):
-        r = self.request('GET', f'/v1/plans/{plan["id"]}', who)
-        self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.json(), self.current(plan))
-        self.assertEqual(r.header('ETag'), f'"{r.json()["version"]}"')
-        self.assertIn(plan['id'], self.list_ids(f'/v1/cases/{case["id"]}/plans', who))
-        self.assertIn(plan['id'], self.list_ids('/v1/plans', who, case_id=case['id']))
-
-    def assertCannotSee(self, who, case, plan):
-        before = self.current(plan)
-        self.assertProblem(self.request('GET', f'/v1/plans/{plan["id"]}', who), 404)
-        self.assertProblem(self.request('GET', f'/v1/cases/{case["id"]}/plans', who), 404)
-        self.assertEqual(self.list_ids('/v1/plans', who, case_id=case['id']), [])
-        self.assertEqual(self.list_ids('/v1/plans', who, case_id=case['id'], status='draft'), [])
-        self.assertNotIn(plan['id'], self.list_ids('/v1/plans', who))
-        self.assertProblem(self.patch(plan, {'needs': 'Changed'}, who), 404)
-        self.assertProblem(self.patch(plan, {'status': 'active'}, who), 404)
-        self.assertProblem(self.patch(plan, {}, who), 404)
-        self.assertProblem(self.post(case, {}, who), 404)
-        self.assertEqual(self.current(plan), before)
-        self.assertEqual(len(self.statuses(case)), 1)
-
-    def test_caseworker_sees_and_writes_plans_of_own_case_only(self):
-        w = self.world
-        self.assertSees(w.worker_a1, self.case_a1, self.plan_a1)
-        r = self.patch(self.plan_a1, {'needs': 'Changed'}, w.worker_a1)
-        self.assertEqual(r.status, 200, r)
-        self.create_plan(self.case_a1, w.worker_a1)
-        self.assertCannotSee(w.worker_a1, self.case_a2, self.plan_a2)
-        self.assertCannotSee(w.worker_a1, self.case_b1, self.plan_b1)
-        self.assertEqual(self.world_plan_ids(w.worker_a1), {self.plan_a1['id']} | set(self.statuses(self.case_a1)))
-
-    def test_caseworker_cross_case_list_holds_only_own_caseload(self):
-        w = self.world
-        extra = self.create_plan(self.case_a1, w.worker_a1)
-        self.assertEqual(sorted(self.list_ids('/v1/plans', w.worker_a1)), sorted([self.plan_a1['id'], extra['id']]))
-        self.assertEqual(self.list_ids('/v1/plans', w.worker_b1), [self.plan_b1['id']])
-
-    def test_supervisor_sees_and_writes_plans_of_their_unit_only(self):
-        w = self.world
-        for case, plan in self.pairs[:2]:
-            with self.subTest(case=case['assigned_worker']):
-                self.assertSees(w.supervisor_a, case, plan)
-                r = self.patch(plan, {'needs': 'By supervisor'}, w.supervisor_a)
-                self.assertEqual(r.status, 200, r)
-        self.assertCannotSee(w.supervisor_a, self.case_b1, self.plan_b1)
-        self.assertCannotSee(w.supervisor_b, self.case_a1, self.plan_a1)
-        self.assertSees(w.supervisor_b, self.case_b1, self.plan_b1)
-        self.assertEqual(sorted(self.list_ids('/v1/plans', w.supervisor_a)),
-                         sorted([self.plan_a1['id'], self.plan_a2['id']]))
-        self.assertEqual(self.list_ids('/v1/plans', w.supervisor_b), [self.plan_b1['id']])
-
-    def test_agency_wide_roles_see_every_plan(self):
-        w = self.world
-        everything = {plan['id'] for _, plan in self.pairs}
-        for who in (w.administrator, w.auditor, w.integration):
-            with self.subTest(role=who.role):
-                for case, plan in self.pairs:
-                    self.assertSees(who, case, plan)
-                self.assertEqual(self.world_plan_ids(who), everything)
-
-    def test_administrator_and_integration_write_plans_of_any_case(self):
-        w = self.world
-        for who in (w.administrator, w.integration):
-            for case, plan in self.pairs:
-                with self.subTest(role=who.role, case=case['assigned_worker']):
-                    self.create_plan(case, who)
-                    r = self.patch(self.current(plan), {'needs': harness.unique('needs')}, who)
-                    self.assertEqual(r.status, 200, r)
-
-    def test_auditor_gets_403_on_every_write(self):
-        a = self.world.auditor
-        for case, plan in self.pairs:
-            with self.subTest(case=case['assigned_worker']):
-                self.assertProblem(self.post(case, {}, a), 403)
-                self.assertProblem(self.patch(plan, {'needs': 'x'}, a), 403)
-                self.assertProblem(self.patch(plan, {}, a), 403)
-                self.assertProblem(self.patch(plan, {'status': 'active'}, a), 403)
-                self.assertProblem(self.request('DELETE', f'/v1/plans/{plan["id"]}', a), 403)
-                self.assertUnchanged(plan)
-                self.assertEqual(len(self.statuses(case)), 1)
-        self.assertProblem(self.request('POST', f'/v1/cases/{MISSING}/plans', a, body={}), 403)
-        self.assertProblem(self.request('PATCH', f'/v1/plans/{MISSING}', a, body={}), 403)
-
-    def test_invisible_plan_answers_exactly_like_a_missing_one(self):
-        w = self.world.worker_a1
-
-        def same(hidden, missing):
-            self.assertEqual((hidden.status, missing.status), (404, 404))
-            self.assertEqual({k: v for k, v in hidden.json().items() if k != 'request_id'},
-                             {k: v for k, v in missing.json().items() if k != 'request_id'})
-
-        same(self.request('GET', f'/v1/plans/{self.plan_b1["id"]}', w),
-             self.request('GET', f'/v1/plans/{MISSING}', w))
-        same(self.patch(self.plan_b1, {'needs': 'x'}, w),
-             self.request('PATCH', f'/v1/plans/{MISSING}', w, body={'needs': 'x'}))
-        same(self.request('GET', f'/v1/cases/{self.case_b1["id"]}/plans', w),
-             self.request('GET', f'/v1/cases/{MISSING}/plans', w))
-        same(self.post(self.case_b1, {}, w), self.request('POST', f'/v1/cases/{MISSING}/plans', w, body={}))
-
-    def test_reassigning_the_case_moves_its_plans_with_it(self):
-        w = self.world
-        r = self.request('PATCH', f'/v1/cases/{self.case_a1["id"]}', w.supervisor_a,
-                         body={'assigned_worker': w.worker_a2.sub})
-        self.assertEqual(r.status, 200, r)
-        self.assertCannotSee(w.worker_a1, self.case_a1, self.plan_a1)
-        self.assertSees(w.worker_a2, self.case_a1, self.plan_a1)
-        self.assertEqual(sorted(self.list_ids('/v1/plans', w.worker_a2)),
-                         sorted([self.plan_a1['id'], self.plan_a2['id']]))
-
-    def test_a_deleted_cases_plans_answer_404(self):
-        w = self.world
-        active = self.activate(self.create_plan(self.case_a1))
-        r = self.request('DELETE', f'/v1/cases/{self.case_a1["id"]}', w.administrator)
-        self.assertEqual(r.status, 204, r)
-        for who in (w.worker_a1, w.supervisor_a, w.administrator, w.auditor, w.integration):
-            with self.subTest(role=who.role):
-                for plan in (self.plan_a1, active):
-                    self.assertProblem(self.request('GET', f'/v1/plans/{plan["id"]}', who), 404)
-                self.assertProblem(self.request('GET', f'/v1/cases/{self.case_a1["id"]}/plans', who), 404)
-                self.assertEqual(self.list_ids('/v1/plans', who, case_id=self.case_a1['id']), [])
-                listed = self.world_plan_ids(who)
-                self.assertNotIn(self.plan_a1['id'], listed)
-                self.assertNotIn(active['id'], listed)
-        for who in (w.worker_a1, w.administrator, w.integration):
-            with self.subTest(write_as=who.role):
-                self.assertProblem(self.patch(self.plan_a1, {'needs': 'x'}, who), 404)
-                self.assertProblem(self.patch(self.plan_a1, {'status': 'active'}, who), 404)
-                self.assertProblem(self.post(self.case_a1, {}, who), 404)
-        self.assertProblem(self.request('DELETE', f'/v1/plans/{active["id"]}', w.administrator), 404)
-        self.assertEqual(self.cluster.psql(
-            f"SELECT count(*) FROM plans WHERE case_id = '{self.case_a1['id']}' AND deleted_at IS NULL").strip(), '2')
-
-    def test_non_uuid_plan_ids_are_404(self):
-        a = self.world.administrator
-        pid = self.plan_a1['id']
-        for bad in ('abc', pid + '0', pid[:-1], pid.replace('-', ''), '%27%20OR%201%3D1', 'x' * 80):
-            for method, body in (('GET', None), ('PATCH', {'needs': 'x'}), ('DELETE', None)):
-                with self.subTest(id=bad, method=method):
-                    self.assertProblem(self.request(method, f'/v1/plans/{bad}', a, body=body), 404)
-        self.assertProblem(self.request('GET', '/v1/cases/abc/plans', a), 404)
-        self.assertUnchanged(self.plan_a1)
-
-    def test_upper_case_uuid_names_the_same_plan(self):
-        r = self.request('GET', f'/v1/plans/{self.plan_a1["id"].upper()}', self.world.worker_a1)
-        self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.json(), self.plan_a1)
+class AccessTest(CaseRecordAccessMatrix, PlanTest):
+    def filters_of(self, plan):
+        return ({'case_id': plan['case_id']}, {'case_id': plan['case_id'], 'status': plan['status']},
+                {'status': plan['status']})
 
 
 # -- lists --------------------------------------------------------------------------
@@ -1149,8 +788,8 @@ class PlanListTest(PlanTest):
         self.cases = [self.create_case(w.worker_a1), self.create_case(w.worker_a2), self.create_case(w.worker_a1)]
         self.plans = []
         for i in range(8):
-            self.plans.append(self.create_plan(self.cases[i % 3], w.supervisor_a, needs=f'plan {i}'))
-        self.other_unit = self.create_plan(self.create_case(w.worker_b1), w.worker_b1)
+            self.plans.append(self.add(self.cases[i % 3], w.supervisor_a, needs=f'plan {i}'))
+        self.other_unit = self.add(self.create_case(w.worker_b1), w.worker_b1)
 
     def expected_order(self, plans):
         return [p['id'] for p in sorted(plans, key=lambda p: (p['created_at'], p['id']))]
@@ -1162,32 +801,11 @@ class PlanListTest(PlanTest):
             with self.subTest(limit=limit):
                 self.assertEqual(self.list_ids('/v1/plans', s, limit=limit), expected)
 
-    def test_nested_list_pages_through_one_cases_plans(self):
-        case = self.cases[0]
-        mine = [p for p in self.plans if p['case_id'] == case['id']]
-        for limit in (1, 2, 50):
-            with self.subTest(limit=limit):
-                self.assertEqual(self.list_ids(f'/v1/cases/{case["id"]}/plans', self.world.worker_a1, limit=limit),
-                                 self.expected_order(mine))
-
-    def test_pages_hold_at_most_limit_items_and_the_last_has_no_cursor(self):
-        r = self.request('GET', query('/v1/plans', limit=3), self.world.supervisor_a)
-        self.assertEqual(r.status, 200, r)
-        page = r.json()
-        self.assertEqual(set(page), {'items', 'next_cursor'})
-        self.assertEqual(len(page['items']), 3)
-        self.assertIsInstance(page['next_cursor'], str)
-        for item in page['items']:
-            self.assertEqual(set(item), PLAN_KEYS)
-        r = self.request('GET', query('/v1/plans', limit=8), self.world.supervisor_a)
-        self.assertEqual(len(r.json()['items']), 8)
-        self.assertIsNone(r.json()['next_cursor'])
-
     def test_paging_while_plans_are_added_skips_and_repeats_nothing(self):
         s = self.world.supervisor_a
         r = self.request('GET', query('/v1/plans', limit=3), s)
         first = r.json()
-        added = self.create_plan(self.cases[1], s)
+        added = self.add(self.cases[1], s)
         seen, cursor = [p['id'] for p in first['items']], first['next_cursor']
         while cursor is not None:
             r = self.request('GET', query('/v1/plans', limit=3, cursor=cursor), s)
@@ -1214,74 +832,21 @@ class PlanListTest(PlanTest):
                 self.assertEqual(self.list_ids(f'/v1/cases/{self.cases[0]["id"]}/plans', w.worker_a1,
                                                status=status), nested)
 
-    def test_case_id_filter(self):
+    def test_bad_filters_are_422(self):
         s = self.world.supervisor_a
-        for case in self.cases:
-            with self.subTest(case=case['id']):
-                mine = [p for p in self.plans if p['case_id'] == case['id']]
-                self.assertEqual(self.list_ids('/v1/plans', s, case_id=case['id']), self.expected_order(mine))
-                self.assertEqual(self.list_ids('/v1/plans', s, case_id=case['id'], limit=1),
-                                 self.expected_order(mine))
-        self.assertEqual(self.list_ids('/v1/plans', s, case_id=self.other_unit['case_id']), [])
-        self.assertEqual(self.list_ids('/v1/plans', s, case_id=MISSING), [])
-
-    def test_updated_since_filter(self):
-        s = self.world.supervisor_a
-        self.assertEqual(self.list_ids('/v1/plans', s, updated_since='2000-01-01T00:00:00Z'),
-                         self.expected_order(self.plans))
-        self.assertEqual(self.list_ids('/v1/plans', s, updated_since='2099-01-01T00:00:00Z'), [])
-        r = self.patch(self.plans[2], {'needs': 'Changed'}, s)
-        self.assertEqual(r.status, 200, r)
-        changed = r.json()
-        self.assertEqual(self.list_ids('/v1/plans', s, updated_since=changed['updated_at']), [changed['id']])
-        self.assertEqual(self.list_ids(f'/v1/cases/{changed["case_id"]}/plans', s,
-                                       updated_since=changed['updated_at']), [changed['id']])
-
-    def test_bad_query_parameters_are_422(self):
-        s = self.world.supervisor_a
-        case_path = f'/v1/cases/{self.cases[0]["id"]}/plans'
-        for path, params, field in (('/v1/plans', {'limit': 0}, 'limit'), ('/v1/plans', {'limit': 501}, 'limit'),
-                                    ('/v1/plans', {'limit': 'ten'}, 'limit'),
-                                    ('/v1/plans', {'cursor': 'garbage'}, 'cursor'),
-                                    ('/v1/plans', {'status': 'open'}, 'status'),
-                                    ('/v1/plans', {'case_id': 'abc'}, 'case_id'),
-                                    ('/v1/plans', {'updated_since': '2026-01-01'}, 'updated_since'),
-                                    ('/v1/plans', {'unit': 'x'}, 'unit'),
-                                    (case_path, {'case_id': self.cases[0]['id']}, 'case_id'),
-                                    (case_path, {'status': 'Draft'}, 'status'),
-                                    (case_path, {'limit': -1}, 'limit')):
+        case_path = self.nested_path(self.cases[0])
+        for path, params, field in (('/v1/plans', {'status': 'open'}, 'status'), ('/v1/plans', {'unit': 'x'}, 'unit'),
+                                    (case_path, {'status': 'Draft'}, 'status')):
             with self.subTest(path=path, params=params):
                 self.assertInvalid(self.request('GET', query(path, **params), s), [field])
-        r = self.request('GET', query('/v1/cases', limit=1), s)
-        cursor = r.json()['next_cursor']
-        self.assertIsNotNone(cursor)
-        self.assertInvalid(self.request('GET', query('/v1/plans', cursor=cursor), s), ['cursor'])
         self.assertInvalid(self.request('GET', query('/v1/plans', limit=0, status='x'), s), ['limit', 'status'])
 
-    def test_the_list_of_a_missing_case_is_404(self):
-        self.assertProblem(self.request('GET', f'/v1/cases/{MISSING}/plans', self.world.administrator), 404)
 
-
-# -- the audit trail ----------------------------------------------------------------
 class PlanAuditTest(PlanTest):
-    def setUp(self):
-        super().setUp()
-        self.case = self.create_case(self.world.worker_a1)
-
-    def test_creation_is_audited(self):
-        plan = self.create_plan(self.case, needs='Housing')
-        rows = self.audit_rows(plan)
-        self.assertEqual(len(rows), 1, rows)
-        row = rows[0]
-        self.assertEqual((row['action'], row['actor'], row['resource_type'], row['resource_id'], row['case_id']),
-                         ('create', self.world.worker_a1.sub, 'plan', plan['id'], self.case['id']))
-        self.assertIsNone(row['before'])
-        self.assertEqual((row['after']['status'], row['after']['needs']), ('draft', 'Housing'))
-
     def test_activation_audits_the_activated_and_the_superseded_plan(self):
         s = self.world.supervisor_a
-        first = self.activate(self.create_plan(self.case))
-        second = self.create_plan(self.case)
+        first = self.activate(self.add(self.case))
+        second = self.add(self.case)
         r = self.patch(second, {'status': 'active'}, s, headers={'X-Request-Id': 'activate-2'})
         self.assertEqual(r.status, 200, r)
         activated = self.audit_rows(second)
@@ -1300,7 +865,7 @@ class PlanAuditTest(PlanTest):
         self.assertEqual((row['before'], row['after']), ({'status': 'active'}, {'status': 'superseded'}))
 
     def test_completion_and_review_changes_are_audited(self):
-        plan = self.activate(self.create_plan(self.case))
+        plan = self.activate(self.add(self.case))
         r = self.patch(plan, {'review_due_on': '2099-01-01'})
         self.assertEqual(r.status, 200, r)
         r = self.patch(r.json(), {'status': 'completed'}, self.world.integration)
@@ -1312,11 +877,3 @@ class PlanAuditTest(PlanTest):
         self.assertEqual((rows[2]['before'], rows[2]['after']),
                          ({'review_due_on': plan['review_due_on']}, {'review_due_on': '2099-01-01'}))
         self.assertEqual((rows[3]['before'], rows[3]['after']), ({'status': 'active'}, {'status': 'completed'}))
-
-    def test_refused_writes_leave_no_row(self):
-        plan = self.create_plan(self.case)
-        self.assertProblem(self.patch(plan, {'status': 'active'}, self.world.worker_a1), 403)
-        self.assertProblem(self.patch(plan, {'status': 'completed'}, self.world.supervisor_a), 409)
-        self.assertProblem(self.patch(plan, {'needs': 'x'}, headers={'If-Match': '"9"'}), 412)
-        self.assertProblem(self.patch(plan, {'review_due_on': '2000-01-01'}), 422)
-        self.assertEqual(len(self.audit_rows(plan)), 1)

@@ -17,8 +17,9 @@ only when the service runs with CASEWORK_DISCLOSE_SUD=1. A caller who may not
 see such a referral may not write one either.
 """
 import harness
-from base import (MISSING, UUID_RE, CaseRecordAccessMatrix, Persona, RecordTest, at_once, days_from_today, query,
+from base import (MISSING, CaseRecordAccessMatrix, CaseRecordTest, Persona, at_once, days_from_today, query,
                   today, without_bookkeeping)
+from contract import ChildRecordContract, LifecycleContract
 SUD = 'substance_use_treatment'
 SERVICE_TYPES = (SUD, 'mental_health', 'parenting', 'domestic_violence', 'housing', 'employment', 'education',
                  'health', 'family_preservation', 'other')
@@ -40,7 +41,7 @@ def new_referral(**fields):
     return {k: v for k, v in body.items() if v is not ...}
 
 
-class ReferralTest(RecordTest):
+class ReferralTest(CaseRecordTest):
     """A case of worker_a1 (unit_a) with a parent and a goal on a draft plan."""
 
     resource_type = 'service_referral'
@@ -61,12 +62,8 @@ class ReferralTest(RecordTest):
 
     def setUp(self):
         super().setUp()
-        self.case = self.create_case(self.world.worker_a1)
         self.parent = self.add_participant(self.case)
         self.goal = self.add_goal(self.case)
-
-    def default_parent(self):
-        return self.case
 
     def new_body(self, parent=None, **fields):
         return new_referral(**fields)
@@ -81,13 +78,6 @@ class ReferralTest(RecordTest):
                 'status_changed_on': today(), 'outcome': None}
 
     # -- the records referrals point at -------------------------------------------
-    def add_participant(self, case, **fields):
-        body = {'first_name': 'Rosa', 'last_name': harness.unique('R'), 'role': 'parent'}
-        body.update(fields)
-        r = self.request('POST', f'/v1/cases/{case["id"]}/participants', self.world.administrator, body=body)
-        self.assertEqual(r.status, 201, r)
-        return r.json()
-
     def add_plan(self, case):
         r = self.request('POST', f'/v1/cases/{case["id"]}/plans', self.world.administrator, body={})
         self.assertEqual(r.status, 201, r)
@@ -136,39 +126,38 @@ class ReferralTest(RecordTest):
         return self.list_ids(self.nested_path(case), who, **params)
 
 
+class ContractTest(ChildRecordContract, LifecycleContract, ReferralTest):
+    """Each move is dated (today unless the patch says) and kept in the referral's history."""
+
+    statuses, moves_from = STATUSES, NEXT
+
+    def record_in(self, status):
+        return self.referral_in(status)
+
+    def assertMoved(self, before, after):
+        self.assertEqual(after['status_changed_on'], today())
+        self.assertEqual(self.moves(before)[-2:], [(before['status'], today()), (after['status'], today())])
+
+    def assertNotMoved(self, ref):
+        super().assertNotMoved(ref)
+        self.assertEqual([s for s, _ in self.moves(ref)], ['referred'] + PATH_TO[ref['status']])
+
+    def refused_creates(self, case):
+        w = self.world
+        foreign = self.add_participant(self.create_case(w.worker_b1))
+        return [(self.post(new_referral(status='accepted'), case), 422),
+                (self.post(new_referral(participant_id=foreign['id']), case), 422),
+                (self.post(new_referral(referred_on=days_from_today(3)), case), 422),
+                (self.post(new_referral(service_type=SUD), case, w.integration), 403)]
+
+    def refused_patches(self, ref):
+        other = self.add_participant(self.create_case(self.world.worker_a1))
+        return [(self.patch(ref, {'participant_id': other['id']}), 422),
+                (self.patch(ref, {'status': 'completed'}), 409),
+                (self.patch(ref, {'status_changed_on': days_from_today(1)}), 422)]
+
+
 class CreateTest(ReferralTest):
-    def test_create_answers_201_with_location_etag_and_the_record(self):
-        r = self.post(new_referral())
-        self.assertEqual(r.status, 201, r)
-        self.assertEqual(r.header('Content-Type'), 'application/json')
-        ref = r.json()
-        self.assertEqual(set(ref), REFERRAL_KEYS)
-        self.assertRegex(ref['id'], UUID_RE)
-        self.assertEqual(ref['case_id'], self.case['id'])
-        self.assertEqual((ref['service_type'], ref['provider']), ('parenting', 'Eastside Family Resource Center'))
-        self.assertEqual((ref['participant_id'], ref['goal_id'], ref['outcome']), (None, None, None))
-        self.assertEqual(ref['status'], 'referred')
-        self.assertEqual(ref['referred_on'], today())
-        self.assertEqual(ref['status_changed_on'], today())
-        self.assertEqual(ref['version'], 1)
-        self.assertEqual(ref['created_at'], ref['updated_at'])
-        self.assertTrue(r.header('Location').endswith(f'/v1/service-referrals/{ref["id"]}'), r.header('Location'))
-        self.assertEqual(r.header('ETag'), '"1"')
-        got = self.request('GET', r.header('Location'), self.world.worker_a1)
-        self.assertEqual(got.status, 200, got)
-        self.assertEqual(got.json(), ref)
-        self.assertEqual(got.header('ETag'), '"1"')
-
-    def test_create_accepts_every_field_it_may_set(self):
-        body = new_referral(service_type='mental_health', provider='Northside Counseling, Dr. Alvarez',
-                            participant_id=self.parent['id'], goal_id=self.goal['id'], referred_on='2026-03-01',
-                            status='referred', outcome='Intake scheduled.\nBring the referral letter.')
-        r = self.post(body)
-        self.assertEqual(r.status, 201, r)
-        for key, value in body.items():
-            self.assertEqual(r.json()[key], value, key)
-        self.assertEqual(r.json()['status_changed_on'], '2026-03-01')
-
     def test_status_changed_on_defaults_to_referred_on(self):
         for referred_on in ('2025-12-31', '2026-03-01', today()):
             with self.subTest(referred_on=referred_on):
@@ -238,26 +227,10 @@ class CreateTest(ReferralTest):
         self.assertInvalid(r, ['status_changed_on'])
         self.assertEqual(self.stored_count(), 0)
 
-    def test_every_bad_field_is_listed_in_one_answer(self):
-        body = {'service_type': 'detox', 'provider': '', 'participant_id': 'not-a-uuid', 'goal_id': 5,
-                'referred_on': '2026-13-01', 'status': 'done', 'status_changed_on': 'yesterday', 'outcome': 7,
-                'case_id': self.case['id'], 'id': MISSING, 'version': 1, 'created_at': '2026-01-01T00:00:00Z',
-                'updated_at': '2026-01-01T00:00:00Z', 'priority': 'high'}
-        self.assertInvalid(self.post(body), list(body))
-        self.assertEqual(self.stored_count(), 0)
-
     def test_rule_errors_are_listed_together(self):
         r = self.post(new_referral(participant_id=MISSING, goal_id=MISSING, status='accepted',
                                    referred_on='2026-03-05', status_changed_on='2026-03-01'))
         self.assertInvalid(r, ['participant_id', 'goal_id', 'status', 'status_changed_on'])
-        self.assertEqual(self.stored_count(), 0)
-
-    def test_a_body_that_is_not_a_json_object_is_400(self):
-        for raw in (b'[]', b'"parenting"', b'{"service_type": ', b'null'):
-            with self.subTest(body=raw):
-                r = self.request('POST', f'/v1/cases/{self.case["id"]}/service-referrals', self.world.worker_a1,
-                                 raw=raw, headers={'Content-Type': 'application/json'})
-                self.assertProblem(r, 400)
         self.assertEqual(self.stored_count(), 0)
 
     def test_query_parameters_on_a_create_are_422_after_the_role_check(self):
@@ -267,21 +240,6 @@ class CreateTest(ReferralTest):
         r = self.request('POST', f'/v1/cases/{self.case["id"]}/service-referrals?status=accepted',
                          self.world.auditor, body=new_referral())
         self.assertProblem(r, 403)
-        self.assertEqual(self.stored_count(), 0)
-
-    def test_a_single_read_takes_no_query_parameters(self):
-        ref = self.add()
-        r = self.request('GET', f'/v1/service-referrals/{ref["id"]}?fields=status', self.world.worker_a1)
-        self.assertProblem(r, 422, ['fields'])
-
-    def test_nested_post_on_a_missing_case_is_404(self):
-        self.assertProblem(self.post(new_referral(), {'id': MISSING}, self.world.administrator), 404)
-        self.assertProblem(self.request('POST', '/v1/cases/abc/service-referrals', self.world.administrator,
-                                        body=new_referral()), 404)
-
-    def test_a_deleted_case_takes_no_referrals(self):
-        self.remove(f'/v1/cases/{self.case["id"]}')
-        self.assertProblem(self.post(new_referral(), who=self.world.administrator), 404)
         self.assertEqual(self.stored_count(), 0)
 
 
@@ -378,35 +336,6 @@ class ReferenceTest(ReferralTest):
 
 
 class LifecycleTest(ReferralTest):
-    def test_every_allowed_move(self):
-        for start, targets in NEXT.items():
-            for target in targets:
-                with self.subTest(move=f'{start}->{target}'):
-                    ref = self.referral_in(start)
-                    r = self.patch(ref, {'status': target})
-                    self.assertEqual(r.status, 200, r)
-                    self.assertEqual(r.json()['status'], target)
-                    self.assertEqual(r.json()['status_changed_on'], today())
-                    self.assertEqual(r.json()['version'], ref['version'] + 1)
-                    self.assertEqual(r.header('ETag'), f'"{ref["version"] + 1}"')
-                    self.assertEqual(self.current(ref), r.json())
-                    self.assertEqual(self.moves(ref)[-2:], [(start, today()), (target, today())])
-
-    def test_every_forbidden_move_is_409_naming_the_allowed_ones(self):
-        refs = {status: self.referral_in(status) for status in STATUSES}
-        for start, ref in refs.items():
-            entries = self.stored_history(ref)
-            for target in set(STATUSES) - set(NEXT[start]) - {start}:
-                with self.subTest(move=f'{start}->{target}'):
-                    p = self.assertProblem(self.patch(ref, {'status': target}), 409)
-                    self.assertNotIn('errors', p)
-                    for allowed in NEXT[start]:
-                        self.assertIn(allowed, p['detail'])
-                    if not NEXT[start]:
-                        self.assertIn('final', p['detail'])
-                    self.assertEqual(self.current(ref), ref)
-                    self.assertEqual(self.stored_history(ref), entries)
-
     def test_forbidden_move_detail_lists_exactly_the_allowed_statuses(self):
         p = self.assertProblem(self.patch(self.add(), {'status': 'completed'}), 409)
         self.assertIn('accepted, declined, cancelled', p['detail'])
@@ -422,17 +351,6 @@ class LifecycleTest(ReferralTest):
         r = self.patch(ref, {'status': 'accepted', 'status_changed_on': today()})
         self.assertProblem(r, 409)
         self.assertEqual(self.current(ref), ref)
-
-    def test_keeping_the_status_is_no_move(self):
-        for status in STATUSES:
-            with self.subTest(status=status):
-                ref = self.referral_in(status)
-                entries = self.stored_history(ref)
-                r = self.patch(ref, {'status': status})
-                self.assertEqual(r.status, 200, r)
-                self.assertEqual(r.json(), ref)
-                self.assertEqual(r.header('ETag'), f'"{ref["version"]}"')
-                self.assertEqual(self.stored_history(ref), entries)
 
     def test_final_referrals_still_take_other_changes(self):
         ref = self.referral_in('completed')
@@ -516,13 +434,6 @@ class LifecycleTest(ReferralTest):
         self.assertEqual(self.current(ref), ref)
         ref = self.patched(ref, {'referred_on': '2026-03-04'})
         self.assertEqual((ref['referred_on'], ref['status_changed_on']), ('2026-03-04', '2026-03-05'))
-
-    def test_a_bad_status_is_422(self):
-        ref = self.add()
-        for bad in ('done', '', None, 3, 'ACCEPTED'):
-            with self.subTest(status=bad):
-                self.assertInvalid(self.patch(ref, {'status': bad}), ['status'])
-        self.assertEqual(self.current(ref), ref)
 
 
 class HistoryTest(ReferralTest):
@@ -609,145 +520,13 @@ class HistoryTest(ReferralTest):
                          self.world.worker_a1)
         self.assertProblem(r, 422, ['order', 'limit'])
 
-    def test_history_is_read_only(self):
-        ref = self.add()
-        for method in ('POST', 'PATCH', 'PUT', 'DELETE'):
-            with self.subTest(method=method):
-                r = self.request(method, f'/v1/service-referrals/{ref["id"]}/history', self.world.administrator,
-                                 body={'status': 'accepted'})
-                self.assertProblem(r, 405)
-        self.assertEqual(self.stored_history(ref), 1)
-
 
 class MergePatchTest(ReferralTest):
-    def test_absent_fields_stay(self):
-        ref = self.add(participant_id=self.parent['id'], goal_id=self.goal['id'], outcome='Intake booked.',
-                       referred_on='2026-03-01')
-        r = self.patch(ref, {'provider': 'Only this changes'})
-        self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.json(), dict(ref, provider='Only this changes', version=2,
-                                        updated_at=r.json()['updated_at']))
-        self.assertEqual(r.header('ETag'), '"2"')
-
-    def test_null_clears_nullable_fields(self):
-        ref = self.add(participant_id=self.parent['id'], goal_id=self.goal['id'], outcome='Intake booked.')
-        ref = self.patched(ref, {'participant_id': None, 'goal_id': None, 'outcome': None})
-        self.assertEqual((ref['participant_id'], ref['goal_id'], ref['outcome']), (None, None, None))
-        self.assertEqual(self.current(ref), ref)
-
-    def test_null_on_a_non_nullable_field_is_422(self):
-        ref = self.add()
-        body = {'service_type': None, 'provider': None, 'referred_on': None, 'status': None,
-                'status_changed_on': None}
-        self.assertInvalid(self.patch(ref, body), list(body))
-        self.assertEqual(self.current(ref), ref)
-
-    def test_read_only_and_unknown_fields_cannot_be_patched(self):
-        ref = self.add()
-        other = self.create_case(self.world.worker_a1)
-        body = {'case_id': other['id'], 'id': MISSING, 'version': 5, 'created_at': '2026-01-01T00:00:00Z',
-                'updated_at': '2026-01-01T00:00:00Z', 'owner': 'x'}
-        self.assertInvalid(self.patch(ref, body), list(body))
-        self.assertEqual(self.current(ref), ref)
-
-    def test_every_bad_field_of_a_patch_is_listed_at_once(self):
-        ref = self.add()
-        body = {'service_type': 'detox', 'provider': 'a\nb', 'participant_id': 'x', 'goal_id': 1,
-                'referred_on': '2026-02-30', 'status': 'done', 'status_changed_on': 'soon', 'outcome': ''}
-        self.assertInvalid(self.patch(ref, body), list(body))
-        self.assertEqual(self.current(ref), ref)
-
-    def test_no_op_patch_does_not_bump_the_version(self):
-        ref = self.add(outcome=None)
-        for body in ({}, {'provider': ref['provider']}, {'outcome': None}, {'status': 'referred'},
-                     {'status_changed_on': ref['status_changed_on']}, {'service_type': 'parenting'}):
-            with self.subTest(body=body):
-                r = self.patch(ref, body)
-                self.assertEqual(r.status, 200, r)
-                self.assertEqual(r.json(), ref)
-                self.assertEqual(r.header('ETag'), '"1"')
-        self.assertEqual(len(self.audit_rows(ref)), 1)
-
-    def test_get_sends_the_etag_of_the_version(self):
-        ref = self.move(self.add(), 'accepted')
-        r = self.request('GET', f'/v1/service-referrals/{ref["id"]}', self.world.worker_a1)
-        self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.header('ETag'), '"2"')
-
-    def test_if_match_with_the_current_etag_applies(self):
-        ref = self.add()
-        r = self.patch(ref, {'status': 'accepted'}, headers={'If-Match': '"1"'})
-        self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.header('ETag'), '"2"')
-        r = self.patch(r.json(), {'outcome': 'Seen'}, headers={'If-Match': '*'})
-        self.assertEqual(r.status, 200, r)
-
-    def test_stale_if_match_is_412_and_writes_nothing(self):
-        ref = self.patched(self.add(), {'provider': 'Second'})
-        for tag in ('"1"', 'W/"2"', '"02"', '"3"'):
-            with self.subTest(tag=tag):
-                r = self.patch(ref, {'status': 'accepted', 'provider': 'Lost'}, headers={'If-Match': tag})
-                self.assertProblem(r, 412)
-        self.assertEqual(self.current(ref), ref)
-        self.assertEqual(len(self.audit_rows(ref)), 2)
-        self.assertEqual(self.stored_history(ref), 1)
-
-    def test_patch_of_a_missing_referral_is_404(self):
-        for bad in (MISSING, 'abc', self.case['id']):
-            with self.subTest(id=bad):
-                r = self.request('PATCH', f'/v1/service-referrals/{bad}', self.world.administrator,
-                                 body={'provider': 'X'})
-                self.assertProblem(r, 404)
-
     def test_changing_the_service_type(self):
         ref = self.add(service_type='parenting')
         ref = self.patched(ref, {'service_type': 'family_preservation'})
         self.assertEqual(ref['service_type'], 'family_preservation')
         self.assertEqual(ref['version'], 2)
-
-
-class DeleteTest(ReferralTest):
-    def test_only_administrators_delete_referrals(self):
-        w = self.world
-        ref = self.add()
-        for who in (w.worker_a1, w.supervisor_a, w.integration, w.auditor):
-            with self.subTest(role=who.role):
-                self.assertProblem(self.delete(ref, who), 403)
-        self.assertEqual(self.current(ref), ref)
-
-    def test_deleted_referral_leaves_every_answer_but_stays_in_the_database(self):
-        w = self.world
-        ref, kept = self.move(self.add(), 'accepted'), self.add()
-        self.assertProblem(self.delete(ref, headers={'If-Match': '"1"'}), 412)
-        r = self.delete(ref, headers={'If-Match': '"2"'})
-        self.assertEqual(r.status, 204, r)
-        self.assertEqual(r.body, b'')
-        for who in (w.worker_a1, w.supervisor_a, w.administrator, w.auditor, w.integration):
-            with self.subTest(role=who.role):
-                self.assertProblem(self.request('GET', f'/v1/service-referrals/{ref["id"]}', who), 404)
-                self.assertEqual(self.nested_ids(self.case, who), [kept['id']])
-                self.assertEqual(self.list_ids('/v1/service-referrals', who, case_id=self.case['id']),
-                                 [kept['id']])
-                self.assertEqual(self.list_ids('/v1/service-referrals', who, case_id=self.case['id'],
-                                               status='accepted'), [])
-        self.assertProblem(self.patch(ref, {'provider': 'Gone'}), 404)
-        self.assertProblem(self.delete(ref), 404)
-        row = self.cluster.psql(f"SELECT deleted_at IS NOT NULL, status FROM service_referrals "
-                                f"WHERE id = '{ref['id']}'").strip()
-        self.assertEqual(row, 't|accepted')
-        self.assertEqual(self.stored_history(ref), 2)
-
-    def test_deleting_the_case_hides_its_referrals(self):
-        w = self.world
-        ref = self.add()
-        self.remove(f'/v1/cases/{self.case["id"]}')
-        for who in (w.worker_a1, w.administrator, w.auditor, w.integration):
-            with self.subTest(role=who.role):
-                self.assertProblem(self.request('GET', f'/v1/service-referrals/{ref["id"]}', who), 404)
-                self.assertProblem(self.request('GET', f'/v1/service-referrals/{ref["id"]}/history', who), 404)
-                self.assertProblem(self.request('GET', f'/v1/cases/{self.case["id"]}/service-referrals', who), 404)
-                self.assertEqual(self.list_ids('/v1/service-referrals', who, case_id=self.case['id']), [])
-        self.assertProblem(self.patch(ref, {'status': 'accepted'}, w.administrator), 404)
 
 
 class AccessTest(CaseRecordAccessMatrix, ReferralTest):
@@ -763,21 +542,6 @@ class AccessTest(CaseRecordAccessMatrix, ReferralTest):
     def test_caseworker_moves_the_status_of_own_case_referrals(self):
         w = self.world.worker_a1
         self.assertEqual(self.move(self.a1, 'accepted', who=w)['status'], 'accepted')
-
-    def test_non_uuid_ids_in_the_path_are_404(self):
-        a = self.world.administrator
-        rid = self.a1['id']
-        for bad in ('abc', '123', rid[:-1], rid + '0', '%27%20OR%201%3D1', 'x' * 80):
-            with self.subTest(id=bad):
-                self.assertProblem(self.request('GET', f'/v1/service-referrals/{bad}', a), 404)
-                self.assertProblem(self.request('PATCH', f'/v1/service-referrals/{bad}', a, body={'provider': 'X'}),
-                                   404)
-                self.assertProblem(self.request('DELETE', f'/v1/service-referrals/{bad}', a), 404)
-                self.assertProblem(self.request('GET', f'/v1/service-referrals/{bad}/history', a), 404)
-                self.assertProblem(self.request('GET', f'/v1/cases/{bad}/service-referrals', a), 404)
-                self.assertProblem(self.request('POST', f'/v1/cases/{bad}/service-referrals', a,
-                                                body=new_referral()), 404)
-        self.assertEqual(self.current(self.a1), self.a1)
 
 
 class ProtectedReferralTest(ReferralTest):
@@ -1067,43 +831,6 @@ class ListTest(ReferralTest):
     def make(self, n, case=None, who=None, **fields):
         return [self.add(case, who, **fields) for _ in range(n)]
 
-    def pages(self, path, who, limit, **params):
-        pages, cursor = [], None
-        for _ in range(100):
-            r = self.request('GET', query(path, limit=limit, cursor=cursor, **params), who)
-            self.assertEqual(r.status, 200, r)
-            page = r.json()
-            self.assertEqual(set(page), {'items', 'next_cursor'})
-            pages.append([item['id'] for item in page['items']])
-            cursor = page['next_cursor']
-            if cursor is None:
-                return pages
-        self.fail('the list never ended')
-
-    def test_case_list_holds_its_referrals_oldest_first(self):
-        made = self.make(3)
-        self.make(1, self.create_case(self.world.worker_a1))
-        r = self.request('GET', f'/v1/cases/{self.case["id"]}/service-referrals', self.world.worker_a1)
-        self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.header('Content-Type'), 'application/json')
-        self.assertEqual(r.json(), {'items': made, 'next_cursor': None})
-
-    def test_list_of_a_case_without_referrals_is_empty(self):
-        r = self.request('GET', f'/v1/cases/{self.case["id"]}/service-referrals', self.world.worker_a1)
-        self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.json(), {'items': [], 'next_cursor': None})
-
-    def test_walking_all_pages_gives_every_referral_once_in_a_stable_order(self):
-        made = self.make(7)
-        expected = [g['id'] for g in sorted(made, key=lambda g: (g['created_at'], g['id']))]
-        for path in (f'/v1/cases/{self.case["id"]}/service-referrals', '/v1/service-referrals'):
-            for limit in (1, 2, 3, 7, 8, 500):
-                with self.subTest(path=path, limit=limit):
-                    pages = self.pages(path, self.world.worker_a1, limit)
-                    self.assertEqual([i for page in pages for i in page], expected)
-                    self.assertTrue(all(len(page) == limit for page in pages[:-1]))
-                    self.assertEqual(len(pages), max(1, -(-7 // limit)))
-
     def test_pages_hold_no_protected_referral_for_those_who_may_not_see_it(self):
         made = self.make(2) + self.make(2, service_type=SUD) + self.make(2)
         plain = [r['id'] for r in made if r['service_type'] != SUD]
@@ -1129,53 +856,14 @@ class ListTest(ReferralTest):
                 self.assertEqual(self.list_ids(p, w, status='completed'), [])
                 self.assertEqual(self.list_ids(p, w, service_type='education'), [])
 
-    def test_case_filter_of_the_cross_case_list(self):
-        s = self.world.supervisor_a
-        here = self.make(2)
-        other_case = self.create_case(self.world.worker_a2)
-        there = self.make(1, other_case, self.world.worker_a2)
-        ids = lambda refs: [r['id'] for r in refs]  # noqa: E731
-        self.assertEqual(self.list_ids('/v1/service-referrals', s, case_id=self.case['id']), ids(here))
-        self.assertEqual(self.list_ids('/v1/service-referrals', s, case_id=other_case['id']), ids(there))
-        self.assertEqual(set(self.list_ids('/v1/service-referrals', s)), set(ids(here + there)))
-        self.assertEqual(self.list_ids('/v1/service-referrals', s, case_id=self.case['id'], status='declined'), [])
-        self.assertEqual(self.list_ids('/v1/service-referrals', s, case_id=MISSING), [])
-
-    def test_updated_since_filter(self):
-        old, changed = self.make(2)
-        since = self.patched(changed, {'status': 'accepted'})['updated_at']
+    def test_bad_filters_are_422(self):
         w = self.world.worker_a1
-        path = f'/v1/cases/{self.case["id"]}/service-referrals'
-        self.assertEqual(self.list_ids(path, w, updated_since=since), [changed['id']])
-        self.assertEqual(self.list_ids('/v1/service-referrals', w, updated_since=since), [changed['id']])
-        self.assertEqual(self.list_ids(path, w, updated_since='2000-01-01T00:00:00-05:00'), [old['id'], changed['id']])
-        self.assertEqual(self.list_ids(path, w, updated_since='2099-01-01T00:00:00Z'), [])
-
-    def test_lists_hold_the_same_records_as_single_reads(self):
-        self.make(1)
-        self.move(self.add(outcome='x', participant_id=self.parent['id']), 'accepted')
-        for item in self.list_all('/v1/service-referrals', self.world.worker_a1, limit=1):
-            r = self.request('GET', f'/v1/service-referrals/{item["id"]}', self.world.worker_a1)
-            self.assertEqual(r.json(), item)
-
-    def test_bad_query_parameters_are_422(self):
-        self.make(2)
-        w = self.world.worker_a1
-        nested = f'/v1/cases/{self.case["id"]}/service-referrals'
-        goals_cursor = self.request('GET', query('/v1/goals', limit=1), self.world.administrator).json()['next_cursor']
-        self.assertIsNotNone(goals_cursor)
-        for path in (nested, '/v1/service-referrals'):
+        for path in (self.nested_path(self.case), self.list_path):
             for params, fields in (('status=done', ['status']), ('service_type=detox', ['service_type']),
-                                   ('updated_since=yesterday', ['updated_since']),
-                                   ('updated_since=2026-01-01', ['updated_since']),
-                                   ('limit=0', ['limit']), ('limit=501', ['limit']), ('limit=x', ['limit']),
-                                   ('cursor=abc', ['cursor']), (f'cursor={goals_cursor}', ['cursor']),
                                    ('provider=x', ['provider']),
                                    ('status=x&limit=-1&nope=1', ['status', 'limit', 'nope'])):
                 with self.subTest(path=path, params=params):
                     self.assertProblem(self.request('GET', f'{path}?{params}', w), 422, fields)
-        self.assertProblem(self.request('GET', '/v1/service-referrals?case_id=abc', w), 422, ['case_id'])
-        self.assertProblem(self.request('GET', f'{nested}?case_id={self.case["id"]}', w), 422, ['case_id'])
 
     def test_a_cursor_from_one_case_list_cannot_widen_another(self):
         self.make(3)
@@ -1188,22 +876,6 @@ class ListTest(ReferralTest):
         self.assertIn(r.status, (200, 422), r)
         if r.status == 200:
             self.assertEqual(r.json()['items'], [])
-
-    def test_nested_list_of_a_missing_case_is_404(self):
-        self.assertProblem(self.request('GET', f'/v1/cases/{MISSING}/service-referrals', self.world.administrator),
-                           404)
-
-    def test_wrong_methods_are_405(self):
-        ref = self.add()
-        a = self.world.administrator
-        for method, path in (('PUT', f'/v1/service-referrals/{ref["id"]}'),
-                             ('POST', f'/v1/service-referrals/{ref["id"]}'),
-                             ('POST', '/v1/service-referrals'),
-                             ('PATCH', f'/v1/cases/{self.case["id"]}/service-referrals'),
-                             ('DELETE', f'/v1/cases/{self.case["id"]}/service-referrals')):
-            with self.subTest(method=method, path=path):
-                self.assertProblem(self.request(method, path, a, body={}), 405)
-        self.assertEqual(self.stored_count(), 1)
 
 
 class ConcurrencyTest(ReferralTest):
@@ -1220,70 +892,23 @@ class ConcurrencyTest(ReferralTest):
                     self.assertEqual([s for s, _ in self.moves(ref)], ['referred'] + PATH_TO[start] + [winner['status']])
                     self.assertEqual(len(self.audit_rows(ref)), ref['version'] + 1)
 
-    def test_concurrent_patches_with_the_same_if_match_apply_once(self):
-        ref = self.add()
-        results = at_once(4, lambda i: self.patch(ref, {'provider': f'Provider {i}'}, headers={'If-Match': '"1"'}))
-        self.assertEqual(sorted(r.status for r in results), [200, 412, 412, 412], results)
-        winner = next(r.json() for r in results if r.status == 200)
-        self.assertEqual(self.current(ref), winner)
-
 
 class AuditTest(ReferralTest):
-    def test_create_update_and_delete_write_rows(self):
-        w = self.world
+    def test_a_status_move_is_audited_with_its_date(self):
+        s = self.world.supervisor_a
         ref = self.add(referred_on='2026-03-01', participant_id=self.parent['id'])
-        accepted = self.patched(ref, {'status': 'accepted', 'status_changed_on': '2026-03-02'}, w.supervisor_a)
-        self.assertEqual(self.delete(accepted).status, 204)
+        self.patched(ref, {'status': 'accepted', 'status_changed_on': '2026-03-02'}, s)
         rows = self.audit_rows(ref)
-        self.assertEqual([row['action'] for row in rows], ['create', 'update', 'delete'])
-        for row in rows:
-            self.assertEqual((row['resource_type'], row['resource_id'], row['case_id']),
-                             ('service_referral', ref['id'], self.case['id']))
-        self.assertEqual((rows[0]['actor'], rows[0]['before'], rows[0]['after']),
-                         (w.worker_a1.sub, None, without_bookkeeping(ref)))
-        self.assertEqual(rows[0]['actor_roles'], ['caseworker'])
+        self.assertEqual([row['action'] for row in rows], ['create', 'update'])
         self.assertEqual((rows[1]['actor'], rows[1]['before'], rows[1]['after']),
-                         (w.supervisor_a.sub, {'status': 'referred', 'status_changed_on': '2026-03-01'},
+                         (s.sub, {'status': 'referred', 'status_changed_on': '2026-03-01'},
                           {'status': 'accepted', 'status_changed_on': '2026-03-02'}))
-        self.assertEqual((rows[2]['actor'], rows[2]['before'], rows[2]['after']),
-                         (w.administrator.sub, without_bookkeeping(accepted), None))
 
     def test_audit_rows_are_filtered_by_resource_type(self):
         ref = self.add()
         rows = self.list_all('/v1/audit', self.world.auditor, resource_type='service_referral',
                              actor=self.world.worker_a1.sub)
         self.assertEqual([row['resource_id'] for row in rows], [ref['id']])
-
-    def test_failed_writes_write_no_row(self):
-        w = self.world
-        ref = self.add()
-        other = self.add_participant(self.create_case(w.worker_a1))
-        for r, status in ((self.patch(ref, {'provider': ''}), 422),
-                          (self.patch(ref, {'participant_id': other['id']}), 422),
-                          (self.patch(ref, {'status': 'completed'}), 409),
-                          (self.patch(ref, {'status_changed_on': days_from_today(1)}), 422),
-                          (self.patch(ref, {'provider': 'Stale'}, headers={'If-Match': '"4"'}), 412),
-                          (self.patch(ref, {'provider': 'Hidden'}, w.worker_b1), 404),
-                          (self.patch(ref, {'provider': 'Auditor'}, w.auditor), 403),
-                          (self.delete(ref, w.integration), 403),
-                          (self.delete(ref, headers={'If-Match': '"3"'}), 412),
-                          (self.patch(ref, {}), 200)):
-            self.assertEqual(r.status, status, r)
-        self.assertEqual([row['action'] for row in self.audit_rows(ref)], ['create'])
-
-    def test_refused_creates_write_no_row(self):
-        w = self.world
-        before = self.list_all('/v1/audit', w.administrator, actor=w.worker_a1.sub)
-        foreign = self.add_participant(self.create_case(w.worker_b1))
-        self.assertProblem(self.post(new_referral(status='accepted')), 422)
-        self.assertProblem(self.post(new_referral(participant_id=foreign['id'])), 422)
-        self.assertProblem(self.post(new_referral(referred_on=days_from_today(3))), 422)
-        self.assertProblem(self.post(new_referral(), who=w.auditor), 403)
-        self.assertProblem(self.post(new_referral(service_type=SUD), who=w.integration), 403)
-        after = self.list_all('/v1/audit', w.administrator, actor=w.worker_a1.sub)
-        self.assertEqual(after, before)
-        self.assertEqual(self.list_all('/v1/audit', w.administrator, actor=w.integration.sub), [])
-        self.assertEqual(self.stored_count(), 0)
 
 
 class ReferralDatesWhileReferredTest(ReferralTest):

@@ -21,7 +21,8 @@ import struct
 import uuid
 
 import harness
-from base import MISSING, CaseRecordAccessMatrix, RecordTest, at_once, query, without_bookkeeping
+from base import MISSING, CaseRecordAccessMatrix, CaseRecordTest, at_once, query, without_bookkeeping
+from contract import ChildRecordContract
 VISIT_KEYS = {'id', 'case_id', 'visited_at', 'visit_type', 'location', 'participant_ids', 'duration_minutes',
               'summary', 'safety_concern', 'version', 'created_at', 'updated_at'}
 VISIT_TYPES = ('caseworker_child', 'caseworker_parent', 'caseworker_caregiver', 'family_time')
@@ -71,8 +72,7 @@ def forged_cursor(kind, key, ident=MISSING):
     return base64.urlsafe_b64encode(raw).rstrip(b'=').decode()
 
 
-
-class VisitTest(RecordTest):
+class VisitTest(CaseRecordTest):
     """A case of worker_a1 with a child in care, a parent and a caregiver."""
 
     resource_type = 'visit'
@@ -92,14 +92,10 @@ class VisitTest(RecordTest):
 
     def setUp(self):
         super().setUp()
-        self.case = self.create_case(self.world.worker_a1)
         self.child = self.add_participant(self.case, role='child', in_care_since='2025-01-10')
         self.parent = self.add_participant(self.case, role='parent')
         self.caregiver = self.add_participant(self.case, role='caregiver')
         self.children = {self.case['id']: self.child}
-
-    def default_parent(self):
-        return self.case
 
     def make_parent(self, who=None, **case_fields):
         """A new case of who's (default worker_a1) with a child."""
@@ -138,13 +134,6 @@ class VisitTest(RecordTest):
         return out
 
     # -- the records visits hang on ------------------------------------------
-    def add_participant(self, case, who=None, **fields):
-        body = {'first_name': 'Mia', 'last_name': harness.unique('R'), 'role': 'parent'}
-        body.update(fields)
-        r = self.request('POST', f'/v1/cases/{case["id"]}/participants', who or self.world.administrator, body=body)
-        self.assertEqual(r.status, 201, r)
-        return r.json()
-
     def delete_participant(self, participant):
         return self.request('DELETE', f'/v1/participants/{participant["id"]}', self.world.administrator)
 
@@ -180,46 +169,23 @@ class VisitTest(RecordTest):
         return [e['message'] for e in problem['errors'] if e['field'] == field]
 
 
+class ContractTest(ChildRecordContract, VisitTest):
+    def refused_creates(self, case):
+        stranger = self.add_participant(self.create_case(self.world.worker_b1))
+        parent = self.add_participant(case)
+        return [(self.post(self.new_body(case, participant_ids=[stranger['id']]), case), 422),
+                (self.post(self.new_body(case, participant_ids=[parent['id']]), case), 422),
+                (self.post(self.new_body(case, visited_at=utc_text(now() + datetime.timedelta(hours=1))), case), 422)]
+
+    def refused_patches(self, visit):
+        stranger = self.add_participant(self.create_case(self.world.worker_a1))
+        return [(self.patch(visit, {'participant_ids': [stranger['id']]}), 422),
+                (self.patch(visit, {'participant_ids': [self.parent['id']]}), 422),
+                (self.patch(visit, {'visited_at': utc_text(now() + datetime.timedelta(days=1))}), 422),
+                (self.patch(visit, {'visited_at': '2026-01-15T16:00:00+01:00'}), 200)]
+
+
 class CreateTest(VisitTest):
-    def test_create_answers_201_with_location_etag_and_the_record(self):
-        r = self.post(self.body())
-        self.assertEqual(r.status, 201, r)
-        self.assertEqual(r.header('Content-Type'), 'application/json')
-        v = r.json()
-        self.assertEqual(set(v), VISIT_KEYS)
-        self.assertRegex(v['id'], r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
-        self.assertEqual(v['case_id'], self.case['id'])
-        self.assertEqual(v['visited_at'], '2026-01-15T15:00:00.000000Z')
-        self.assertEqual((v['visit_type'], v['location']), ('caseworker_child', 'child_residence'))
-        self.assertEqual(v['participant_ids'], [self.child['id']])
-        self.assertEqual((v['duration_minutes'], v['summary'], v['safety_concern']), (None, None, False))
-        self.assertEqual(v['version'], 1)
-        self.assertEqual(v['created_at'], v['updated_at'])
-        self.assertTrue(r.header('Location').endswith(f'/v1/visits/{v["id"]}'), r.header('Location'))
-        self.assertEqual(r.header('ETag'), '"1"')
-        got = self.request('GET', r.header('Location'), self.world.worker_a1)
-        self.assertEqual(got.status, 200, got)
-        self.assertEqual(got.json(), v)
-        self.assertEqual(got.header('ETag'), '"1"')
-        self.assertEqual(self.stored_count(), 1)
-
-    def test_create_accepts_every_field_it_may_set(self):
-        body = self.body(visited_at='2026-02-03T09:15:00Z', visit_type='family_time', location='office',
-                         participant_ids=[self.child['id'], self.parent['id']], duration_minutes=90,
-                         summary='Family time at the office.\nMother brought lunch; the child was relaxed.',
-                         safety_concern=True)
-        r = self.post(body)
-        self.assertEqual(r.status, 201, r)
-        v = r.json()
-        self.assertEqual(v['visited_at'], '2026-02-03T09:15:00.000000Z')
-        self.assertEqual(v['participant_ids'], sorted(body['participant_ids']))
-        for key in ('visit_type', 'location', 'duration_minutes', 'summary', 'safety_concern'):
-            self.assertEqual(v[key], body[key], key)
-
-    def test_nullable_fields_may_be_sent_as_null(self):
-        v = self.add(duration_minutes=None, summary=None, safety_concern=False)
-        self.assertEqual((v['duration_minutes'], v['summary'], v['safety_concern']), (None, None, False))
-
     def test_every_visit_type_and_location_is_accepted(self):
         for visit_type in VISIT_TYPES:
             with self.subTest(visit_type=visit_type):
@@ -240,17 +206,6 @@ class CreateTest(VisitTest):
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json()['version'], 2)
         self.assertEqual(len(self.list_ids(f'/v1/cases/{self.case["id"]}/visits', self.world.worker_a1)), 5)
-
-    def test_post_to_a_missing_or_malformed_case_is_404(self):
-        for bad in (MISSING, 'abc', self.case['id'][:-1]):
-            with self.subTest(case=bad):
-                self.assertProblem(self.post(self.body(), {'id': bad}, self.world.administrator), 404)
-
-    def test_post_to_a_deleted_case_is_404(self):
-        r = self.request('DELETE', f'/v1/cases/{self.case["id"]}', self.world.administrator)
-        self.assertEqual(r.status, 204, r)
-        self.assertProblem(self.post(self.body(), who=self.world.administrator), 404)
-        self.assertEqual(self.stored_count(), 0)
 
 
 class VisitedAtTest(VisitTest):
@@ -573,26 +528,6 @@ class ChildRoleTest(VisitTest):
 
 
 class ValidationTest(VisitTest):
-    def test_missing_required_fields_are_listed_together(self):
-        self.assertInvalid(self.post({}), ['visited_at', 'visit_type', 'location', 'participant_ids'])
-        self.assertInvalid(self.post({'summary': 'Only this'}),
-                           ['visited_at', 'visit_type', 'location', 'participant_ids'])
-        self.assertEqual(self.stored_count(), 0)
-
-    def test_null_for_a_required_or_non_nullable_field_is_422(self):
-        for field in ('visited_at', 'visit_type', 'location', 'participant_ids', 'safety_concern'):
-            with self.subTest(field=field):
-                self.assertInvalid(self.post(self.body(**{field: None})), [field])
-        self.assertEqual(self.stored_count(), 0)
-
-    def test_every_bad_field_is_listed_in_one_answer(self):
-        body = {'visited_at': '2026-01-15T10:00:00', 'visit_type': 'home_visit', 'location': 'car',
-                'participant_ids': 'everyone', 'duration_minutes': 0, 'summary': 7, 'safety_concern': 'no',
-                'id': MISSING, 'case_id': self.case['id'], 'version': 1, 'created_at': '2026-01-01T00:00:00Z',
-                'updated_at': '2026-01-01T00:00:00Z', 'weather': 'rain'}
-        self.assertInvalid(self.post(body), list(body))
-        self.assertEqual(self.stored_count(), 0)
-
     def test_wrong_types_are_422(self):
         for field, bad in (('visit_type', 1), ('visit_type', ['caseworker_child']), ('location', True),
                            ('duration_minutes', '30'), ('duration_minutes', 30.5), ('duration_minutes', 30.0),
@@ -628,15 +563,6 @@ class ValidationTest(VisitTest):
         self.assertEqual(v['summary'], text)
         self.assertEqual(self.current(v)['summary'], text)
 
-    def test_read_only_and_unknown_fields_are_422(self):
-        for field, value in (('id', MISSING), ('case_id', self.case['id']), ('version', 1),
-                             ('created_at', '2026-01-01T00:00:00Z'), ('updated_at', '2026-01-01T00:00:00Z'),
-                             ('participants', [self.child['id']]), ('visitedAt', '2026-01-15T10:00:00Z'),
-                             ('deleted_at', None)):
-            with self.subTest(field=field):
-                self.assertInvalid(self.post(self.body(**{field: value})), [field])
-        self.assertEqual(self.stored_count(), 0)
-
     def test_rule_errors_are_listed_together(self):
         stranger = self.add_participant(self.create_case(self.world.worker_a1))
         r = self.post(self.body(visited_at=utc_text(now() + datetime.timedelta(days=1)),
@@ -647,25 +573,8 @@ class ValidationTest(VisitTest):
         self.assertInvalid(r, ['visited_at', 'participant_ids'])
         self.assertEqual(self.stored_count(), 0)
 
-    def test_bodies_that_are_not_json_objects_are_400(self):
-        for raw in (b'[]', b'"visit"', b'{"visited_at": ', b'null'):
-            with self.subTest(body=raw):
-                r = self.request('POST', f'/v1/cases/{self.case["id"]}/visits', self.world.worker_a1, raw=raw,
-                                 headers={'Content-Type': 'application/json'})
-                self.assertProblem(r, 400)
-        self.assertEqual(self.stored_count(), 0)
-
 
 class MergePatchTest(VisitTest):
-    def test_absent_fields_stay(self):
-        v = self.add(duration_minutes=30, summary='First', safety_concern=True,
-                     participant_ids=[self.child['id'], self.parent['id']])
-        r = self.patch(v, {'location': 'school'})
-        self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.json(), dict(v, location='school', version=2, updated_at=r.json()['updated_at']))
-        self.assertEqual(r.header('ETag'), '"2"')
-        self.assertEqual(self.current(v), r.json())
-
     def test_every_writable_field_may_be_patched(self):
         v = self.add()
         body = {'visited_at': '2026-02-10T08:00:00+01:00', 'visit_type': 'caseworker_caregiver', 'location': 'other',
@@ -679,145 +588,6 @@ class MergePatchTest(VisitTest):
             self.assertEqual(got[key], body[key], key)
         self.assertEqual(got['version'], 2)
 
-    def test_null_clears_a_nullable_field(self):
-        v = self.add(duration_minutes=30, summary='Seen at home.')
-        r = self.patch(v, {'duration_minutes': None, 'summary': None})
-        self.assertEqual(r.status, 200, r)
-        self.assertEqual((r.json()['duration_minutes'], r.json()['summary']), (None, None))
-        self.assertEqual(r.json()['version'], 2)
-
-    def test_null_on_a_non_nullable_field_is_422(self):
-        v = self.add()
-        r = self.patch(v, {'visited_at': None, 'visit_type': None, 'location': None, 'participant_ids': None,
-                           'safety_concern': None})
-        self.assertInvalid(r, ['visited_at', 'visit_type', 'location', 'participant_ids', 'safety_concern'])
-        self.assertEqual(self.current(v), v)
-
-    def test_read_only_and_unknown_fields_cannot_be_patched(self):
-        v = self.add()
-        other = self.create_case(self.world.worker_a1)
-        r = self.patch(v, {'case_id': other['id'], 'id': MISSING, 'version': 5, 'created_at': '2026-01-01T00:00:00Z',
-                           'updated_at': '2026-01-01T00:00:00Z', 'owner': 'x'})
-        self.assertInvalid(r, ['case_id', 'id', 'version', 'created_at', 'updated_at', 'owner'])
-        self.assertEqual(self.current(v), v)
-
-    def test_patch_validates_every_field_at_once(self):
-        v = self.add()
-        r = self.patch(v, {'visited_at': '2026-02-30T10:00:00Z', 'visit_type': 'x', 'location': 'y',
-                           'participant_ids': [], 'duration_minutes': 1441, 'summary': '', 'safety_concern': 'yes'})
-        self.assertInvalid(r, ['visited_at', 'visit_type', 'location', 'participant_ids', 'duration_minutes',
-                               'summary', 'safety_concern'])
-        self.assertEqual(self.current(v), v)
-
-    def test_no_op_patch_does_not_bump_the_version(self):
-        v = self.add(duration_minutes=30, summary='Same')
-        for body in ({}, {'summary': 'Same'}, {'duration_minutes': 30, 'safety_concern': False},
-                     {'visit_type': 'caseworker_child', 'location': 'child_residence'},
-                     {'visited_at': '2026-01-15T15:00:00Z', 'participant_ids': [self.child['id'].upper()]}):
-            with self.subTest(body=body):
-                r = self.patch(v, body)
-                self.assertEqual(r.status, 200, r)
-                self.assertEqual(r.json(), v)
-                self.assertEqual(r.header('ETag'), '"1"')
-        self.assertEqual([row['action'] for row in self.audit_rows(v)], ['create'])
-
-    def test_merge_patch_media_type_is_accepted(self):
-        v = self.add()
-        r = self.patch(v, {'summary': 'Merge patch'}, headers={'Content-Type': 'application/merge-patch+json'})
-        self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.json()['summary'], 'Merge patch')
-
-    def test_if_match_with_the_current_etag_applies(self):
-        v = self.add()
-        r = self.patch(v, {'summary': 'Matched'}, headers={'If-Match': '"1"'})
-        self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.header('ETag'), '"2"')
-        r = self.patch(r.json(), {'summary': 'Any'}, headers={'If-Match': '*'})
-        self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.header('ETag'), '"3"')
-
-    def test_stale_if_match_is_412_and_writes_nothing(self):
-        v = self.add()
-        v = self.patch(v, {'summary': 'Second'}).json()
-        for tag in ('"1"', 'W/"2"', '"02"', '"3"'):
-            with self.subTest(tag=tag):
-                self.assertProblem(self.patch(v, {'summary': 'Lost', 'participant_ids': [self.child['id'],
-                                                                                          self.parent['id']]},
-                                              headers={'If-Match': tag}), 412)
-        self.assertEqual(self.current(v), v)
-        self.assertEqual(self.stored_people(v), [self.child['id']])
-        self.assertEqual(len(self.audit_rows(v)), 2)
-
-    def test_concurrent_patches_with_the_same_if_match_apply_once(self):
-        v = self.add()
-        results = at_once(5, lambda i: self.patch(v, {'summary': f'Edit {i}'}, headers={'If-Match': '"1"'}))
-        self.assertEqual(sorted(r.status for r in results), [200, 412, 412, 412, 412], results)
-        winner = next(r.json() for r in results if r.status == 200)
-        self.assertEqual(self.current(v), winner)
-        self.assertEqual(winner['version'], 2)
-
-    def test_patch_of_a_missing_visit_is_404(self):
-        r = self.request('PATCH', f'/v1/visits/{MISSING}', self.world.administrator, body={'summary': 'X'})
-        self.assertProblem(r, 404)
-
-
-class DeleteTest(VisitTest):
-    def test_only_administrators_delete_visits(self):
-        w = self.world
-        v = self.add()
-        for who in (w.worker_a1, w.supervisor_a, w.integration, w.auditor):
-            with self.subTest(role=who.role):
-                self.assertProblem(self.delete(v, who), 403)
-        self.assertProblem(self.request('DELETE', f'/v1/visits/{MISSING}', w.worker_a1), 403)
-        self.assertEqual(self.current(v), v)
-
-    def test_delete_honours_if_match(self):
-        v = self.add()
-        self.assertProblem(self.delete(v, headers={'If-Match': '"2"'}), 412)
-        self.assertEqual(self.current(v), v)
-        r = self.delete(v, headers={'If-Match': '"1"'})
-        self.assertEqual(r.status, 204, r)
-        self.assertEqual(r.body, b'')
-
-    def test_deleted_visit_leaves_every_answer_but_stays_in_the_database(self):
-        w = self.world
-        gone = self.add(visited_at='2026-01-20T10:00:00Z', summary='Deleted visit')
-        kept = self.add(visited_at='2026-01-21T10:00:00Z')
-        self.assertEqual(self.delete(gone).status, 204)
-        for who in (w.worker_a1, w.supervisor_a, w.administrator, w.auditor, w.integration):
-            with self.subTest(role=who.role):
-                self.assertProblem(self.request('GET', f'/v1/visits/{gone["id"]}', who), 404)
-                for sort in (None, 'visited_at', '-visited_at'):
-                    self.assertEqual(self.list_ids(f'/v1/cases/{self.case["id"]}/visits', who, sort=sort),
-                                     [kept['id']])
-                    self.assertEqual(self.list_ids('/v1/visits', who, case_id=self.case['id'], sort=sort),
-                                     [kept['id']])
-                self.assertEqual(self.list_ids('/v1/visits', who, case_id=self.case['id'],
-                                               visit_type='caseworker_child',
-                                               **{'from': '2026-01-20T00:00:00Z', 'to': '2026-01-21T00:00:00Z'}), [])
-        self.assertProblem(self.patch(gone, {'summary': 'Gone'}), 404)
-        self.assertProblem(self.patch(gone, {'summary': 'Gone'}, who=w.administrator), 404)
-        self.assertProblem(self.delete(gone), 404)
-        row = self.cluster.psql(
-            f"SELECT summary, deleted_at IS NOT NULL FROM visits WHERE id = '{gone['id']}'").strip()
-        self.assertEqual(row, 'Deleted visit|t')
-
-    def test_delete_of_a_missing_or_malformed_visit_is_404(self):
-        for bad in (MISSING, 'abc'):
-            self.assertProblem(self.request('DELETE', f'/v1/visits/{bad}', self.world.administrator), 404)
-
-    def test_deleting_the_case_hides_its_visits(self):
-        w = self.world
-        v = self.add()
-        self.assertEqual(self.request('DELETE', f'/v1/cases/{self.case["id"]}', w.administrator).status, 204)
-        for who in (w.worker_a1, w.administrator, w.auditor, w.integration):
-            with self.subTest(role=who.role):
-                self.assertProblem(self.request('GET', f'/v1/visits/{v["id"]}', who), 404)
-                self.assertProblem(self.request('GET', f'/v1/cases/{self.case["id"]}/visits', who), 404)
-                self.assertEqual(self.list_ids('/v1/visits', who, case_id=self.case['id']), [])
-        self.assertProblem(self.patch(v, {'summary': 'X'}, who=w.administrator), 404)
-        self.assertProblem(self.delete(v), 404)
-
 
 class AccessTest(CaseRecordAccessMatrix, VisitTest):
     caseload_list_params = ({}, {'sort': 'visited_at'}, {'sort': '-visited_at'})
@@ -827,45 +597,11 @@ class AccessTest(CaseRecordAccessMatrix, VisitTest):
                 {'visit_type': visit['visit_type']}, {'from': '2026-01-01T00:00:00Z', 'to': '2026-02-01T00:00:00Z'},
                 {'case_id': visit['case_id'], 'sort': '-visited_at'})
 
-    def test_non_uuid_ids_in_the_path_are_404(self):
-        a = self.world.administrator
-        vid = self.a1['id']
-        for bad in ('abc', '123', vid[:-1], vid + '0', '%27%20OR%201%3D1', 'x' * 80):
-            with self.subTest(id=bad):
-                self.assertProblem(self.request('GET', f'/v1/visits/{bad}', a), 404)
-                self.assertProblem(self.request('PATCH', f'/v1/visits/{bad}', a, body={'summary': 'X'}), 404)
-                self.assertProblem(self.request('DELETE', f'/v1/visits/{bad}', a), 404)
-                self.assertProblem(self.request('GET', f'/v1/cases/{bad}/visits', a), 404)
-                self.assertProblem(self.request('POST', f'/v1/cases/{bad}/visits', a, body=self.body()), 404)
-        self.assertEqual(self.current(self.a1), self.a1)
-
-    def test_wrong_methods_are_405(self):
-        a = self.world.administrator
-        for method, path in (('PUT', f'/v1/visits/{self.a1["id"]}'), ('POST', f'/v1/visits/{self.a1["id"]}'),
-                             ('POST', '/v1/visits'), ('PATCH', f'/v1/cases/{self.case["id"]}/visits'),
-                             ('DELETE', f'/v1/cases/{self.case["id"]}/visits'), ('DELETE', '/v1/visits')):
-            with self.subTest(method=method, path=path):
-                self.assertProblem(self.request(method, path, a, body={}), 405)
-        self.assertEqual(self.stored_count(self.case), 1)
-
 
 class ListTest(VisitTest):
     def make(self, times, case=None, who=None, **fields):
         """One visit per visited_at in times, created in that order."""
         return [self.add(case, who, visited_at=t, **fields) for t in times]
-
-    def pages(self, path, who, limit, **params):
-        pages, cursor = [], None
-        for _ in range(200):
-            r = self.request('GET', query(path, limit=limit, cursor=cursor, **params), who)
-            self.assertEqual(r.status, 200, r)
-            page = r.json()
-            self.assertEqual(set(page), {'items', 'next_cursor'})
-            pages.append([item['id'] for item in page['items']])
-            cursor = page['next_cursor']
-            if cursor is None:
-                return pages
-        self.fail('the list never ended')
 
     @staticmethod
     def ordered(visits, sort):
@@ -879,13 +615,6 @@ class ListTest(VisitTest):
     TIMES = ('2026-01-20T10:00:00Z', '2026-01-05T08:00:00-05:00', '2026-02-02T00:00:00+02:00',
              '2026-01-05T13:00:00Z', '2025-12-31T23:59:59.999999Z', '2026-03-10T12:00:00Z',
              '2026-01-20T10:00:00.000001Z')
-
-    def test_case_list_holds_its_visits_in_creation_order(self):
-        made = self.make(self.TIMES[:3])
-        self.visit_elsewhere()
-        r = self.request('GET', f'/v1/cases/{self.case["id"]}/visits', self.world.worker_a1)
-        self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.json(), {'items': made, 'next_cursor': None})
 
     def visit_elsewhere(self):
         other = self.create_case(self.world.worker_a1)
@@ -993,18 +722,6 @@ class ListTest(VisitTest):
         self.assertEqual(between(from_='2026-02-01T05:30:00+05:30', to='2026-02-28T19:00:00-05:00'),
                          [edge['id'], late['id']])
 
-    def test_updated_since_filter(self):
-        old, changed = self.make(self.TIMES[:2])
-        r = self.patch(changed, {'summary': 'Later'})
-        self.assertEqual(r.status, 200, r)
-        since = r.json()['updated_at']
-        w = self.world.worker_a1
-        path = f'/v1/cases/{self.case["id"]}/visits'
-        self.assertEqual(self.list_ids(path, w, updated_since=since), [changed['id']])
-        self.assertEqual(self.list_ids('/v1/visits', w, updated_since=since), [changed['id']])
-        self.assertEqual(self.list_ids(path, w, updated_since='2000-01-01T00:00:00-05:00'), [old['id'], changed['id']])
-        self.assertEqual(self.list_ids(path, w, updated_since='2099-01-01T00:00:00Z'), [])
-
     def test_filters_combine(self):
         a, b = self.make(('2026-01-10T10:00:00Z', '2026-02-10T10:00:00Z'))
         c = self.add(visited_at='2026-01-11T10:00:00Z', visit_type='caseworker_parent',
@@ -1061,7 +778,7 @@ class ListTest(VisitTest):
                                  self.world.worker_a1)
                 self.assertProblem(r, 422, ['cursor'])
 
-    def test_bad_query_parameters_are_422(self):
+    def test_bad_filters_and_orders_are_422(self):
         self.make(self.TIMES[:2])
         w = self.world.worker_a1
         nested = f'/v1/cases/{self.case["id"]}/visits'
@@ -1070,27 +787,18 @@ class ListTest(VisitTest):
                                    ('to=yesterday', ['to']), ('from=2026-01-01T00:00:00', ['from']),
                                    ('to=2026-02-30T00:00:00Z', ['to']),
                                    ('from=2026-01-01T00:00:00+01:00', ['from']),  # '+' unescaped is a space
-                                   ('updated_since=2026-01-01', ['updated_since']),
                                    ('sort=created_at', ['sort']), ('sort=visited_at,id', ['sort']),
                                    ('sort=VISITED_AT', ['sort']), ('sort=', ['sort']), ('sort=+visited_at', ['sort']),
-                                   ('limit=0', ['limit']), ('limit=501', ['limit']), ('limit=x', ['limit']),
-                                   ('cursor=abc', ['cursor']), ('location=office', ['location']),
+                                   ('location=office', ['location']),
                                    ('participant_id=' + self.child['id'], ['participant_id']),
                                    ('visit_type=x&from=x&to=x&sort=x&limit=0&nope=1',
                                     ['visit_type', 'from', 'to', 'sort', 'limit', 'nope'])):
                 with self.subTest(path=path, params=params):
                     self.assertProblem(self.request('GET', f'{path}?{params}', w), 422, fields)
-        self.assertProblem(self.request('GET', '/v1/visits?case_id=abc', w), 422, ['case_id'])
-        self.assertProblem(self.request('GET', f'{nested}?case_id={self.case["id"]}', w), 422, ['case_id'])
+        self.assertProblem(self.request('GET', f'{self.item_path(self.make(self.TIMES[:1])[0])}?sort=visited_at', w),
+                           422, ['sort'])
         r = self.request('GET', f'{nested}?from=2026-01-01T00:00:00%2B01:00', w)
         self.assertEqual(r.status, 200, r)
-
-    def test_query_parameters_on_single_records_are_422(self):
-        v = self.add()
-        w = self.world.worker_a1
-        self.assertProblem(self.request('GET', f'/v1/visits/{v["id"]}?sort=visited_at', w), 422, ['sort'])
-        self.assertProblem(self.request('PATCH', f'/v1/visits/{v["id"]}?x=1', w, body={'summary': 'Q'}), 422, ['x'])
-        self.assertEqual(self.current(v), v)
 
     def test_forged_cursors_are_never_a_server_error(self):
         # Cursors are opaque, but a client can send any bytes: one whose key is out
@@ -1122,25 +830,15 @@ class ListTest(VisitTest):
 
 
 class AuditTest(VisitTest):
-    def test_create_update_and_delete_write_rows(self):
+    def test_updates_are_audited_with_instants_and_the_people_at_the_visit(self):
         w = self.world
         v = self.add(visited_at='2026-01-31T23:30:00-05:00', duration_minutes=30)
-        r = self.patch(v, {'summary': 'Seen at home.', 'participant_ids': [self.child['id'], self.parent['id']]},
-                       who=w.supervisor_a)
-        self.assertEqual(r.status, 200, r)
-        changed = r.json()
-        r = self.patch(changed, {'visited_at': '2026-02-01T09:00:00+01:00'})
-        self.assertEqual(r.status, 200, r)
-        moved = r.json()
-        self.assertEqual(self.delete(v).status, 204)
+        people = [self.child['id'], self.parent['id']]
+        changed = self.patched(v, {'summary': 'Seen at home.', 'participant_ids': people}, w.supervisor_a)
+        self.patched(changed, {'visited_at': '2026-02-01T09:00:00+01:00'})
         rows = self.audit_rows(v)
-        self.assertEqual([row['action'] for row in rows], ['create', 'update', 'update', 'delete'])
-        for row in rows:
-            self.assertEqual((row['resource_type'], row['resource_id'], row['case_id']),
-                             ('visit', v['id'], self.case['id']))
-        self.assertEqual([row['actor'] for row in rows],
-                         [w.worker_a1.sub, w.supervisor_a.sub, w.worker_a1.sub, w.administrator.sub])
-        self.assertIsNone(rows[0]['before'])
+        self.assertEqual([row['action'] for row in rows], ['create', 'update', 'update'])
+        self.assertEqual([row['actor'] for row in rows], [w.worker_a1.sub, w.supervisor_a.sub, w.worker_a1.sub])
         self.assertEqual(self.as_audited(rows[0]['after']), self.as_audited(v))
         self.assertEqual(self.as_audited(rows[1]['before']),
                          {'summary': None, 'participant_ids': [self.child['id']]})
@@ -1148,39 +846,3 @@ class AuditTest(VisitTest):
                          {'summary': 'Seen at home.', 'participant_ids': changed['participant_ids']})
         self.assertEqual(self.as_audited(rows[2]['before']), {'visited_at': instant('2026-02-01T04:30:00Z')})
         self.assertEqual(self.as_audited(rows[2]['after']), {'visited_at': instant('2026-02-01T08:00:00Z')})
-        self.assertEqual(self.as_audited(rows[3]['before']), self.as_audited(moved))
-        self.assertIsNone(rows[3]['after'])
-
-    def test_failed_writes_write_no_row(self):
-        w = self.world
-        v = self.add()
-        stranger = self.add_participant(self.create_case(w.worker_a1))
-        failures = [
-            (self.patch(v, {'summary': ''}), 422),
-            (self.patch(v, {'participant_ids': [stranger['id']]}), 422),
-            (self.patch(v, {'participant_ids': [self.parent['id']]}), 422),
-            (self.patch(v, {'visited_at': utc_text(now() + datetime.timedelta(days=1))}), 422),
-            (self.patch(v, {'summary': 'Stale'}, headers={'If-Match': '"4"'}), 412),
-            (self.patch(v, {'summary': 'Hidden'}, who=w.worker_b1), 404),
-            (self.patch(v, {'summary': 'Auditor'}, who=w.auditor), 403),
-            (self.delete(v, w.integration), 403),
-            (self.delete(v, headers={'If-Match': '"3"'}), 412),
-            (self.patch(v, {}), 200),
-            (self.patch(v, {'visited_at': '2026-01-15T16:00:00+01:00'}), 200),
-        ]
-        for r, status in failures:
-            self.assertEqual(r.status, status, r)
-        self.assertEqual([row['action'] for row in self.audit_rows(v)], ['create'])
-
-    def test_refused_creates_write_no_row(self):
-        w = self.world
-        self.add()
-        before = self.list_all('/v1/audit', w.administrator, actor=w.worker_a1.sub)
-        stranger = self.add_participant(self.create_case(w.worker_b1))
-        self.assertProblem(self.post(self.body(participant_ids=[stranger['id']])), 422)
-        self.assertProblem(self.post(self.body(participant_ids=[self.parent['id']])), 422)
-        self.assertProblem(self.post(self.body(visited_at=utc_text(now() + datetime.timedelta(hours=1)))), 422)
-        self.assertProblem(self.post(self.body(), who=w.auditor), 403)
-        after = self.list_all('/v1/audit', w.administrator, actor=w.worker_a1.sub)
-        self.assertEqual(after, before)
-        self.assertEqual(self.stored_count(), 1)
