@@ -11,6 +11,7 @@ as_root() {
 PACKAGES_BUILD="gcc libc6-dev meson ninja-build pkg-config libulfius-dev libjansson-dev libjwt-dev libpq-dev libmicrohttpd-dev libssl-dev python3"
 PACKAGES_RUN="postgresql-15 postgresql-client-15 openssl curl tzdata acl"
 PACKAGES_BENCH="wrk postgresql-contrib"
+PACKAGES_FUZZ="clang-14 libfuzzer-14-dev"
 
 # ensure_packages PURPOSE...: installs whatever of those packages is missing.
 ensure_packages() {
@@ -20,6 +21,7 @@ ensure_packages() {
 		build) wanted="$wanted $PACKAGES_BUILD" ;;
 		run) wanted="$wanted $PACKAGES_RUN" ;;
 		bench) wanted="$wanted $PACKAGES_BENCH" ;;
+		fuzz) wanted="$wanted $PACKAGES_FUZZ" ;;
 		lint) command -v npm >/dev/null || wanted="$wanted nodejs npm"
 		      wanted="$wanted cppcheck clang-tidy" ;;
 		esac
