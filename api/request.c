@@ -303,11 +303,14 @@ static int read_etag(const char **s, long long *version)
 	return 0;
 }
 
-/* If-Match = "*" / #entity-tag. A header that does not parse matches nothing. */
 void request_precondition(const struct exchange *x, struct precondition *p)
 {
-	const char *s = request_header(x, "If-Match");
+	request_precondition_parse(request_header(x, "If-Match"), p);
+}
 
+/* If-Match = "*" / #entity-tag. A header that does not parse matches nothing. */
+void request_precondition_parse(const char *s, struct precondition *p)
+{
 	memset(p, 0, sizeof(*p));
 	if (s == NULL)
 		return;

@@ -82,4 +82,7 @@ enum cw_code query_history_page(struct exchange *x, enum cursor_kind kind, const
 /* Reads If-Match into p (absent, "*", or strong ETags holding versions). */
 void request_precondition(const struct exchange *x, struct precondition *p);
 
+/* The same from the header's text (NULL when absent): pure, for tests. */
+void request_precondition_parse(const char *if_match, struct precondition *p);
+
 #endif
