@@ -112,6 +112,13 @@ void query_only(struct exchange *x, const char *const *allowed)
 {
 	const char **keys = u_map_enum_keys(x->req->map_url);
 
+	/* A name that decodes to nothing ("&&", "=1", "%00=1") cannot go into the
+	 * server's map, and filling the map stops there: the parameters after it
+	 * never reach it. Refuse the query rather than read part of it. */
+	if (query_name_count(x->req, "") > 0)
+		cw_field_error(&x->err, "(no name)", "is a query parameter without a name, a stray '&' or '=', "
+			       "which hides the parameters after it; remove it");
+
 	for (size_t i = 0; keys && keys[i]; i++) {
 		const char *const *a = allowed;
 

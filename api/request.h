@@ -26,8 +26,9 @@ const char *request_header(const struct exchange *x, const char *name);
 enum cw_code request_parse_body(struct exchange *x);
 
 /* Adds an error for every query parameter not in allowed (NULL-terminated),
- * and for every allowed one given more than once: "a=1&a=2" is refused, not
- * read as "1,2". Names are compared decoded, so "a" and "%61" are the same. */
+ * for every allowed one given more than once ("a=1&a=2" is refused, not read
+ * as "1,2"; names are compared decoded, so "a" and "%61" are the same), and
+ * one, on "(no name)", when a parameter has no name ("&&", "=1"). */
 void query_only(struct exchange *x, const char *const *allowed);
 
 /* For paths that take no query parameters: CW_INVALID (with an error for each

@@ -368,6 +368,15 @@ class QueryParameterTest(ConventionTest):
                 self.assertProblem(r, 422, ['expand'])
         self.assertEqual(self.request('GET', path, w).json(), case)
 
+    def test_a_parameter_without_a_name_is_422_and_hides_nothing(self):
+        # The server stops reading a query at a nameless parameter: limit=0 after
+        # one was once never seen, and the list answered 200 with 50 records.
+        for params in ('&limit=0', '=1&limit=0', '%00=1&limit=0', 'status=open&&limit=0'):
+            with self.subTest(params=params):
+                self.assertQueryInvalid(params, ['(no name)'])
+        r = self.request('GET', '/v1/cases?limit=1&', self.world.worker_a1)
+        self.assertEqual(r.status, 200, r)
+
     def test_every_bad_query_parameter_is_listed_at_once(self):
         self.assertQueryInvalid('limit=0&cursor=x&foo=1&status=nope&updated_since=now',
                                 ['limit', 'cursor', 'foo', 'status', 'updated_since'])

@@ -292,6 +292,29 @@ static void test_a_repeated_parameter_is_an_error(void)
 			   allowed) == 1);
 }
 
+/* The server's map cannot hold a parameter without a name, and stops filling
+ * there: the parameters after it never arrive. Found by fuzz_query. */
+static void test_a_parameter_without_a_name_is_an_error(void)
+{
+	static const char *const allowed[] = {"limit", "unit", NULL};
+	const char *const none[] = {NULL};
+	const char *const unit[] = {"unit", "a", NULL};
+	struct fake f;
+
+	CHECK(query_errors("/v1/cases?&limit=0", none, allowed) == 1);
+	CHECK(query_errors("/v1/cases?=1&limit=0", none, allowed) == 1);
+	CHECK(query_errors("/v1/cases?%00=1&limit=0", none, allowed) == 1);
+	CHECK(query_errors("/v1/cases?unit=a&&limit=0", unit, allowed) == 1);
+	CHECK(query_errors("/v1/cases?unit=a&&", unit, allowed) == 1);
+	/* A trailing '&' ends the query; it names nothing. */
+	CHECK(query_errors("/v1/cases?unit=a&", unit, allowed) == 0);
+	CHECK(query_errors("/v1/cases?", none, allowed) == 0);
+	fake_url(&f, "/v1/cases?&limit=0", none);
+	query_only(&f.x, allowed);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(f.x.err.fields, 0), "field")), "(no name)");
+	fake_release(&f);
+}
+
 int main(void)
 {
 	RUN(test_if_match_absent_any_and_versions);
@@ -304,5 +327,6 @@ int main(void)
 	RUN(test_timestamp_parameter_is_normalised_to_utc);
 	RUN(test_unknown_and_non_utf8_parameters_are_errors);
 	RUN(test_a_repeated_parameter_is_an_error);
+	RUN(test_a_parameter_without_a_name_is_an_error);
 	return check_result();
 }
