@@ -25,6 +25,13 @@ enum {
 #define PG_EPOCH_DAYS 10957
 #define PG_EPOCH_US (PG_EPOCH_DAYS * 86400LL * 1000000LL)
 
+/* The days, from 2000-01-01, of the years YYYY-MM-DD can write: 0000 to 9999.
+ * PostgreSQL holds more (4713 BC to 5874897 AD, and +-infinity as the
+ * extreme values of the type), which no API form can say. */
+#define PG_FIRST_DAY (-730485LL)    /* 0000-01-01 */
+#define PG_END_DAY 2921940LL        /* 10000-01-01 */
+#define US_PER_DAY (86400LL * 1000000LL)
+
 static const char hex[] = "0123456789abcdef";
 
 static uint64_t be(const char *p, int n)
@@ -83,7 +90,9 @@ int64_t rowjson_int8(const PGresult *res, int row, int col)
 
 int64_t rowjson_timestamp_us(const PGresult *res, int row, int col)
 {
-	return rowjson_int8(res, row, col) + PG_EPOCH_US;
+	int64_t v = rowjson_int8(res, row, col);
+
+	return v > INT64_MAX - PG_EPOCH_US ? INT64_MAX : v + PG_EPOCH_US;  /* infinity stays last */
 }
 
 static void append_integer(struct strbuf *out, int64_t v)
@@ -102,6 +111,46 @@ static void append_integer(struct strbuf *out, int64_t v)
 		strbuf_addch(out, digits[--n]);
 }
 
+static void append_quoted(struct strbuf *out, const char *text)
+{
+	strbuf_addch(out, '"');
+	strbuf_addstr(out, text);
+	strbuf_addch(out, '"');
+}
+
+/* A date column, or null (logged) when its year has no four-digit form. */
+static void append_date(struct strbuf *out, const PGresult *res, int col, const char *v)
+{
+	int64_t days = (int32_t)be(v, 4);
+	struct cw_date d;
+	char text[11];
+
+	if (days < PG_FIRST_DAY || days >= PG_END_DAY) {
+		log_event("error", "rowjson: column %s holds a date outside the years 0000 to 9999", PQfname(res, col));
+		strbuf_addstr(out, "null");
+		return;
+	}
+	d = date_from_days(days + PG_EPOCH_DAYS);
+	date_format(&d, text);
+	append_quoted(out, text);
+}
+
+/* A timestamptz column, or null (logged) when its year has no four-digit form. */
+static void append_timestamp(struct strbuf *out, const PGresult *res, int col, const char *v)
+{
+	int64_t us = (int64_t)be(v, 8);
+	char text[28];
+
+	if (us < PG_FIRST_DAY * US_PER_DAY || us >= PG_END_DAY * US_PER_DAY) {
+		log_event("error", "rowjson: column %s holds a time outside the years 0000 to 9999",
+			  PQfname(res, col));
+		strbuf_addstr(out, "null");
+		return;
+	}
+	timestamp_format(us + PG_EPOCH_US, text);
+	append_quoted(out, text);
+}
+
 static void append_value(struct strbuf *out, const PGresult *res, int row, int col)
 {
 	const char *v = PQgetvalue(res, row, col);
@@ -115,9 +164,7 @@ static void append_value(struct strbuf *out, const PGresult *res, int row, int c
 		return;
 	case UUID_OID:
 		rowjson_uuid(res, row, col, text);
-		strbuf_addch(out, '"');
-		strbuf_addstr(out, text);
-		strbuf_addch(out, '"');
+		append_quoted(out, text);
 		return;
 	case BOOL_OID:
 		strbuf_addstr(out, len == 1 && v[0] ? "true" : "false");
@@ -127,20 +174,11 @@ static void append_value(struct strbuf *out, const PGresult *res, int row, int c
 	case INT8_OID:
 		append_integer(out, len == 2 ? (int16_t)be(v, 2) : len == 4 ? (int32_t)be(v, 4) : (int64_t)be(v, 8));
 		return;
-	case DATE_OID: {
-		struct cw_date d = date_from_days((int32_t)be(v, 4) + PG_EPOCH_DAYS);
-
-		date_format(&d, text);
-		strbuf_addch(out, '"');
-		strbuf_addstr(out, text);
-		strbuf_addch(out, '"');
+	case DATE_OID:
+		append_date(out, res, col, v);
 		return;
-	}
 	case TIMESTAMPTZ_OID:
-		timestamp_format((int64_t)be(v, 8) + PG_EPOCH_US, text);
-		strbuf_addch(out, '"');
-		strbuf_addstr(out, text);
-		strbuf_addch(out, '"');
+		append_timestamp(out, res, col, v);
 		return;
 	case JSON_OID:
 		strbuf_add(out, v, (size_t)len);

@@ -9,7 +9,8 @@
  * Supported column types: uuid, text/varchar, bool, int2/4/8, date
  * (YYYY-MM-DD), timestamptz (RFC 3339 UTC with microseconds), json and jsonb
  * (copied as they are). Anything else is written as null and logged: a
- * query must not select it.
+ * query must not select it. So is a date or time whose year those forms
+ * cannot write (before 0000 or after 9999, or +-infinity).
  */
 #ifndef CW_ROWJSON_H
 #define CW_ROWJSON_H
@@ -35,7 +36,8 @@ void rowjson_uuid(const PGresult *res, int row, int col, char out[37]);
 /* The value of a binary int8 column. */
 int64_t rowjson_int8(const PGresult *res, int row, int col);
 
-/* The value of a binary timestamptz column, in microseconds since 1970. */
+/* The value of a binary timestamptz column, in microseconds since 1970
+ * (INT64_MAX for a value at or near infinity). */
 int64_t rowjson_timestamp_us(const PGresult *res, int row, int col);
 
 #endif

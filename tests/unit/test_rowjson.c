@@ -173,6 +173,32 @@ static void test_timestamps_are_utc_with_microseconds(void)
 		  "{\"v\":\"2026-01-31T23:30:00.000000Z\"}");
 }
 
+/* Found by fuzz_rowjson: +-infinity (the extreme values PostgreSQL gives them)
+ * overflowed the shift to 1970, which is undefined behaviour, and years past
+ * 9999 came out with a wrong year. A date or time that YYYY-MM-DD cannot
+ * write is null (and logged); the years 0000 to 9999 are written. */
+static void test_dates_and_times_beyond_four_digit_years_are_null(void)
+{
+	const struct column col = {"at", TIMESTAMPTZ};
+	PGresult *res = result(1, &col);
+
+	CHECK_ROW(one_int(DATE, INT32_MAX, 4), "{\"v\":null}");
+	CHECK_ROW(one_int(DATE, INT32_MIN, 4), "{\"v\":null}");
+	CHECK_ROW(one_int(DATE, 2921939, 4), "{\"v\":\"9999-12-31\"}");
+	CHECK_ROW(one_int(DATE, 2921940, 4), "{\"v\":null}");
+	CHECK_ROW(one_int(DATE, -730485, 4), "{\"v\":\"0000-01-01\"}");
+	CHECK_ROW(one_int(DATE, -730486, 4), "{\"v\":null}");
+	CHECK_ROW(one_int(TIMESTAMPTZ, INT64_MAX, 8), "{\"v\":null}");
+	CHECK_ROW(one_int(TIMESTAMPTZ, INT64_MIN, 8), "{\"v\":null}");
+	CHECK_ROW(one_int(TIMESTAMPTZ, 2921940LL * 86400000000LL - 1, 8),
+		  "{\"v\":\"9999-12-31T23:59:59.999999Z\"}");
+	CHECK_ROW(one_int(TIMESTAMPTZ, 2921940LL * 86400000000LL, 8), "{\"v\":null}");
+	CHECK_ROW(one_int(TIMESTAMPTZ, -730485LL * 86400000000LL, 8), "{\"v\":\"0000-01-01T00:00:00.000000Z\"}");
+	put_int(res, 0, 0, INT64_MAX, 8);
+	CHECK(rowjson_timestamp_us(res, 0, 0) == INT64_MAX);
+	PQclear(res);
+}
+
 static void test_json_is_copied_and_null_is_null(void)
 {
 	CHECK_ROW(one(JSON, "{\"a\":[1,2]}", 11), "{\"v\":{\"a\":[1,2]}}");
@@ -246,6 +272,7 @@ int main(void)
 	RUN(test_uuid_bool_and_integers);
 	RUN(test_dates_count_from_2000);
 	RUN(test_timestamps_are_utc_with_microseconds);
+	RUN(test_dates_and_times_beyond_four_digit_years_are_null);
 	RUN(test_json_is_copied_and_null_is_null);
 	RUN(test_unsupported_type_is_null);
 	RUN(test_columns_keep_their_order_and_names_are_escaped);
