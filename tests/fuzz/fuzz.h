@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * it: it ends at the first NUL byte. Aborts when out of memory. */
 static inline char *fuzz_text(const uint8_t *data, size_t size)
 {
-	char *s = malloc(size + 1);
+	char *s = size < SIZE_MAX ? malloc(size + 1) : NULL;
 
 	if (s == NULL)
 		abort();

@@ -17,6 +17,7 @@ named by their SHA-1); regression inputs there (named regress-*) are kept.
 """
 import argparse
 import base64
+import datetime
 import glob
 import hashlib
 import http.client
@@ -34,6 +35,7 @@ from urllib.parse import unquote_plus, urlsplit
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SEED_NAME = re.compile(r'^[0-9a-f]{40}$')
+MAX_SEED_BYTES = 4096
 
 
 # -- recording the HTTP tests -------------------------------------------------
@@ -177,7 +179,7 @@ def seeds_dates(reqs):
         values = [v for _, v in r.query_values()] + list(strings_in(r.json()))
         for v in values:
             if looks_like_date.match(v):
-                yield v.encode()
+                yield v.encode('utf-8', 'surrogatepass')
 
 
 def seeds_cursor(reqs):
@@ -195,10 +197,113 @@ def seeds_accept(reqs):
             yield r.headers['accept'].encode()
 
 
+def seeds_if_match(reqs):
+    yield from unit_literals({'if_match'})
+    for r in reqs:
+        if 'if-match' in r.headers:
+            yield r.headers['if-match'].encode()
+
+
+def seeds_query(reqs):
+    for url in unit_literals({'fake_url', 'query_errors'}):
+        if b'?' in url:
+            yield url.split(b'?', 1)[1]
+    for r in reqs:
+        if r.query:
+            yield r.query.encode()
+
+
+def seeds_idempotency(reqs):
+    for r in reqs:
+        if 'idempotency-key' in r.headers:
+            yield f"{r.headers['idempotency-key']}\n{r.method}\n{r.path}\n".encode() + r.body
+
+
+def seeds_csv(reqs):
+    """What clients write ends up in report cells: a body's text is a row."""
+    for r in reqs:
+        cells = [v.encode('utf-8', 'surrogatepass') for v in strings_in(r.json())][:8]
+        if cells:
+            yield bytes([len(cells) - 1]) + b'\0'.join(cells)
+
+
+# fuzz_rowjson.c's types, in the order of its table (the type byte picks one).
+ROW_TYPES = ['text', 'varchar', 'json', 'jsonb', 'bool', 'int2', 'int4', 'int8', 'date', 'timestamptz',
+             'uuid', 'float8']
+UUID_TEXT = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+PG_EPOCH = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def row_value(value):
+    """(type, binary value) as PostgreSQL would send a member of a body."""
+    if value is None:
+        return 'text', None
+    if isinstance(value, bool):
+        return 'bool', bytes([value])
+    if isinstance(value, int) and -2**63 <= value < 2**63:
+        return 'int8', value.to_bytes(8, 'big', signed=True)
+    if isinstance(value, str) and UUID_TEXT.match(value):
+        return 'uuid', bytes.fromhex(value.replace('-', ''))
+    if isinstance(value, str):
+        try:
+            if len(value) == 10:
+                days = (datetime.date.fromisoformat(value) - PG_EPOCH.date()).days
+                return 'date', days.to_bytes(4, 'big', signed=True)
+            at = datetime.datetime.fromisoformat(value.replace('Z', '+00:00'))
+            if at.tzinfo is not None:
+                us = (at - PG_EPOCH) // datetime.timedelta(microseconds=1)
+                return 'timestamptz', us.to_bytes(8, 'big', signed=True)
+        except (ValueError, OverflowError):
+            pass
+        return 'text', value.encode('utf-8', 'surrogatepass')
+    return 'jsonb', json.dumps(value).encode()
+
+
+def seeds_rowjson(reqs):
+    """A body's members as the row PostgreSQL would answer with them."""
+    for r in reqs:
+        body = r.json()
+        if not isinstance(body, dict) or not body:
+            continue
+        row = b''
+        for name, value in list(body.items())[:16]:
+            kind, data = row_value(value)
+            name = name.encode('utf-8', 'surrogatepass')[:63]
+            row += bytes([ROW_TYPES.index(kind) | (0x80 if data is None else 0), len(name)]) + name
+            if kind in ('text', 'varchar', 'json', 'jsonb'):
+                data = data or b''
+                row += len(data[:65535]).to_bytes(2, 'big') + data[:65535]
+            else:
+                row += data
+        yield row
+
+
+def seeds_claims(reqs):
+    """Token payloads, with the issuer and audience rules on when they name them."""
+    for r in reqs:
+        auth = r.headers.get('authorization', '')
+        parts = auth[7:].split('.') if auth.startswith('Bearer ') else []
+        if len(parts) != 3:
+            continue
+        try:
+            payload = base64.urlsafe_b64decode(parts[1] + '=' * (-len(parts[1]) % 4))
+            claims = json.loads(payload)
+        except ValueError:
+            continue
+        if isinstance(claims, dict):
+            yield bytes([('iss' in claims) | ('aud' in claims) << 1]) + payload
+
+
 SEEDS = {
     'accept': seeds_accept,
+    'claims': seeds_claims,
+    'csv': seeds_csv,
     'cursor': seeds_cursor,
     'dates': seeds_dates,
+    'idempotency': seeds_idempotency,
+    'if_match': seeds_if_match,
+    'query': seeds_query,
+    'rowjson': seeds_rowjson,
     'validate': seeds_validate,
 }
 
@@ -217,7 +322,8 @@ def merge(exe, candidates, target):
     corpus = os.path.join(HERE, 'corpus', target)
     with tempfile.TemporaryDirectory() as tmp:
         given, kept = os.path.join(tmp, 'given'), os.path.join(tmp, 'kept')
-        write_all(given, set(candidates))
+        # libFuzzer's inputs grow to the largest seed: keep seeds small, runs fast.
+        write_all(given, {c for c in candidates if len(c) <= MAX_SEED_BYTES})
         os.makedirs(kept)
         subprocess.run([exe, '-merge=1', kept, given], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -47,7 +47,7 @@ for t in "${targets[@]}"; do
 	log=$build/fuzz-logs/$t.log
 	[ $keep = 1 ] || rm -rf "$work"
 	mkdir -p "$work" "$artifacts" "$(dirname "$log")"
-	args=(-max_total_time="$seconds" -runs="$runs" -timeout=10 -rss_limit_mb=2048
+	args=(-max_total_time="$seconds" -runs="$runs" -timeout=10 -rss_limit_mb=2048 -close_fd_mask=1
 	      -print_final_stats=1 -artifact_prefix="$artifacts/")
 	[ -f "$here/dict/$t.dict" ] && args+=(-dict="$here/dict/$t.dict")
 	seeds=()
@@ -65,7 +65,7 @@ for t in "${targets[@]}"; do
 	if [ $status -ne 0 ] || grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|FUZZ_CHECK' "$log"; then
 		failed+=("$t")
 		echo "---- $t failed (status $status); $log:"
-		grep -vE '^(#[0-9]|INFO:|MERGE|\s*$)' "$log" | tail -60
+		grep -avE '^(#[0-9]|INFO:|MERGE|\s*$)' "$log" | tail -60
 	fi
 done
 if [ ${#failed[@]} -gt 0 ]; then
