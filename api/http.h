@@ -15,6 +15,7 @@
 
 #include "auth.h"
 #include "config.h"
+#include "cursor.h"
 #include "db.h"
 #include "error.h"
 #include "record.h"
@@ -51,6 +52,7 @@ struct exchange {
 	char etag[32];
 	char location[128];
 	char content_disposition[128];
+	char next_cursor[CURSOR_LONG_TEXT_MAX + 1]; /* Next-Cursor: where the next page of a report starts */
 	int replayed;                 /* the answer is an Idempotency-Key replay */
 	struct cw_error err;
 };

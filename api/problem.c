@@ -66,4 +66,5 @@ void problem_reply(struct exchange *x)
 	x->etag[0] = '\0';
 	x->location[0] = '\0';
 	x->content_disposition[0] = '\0';
+	x->next_cursor[0] = '\0';
 }

@@ -132,8 +132,11 @@ static char *csv_of(const json_t *rows, const char *const *columns, size_t ncolu
 static enum cw_code reply_report(struct exchange *x, json_t *report, json_t *rows, const char *const *columns,
 				 size_t ncolumns, const char *filename)
 {
+	const char *next = json_string_value(json_object_get(report, "next_cursor"));
 	enum cw_code rc;
 
+	if (next)
+		snprintf(x->next_cursor, sizeof(x->next_cursor), "%s", next);
 	if (wants_csv(x)) {
 		char *csv = csv_of(rows, columns, ncolumns);
 
@@ -184,9 +187,21 @@ enum cw_code report_visit_compliance(struct exchange *x)
 	return reply_report(x, report, rows, columns, sizeof(columns) / sizeof(columns[0]), filename);
 }
 
+/* limit (default the most, so that a unit's worklist comes in one answer) and cursor. */
+static void query_plan_review_position(struct exchange *x, struct plan_review_position *pos)
+{
+	const char *v;
+
+	memset(pos, 0, sizeof(*pos));
+	pos->limit = query_text(x, "limit", &v) == 0 ? LIST_LIMIT_MAX : query_limit(x);
+	if (query_text(x, "cursor", &v) == 1 && reports_plan_review_cursor_read(v, pos) != 0)
+		cw_field_error(&x->err, "cursor", "is not a cursor of this report; "
+			       "pass next_cursor from the previous page unchanged");
+}
+
 enum cw_code report_plan_reviews(struct exchange *x)
 {
-	static const char *const allowed[] = {"due_within_days", "unit", NULL};
+	static const char *const allowed[] = {"due_within_days", "unit", "limit", "cursor", NULL};
 	static const struct field_spec days_spec = {"due_within_days", FT_INT, 0, 0, NULL, 0, 3650};
 	static const char *const columns[] = {"plan_id", "case_id", "case_number", "assigned_worker", "unit",
 					      "review_due_on", "days_left"};
@@ -195,9 +210,11 @@ enum cw_code report_plan_reviews(struct exchange *x)
 	char today_text[11];
 	long days = 30;
 	const char *unit;
+	struct plan_review_position pos;
 	json_t *report;
 
 	query_only(x, allowed);
+	query_plan_review_position(x, &pos);
 	if (query_text(x, "due_within_days", &days_text) == 1) {
 		char *end;
 
@@ -210,7 +227,8 @@ enum cw_code report_plan_reviews(struct exchange *x)
 	if (cw_has_field_errors(&x->err))
 		return CW_INVALID;
 	date_format(&today, today_text);
-	if (reports_plan_reviews(x->app->report_pool, &x->principal, today_text, (int)days, unit, &report, &x->err) != CW_OK)
+	if (reports_plan_reviews(x->app->report_pool, &x->principal, today_text, (int)days, unit, &pos, &report,
+				 &x->err) != CW_OK)
 		return x->err.code;
 	return reply_report(x, report, json_incref(json_object_get(report, "items")), columns,
 			    sizeof(columns) / sizeof(columns[0]), "plan-reviews.csv");

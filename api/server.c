@@ -231,6 +231,8 @@ static void send_answer(const struct exchange *x, struct _u_response *resp, cons
 		ulfius_add_header_to_response(resp, "Idempotent-Replayed", "true");
 	if (x->content_disposition[0])
 		ulfius_add_header_to_response(resp, "Content-Disposition", x->content_disposition);
+	if (x->next_cursor[0])
+		ulfius_add_header_to_response(resp, "Next-Cursor", x->next_cursor);
 	add_status_headers(x, resp, allow);
 	if (x->app->config->cors_origins[0])
 		cors_headers(x, resp, preflight, allow);

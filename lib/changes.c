@@ -9,6 +9,7 @@
 #include "cursor.h"
 #include "dates.h"
 #include "goals.h"
+#include "page.h"
 #include "participants.h"
 #include "plans.h"
 #include "record.h"
@@ -44,17 +45,37 @@ int changes_known_type(const char *name)
 	return 0;
 }
 
-/* The current form of every record of kind in the page, by id (caller decrefs). */
-static enum cw_code load_records(struct db_conn *conn, const struct resource *kind, const PGresult *page,
-				 json_t *records, struct cw_error *err)
+/* Records are read for this many changes at once: at most that many of the
+ * largest records (about 80 KB each) are held beside the page. */
+#define FEED_BATCH 32
+
+static int keep_record(const PGresult *row, void *ctx)
+{
+	json_t *records = ctx;
+	struct strbuf sb = STRBUF_INIT;
+	char id[37];
+	char *text;
+
+	rowjson_uuid(row, 0, PQfnumber(row, "id"), id);
+	rowjson_append(&sb, row, 0);
+	text = strbuf_detach(&sb);
+	json_object_set_new(records, id, json_string(text ? text : "null"));
+	free(text);
+	return 0;
+}
+
+/* The current form of every record of kind changed in rows [from, to) of the
+ * page, as JSON text by id in records. */
+static enum cw_code load_records(struct db_conn *conn, const struct resource *kind, const PGresult *page, int from,
+				 int to, json_t *records, struct cw_error *err)
 {
 	json_t *ids = json_array();
 	char id[37];
 	char *list;
 	const char *params[1];
-	PGresult *res;
+	enum cw_code rc;
 
-	for (int i = 0; i < PQntuples(page); i++) {
+	for (int i = from; i < to; i++) {
 		if (strcmp(PQgetvalue(page, i, COL_TYPE), kind->audit_type) != 0)
 			continue;
 		rowjson_uuid(page, i, COL_ID, id);
@@ -66,23 +87,12 @@ static enum cw_code load_records(struct db_conn *conn, const struct resource *ki
 	}
 	list = record_array_literal(ids);
 	json_decref(ids);
+	if (list == NULL)
+		return cw_fail(err, CW_INTERNAL, "Out of memory.");
 	params[0] = list;
-	res = list ? db_run(conn, kind->by_ids, params, err) : NULL;
+	rc = db_stream(conn, kind->by_ids, params, keep_record, records, err);
 	free(list);
-	if (res == NULL)
-		return list ? err->code : cw_fail(err, CW_INTERNAL, "Out of memory.");
-	for (int i = 0; i < PQntuples(res); i++) {
-		struct strbuf sb = STRBUF_INIT;
-		char *text;
-
-		rowjson_uuid(res, i, PQfnumber(res, "id"), id);
-		rowjson_append(&sb, res, i);
-		text = strbuf_detach(&sb);
-		json_object_set_new(records, id, json_string(text ? text : "null"));
-		free(text);
-	}
-	PQclear(res);
-	return CW_OK;
+	return rc;
 }
 
 static const char *action_word(const char *audit_action)
@@ -134,54 +144,82 @@ static void append_change(struct strbuf *sb, const PGresult *page, int row, cons
 	strbuf_addch(sb, '}');
 }
 
-static char *render_page(const PGresult *page, const json_t *records, int64_t after)
+/* Appends the changes of rows [from, to) of the page while b admits them;
+ * *last is the number of the last one appended. 0 once the page is full. */
+static int append_batch(struct strbuf *sb, const PGresult *page, int from, int to, const json_t *records,
+			struct page_bound *b, int64_t *last)
 {
-	struct strbuf sb = STRBUF_INIT;
-	char cursor[CURSOR_TEXT_LEN + 1];
-	int n = PQntuples(page);
+	for (int i = from; i < to; i++) {
+		size_t mark = sb->len;
 
-	strbuf_addstr(&sb, "{\"items\":[");
-	for (int i = 0; i < n; i++) {
-		if (i > 0)
-			strbuf_addch(&sb, ',');
-		append_change(&sb, page, i, records);
+		if (!page_bound_room(b))
+			return 0;
+		if (b->count > 0)
+			strbuf_addch(sb, ',');
+		append_change(sb, page, i, records);
+		if (!page_bound_keep(b, sb->len + PAGE_TAIL_BYTES)) {
+			strbuf_setlen(sb, mark);
+			return 0;
+		}
+		*last = rowjson_int8(page, i, COL_SEQ);
 	}
-	cursor_encode(CURSOR_CHANGES, n > 0 ? rowjson_int8(page, n - 1, COL_SEQ) : after, NULL, cursor);
-	strbuf_addstr(&sb, "],\"next_cursor\":\"");
-	strbuf_addstr(&sb, cursor);
-	strbuf_addstr(&sb, "\"}");
-	return strbuf_detach(&sb);
+	return 1;
+}
+
+/* Changes of the page, batch by batch with their records, while they fit. */
+static enum cw_code append_changes(struct db_conn *conn, const PGresult *page, struct page_bound *b,
+				   struct strbuf *sb, int64_t *last, struct cw_error *err)
+{
+	int n = PQntuples(page), more = 1;
+	enum cw_code rc = CW_OK;
+
+	for (int from = 0; more && rc == CW_OK && from < n; from += FEED_BATCH) {
+		int to = from + FEED_BATCH < n ? from + FEED_BATCH : n;
+		json_t *records = json_object();
+
+		if (records == NULL)
+			return cw_fail(err, CW_INTERNAL, "Out of memory.");
+		for (size_t k = 0; rc == CW_OK && k < NKINDS; k++)
+			rc = load_records(conn, kinds[k], page, from, to, records, err);
+		if (rc == CW_OK)
+			more = append_batch(sb, page, from, to, records, b, last);
+		json_decref(records);
+	}
+	return rc;
 }
 
 enum cw_code changes_list(struct db_pool *pool, const struct principal *p, const struct change_query *q,
 			  char **page, struct cw_error *err)
 {
-	char after[24], limit[16];
+	char after[24], limit[16], cursor[CURSOR_TEXT_LEN + 1];
 	const char *params[5] = {after, q->resource_type, q->case_id, access_scope_of(p).sud_all, limit};
+	struct strbuf sb = STRBUF_INIT;
+	struct page_bound b;
+	int64_t last = q->after;
 	struct db_conn *conn;
 	PGresult *res;
-	json_t *records = json_object();
-	enum cw_code rc = CW_OK;
+	enum cw_code rc;
 
+	*page = NULL;
 	snprintf(after, sizeof(after), "%lld", (long long)q->after);
 	snprintf(limit, sizeof(limit), "%d", q->limit);
 	conn = db_acquire(pool, err);
-	if (conn == NULL) {
-		json_decref(records);
+	if (conn == NULL)
 		return err->code;
-	}
 	res = db_run(conn, &list_changes, params, err);
-	for (size_t k = 0; res && rc == CW_OK && k < NKINDS; k++)
-		rc = load_records(conn, kinds[k], res, records, err);
+	page_bound_init(&b, q->limit, PAGE_BYTES_MAX);
+	strbuf_addstr(&sb, "{\"items\":[");
+	rc = res ? append_changes(conn, res, &b, &sb, &last, err) : err->code;
 	db_release(pool, conn);
-	if (res == NULL) {
-		json_decref(records);
-		return err->code;
-	}
-	*page = rc == CW_OK ? render_page(res, records, q->after) : NULL;
 	PQclear(res);
-	json_decref(records);
-	if (rc != CW_OK)
+	if (rc != CW_OK) {
+		strbuf_release(&sb);
 		return rc;
+	}
+	/* Never null: an empty page hands back where it started, to poll again. */
+	cursor_encode(CURSOR_CHANGES, last, NULL, cursor);
+	strbuf_addstr(&sb, "],");
+	page_close(&sb, cursor);
+	*page = strbuf_detach(&sb);
 	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
 }

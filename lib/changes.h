@@ -27,8 +27,11 @@ struct change_query {
 /* Whether name is a resource type of the feed. */
 int changes_known_type(const char *name);
 
-/* A page {"items":[...],"next_cursor":"..."}: next_cursor names the last change
- * returned, or the starting point when none was (poll again with it). */
+/* A page {"items":[...],"next_cursor":"..."} of at most q->limit changes and
+ * PAGE_BYTES_MAX bytes (lib/page.h): next_cursor names the last change
+ * returned, or the starting point when none was (poll again with it). Records
+ * are read a batch of changes at a time, so that a request holds at most a
+ * batch of records beside its page. */
 enum cw_code changes_list(struct db_pool *pool, const struct principal *p, const struct change_query *q,
 			  char **page, struct cw_error *err);
 

@@ -5,7 +5,10 @@
 #include <string.h>
 
 #include "access.h"
+#include "dates.h"
 #include "rowjson.h"
+#include "strbuf.h"
+#include "validate.h"
 
 #define SUD "substance_use_treatment"
 
@@ -81,8 +84,9 @@ static const struct db_statement plan_reviews = {
 	"   AND cw_visible(c.assigned_worker, c.unit, $1, $2, $3)"
 	"   AND pl.review_due_on <= $4::date + $5::integer"
 	"   AND ($6::text IS NULL OR c.unit = $6)"
-	" ORDER BY pl.review_due_on, c.case_number, pl.id",
-	6, 1};
+	"   AND ($7::date IS NULL OR (pl.review_due_on, c.case_number, pl.id) > ($7::date, $8::text, $9::uuid))"
+	" ORDER BY pl.review_due_on, c.case_number, pl.id LIMIT $10",
+	10, 1};
 
 static const struct db_statement referral_outcomes = {
 	NULL,
@@ -182,34 +186,84 @@ enum cw_code reports_visit_compliance(struct db_pool *pool, const struct princip
 	return CW_OK;
 }
 
-enum cw_code reports_plan_reviews(struct db_pool *pool, const struct principal *p, const char *today,
-				  int due_within_days, const char *unit, json_t **out, struct cw_error *err)
+/* The report's cursor: the due date in days, the plan, and its case's number. */
+static json_t *plan_review_cursor(const json_t *item)
 {
-	struct access_scope s = access_scope_of(p);
-	char days[16];
-	const char *params[6] = {s.see_all, s.worker, s.unit, today, days, unit};
+	const char *number = json_string_value(json_object_get(item, "case_number"));
+	const char *plan = json_string_value(json_object_get(item, "plan_id"));
+	const char *due = json_string_value(json_object_get(item, "review_due_on"));
+	char text[CURSOR_LONG_TEXT_MAX + 1];
+	struct cw_date d;
+
+	if (number == NULL || plan == NULL || due == NULL || date_parse(due, &d) != 0)
+		return json_null();
+	cursor_encode_extra(CURSOR_PLAN_REVIEWS, date_to_days(&d), plan, number, strlen(number), text);
+	return json_string(text);
+}
+
+int reports_plan_review_cursor_read(const char *text, struct plan_review_position *pos)
+{
+	unsigned char number[CURSOR_EXTRA_MAX];
+	struct cw_date d;
+	int64_t days;
+	size_t n;
+
+	if (cursor_decode_extra(text, CURSOR_PLAN_REVIEWS, &days, pos->after_plan, number, &n) != 0 || n == 0 ||
+	    days < -100000 || days > 100000)
+		return -1;
+	memcpy(pos->after_number, number, n);
+	pos->after_number[n] = '\0';
+	if (strlen(pos->after_number) != n || !utf8_valid(pos->after_number))
+		return -1;
+	d = date_from_days(days);
+	date_format(&d, pos->after_due);
+	pos->after = 1;
+	return 0;
+}
+
+/* The first limit rows of res as a JSON array. */
+static json_t *rows_as_json(const PGresult *res, int limit)
+{
 	struct strbuf sb = STRBUF_INIT;
-	PGresult *res;
 	json_t *items;
 
-	snprintf(days, sizeof(days), "%d", due_within_days);
-	res = report_query(pool, &plan_reviews, params, err);
-	if (res == NULL)
-		return err->code;
 	strbuf_addch(&sb, '[');
-	for (int i = 0; i < PQntuples(res); i++) {
+	for (int i = 0; i < PQntuples(res) && i < limit; i++) {
 		if (i > 0)
 			strbuf_addch(&sb, ',');
 		rowjson_append(&sb, res, i);
 	}
 	strbuf_addch(&sb, ']');
-	PQclear(res);
 	items = sb.failed ? NULL : json_loads(sb.buf, 0, NULL);
 	strbuf_release(&sb);
+	return items;
+}
+
+enum cw_code reports_plan_reviews(struct db_pool *pool, const struct principal *p, const char *today,
+				  int due_within_days, const char *unit, const struct plan_review_position *pos,
+				  json_t **out, struct cw_error *err)
+{
+	struct access_scope s = access_scope_of(p);
+	char days[16], limit[16];
+	const char *params[10] = {s.see_all, s.worker, s.unit, today, days, unit,
+				  pos->after ? pos->after_due : NULL, pos->after ? pos->after_number : NULL,
+				  pos->after ? pos->after_plan : NULL, limit};
+	PGresult *res;
+	json_t *items, *next;
+
+	snprintf(days, sizeof(days), "%d", due_within_days);
+	snprintf(limit, sizeof(limit), "%d", pos->limit + 1);
+	res = report_query(pool, &plan_reviews, params, err);
+	if (res == NULL)
+		return err->code;
+	items = rows_as_json(res, pos->limit);
+	next = items && PQntuples(res) > pos->limit ? plan_review_cursor(json_array_get(items, pos->limit - 1))
+						     : json_null();
+	PQclear(res);
 	if (items == NULL)
 		return cw_fail(err, CW_INTERNAL, "Out of memory.");
-	*out = json_pack("{s:s, s:i, s:s?, s:o}", "as_of", today, "due_within_days", due_within_days, "unit", unit,
-			 "items", items);
+	*out = json_pack("{s:s, s:i, s:s?, s:o, s:o}", "as_of", today, "due_within_days", due_within_days, "unit",
+			 unit, "items", items, "next_cursor", next);
 	return *out ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
 }
 

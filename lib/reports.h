@@ -27,6 +27,7 @@
 #include <jansson.h>
 
 #include "auth.h"
+#include "cursor.h"
 #include "db.h"
 
 #define REPORT_VISIT_TARGET_PERCENT 95
@@ -37,9 +38,25 @@
 enum cw_code reports_visit_compliance(struct db_pool *pool, const struct principal *p, const char *from,
 				      const char *to, const char *unit, json_t **out, struct cw_error *err);
 
-/* Reviews due on or before today + due_within_days. */
+/* Where a page of the plan-review report starts: after the plan last shown,
+ * by the report's order (review_due_on, case_number, plan_id). */
+struct plan_review_position {
+	int limit;
+	int after;                                  /* 0 on the first page */
+	char after_due[11];                         /* YYYY-MM-DD */
+	char after_number[CURSOR_EXTRA_MAX + 1];
+	char after_plan[37];
+};
+
+/* 0 with pos's after fields set when text is a cursor of the report. */
+int reports_plan_review_cursor_read(const char *text, struct plan_review_position *pos);
+
+/* A page of the reviews due on or before today + due_within_days: {"as_of",
+ * "due_within_days", "unit", "items", "next_cursor"}, at most pos->limit
+ * items, each of bounded size. *out is the caller's to decref. */
 enum cw_code reports_plan_reviews(struct db_pool *pool, const struct principal *p, const char *today,
-				  int due_within_days, const char *unit, json_t **out, struct cw_error *err);
+				  int due_within_days, const char *unit, const struct plan_review_position *pos,
+				  json_t **out, struct cw_error *err);
 
 /* Referrals with referred_on from..to (inclusive dates). */
 enum cw_code reports_referral_outcomes(struct db_pool *pool, const struct principal *p, const char *from,

@@ -112,6 +112,27 @@ class BigRecordListsTest(BoundedTest):
         self.assertEqual([e['after']['summary'] for e in entries[2:]], [big_text(i) for i in range(BIG_VISITS)])
         self.assertGreater(len(pages), 1)
 
+    def test_the_change_feed_of_big_records_is_paged_by_bytes_too(self):
+        w = self.big_world
+        pages, after = [], None
+        for _ in range(100):
+            r = self.request('GET', query('/v1/changes', case_id=self.case['id'], limit=500, after=after),
+                             w.integration)
+            self.assertEqual(r.status, 200, r)
+            self.assertLessEqual(len(r.body), PAGE_BYTES)
+            page = r.json()
+            if not page['items']:
+                break
+            pages.append(page['items'])
+            after = page['next_cursor']
+        # The case, the child and the sixteen visits. A visit's change is its record
+        # (about 80.4 KB) and 300 bytes about the change: 13 would be 1,049,100 bytes,
+        # past 1 MiB, so the first page holds the case, the child and 12 visits.
+        self.assertEqual([len(p) for p in pages], [14, 4])
+        changes = [c for p in pages for c in p]
+        self.assertEqual([c['id'] for c in changes], [self.case['id'], self.child['id']] + [v['id'] for v in self.visits])
+        self.assertEqual([c['record']['summary'] for c in changes[2:]], [big_text(i) for i in range(BIG_VISITS)])
+
 
 def summary(i):
     """The i-th summary of the edited visit: 20,000 characters, starting with i."""

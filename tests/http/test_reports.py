@@ -795,8 +795,9 @@ class PlanReviewTest(ReportTest):
     def test_each_item_names_the_plan_its_case_worker_unit_and_review_date(self):
         w = self.world
         report = self.report(REVIEWS, w.supervisor_a, due_within_days=0)
-        self.assertEqual(set(report), {'as_of', 'due_within_days', 'unit', 'items'})
-        self.assertEqual((report['as_of'], report['due_within_days'], report['unit']), (today(), 0, None))
+        self.assertEqual(set(report), {'as_of', 'due_within_days', 'unit', 'items', 'next_cursor'})
+        self.assertEqual((report['as_of'], report['due_within_days'], report['unit'], report['next_cursor']),
+                         (today(), 0, None, None))
         b, c = self.cases['B'], self.cases['C']
         self.assertEqual(report['items'][:2], [
             {'plan_id': self.plans['B']['id'], 'case_id': b['id'], 'case_number': b['case_number'],
@@ -807,6 +808,48 @@ class PlanReviewTest(ReportTest):
              'days_left': -10}])
         self.assertEqual(set(report['items'][2]), REVIEW_KEYS)
         self.assertEqual(self.report(REVIEWS, w.administrator, unit=w.unit_b)['unit'], w.unit_b)
+
+    def test_pages_in_the_report_order_with_limit_and_cursor(self):
+        w = self.world
+        letters = {p['id']: k for k, p in self.plans.items()}
+        # Seven plans due within ten years, two a page: B and C, due the same day,
+        # are parted by the cursor in case-number order.
+        pages, cursor = [], None
+        for _ in range(10):
+            r = self.request('GET', query(REVIEWS, due_within_days=3650, limit=2, cursor=cursor), w.supervisor_a)
+            self.assertEqual(r.status, 200, r)
+            page = r.json()
+            self.assertEqual(r.header('Next-Cursor'), page['next_cursor'])
+            pages.append([letters[item['plan_id']] for item in page['items']])
+            cursor = page['next_cursor']
+            if cursor is None:
+                break
+        self.assertEqual(pages, [['B', 'C'], ['D', 'E'], ['F', 'G'], ['I']])
+        first = self.report(REVIEWS, w.supervisor_a, due_within_days=3650, limit=1)
+        self.assertEqual(self.listed(w.supervisor_a, due_within_days=3650, limit=1, cursor=first['next_cursor']),
+                         [('C', -10)])
+
+    def test_a_page_as_csv_hands_its_cursor_in_a_header(self):
+        w = self.world
+        body, rows, r = self.csv_report(REVIEWS, w.supervisor_a, due_within_days=3650, limit=5)
+        self.assertEqual(len(rows), 1 + 5)
+        cursor = r.header('Next-Cursor')
+        self.assertIsNotNone(cursor)
+        body, rows, r = self.csv_report(REVIEWS, w.supervisor_a, due_within_days=3650, limit=5, cursor=cursor)
+        self.assertEqual([row[0] for row in rows[1:]], [self.plans['G']['id'], self.plans['I']['id']])
+        self.assertIsNone(r.header('Next-Cursor'))
+
+    def test_the_default_page_is_the_largest(self):
+        w = self.world
+        self.assertIsNone(self.report(REVIEWS, w.administrator, due_within_days=3650)['next_cursor'])
+
+    def test_bad_limits_and_cursors_are_422(self):
+        w = self.world
+        cases_cursor = self.request('GET', query('/v1/cases', limit=1), w.administrator).json()['next_cursor']
+        for params, fields in (({'limit': 0}, ['limit']), ({'limit': 501}, ['limit']), ({'cursor': 'abc'}, ['cursor']),
+                               ({'cursor': cases_cursor}, ['cursor'])):
+            with self.subTest(**params):
+                self.assertProblem(self.request('GET', query(REVIEWS, **params), w.supervisor_a), 422, fields)
 
     def test_due_within_days_sets_the_horizon(self):
         w = self.world
