@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "config.h"
 #include "db.h"
+#include "fetch.h"
 #include "log.h"
 #include "migrate.h"
 #include "server.h"
@@ -31,12 +32,26 @@ static const char usage[] =
 	"  CASEWORK_DATABASE_URL         libpq connection string or URI (postgresql:///casework)\n"
 	"  CASEWORK_BIND, CASEWORK_PORT  listen address and port (127.0.0.1, 8080)\n"
 	"  CASEWORK_DB_POOL_SIZE         database connections held (2 x cores)\n"
-	"  CASEWORK_JWT_ALG              HS256, HS384, HS512, RS256 or ES256 (HS256)\n"
+	"  CASEWORK_JWT_ALG              HS256, HS384, HS512, RS256 or ES256; with a JWK Set\n"
+	"                                RS256, ES256 or RS256,ES256 (HS256; RS256 with a set)\n"
 	"  CASEWORK_JWT_SECRET           HMAC key for HS*, at least 32/48/64 bytes; or\n"
 	"  CASEWORK_JWT_SECRET_FILE      a file holding it\n"
-	"  CASEWORK_JWT_PUBLIC_KEY_FILE  PEM public key for RS256/ES256\n"
+	"  CASEWORK_JWT_PUBLIC_KEY_FILE  PEM public key for RS256/ES256; or\n"
+	"  CASEWORK_JWT_JWKS_FILE        a JWK Set file (read again on SIGHUP); or\n"
+	"  CASEWORK_JWT_JWKS_URL         the identity provider's JWK Set, https:// (http://\n"
+	"                                only to a loopback address)\n"
+	"  CASEWORK_JWT_JWKS_REFRESH_SECONDS       longest use of a fetched set (300)\n"
+	"  CASEWORK_JWT_JWKS_MIN_INTERVAL_SECONDS  least time between fetches (10)\n"
+	"  CASEWORK_JWT_JWKS_TIMEOUT_SECONDS       one fetch, whole (5)\n"
 	"  CASEWORK_JWT_ISSUER           when set, tokens' iss must equal it\n"
 	"  CASEWORK_JWT_AUDIENCE         when set, tokens' aud must contain it\n"
+	"  CASEWORK_JWT_SUBJECT_CLAIM    claim naming the caller (sub)\n"
+	"  CASEWORK_JWT_UNIT_CLAIM       claim naming the caller's unit (unit)\n"
+	"  CASEWORK_JWT_ROLE_CLAIM       claim holding the roles, a dotted path such as\n"
+	"                                realm_access.roles (role)\n"
+	"  CASEWORK_JWT_ROLE_MAP         provider names to roles, such as\n"
+	"                                cw-supervisors=supervisor,state-sync=integration\n"
+	"                                (none: the role names themselves)\n"
 	"  CASEWORK_MAX_BODY_BYTES       largest request body (1048576)\n"
 	"  CASEWORK_CORS_ORIGINS         comma-separated browser origins (none)\n"
 	"  CASEWORK_TIMEZONE             the agency's time zone, for \"today\" (UTC)\n"
@@ -68,7 +83,8 @@ static int run_migrate(void)
 	return rc == 0 ? 0 : fail(why);
 }
 
-/* SIGINT/SIGTERM are taken by sigwait() in server_run; every thread inherits the block. */
+/* SIGINT, SIGTERM and SIGHUP are taken by sigwait() in server_run; every
+ * thread inherits the block. */
 static void block_stop_signals(void)
 {
 	sigset_t set;
@@ -76,6 +92,7 @@ static void block_stop_signals(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -93,13 +110,19 @@ static int run_serve(void)
 	tzset();
 	access_disclose_sud(cfg.disclose_sud);
 	block_stop_signals();
+	if (fetch_global_init() != 0) {
+		config_release(&cfg);
+		return fail("cannot initialise the HTTP client");
+	}
 	app.config = &cfg;
 	app.pool = db_pool_new(cfg.database_url, &(struct db_pool_settings){
 		"caseworkd", cfg.pool_size, DB_STATEMENT_TIMEOUT_SECONDS, 1});
 	app.report_pool = db_pool_new(cfg.database_url, &(struct db_pool_settings){
 		"caseworkd reports", cfg.report_concurrency, cfg.report_timeout, 0});
-	app.auth = auth_new(&cfg);
-	if (app.pool == NULL || app.report_pool == NULL || app.auth == NULL) {
+	app.auth = auth_new(&cfg, why, sizeof(why));
+	if (app.auth == NULL) {
+		fail(why);
+	} else if (app.pool == NULL || app.report_pool == NULL) {
 		fail("out of memory at start");
 	} else {
 		log_start_buffering();
@@ -109,6 +132,7 @@ static int run_serve(void)
 	auth_free(app.auth);
 	db_pool_free(app.report_pool);
 	db_pool_free(app.pool);
+	fetch_global_cleanup();
 	config_release(&cfg);
 	return rc;
 }

@@ -407,15 +407,19 @@ static int start_listener(struct _u_instance *inst, const struct config *cfg, st
 	return ulfius_start_framework_with_mhd_options(inst, flags, ops);
 }
 
-static void wait_for_stop_signal(void)
+/* Until SIGINT or SIGTERM; each SIGHUP reloads the key set meanwhile. */
+static void wait_for_stop_signal(struct app *app)
 {
 	sigset_t set;
-	int sig;
+	int sig = 0;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
-	sigwait(&set, &sig);
+	sigaddset(&set, SIGHUP);
+	while (sigwait(&set, &sig) != 0 || sig == SIGHUP)
+		if (sig == SIGHUP)
+			auth_reload(app->auth);
 	log_event("info", "stopping on signal %d", sig);
 }
 
@@ -445,7 +449,7 @@ int server_run(struct app *app)
 	else
 		log_event("info", "serving on %s port %u (a thread per connection, %u database connections, "
 			  "%u more for reports)", cfg->bind, cfg->port, cfg->pool_size, cfg->report_concurrency);
-	wait_for_stop_signal();
+	wait_for_stop_signal(app);
 	ulfius_stop_framework(&inst);
 	ulfius_clean_instance(&inst);
 	return 0;

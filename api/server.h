@@ -12,7 +12,8 @@
 
 /* Serves until SIGINT or SIGTERM, then finishes the requests in flight and
  * returns 0; returns -1 (after one line on stderr) when it cannot listen.
- * The caller must have blocked SIGINT and SIGTERM in every thread. */
+ * SIGHUP reloads the key set (auth_reload). The caller must have blocked
+ * SIGINT, SIGTERM and SIGHUP in every thread. */
 int server_run(struct app *app);
 
 #endif

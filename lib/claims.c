@@ -126,43 +126,98 @@ static enum cw_code check_issuer_audience(const struct claim_rules *rules, const
 	return CW_OK;
 }
 
-/* Known roles add up; unknown ones add nothing. -1 when the claim is malformed. */
-static int read_roles(const json_t *role, unsigned *roles)
+int claims_path_is_valid(const char *path)
 {
+	size_t segments = 1, len = strlen(path);
+
+	if (len == 0 || len > CLAIM_PATH_MAX || path[0] == '.' || path[len - 1] == '.')
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (path[i] <= ' ' || path[i] > '~')
+			return 0;
+		if (path[i] == '.' && (path[i + 1] == '.' || ++segments > CLAIM_PATH_SEGMENTS))
+			return 0;
+	}
+	return 1;
+}
+
+/* The value at a dotted path, or NULL when any step is missing or not an object. */
+static const json_t *claim_at(const json_t *claims, const char *path)
+{
+	const json_t *v = claims;
+
+	while (v != NULL && *path) {
+		size_t n = strcspn(path, ".");
+
+		v = json_is_object(v) ? json_object_getn(v, path, n) : NULL;
+		path += n;
+		if (*path == '.')
+			path++;
+	}
+	return v;
+}
+
+/* The roles one name grants: through the map when there is one, else by itself. */
+static unsigned roles_of_name(const struct claim_rules *rules, const char *name)
+{
+	unsigned roles = 0;
+
+	if (rules->role_map == NULL)
+		return claims_role_bit(name);
+	for (size_t i = 0; i < rules->role_map_len; i++)
+		if (strcmp(rules->role_map[i].name, name) == 0)
+			roles |= rules->role_map[i].roles;
+	return roles;
+}
+
+/* Known names add up; unknown ones add nothing. -1 when the claim is
+ * malformed: neither a string nor an array of strings (an absent claim, or an
+ * empty array, is malformed only where the default role claim is required). */
+static int read_roles(const struct claim_rules *rules, const json_t *role, unsigned *roles)
+{
+	int required = rules->role_claim == NULL;
 	size_t i;
 	const json_t *v;
 
 	*roles = 0;
+	if (role == NULL)
+		return required ? -1 : 0;
 	if (json_is_string(role)) {
-		*roles = claims_role_bit(json_string_value(role));
+		*roles = roles_of_name(rules, json_string_value(role));
 		return 0;
 	}
-	if (!json_is_array(role) || json_array_size(role) == 0)
+	if (!json_is_array(role) || (required && json_array_size(role) == 0))
 		return -1;
 	json_array_foreach(role, i, v) {
 		if (!json_is_string(v))
 			return -1;
-		*roles |= claims_role_bit(json_string_value(v));
+		*roles |= roles_of_name(rules, json_string_value(v));
 	}
 	return 0;
 }
 
-static enum cw_code read_principal(const json_t *claims, struct principal *p, struct cw_error *err)
+static const char *or_default(const char *path, const char *fallback)
 {
-	const json_t *sub = json_object_get(claims, "sub");
-	const json_t *unit = json_object_get(claims, "unit");
-	const json_t *role = json_object_get(claims, "role");
+	return path ? path : fallback;
+}
+
+static enum cw_code read_principal(const struct claim_rules *rules, const json_t *claims, struct principal *p,
+				   struct cw_error *err)
+{
+	const json_t *sub = claim_at(claims, or_default(rules->subject_claim, "sub"));
+	const json_t *unit = claim_at(claims, or_default(rules->unit_claim, "unit"));
+	const json_t *role = claim_at(claims, or_default(rules->role_claim, "role"));
 
 	memset(p, 0, sizeof(*p));
 	if (!json_is_string(sub) || !is_clean_text(json_string_value(sub), PRINCIPAL_SUB_MAX))
-		return unauthenticated(err, "The token has no usable sub claim.");
+		return unauthenticated(err, "The token has no usable subject claim.");
 	memcpy(p->sub, json_string_value(sub), strlen(json_string_value(sub)) + 1);
 	if (unit != NULL && !json_is_null(unit)) {
 		if (!json_is_string(unit) || !is_clean_text(json_string_value(unit), PRINCIPAL_UNIT_MAX))
 			return unauthenticated(err, "The token's unit claim is not usable.");
 		memcpy(p->unit, json_string_value(unit), strlen(json_string_value(unit)) + 1);
 	}
-	if (role == NULL || read_roles(role, &p->roles) != 0)
+	if (read_roles(rules, role, &p->roles) != 0)
 		return unauthenticated(err, "The token has no usable role claim.");
 	if ((p->roles & ROLE_SUPERVISOR) && p->unit[0] == '\0')
 		return unauthenticated(err, "A supervisor's token must name a unit.");
@@ -180,7 +235,7 @@ enum cw_code claims_check(const json_t *claims, const struct claim_rules *rules,
 	if (rc == CW_OK)
 		rc = check_issuer_audience(rules, claims, err);
 	if (rc == CW_OK)
-		rc = read_principal(claims, out, err);
+		rc = read_principal(rules, claims, out, err);
 	if (rc == CW_OK)
 		rc = claims_recheck(out, times, now, err);
 	return rc;

@@ -9,6 +9,13 @@
  * skew, iss and aud must match when the rules name them, the subject is
  * required, the roles are a string or an array whose known names add up, and a
  * supervisor must name a unit.
+ *
+ * Where the subject, the unit and the roles are read is the rules' choice
+ * (an identity provider puts them where it puts them): each is a dotted path
+ * into the claims ("realm_access.roles"), and a role map turns the provider's
+ * role or group names into this service's five roles. With the defaults
+ * (sub, unit, role, no map) a token must carry a role claim; with a role
+ * claim configured, a token without it is a valid token with no role (403).
  */
 #ifndef CW_CLAIMS_H
 #define CW_CLAIMS_H
@@ -36,11 +43,25 @@ struct principal {
 	unsigned roles;                     /* enum role bits */
 };
 
-/* What the claims must meet. Borrowed strings; a zeroed struct accepts any
- * issuer and audience. */
+#define CLAIM_PATH_MAX 200          /* a dotted path, in bytes */
+#define CLAIM_PATH_SEGMENTS 8
+
+/* A name the identity provider uses, and the roles it grants here. */
+struct role_mapping {
+	char *name;
+	unsigned roles;         /* enum role bits */
+};
+
+/* What the claims must meet and where to find them. Borrowed strings; a
+ * zeroed struct accepts any issuer and audience and reads sub, unit and role. */
 struct claim_rules {
-	const char *issuer;     /* NULL: iss is not checked */
-	const char *audience;   /* NULL: aud is not checked */
+	const char *issuer;          /* NULL: iss is not checked */
+	const char *audience;        /* NULL: aud is not checked */
+	const char *subject_claim;   /* dotted path; NULL: "sub" */
+	const char *unit_claim;      /* dotted path; NULL: "unit" */
+	const char *role_claim;      /* dotted path; NULL: "role", required */
+	const struct role_mapping *role_map;  /* NULL: the five role names count as themselves */
+	size_t role_map_len;
 };
 
 /* The time claims, kept beside a cached principal so that a later use of the
@@ -63,6 +84,10 @@ enum cw_code claims_check(const json_t *claims, const struct claim_rules *rules,
  * CW_FORBIDDEN) against a later now: the answer claims_check would give now. */
 enum cw_code claims_recheck(const struct principal *p, const struct token_times *times, double now,
 			    struct cw_error *err);
+
+/* Whether path is a usable dotted path: 1 to CLAIM_PATH_SEGMENTS non-empty
+ * names of printable ASCII without spaces, CLAIM_PATH_MAX bytes at most. */
+int claims_path_is_valid(const char *path);
 
 /* The role bit of one of the five role names (exact, case-sensitive); 0 for any other. */
 unsigned claims_role_bit(const char *name);

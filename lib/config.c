@@ -1,5 +1,9 @@
 #include "config.h"
 
+#include "files.h"
+#include "jwk.h"
+#include "jws.h"
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -9,10 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_KEY_FILE_BYTES ((size_t)64 * 1024)
+#define ROLE_MAP_MAX 200
 
 static int refuse(char *why, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -77,30 +83,7 @@ static int load_uint(const char *name, unsigned long fallback, unsigned long min
 /* Reads a whole small file; returns its length or -1 with errno set. Caller frees *out. */
 static long read_small_file(const char *path, unsigned char **out)
 {
-	FILE *f = fopen(path, "rb");
-	unsigned char *buf;
-	size_t n;
-
-	if (f == NULL)
-		return -1;
-	buf = malloc(MAX_KEY_FILE_BYTES + 1);
-	if (buf == NULL) {
-		fclose(f);
-		errno = ENOMEM;
-		return -1;
-	}
-	n = fread(buf, 1, MAX_KEY_FILE_BYTES + 1, f);
-	int failed = ferror(f);
-
-	fclose(f);
-	if (failed || n > MAX_KEY_FILE_BYTES) {
-		free(buf);
-		errno = failed ? EIO : EFBIG;
-		return -1;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	return (long)n;
+	return file_read_small(path, MAX_KEY_FILE_BYTES, out);
 }
 
 static size_t minimum_hmac_bytes(jwt_alg_t alg)
@@ -159,9 +142,9 @@ static int public_key_fits(const unsigned char *pem, size_t len, jwt_alg_t alg, 
 		rc = refuse(why, why_len, "CASEWORK_JWT_PUBLIC_KEY_FILE does not hold a PEM public key");
 	} else if (alg == JWT_ALG_RS256 && EVP_PKEY_base_id(key) != EVP_PKEY_RSA) {
 		rc = refuse(why, why_len, "CASEWORK_JWT_PUBLIC_KEY_FILE is not an RSA key, as RS256 needs");
-	} else if (alg == JWT_ALG_RS256 && EVP_PKEY_bits(key) < 2048) {
-		rc = refuse(why, why_len, "CASEWORK_JWT_PUBLIC_KEY_FILE holds an RSA key of %d bits; RS256 needs at least 2048",
-			    EVP_PKEY_bits(key));
+	} else if (alg == JWT_ALG_RS256 && (EVP_PKEY_bits(key) < JWK_RSA_MIN_BITS || EVP_PKEY_bits(key) > JWK_RSA_MAX_BITS)) {
+		rc = refuse(why, why_len, "CASEWORK_JWT_PUBLIC_KEY_FILE holds an RSA key of %d bits; RS256 needs %d to %d",
+			    EVP_PKEY_bits(key), JWK_RSA_MIN_BITS, JWK_RSA_MAX_BITS);
 	} else if (alg == JWT_ALG_ES256 && (EVP_PKEY_base_id(key) != EVP_PKEY_EC || EVP_PKEY_bits(key) != 256)) {
 		rc = refuse(why, why_len, "CASEWORK_JWT_PUBLIC_KEY_FILE is not a P-256 EC key, as ES256 needs");
 	}
@@ -192,27 +175,254 @@ static int load_public_key(struct config *cfg, char *why, size_t len)
 	return public_key_fits(cfg->jwt_key, cfg->jwt_key_len, cfg->jwt_alg, why, len);
 }
 
+static int jwks_configured(void)
+{
+	return setting("CASEWORK_JWT_JWKS_FILE") != NULL || setting("CASEWORK_JWT_JWKS_URL") != NULL;
+}
+
+static unsigned bit_count(unsigned v)
+{
+	unsigned n = 0;
+
+	for (; v; v &= v - 1)
+		n++;
+	return n;
+}
+
+/* CASEWORK_JWT_ALG: one algorithm; with a JWK Set, RS256 and ES256 may both be listed. */
+static int load_algorithms(struct config *cfg, char *why, size_t len)
+{
+	const unsigned hmac = JWK_ALG_BIT(JWT_ALG_HS256) | JWK_ALG_BIT(JWT_ALG_HS384) | JWK_ALG_BIT(JWT_ALG_HS512);
+	const char *list = setting("CASEWORK_JWT_ALG");
+	char name[8];
+
+	if (list == NULL)
+		list = jwks_configured() ? "RS256" : "HS256";
+	for (const char *p = list;; p++) {
+		size_t n = strcspn(p, ",");
+		jwt_alg_t alg = JWT_ALG_NONE;
+
+		if (n < sizeof(name)) {
+			memcpy(name, p, n);
+			name[n] = '\0';
+			alg = jws_alg_of_name(name);
+		}
+		if (alg == JWT_ALG_NONE)
+			goto bad;
+		if (cfg->jwt_algs == 0)
+			cfg->jwt_alg = alg;
+		cfg->jwt_algs |= JWK_ALG_BIT(alg);
+		p += n;
+		if (*p == '\0')
+			break;
+	}
+	if (cfg->jwt_algs == 0)
+		goto bad;
+	if (jwks_configured() && (cfg->jwt_algs & hmac))
+		return refuse(why, len, "CASEWORK_JWT_ALG is %s, but a JWK Set holds public keys: use RS256 and/or ES256",
+			      list);
+	if (bit_count(cfg->jwt_algs) > 1 && !jwks_configured())
+		return refuse(why, len, "CASEWORK_JWT_ALG lists several algorithms, which needs CASEWORK_JWT_JWKS_FILE "
+			      "or CASEWORK_JWT_JWKS_URL");
+	return 0;
+bad:
+	return refuse(why, len, "CASEWORK_JWT_ALG must be one of HS256, HS384, HS512, RS256, ES256 "
+		      "(with a JWK Set: RS256, ES256 or RS256,ES256)");
+}
+
+/* host (n bytes, with any :port) is 127.0.0.0/8, [::1] or localhost. */
+static int host_is_loopback(const char *host, size_t n)
+{
+	struct in_addr v4;
+	char name[64];
+	size_t h;
+
+	if (host[0] == '[')
+		return n >= 5 && strncmp(host, "[::1]", 5) == 0 && (n == 5 || host[5] == ':');
+	h = strcspn(host, ":");
+	if (h > n)
+		h = n;
+	if (h == 0 || h >= sizeof(name))
+		return 0;
+	memcpy(name, host, h);
+	name[h] = '\0';
+	if (strcasecmp(name, "localhost") == 0)
+		return 1;
+	return inet_pton(AF_INET, name, &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
+}
+
+/* An https:// URL, or http:// to a loopback address (*http set), with a host
+ * and no user name or password. */
+static int jwks_url_is_acceptable(const char *url, int *http)
+{
+	const char *host;
+	size_t n;
+
+	if (strlen(url) > 2000)
+		return 0;
+	for (const char *p = url; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return 0;
+	*http = strncasecmp(url, "http://", 7) == 0;
+	if (*http)
+		host = url + 7;
+	else if (strncasecmp(url, "https://", 8) == 0)
+		host = url + 8;
+	else
+		return 0;
+	n = strcspn(host, "/?#");
+	if (n == 0 || memchr(host, '@', n) != NULL)
+		return 0;
+	return !*http || host_is_loopback(host, n);
+}
+
+static int load_jwks_url(struct config *cfg, const char *url, char *why, size_t len)
+{
+	unsigned long v = 0;
+
+	if (!jwks_url_is_acceptable(url, &cfg->jwks_allow_http))
+		return refuse(why, len, "CASEWORK_JWT_JWKS_URL must be an https:// URL (http:// only to 127.0.0.1, [::1] "
+			      "or localhost) with no user name or password");
+	cfg->jwks_url = strdup(url);
+	if (cfg->jwks_url == NULL)
+		return refuse(why, len, "out of memory");
+	if (load_uint("CASEWORK_JWT_JWKS_REFRESH_SECONDS", 300, 1, 86400, &v, why, len) != 0)
+		return -1;
+	cfg->jwks_refresh_seconds = (unsigned)v;
+	if (load_uint("CASEWORK_JWT_JWKS_MIN_INTERVAL_SECONDS", v < 10 ? v : 10, 1, 3600, &v, why, len) != 0)
+		return -1;
+	cfg->jwks_min_interval_seconds = (unsigned)v;
+	if (cfg->jwks_min_interval_seconds > cfg->jwks_refresh_seconds)
+		return refuse(why, len, "CASEWORK_JWT_JWKS_MIN_INTERVAL_SECONDS (%u) must not be more than "
+			      "CASEWORK_JWT_JWKS_REFRESH_SECONDS (%u)", cfg->jwks_min_interval_seconds,
+			      cfg->jwks_refresh_seconds);
+	if (load_uint("CASEWORK_JWT_JWKS_TIMEOUT_SECONDS", 5, 1, 60, &v, why, len) != 0)
+		return -1;
+	cfg->jwks_timeout_seconds = (unsigned)v;
+	return 0;
+}
+
+/* CASEWORK_JWT_JWKS_FILE or CASEWORK_JWT_JWKS_URL, instead of a secret or a PEM key.
+ * The set itself is read when the service starts (auth.c). */
+static int load_jwks(struct config *cfg, char *why, size_t len)
+{
+	const char *file = setting("CASEWORK_JWT_JWKS_FILE");
+	const char *url = setting("CASEWORK_JWT_JWKS_URL");
+	const char *source = file ? "CASEWORK_JWT_JWKS_FILE" : "CASEWORK_JWT_JWKS_URL";
+	static const char *const others[] = {"CASEWORK_JWT_SECRET", "CASEWORK_JWT_SECRET_FILE",
+					     "CASEWORK_JWT_PUBLIC_KEY_FILE"};
+
+	if (file != NULL && url != NULL)
+		return refuse(why, len, "set only one of CASEWORK_JWT_JWKS_FILE and CASEWORK_JWT_JWKS_URL");
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+		if (setting(others[i]) != NULL)
+			return refuse(why, len, "%s is set, but the keys come from %s: unset %s", others[i], source,
+				      others[i]);
+	if (url != NULL)
+		return load_jwks_url(cfg, url, why, len);
+	cfg->jwks_file = strdup(file);
+	return cfg->jwks_file ? 0 : refuse(why, len, "out of memory");
+}
+
+static int load_claim_path(const char *name, char **out, char *why, size_t len)
+{
+	const char *v = setting(name);
+
+	if (v == NULL)
+		return 0;
+	if (!claims_path_is_valid(v))
+		return refuse(why, len, "%s must be a claim name or a dotted path such as realm_access.roles "
+			      "(at most %d names and %d bytes, no spaces)", name, CLAIM_PATH_SEGMENTS, CLAIM_PATH_MAX);
+	*out = strdup(v);
+	return *out ? 0 : refuse(why, len, "out of memory");
+}
+
+static char *trimmed(char *s)
+{
+	char *end;
+
+	while (*s == ' ')
+		s++;
+	end = s + strlen(s);
+	while (end > s && end[-1] == ' ')
+		*--end = '\0';
+	return s;
+}
+
+/* One "name=role" of CASEWORK_JWT_ROLE_MAP into m; 0 or -1. */
+static int parse_role_mapping(char *entry, struct role_mapping *m)
+{
+	char *eq = strrchr(entry, '='), *name;
+	unsigned role;
+
+	if (eq == NULL)
+		return -1;
+	*eq = '\0';
+	name = trimmed(entry);
+	role = claims_role_bit(trimmed(eq + 1));
+	if (role == 0 || name[0] == '\0' || strlen(name) > PRINCIPAL_SUB_MAX)
+		return -1;
+	for (const char *p = name; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return -1;
+	m->name = strdup(name);
+	m->roles = role;
+	return m->name ? 0 : -1;
+}
+
+/* CASEWORK_JWT_ROLE_MAP: "provider-name=role,..." (a name may grant several roles). */
+static int load_role_map(struct config *cfg, char *why, size_t len)
+{
+	const char *list = setting("CASEWORK_JWT_ROLE_MAP");
+	size_t count = 1;
+	char *copy, *tok, *save = NULL;
+	int rc = 0;
+
+	if (list == NULL)
+		return 0;
+	for (const char *p = list; *p; p++)
+		count += *p == ',';
+	if (count > ROLE_MAP_MAX)
+		return refuse(why, len, "CASEWORK_JWT_ROLE_MAP has more than %d entries", ROLE_MAP_MAX);
+	cfg->jwt_role_map = calloc(count, sizeof(*cfg->jwt_role_map));
+	copy = strdup(list);
+	if (cfg->jwt_role_map == NULL || copy == NULL) {
+		free(copy);
+		return refuse(why, len, "out of memory");
+	}
+	for (tok = strtok_r(copy, ",", &save); tok && rc == 0; tok = strtok_r(NULL, ",", &save)) {
+		if (parse_role_mapping(tok, &cfg->jwt_role_map[cfg->jwt_role_map_len]) != 0)
+			rc = refuse(why, len, "CASEWORK_JWT_ROLE_MAP entry %zu must be name=role, the role one of "
+				    "caseworker, supervisor, administrator, auditor, integration",
+				    cfg->jwt_role_map_len + 1);
+		else
+			cfg->jwt_role_map_len++;
+	}
+	free(copy);
+	if (rc == 0 && cfg->jwt_role_map_len == 0)
+		rc = refuse(why, len, "CASEWORK_JWT_ROLE_MAP names no role");
+	return rc;
+}
+
+static int load_claim_mapping(struct config *cfg, char *why, size_t len)
+{
+	if (load_claim_path("CASEWORK_JWT_SUBJECT_CLAIM", &cfg->jwt_subject_claim, why, len) != 0 ||
+	    load_claim_path("CASEWORK_JWT_UNIT_CLAIM", &cfg->jwt_unit_claim, why, len) != 0 ||
+	    load_claim_path("CASEWORK_JWT_ROLE_CLAIM", &cfg->jwt_role_claim, why, len) != 0)
+		return -1;
+	return load_role_map(cfg, why, len);
+}
+
 static int load_jwt(struct config *cfg, char *why, size_t len)
 {
-	const char *alg = setting("CASEWORK_JWT_ALG");
-
-	if (alg == NULL)
-		alg = "HS256";
-	if (strcmp(alg, "HS256") == 0)
-		cfg->jwt_alg = JWT_ALG_HS256;
-	else if (strcmp(alg, "HS384") == 0)
-		cfg->jwt_alg = JWT_ALG_HS384;
-	else if (strcmp(alg, "HS512") == 0)
-		cfg->jwt_alg = JWT_ALG_HS512;
-	else if (strcmp(alg, "RS256") == 0)
-		cfg->jwt_alg = JWT_ALG_RS256;
-	else if (strcmp(alg, "ES256") == 0)
-		cfg->jwt_alg = JWT_ALG_ES256;
-	else
-		return refuse(why, len, "CASEWORK_JWT_ALG must be one of HS256, HS384, HS512, RS256, ES256");
-
+	if (load_algorithms(cfg, why, len) != 0)
+		return -1;
 	cfg->jwt_issuer = copy_setting("CASEWORK_JWT_ISSUER", NULL);
 	cfg->jwt_audience = copy_setting("CASEWORK_JWT_AUDIENCE", NULL);
+	if (load_claim_mapping(cfg, why, len) != 0)
+		return -1;
+	if (jwks_configured())
+		return load_jwks(cfg, why, len);
 	if (cfg->jwt_alg == JWT_ALG_RS256 || cfg->jwt_alg == JWT_ALG_ES256)
 		return load_public_key(cfg, why, len);
 	return load_hmac_secret(cfg, why, len);
@@ -413,6 +623,14 @@ void config_release(struct config *cfg)
 	free(cfg->bind);
 	free(cfg->jwt_issuer);
 	free(cfg->jwt_audience);
+	free(cfg->jwks_file);
+	free(cfg->jwks_url);
+	free(cfg->jwt_subject_claim);
+	free(cfg->jwt_unit_claim);
+	free(cfg->jwt_role_claim);
+	for (size_t i = 0; i < cfg->jwt_role_map_len; i++)
+		free(cfg->jwt_role_map[i].name);
+	free(cfg->jwt_role_map);
 	free(cfg->timezone);
 	memset(cfg, 0, sizeof(*cfg));
 }

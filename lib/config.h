@@ -11,6 +11,8 @@
 #include <jwt.h>
 #include <stddef.h>
 
+#include "claims.h"
+
 struct config {
 	char *database_url;
 	char *bind;                 /* numeric IPv4 or IPv6 address */
@@ -20,11 +22,23 @@ struct config {
 	unsigned idle_timeout;      /* seconds before an idle connection is closed */
 	unsigned report_concurrency; /* reports run at once, each on a connection of its own */
 	unsigned report_timeout;    /* seconds a report's statement may run */
-	jwt_alg_t jwt_alg;
-	unsigned char *jwt_key;     /* HMAC secret, or PEM public key text */
+	jwt_alg_t jwt_alg;          /* the accepted algorithm (the first, when several) */
+	unsigned jwt_algs;          /* JWK_ALG_BIT of every accepted one; 0: jwt_alg alone */
+	unsigned char *jwt_key;     /* HMAC secret, or PEM public key text; NULL with a JWK Set */
 	size_t jwt_key_len;
 	char *jwt_issuer;           /* NULL when not checked */
 	char *jwt_audience;         /* NULL when not checked */
+	char *jwks_file;            /* a JWK Set on disk; NULL when not used */
+	char *jwks_url;             /* a JWK Set to fetch; NULL when not used */
+	int jwks_allow_http;        /* jwks_url is plain HTTP to a loopback address */
+	unsigned jwks_refresh_seconds;
+	unsigned jwks_min_interval_seconds;
+	unsigned jwks_timeout_seconds;
+	char *jwt_subject_claim;    /* dotted paths; NULL: sub, unit, role */
+	char *jwt_unit_claim;
+	char *jwt_role_claim;
+	struct role_mapping *jwt_role_map;  /* names owned; NULL when there is no map */
+	size_t jwt_role_map_len;
 	size_t max_body_bytes;
 	char **cors_origins;        /* NULL-terminated; empty when CORS is off */
 	char *timezone;             /* IANA name: the agency's "today" */

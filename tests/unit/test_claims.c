@@ -8,7 +8,7 @@
 
 #define NOW 1750000000.0   /* every test judges at this fixed time */
 
-static const struct claim_rules any_issuer = {NULL, NULL};
+static const struct claim_rules any_issuer = {.issuer = NULL};
 
 /* What claims_check answers for the claims written printf-style; *p filled when given. */
 static enum cw_code verdict(const struct claim_rules *rules, double now, struct principal *p,
@@ -85,7 +85,7 @@ static void test_claims_that_are_not_an_object_are_refused(void)
 
 static void test_issuer_and_audience_come_from_the_rules(void)
 {
-	const struct claim_rules rules = {"https://idp.example.org", "casework"};
+	const struct claim_rules rules = {.issuer = "https://idp.example.org", .audience = "casework"};
 	const char *fmt = "{\"sub\":\"x\",\"role\":\"auditor\",\"exp\":%.0f,\"iss\":\"%s\",\"aud\":%s}";
 
 	CHECK(verdict(&rules, NOW, NULL, fmt, NOW + 9, "https://idp.example.org", "\"casework\"") == CW_OK);
@@ -124,6 +124,83 @@ static void test_recheck_judges_the_cached_answer_at_a_later_time(void)
 	cw_error_release(&err);
 }
 
+/* Keycloak-like: roles in realm_access.roles, the unit and the user name elsewhere. */
+static void test_claims_are_read_where_the_rules_say(void)
+{
+	const struct claim_rules rules = {.role_claim = "realm_access.roles", .unit_claim = "org.unit",
+					  .subject_claim = "preferred_username"};
+	struct principal p;
+
+	CHECK(verdict(&rules, NOW, &p, "{\"sub\":\"f81d4fae\",\"preferred_username\":\"jdoe\","
+		      "\"realm_access\":{\"roles\":[\"offline_access\",\"supervisor\"]},\"org\":{\"unit\":\"north\"},"
+		      "\"role\":\"administrator\",\"unit\":\"south\",\"exp\":%.0f}", NOW + 9) == CW_OK);
+	CHECK_STR(p.sub, "jdoe");
+	CHECK_STR(p.unit, "north");
+	CHECK(p.roles == ROLE_SUPERVISOR);
+	/* The path must lead through objects to a string or an array of strings. */
+	CHECK(verdict(&rules, NOW, NULL, "{\"preferred_username\":\"j\",\"realm_access\":{\"roles\":[1]},"
+		      "\"exp\":%.0f}", NOW + 9) == CW_UNAUTHENTICATED);
+	CHECK(verdict(&rules, NOW, NULL, "{\"preferred_username\":\"j\",\"realm_access\":\"auditor\","
+		      "\"exp\":%.0f}", NOW + 9) == CW_FORBIDDEN);
+	CHECK(verdict(&rules, NOW, NULL, "{\"preferred_username\":\"j\",\"realm_access\":{\"roles\":\"auditor\"},"
+		      "\"org\":{\"unit\":5},\"exp\":%.0f}", NOW + 9) == CW_UNAUTHENTICATED);
+	CHECK(verdict(&rules, NOW, NULL, "{\"sub\":\"j\",\"realm_access\":{\"roles\":\"auditor\"},"
+		      "\"exp\":%.0f}", NOW + 9) == CW_UNAUTHENTICATED);  /* no preferred_username */
+}
+
+/* With a role claim configured, a token without it is valid and has no role: 403. */
+static void test_a_configured_role_claim_may_be_missing_or_empty(void)
+{
+	const struct claim_rules rules = {.role_claim = "roles"};
+
+	CHECK(verdict(&rules, NOW, NULL, "{\"sub\":\"x\",\"exp\":%.0f}", NOW + 9) == CW_FORBIDDEN);
+	CHECK(verdict(&rules, NOW, NULL, "{\"sub\":\"x\",\"roles\":[],\"exp\":%.0f}", NOW + 9) == CW_FORBIDDEN);
+	CHECK(verdict(&rules, NOW, NULL, "{\"sub\":\"x\",\"roles\":{},\"exp\":%.0f}", NOW + 9) ==
+	      CW_UNAUTHENTICATED);
+	/* The default keeps its old rule: role is required and may not be empty. */
+	CHECK(verdict(&any_issuer, NOW, NULL, "{\"sub\":\"x\",\"exp\":%.0f}", NOW + 9) == CW_UNAUTHENTICATED);
+	CHECK(verdict(&any_issuer, NOW, NULL, "{\"sub\":\"x\",\"role\":[],\"exp\":%.0f}", NOW + 9) ==
+	      CW_UNAUTHENTICATED);
+}
+
+static void test_the_role_map_turns_provider_names_into_roles(void)
+{
+	struct role_mapping map[] = {
+		{"cw-supervisors", ROLE_SUPERVISOR}, {"state-sync", ROLE_INTEGRATION},
+		{"cw-leads", ROLE_SUPERVISOR}, {"cw-leads", ROLE_CASEWORKER},
+	};
+	const struct claim_rules rules = {.role_claim = "groups", .role_map = map, .role_map_len = 4};
+	struct principal p;
+
+	CHECK(verdict(&rules, NOW, &p, "{\"sub\":\"x\",\"groups\":[\"Everyone\",\"state-sync\"],\"exp\":%.0f}",
+		      NOW + 9) == CW_OK);
+	CHECK(p.roles == ROLE_INTEGRATION);
+	CHECK(verdict(&rules, NOW, &p, "{\"sub\":\"x\",\"unit\":\"n\",\"groups\":\"cw-leads\",\"exp\":%.0f}",
+		      NOW + 9) == CW_OK);
+	CHECK(p.roles == (ROLE_SUPERVISOR | ROLE_CASEWORKER));
+	/* With a map, the service's own role names count only when mapped. */
+	CHECK(verdict(&rules, NOW, &p, "{\"sub\":\"x\",\"groups\":[\"administrator\",\"Everyone\"],"
+		      "\"exp\":%.0f}", NOW + 9) == CW_FORBIDDEN);
+	/* A mapped supervisor still needs a unit. */
+	CHECK(verdict(&rules, NOW, &p, "{\"sub\":\"x\",\"groups\":[\"cw-supervisors\"],\"exp\":%.0f}", NOW + 9) ==
+	      CW_UNAUTHENTICATED);
+}
+
+static void test_claim_paths(void)
+{
+	CHECK(claims_path_is_valid("roles"));
+	CHECK(claims_path_is_valid("realm_access.roles"));
+	CHECK(claims_path_is_valid("resource_access.casework-api.roles"));
+	CHECK(claims_path_is_valid("a.b.c.d.e.f.g.h"));
+	CHECK(!claims_path_is_valid("a.b.c.d.e.f.g.h.i"));
+	CHECK(!claims_path_is_valid(""));
+	CHECK(!claims_path_is_valid(".roles"));
+	CHECK(!claims_path_is_valid("roles."));
+	CHECK(!claims_path_is_valid("realm..roles"));
+	CHECK(!claims_path_is_valid("my roles"));
+	CHECK(!claims_path_is_valid("r\xc3\xb4les"));
+}
+
 static void test_role_names_and_text(void)
 {
 	char text[80];
@@ -146,6 +223,10 @@ int main(void)
 	RUN(test_issuer_and_audience_come_from_the_rules);
 	RUN(test_no_known_role_is_forbidden_with_the_principal_filled);
 	RUN(test_recheck_judges_the_cached_answer_at_a_later_time);
+	RUN(test_claims_are_read_where_the_rules_say);
+	RUN(test_a_configured_role_claim_may_be_missing_or_empty);
+	RUN(test_the_role_map_turns_provider_names_into_roles);
+	RUN(test_claim_paths);
 	RUN(test_role_names_and_text);
 	return check_result();
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "jwk.h"
 #include "keys.h"
 
 #define SECRET_32 "0123456789abcdef0123456789abcdef"
@@ -443,6 +444,114 @@ out:
 	EVP_PKEY_free(ec);
 }
 
+static void test_jwk_set_url_settings(void)
+{
+	static const char *const acceptable[] = {"https://idp.example.org/realms/state/protocol/openid-connect/certs",
+						 "http://127.0.0.1:8080/jwks", "http://127.9.9.9/jwks", "http://[::1]:1/jwks",
+						 "http://localhost/jwks", "HTTPS://login.example.org/common/discovery/v2.0/keys"};
+	static const char *const unacceptable[] = {"http://idp.example.org/jwks", "http://127.0.0.1.example.org/jwks",
+						   "http://128.0.0.1/jwks", "http://[::2]/jwks", "https://user:pw@idp/jwks",
+						   "ftp://idp/jwks", "https://", "https:///jwks", "https://idp/a b", "idp/jwks"};
+	struct config cfg;
+
+	for (size_t i = 0; i < sizeof(acceptable) / sizeof(acceptable[0]); i++) {
+		environment("CASEWORK_JWT_JWKS_URL", acceptable[i], NULL);
+		CHECK(loads(&cfg));
+		CHECK_STR(cfg.jwks_url, acceptable[i]);
+		CHECK(cfg.jwks_allow_http == (strncmp(acceptable[i], "http:", 5) == 0));
+		CHECK(cfg.jwt_alg == JWT_ALG_RS256 && cfg.jwt_algs == JWK_ALG_BIT(JWT_ALG_RS256));
+		CHECK(cfg.jwks_refresh_seconds == 300 && cfg.jwks_min_interval_seconds == 10 &&
+		      cfg.jwks_timeout_seconds == 5);
+		CHECK(cfg.jwt_key == NULL && cfg.jwks_file == NULL);
+		config_release(&cfg);
+	}
+	for (size_t i = 0; i < sizeof(unacceptable) / sizeof(unacceptable[0]); i++) {
+		environment("CASEWORK_JWT_JWKS_URL", unacceptable[i], NULL);
+		CHECK(refused_naming("CASEWORK_JWT_JWKS_URL"));
+	}
+	environment("CASEWORK_JWT_JWKS_URL", acceptable[0], "CASEWORK_JWT_JWKS_REFRESH_SECONDS", "5", NULL);
+	CHECK(loads(&cfg));
+	CHECK(cfg.jwks_refresh_seconds == 5 && cfg.jwks_min_interval_seconds == 5);
+	config_release(&cfg);
+	environment("CASEWORK_JWT_JWKS_URL", acceptable[0], "CASEWORK_JWT_JWKS_MIN_INTERVAL_SECONDS", "400", NULL);
+	CHECK(refused_naming("CASEWORK_JWT_JWKS_MIN_INTERVAL_SECONDS"));
+	environment("CASEWORK_JWT_JWKS_URL", acceptable[0], "CASEWORK_JWT_JWKS_TIMEOUT_SECONDS", "0", NULL);
+	CHECK(refused_naming("CASEWORK_JWT_JWKS_TIMEOUT_SECONDS"));
+}
+
+static void test_a_jwk_set_comes_alone_and_with_public_key_algorithms(void)
+{
+	const char *url = "https://idp.example.org/jwks";
+	struct config cfg;
+
+	environment("CASEWORK_JWT_JWKS_FILE", "/nonexistent/jwks.json", NULL);
+	CHECK(loads(&cfg));  /* the file is read when the service starts */
+	CHECK_STR(cfg.jwks_file, "/nonexistent/jwks.json");
+	config_release(&cfg);
+	environment("CASEWORK_JWT_JWKS_FILE", "/x", "CASEWORK_JWT_JWKS_URL", url, NULL);
+	CHECK(refused_naming("CASEWORK_JWT_JWKS_FILE and CASEWORK_JWT_JWKS_URL"));
+	environment("CASEWORK_JWT_JWKS_URL", url, "CASEWORK_JWT_SECRET", SECRET_32, NULL);
+	CHECK(refused_naming("unset CASEWORK_JWT_SECRET"));
+	environment("CASEWORK_JWT_JWKS_FILE", "/x", "CASEWORK_JWT_PUBLIC_KEY_FILE", "/y", NULL);
+	CHECK(refused_naming("unset CASEWORK_JWT_PUBLIC_KEY_FILE"));
+	environment("CASEWORK_JWT_JWKS_URL", url, "CASEWORK_JWT_ALG", "RS256,ES256", NULL);
+	CHECK(loads(&cfg));
+	CHECK(cfg.jwt_algs == (JWK_ALG_BIT(JWT_ALG_RS256) | JWK_ALG_BIT(JWT_ALG_ES256)));
+	config_release(&cfg);
+	environment("CASEWORK_JWT_JWKS_URL", url, "CASEWORK_JWT_ALG", "ES256", NULL);
+	CHECK(loads(&cfg));
+	CHECK(cfg.jwt_alg == JWT_ALG_ES256 && cfg.jwt_algs == JWK_ALG_BIT(JWT_ALG_ES256));
+	config_release(&cfg);
+	static const char *const bad_lists[] = {"HS256", "RS256,HS256", "RS256,", ",RS256", "RS256, ES256", "RS384"};
+	for (size_t i = 0; i < sizeof(bad_lists) / sizeof(bad_lists[0]); i++) {
+		environment("CASEWORK_JWT_JWKS_URL", url, "CASEWORK_JWT_ALG", bad_lists[i], NULL);
+		CHECK(refused_naming("CASEWORK_JWT_ALG"));
+	}
+	/* Several algorithms need a JWK Set: one PEM key is of one kind. */
+	environment("CASEWORK_JWT_PUBLIC_KEY_FILE", "/y", "CASEWORK_JWT_ALG", "RS256,ES256", NULL);
+	CHECK(refused_naming("CASEWORK_JWT_JWKS_FILE or CASEWORK_JWT_JWKS_URL"));
+	environment("CASEWORK_JWT_SECRET", SECRET_32, "CASEWORK_JWT_ALG", "HS256,HS512", NULL);
+	CHECK(refused_naming("CASEWORK_JWT_ALG"));
+}
+
+static void test_claim_mapping_settings(void)
+{
+	struct config cfg;
+
+	environment("CASEWORK_JWT_SECRET", SECRET_32, "CASEWORK_JWT_ROLE_CLAIM", "realm_access.roles",
+		    "CASEWORK_JWT_UNIT_CLAIM", "org.unit", "CASEWORK_JWT_SUBJECT_CLAIM", "preferred_username",
+		    "CASEWORK_JWT_ROLE_MAP", "cw-supervisors=supervisor, state-sync = integration,Agency Staff=caseworker",
+		    NULL);
+	CHECK(loads(&cfg));
+	CHECK_STR(cfg.jwt_role_claim, "realm_access.roles");
+	CHECK_STR(cfg.jwt_unit_claim, "org.unit");
+	CHECK_STR(cfg.jwt_subject_claim, "preferred_username");
+	CHECK(cfg.jwt_role_map_len == 3);
+	if (cfg.jwt_role_map_len == 3) {
+		CHECK_STR(cfg.jwt_role_map[0].name, "cw-supervisors");
+		CHECK(cfg.jwt_role_map[0].roles == ROLE_SUPERVISOR);
+		CHECK_STR(cfg.jwt_role_map[1].name, "state-sync");
+		CHECK(cfg.jwt_role_map[1].roles == ROLE_INTEGRATION);
+		CHECK_STR(cfg.jwt_role_map[2].name, "Agency Staff");
+	}
+	config_release(&cfg);
+	environment("CASEWORK_JWT_SECRET", SECRET_32, NULL);
+	CHECK(loads(&cfg));
+	CHECK(cfg.jwt_role_claim == NULL && cfg.jwt_unit_claim == NULL && cfg.jwt_subject_claim == NULL &&
+	      cfg.jwt_role_map == NULL);
+	config_release(&cfg);
+	static const char *const bad_maps[] = {"x=janitor", "x", "=caseworker", "a=caseworker,b=Supervisor", ","};
+	for (size_t i = 0; i < sizeof(bad_maps) / sizeof(bad_maps[0]); i++) {
+		environment("CASEWORK_JWT_SECRET", SECRET_32, "CASEWORK_JWT_ROLE_MAP", bad_maps[i], NULL);
+		CHECK(refused_naming("CASEWORK_JWT_ROLE_MAP"));
+	}
+	static const char *const bad_paths[] = {"a..b", "a b", ".a", "a.", "a.b.c.d.e.f.g.h.i"};
+	for (size_t i = 0; i < sizeof(bad_paths) / sizeof(bad_paths[0]); i++) {
+		environment("CASEWORK_JWT_SECRET", SECRET_32, "CASEWORK_JWT_UNIT_CLAIM", bad_paths[i], NULL);
+		CHECK(refused_naming("CASEWORK_JWT_UNIT_CLAIM"));
+	}
+}
+
 static void test_load_database_reads_only_the_url(void)
 {
 	struct config cfg;
@@ -490,6 +599,9 @@ int main(void)
 	RUN(test_unknown_algorithm_is_refused);
 	RUN(test_public_key_settings_are_refused_for_hmac);
 	RUN(test_rs256_and_es256_need_a_fitting_public_key);
+	RUN(test_jwk_set_url_settings);
+	RUN(test_a_jwk_set_comes_alone_and_with_public_key_algorithms);
+	RUN(test_claim_mapping_settings);
 	RUN(test_load_database_reads_only_the_url);
 	nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
 	return check_result();
