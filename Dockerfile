@@ -3,7 +3,7 @@ FROM debian:12 AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       gcc libc6-dev meson ninja-build pkg-config python3 \
-      libulfius-dev libjansson-dev libjwt-dev libpq-dev libmicrohttpd-dev libssl-dev \
+      libulfius-dev libjansson-dev libjwt-dev libpq-dev libmicrohttpd-dev libssl-dev libcurl4-gnutls-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY meson.build ./
@@ -17,7 +17,7 @@ RUN meson setup /build -Dbuildtype=release && meson compile -C /build caseworkd
 FROM debian:12-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libulfius2.7 libjansson4 libjwt0 libpq5 libmicrohttpd12 libssl3 tzdata \
+      libulfius2.7 libjansson4 libjwt0 libpq5 libmicrohttpd12 libssl3 libcurl3-gnutls ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --no-create-home --shell /usr/sbin/nologin casework
 COPY --from=build /build/caseworkd /usr/local/bin/caseworkd

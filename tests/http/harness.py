@@ -130,6 +130,10 @@ class Service:
         self.proc = None
         return problems
 
+    def reload(self):
+        """Sends SIGHUP (the service reads its JWK Set again, and keeps running)."""
+        self.proc.send_signal(signal.SIGHUP)
+
     def stderr(self):
         with open(self.err_path, encoding='utf-8', errors='replace') as f:
             return f.read()
@@ -319,6 +323,16 @@ class Cluster:
         return jwt_encode(head, body, lambda data: key.sign(data, alg))
 
 
+def write_jwks(path, keys):
+    """Writes a JWK Set of these JWKs (dicts) to path, readable by the service, atomically."""
+    temporary = f'{path}.{uuid.uuid4().hex[:6]}'
+    with open(temporary, 'w') as f:
+        json.dump({'keys': keys}, f)
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, path)
+    return path
+
+
 def sanitizer_problems(text):
     return ['sanitizer report:\n' + text[-20000:]] if any(m in text for m in SANITIZER_MARKS) else []
 
@@ -398,6 +412,20 @@ class KeyPair:
     def public_pem(self):
         with open(self.public_path, 'rb') as f:
             return f.read()
+
+    def jwk(self, kid=None, **members):
+        """The public key as a JWK (dict): RSA n and e, or EC P-256 x and y; members added."""
+        if self.kind == 'rsa':
+            modulus = openssl('rsa', '-pubin', '-in', self.public_path, '-noout', '-modulus').decode()
+            n = bytes.fromhex(modulus.strip().split('=', 1)[1])
+            key = {'kty': 'RSA', 'n': b64url(n), 'e': 'AQAB'}  # openssl genpkey's exponent, 65537
+        else:
+            point = openssl('pkey', '-pubin', '-in', self.public_path, '-outform', 'DER')[-65:]
+            key = {'kty': 'EC', 'crv': 'P-256', 'x': b64url(point[1:33]), 'y': b64url(point[33:])}
+        if kid is not None:
+            key['kid'] = kid
+        key.update(members)
+        return key
 
     def sign(self, data, alg):
         """RS256: RSASSA-PKCS1-v1_5 with SHA-256. ES256: ECDSA P-256 with SHA-256, as R || S.
