@@ -77,7 +77,9 @@ static int same_keys(const struct jwk_set *current, const struct jwk_set *next, 
 	return 1;
 }
 
-/* Parses text and puts the set in force. 0, or -1 with why (the set in force stays). */
+/* Parses text and puts the set in force: 1 when it was new, 0 when it holds
+ * the keys already in force, -1 with why when it is refused (the set in
+ * force stays). */
 static int install(struct jwks *j, const char *text, size_t len, const char *source, char *why, size_t why_len)
 {
 	struct jwk_set *previous = jwks_current(j), *next = NULL;
@@ -100,7 +102,7 @@ static int install(struct jwks *j, const char *text, size_t len, const char *sou
 	pthread_mutex_unlock(&j->lock);
 	jwk_set_release(previous);
 	log_event("info", "key set from %s now in force: %s", source, description);
-	return 0;
+	return 1;
 }
 
 static int read_file(struct jwks *j, char *why, size_t why_len)
@@ -116,10 +118,12 @@ static int read_file(struct jwks *j, char *why, size_t why_len)
 		return -1;
 	}
 	rc = install(j, (const char *)text, (size_t)n, "CASEWORK_JWT_JWKS_FILE", reason, sizeof(reason));
-	if (rc != 0)
+	if (rc < 0)
 		snprintf(why, why_len, "CASEWORK_JWT_JWKS_FILE %s is refused: %s", j->file, reason);
+	else if (rc == 0)
+		log_event("info", "key set from CASEWORK_JWT_JWKS_FILE unchanged");
 	free(text);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 /* One fetch; returns the set's max-age (or -1) when it succeeded, -2 when not. */
@@ -133,7 +137,7 @@ static long fetch_once(struct jwks *j)
 
 	if (fetch_get(&req, &got) != 0)
 		snprintf(why, sizeof(why), "%s", got.error);
-	else if (install(j, got.body, got.len, "CASEWORK_JWT_JWKS_URL", why, sizeof(why)) == 0)
+	else if (install(j, got.body, got.len, "CASEWORK_JWT_JWKS_URL", why, sizeof(why)) >= 0)
 		max_age = got.max_age;
 	free(got.body);
 	if (max_age == -2 && !atomic_load(&j->stop)) {
@@ -263,8 +267,14 @@ struct jwk_set *jwks_refresh_for_kid(struct jwks *j, const struct jwk_set *seen)
 		uint64_t done = j->fetches_done;
 		double now = monotonic_now(), deadline = now + j->settings.timeout_seconds + 1;
 
-		if (!j->fetching && !j->fetch_wanted && now - j->last_fetch_started >= j->settings.min_interval_seconds) {
+		double earliest = j->last_fetch_started + j->settings.min_interval_seconds;
+
+		if (!j->fetching && !j->fetch_wanted && now >= earliest) {
 			j->fetch_wanted = 1;
+			pthread_cond_signal(&j->wake);
+		} else if (!j->fetching && !j->fetch_wanted && j->next_due > earliest) {
+			/* Too soon after the last fetch: the next one comes as early as allowed. */
+			j->next_due = earliest;
 			pthread_cond_signal(&j->wake);
 		}
 		while ((j->fetching || j->fetch_wanted) && j->fetches_done == done && monotonic_now() < deadline &&

@@ -47,9 +47,11 @@ struct jwk_set *jwks_current(struct jwks *jwks);
 uint64_t jwks_generation(const struct jwks *jwks);
 
 /* For a token naming a kid that seen (the set the request used) lacks: from
- * a URL, fetches at once unless a fetch started less than min_interval ago,
- * and waits for the fetch in progress, at most timeout_seconds. Returns a
- * reference to the set then in force (maybe seen again), or NULL. */
+ * a URL, fetches at once and waits for that fetch (or the one in progress),
+ * at most timeout_seconds. Less than min_interval after the last fetch it
+ * does not wait, and the next fetch is brought forward to the end of that
+ * interval. Returns a reference to the set then in force (maybe seen again),
+ * or NULL. */
 struct jwk_set *jwks_refresh_for_kid(struct jwks *jwks, const struct jwk_set *seen);
 
 /* SIGHUP: reads the file again now, or has the URL fetched now. */

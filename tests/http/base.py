@@ -3,6 +3,7 @@ requests on a kind of record (RecordTest) and the role matrix of records under
 a case (CaseRecordAccessMatrix). The contract every kind keeps is in contract.py."""
 import datetime
 import threading
+import time
 import unittest
 import urllib.parse
 
@@ -102,6 +103,16 @@ class ApiTest(unittest.TestCase):
     def request(self, method, path, who=None, **kw):
         token = who.token if isinstance(who, Persona) else who
         return self.api.request(method, path, token=token, **kw)
+
+    def eventually(self, check, what, seconds=15):
+        """Waits until check() is true, for what the service does in the background
+        (a key set reloaded or fetched); fails after seconds (generous for the
+        sanitizer build)."""
+        deadline = time.time() + seconds
+        while not check():
+            if time.time() > deadline:
+                self.fail(f'not within {seconds} s: {what}')
+            time.sleep(0.05)
 
     def create_case(self, who, **fields):
         body = {'case_number': harness.unique('CN'), 'family_name': 'Family',

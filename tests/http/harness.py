@@ -460,3 +460,82 @@ def start(binary):
     global _cluster
     _cluster = Cluster(binary).start()
     return _cluster
+
+
+# -- a real OpenID Connect provider (tests/idp/provider.mjs) -------------------
+
+IDP_DIR = os.path.join(ROOT, 'tests', 'idp')
+
+
+def identity_provider_missing():
+    """Why the test provider cannot run here (None when it can)."""
+    if shutil.which('node') is None:
+        return 'node is not installed'
+    if not os.path.isdir(os.path.join(IDP_DIR, 'node_modules', 'oidc-provider')):
+        return 'tests/idp/node_modules is missing (run: cd tests/idp && npm ci)'
+    return None
+
+
+class IdentityProvider:
+    """oidc-provider on 127.0.0.1, driven by commands on its stdin (see provider.mjs)."""
+
+    def __init__(self, workdir, clients):
+        self.clients = {c['client_id']: c for c in clients}
+        self.err_path = os.path.join(workdir, f'idp-{uuid.uuid4().hex[:6]}.stderr')
+        with open(self.err_path, 'ab') as err:
+            self.proc = subprocess.Popen(['node', os.path.join(IDP_DIR, 'provider.mjs'), json.dumps(clients)],
+                                         cwd=IDP_DIR, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
+                                         text=True)
+        try:
+            self.issuer = self._answer(30)['issuer']
+        except Exception:
+            self.stop()
+            raise
+        self.jwks_url = f'{self.issuer}/jwks'
+
+    def _answer(self, seconds):
+        import select
+        ready, _, _ = select.select([self.proc.stdout], [], [], seconds)
+        line = self.proc.stdout.readline() if ready else ''
+        if not line:
+            raise RuntimeError(f'the identity provider did not answer: {self.stderr()[-2000:]}')
+        return json.loads(line)
+
+    def command(self, line):
+        """Sends one command; returns its answer ({"jwks_requests": N, "kids": [...]})."""
+        self.proc.stdin.write(line + '\n')
+        self.proc.stdin.flush()
+        return self._answer(10)
+
+    def jwks_requests(self):
+        return self.command('stats')['jwks_requests']
+
+    def token(self, client_id):
+        """An access token by the OAuth 2.0 client credentials grant (RFC 6749 4.4)."""
+        import urllib.parse
+        import urllib.request
+        secret = self.clients[client_id]['client_secret']
+        body = urllib.parse.urlencode({'grant_type': 'client_credentials', 'scope': 'casework'}).encode()
+        basic = base64.b64encode(f'{client_id}:{secret}'.encode()).decode()
+        req = urllib.request.Request(f'{self.issuer}/token', data=body, method='POST',
+                                     headers={'Authorization': f'Basic {basic}',
+                                              'Content-Type': 'application/x-www-form-urlencoded'})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            answer = json.loads(r.read())
+        if answer.get('token_type') != 'Bearer':
+            raise RuntimeError(f'unexpected token answer: {answer}')
+        return answer['access_token']
+
+    def stderr(self):
+        with open(self.err_path, encoding='utf-8', errors='replace') as f:
+            return f.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+                self.proc.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdout.close()

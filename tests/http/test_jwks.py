@@ -6,14 +6,10 @@ subject claims, role map) for tokens shaped the way identity providers
 shape them."""
 import json
 import os
-import time
 
 import harness
 from test_auth import AuthAssertions
 from test_config import ConfigTest
-
-RELOAD_SECONDS = 10   # a reload is asynchronous; generous for the sanitizer build
-
 
 class JwksService(AuthAssertions):
     """A service of its own with a JWK Set file, started per test class or per test."""
@@ -37,14 +33,6 @@ class JwksService(AuthAssertions):
         head.update(header or {})
         return self.cluster.signed_token(key, alg, sub=claims.pop('sub', harness.unique('worker')), header=head,
                                          **claims)
-
-    def eventually(self, check, what):
-        """Waits until check() is true (a reload happens in the background)."""
-        deadline = time.time() + RELOAD_SECONDS
-        while not check():
-            if time.time() > deadline:
-                self.fail(f'not within {RELOAD_SECONDS} s: {what}')
-            time.sleep(0.05)
 
 
 class JwksFileTest(JwksService):
