@@ -6,8 +6,10 @@ subject claims, role map) for tokens shaped the way identity providers
 shape them."""
 import json
 import os
+import time
 
 import harness
+from base import at_once
 from test_auth import AuthAssertions
 from test_config import ConfigTest
 
@@ -134,6 +136,31 @@ class JwksReloadTest(JwksService):
         svc.reload()
         self.eventually(lambda: self.get_with(old, svc).status == 401, 'the removed key is refused')
         self.assertAccepted(self.get_with(new, svc))
+
+    def test_requests_in_flight_are_never_refused_because_of_a_reload(self):
+        svc, path = self.start_with([self.rsa1.jwk('r1'), self.rsa2.jwk('r2')])
+        tokens = [self.token(self.rsa1, 'r1') for _ in range(40)]  # distinct: each one is verified
+        sets = ([self.rsa1.jwk('r1'), self.rsa2.jwk('r2')], [self.ec1.jwk('e1'), self.rsa1.jwk('r1')])
+        done = []
+
+        def work(i):
+            if i == 0:  # reloads sets that all keep r1, until the requests are done
+                n = 0
+                while len(done) < 4 and n < 500:
+                    harness.write_jwks(path, sets[n % 2])
+                    svc.reload()
+                    n += 1
+                    time.sleep(0.005)
+                return n
+            try:
+                return [self.get_with(t, svc).status for t in tokens[(i - 1) * 10:i * 10]]
+            finally:
+                done.append(i)
+
+        results = at_once(5, work)
+        self.assertGreater(results[0], 1, 'reloads happened meanwhile')
+        self.assertEqual(results[1:], [[200] * 10] * 4)
+        self.assertIsNone(svc.proc.poll())
 
     def test_a_token_without_kid_works_while_the_set_has_one_key(self):
         svc, path = self.start_with([self.rsa1.jwk('r1')], alg='RS256')
