@@ -279,7 +279,8 @@ def seeds_rowjson(reqs):
 
 
 def seeds_claims(reqs):
-    """Token payloads, with the issuer and audience rules on when they name them."""
+    """Token payloads, with the issuer and audience rules on when they name them, and
+    the provider's claim mapping when they are shaped like a provider's."""
     for r in reqs:
         auth = r.headers.get('authorization', '')
         parts = auth[7:].split('.') if auth.startswith('Bearer ') else []
@@ -291,7 +292,8 @@ def seeds_claims(reqs):
         except ValueError:
             continue
         if isinstance(claims, dict):
-            yield bytes([('iss' in claims) | ('aud' in claims) << 1]) + payload
+            provider = 'realm_access' in claims or 'preferred_username' in claims
+            yield bytes([('iss' in claims) | ('aud' in claims) << 1 | provider << 2]) + payload
 
 
 SEEDS = {
