@@ -10,6 +10,8 @@ a closed case, are read-only. Progress notes are written once, while the plan
 is a draft or active and the case open. Who sees a goal or a note is decided
 by its case.
 """
+import functools
+
 import harness
 from base import MISSING, CaseRecordAccessMatrix, CaseRecordTest, at_once, days_from_today, query, today
 from contract import ChildRecordContract, CreateContract, LifecycleContract, ParentContract, PathContract
@@ -37,8 +39,12 @@ class PlanFixture(CaseRecordTest):
 
     def setUp(self):
         super().setUp()
-        self.parent = self.add_participant(self.case)
         self.plan = self.new_plan(self.case)
+
+    @functools.cached_property
+    def parent(self):
+        """A parent of the case, made when a test first needs one."""
+        return self.add_participant(self.case)
 
     def new_plan(self, case, who=None):
         r = self.request('POST', f'/v1/cases/{case["id"]}/plans', who or self.world.administrator, body={})

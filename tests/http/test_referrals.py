@@ -16,6 +16,8 @@ the case's unit and administrators see them, and auditors and integrations
 only when the service runs with CASEWORK_DISCLOSE_SUD=1. A caller who may not
 see such a referral may not write one either.
 """
+import functools
+
 import harness
 from base import (MISSING, CaseRecordAccessMatrix, CaseRecordTest, Persona, at_once, days_from_today, query,
                   today, without_bookkeeping)
@@ -60,10 +62,15 @@ class ReferralTest(CaseRecordTest):
     invalid_patch = {'service_type': 'detox', 'provider': 'a\nb', 'participant_id': 'x', 'goal_id': 1,
                      'referred_on': '2026-02-30', 'status': 'done', 'status_changed_on': 'soon', 'outcome': ''}
 
-    def setUp(self):
-        super().setUp()
-        self.parent = self.add_participant(self.case)
-        self.goal = self.add_goal(self.case)
+    @functools.cached_property
+    def parent(self):
+        """A parent of the case, made when a test first needs one."""
+        return self.add_participant(self.case)
+
+    @functools.cached_property
+    def goal(self):
+        """A goal of a draft plan of the case, made when a test first needs one."""
+        return self.add_goal(self.case)
 
     def new_body(self, parent=None, **fields):
         return new_referral(**fields)

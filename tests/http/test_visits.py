@@ -17,6 +17,7 @@ soft delete for administrators, an audit row for every change.
 """
 import base64
 import datetime
+import functools
 import struct
 import uuid
 
@@ -93,9 +94,16 @@ class VisitTest(CaseRecordTest):
     def setUp(self):
         super().setUp()
         self.child = self.add_participant(self.case, role='child', in_care_since='2025-01-10')
-        self.parent = self.add_participant(self.case, role='parent')
-        self.caregiver = self.add_participant(self.case, role='caregiver')
         self.children = {self.case['id']: self.child}
+
+    @functools.cached_property
+    def parent(self):
+        """A parent of the case, made when a test first needs one."""
+        return self.add_participant(self.case, role='parent')
+
+    @functools.cached_property
+    def caregiver(self):
+        return self.add_participant(self.case, role='caregiver')
 
     def make_parent(self, who=None, **case_fields):
         """A new case of who's (default worker_a1) with a child."""
