@@ -11,7 +11,8 @@ void cors_headers(const struct exchange *x, struct _u_response *resp, int prefli
 		return;
 	ulfius_add_header_to_response(resp, "Access-Control-Allow-Origin", origin);
 	if (!preflight) {
-		ulfius_add_header_to_response(resp, "Access-Control-Expose-Headers", "ETag, Location, X-Request-Id, Idempotent-Replayed, Next-Cursor");
+		ulfius_add_header_to_response(resp, "Access-Control-Expose-Headers",
+					      "ETag, Location, X-Request-Id, Idempotent-Replayed, Next-Cursor");
 		return;
 	}
 	ulfius_add_header_to_response(resp, "Access-Control-Allow-Methods", allow);

@@ -61,12 +61,11 @@ static const struct db_statement list_audit = {
 enum cw_code audit_list(struct db_pool *pool, const struct principal *p, const struct audit_query *q,
 			char **page, struct cw_error *err)
 {
-	static const struct page_keys keys = {CURSOR_AUDIT, "id", NULL, NULL, 0};
-	char after[24], limit[16];
-	const char *params[8] = {q->resource_type, q->resource_id, q->actor, q->from, q->to, after, limit,
-				 access_scope_of(p).sud_all};
+	static const struct page_keys keys = {CURSOR_AUDIT, "id", NULL, NULL, 0, 5};
+	char after[24];
+	const char *params[8] = {q->resource_type, q->resource_id, q->actor, q->from, q->to, after,
+				 NULL /* LIMIT: paging sets it */, access_scope_of(p).sud_all};
 
 	snprintf(after, sizeof(after), "%lld", (long long)q->after_id);
-	snprintf(limit, sizeof(limit), "%d", q->limit + 1);
 	return page_list(pool, &list_audit, params, q->limit, &keys, page, NULL, err);
 }

@@ -134,27 +134,24 @@ int cases_is_closed(const json_t *c)
 enum cw_code cases_list(struct db_pool *pool, const struct principal *p, const struct case_filter *f,
 			char **page, struct cw_error *err)
 {
-	static const struct page_keys keys = {CURSOR_CASES, "created_at", "id", NULL, 0};
+	static const struct page_keys keys = {CURSOR_CASES, "created_at", "id", NULL, 0, 7};
 	struct access_scope s = access_scope_of(p);
-	char limit[16];
 	const char *params[10] = {s.see_all, s.worker, s.unit, f->status, f->assigned_worker, f->unit,
-				  f->updated_since, f->after_created, f->after_id, limit};
+				  f->updated_since, f->after_created, f->after_id, NULL /* LIMIT: paging sets it */};
 
-	snprintf(limit, sizeof(limit), "%d", f->limit + 1);
 	return page_list(pool, &list_cases, params, f->limit, &keys, page, NULL, err);
 }
 
 enum cw_code cases_permanency_goals(struct db_pool *pool, const struct principal *p, const char *id,
 				    const struct history_position *pos, char **page, struct cw_error *err)
 {
-	struct page_keys keys = {CURSOR_PERMANENCY_GOALS, "id", NULL, id, 1};
+	struct page_keys keys = {CURSOR_PERMANENCY_GOALS, "id", NULL, id, 1, 4};
 	struct access_scope s = access_scope_of(p);
-	char after[24], limit[16];
-	const char *params[6] = {s.see_all, s.worker, s.unit, id, after, limit};
+	char after[24];
+	const char *params[6] = {s.see_all, s.worker, s.unit, id, after, NULL /* LIMIT: paging sets it */};
 	int count = 0;
 
 	snprintf(after, sizeof(after), "%lld", (long long)pos->after);
-	snprintf(limit, sizeof(limit), "%d", pos->limit + 1);
 	if (page_list(pool, &list_permanency_goals, params, pos->limit, &keys, page, &count, err) != CW_OK)
 		return err->code;
 	/* Every case has its first goal, and none is ever removed: no goal shown is no case seen. */

@@ -319,14 +319,12 @@ enum cw_code goals_list(struct db_pool *pool, const struct principal *p, const s
 			int require_plan, char **page, struct cw_error *err)
 {
 	struct access_scope s = access_scope_of(p);
-	char limit[16];
 	const char *params[10] = {s.see_all, s.worker, s.unit, f->case_id, f->plan_id, f->status,
-				  f->updated_since, f->after_created, f->after_id, limit};
-	static const struct page_keys keys = {CURSOR_GOALS, "created_at", "id", NULL, 0};
+				  f->updated_since, f->after_created, f->after_id, NULL /* LIMIT: paging sets it */};
+	static const struct page_keys keys = {CURSOR_GOALS, "created_at", "id", NULL, 0, 7};
 
 	if (require_plan && plans_check_visible(pool, p, f->plan_id, err) != CW_OK)
 		return err->code;
-	snprintf(limit, sizeof(limit), "%d", f->limit + 1);
 	return page_list(pool, &list_goals, params, f->limit, &keys, page, NULL, err);
 }
 
@@ -335,12 +333,11 @@ enum cw_code goals_progress_list(struct db_pool *pool, const struct principal *p
 				 struct cw_error *err)
 {
 	struct access_scope s = access_scope_of(p);
-	char limit_text[16];
-	const char *params[7] = {s.see_all, s.worker, s.unit, goal_id, after_created, after_id, limit_text};
-	static const struct page_keys keys = {CURSOR_PROGRESS, "created_at", "id", NULL, 0};
+	const char *params[7] = {s.see_all, s.worker, s.unit, goal_id, after_created, after_id,
+				 NULL /* LIMIT: paging sets it */};
+	static const struct page_keys keys = {CURSOR_PROGRESS, "created_at", "id", NULL, 0, 4};
 
 	if (check_goal_visible(pool, p, goal_id, err) != CW_OK)
 		return err->code;
-	snprintf(limit_text, sizeof(limit_text), "%d", limit + 1);
 	return page_list(pool, &list_progress, params, limit, &keys, page, NULL, err);
 }

@@ -168,8 +168,10 @@ enum cw_code history_fields(struct db_conn *conn, const struct resource *kind, c
 			    struct cw_error *err)
 {
 	struct access_scope s = access_scope_of(p);
-	char after_text[24], limit[16];
-	const char *params[7] = {id, kind->audit_type, s.worker, s.unit, s.sud_all, after_text, limit};
+	static const struct page_keys keys = {CURSOR_HISTORY, "id", NULL, NULL, 0, 5};
+	char after_text[24];
+	const char *params[7] = {id, kind->audit_type, s.worker, s.unit, s.sud_all, after_text,
+				 NULL /* LIMIT: paging sets it */};
 	struct timelines t = {kind, 0, NULL, out->len, b, after};
 	enum cw_code rc;
 
@@ -179,8 +181,7 @@ enum cw_code history_fields(struct db_conn *conn, const struct resource *kind, c
 	if (t.lines == NULL)
 		return cw_fail(err, CW_INTERNAL, "Out of memory.");
 	snprintf(after_text, sizeof(after_text), "%lld", (long long)after);
-	snprintf(limit, sizeof(limit), "%d", b->limit + 1);
-	rc = db_stream(conn, &trail, params, take_entry, &t, err);
+	rc = page_stream(conn, &trail, params, &keys, b, take_entry, &t, err);
 	if (rc == CW_OK && b->count == 0 && after == 0)
 		rc = cw_fail(err, CW_NOT_FOUND, "No %s with this id.", kind->noun);
 	else if (rc == CW_OK && lines_failed(&t))

@@ -10,7 +10,11 @@
  *
  * Rows are read from the database one at a time (db_stream), so that the
  * memory a request holds is the page itself and one row, never the result of
- * a whole statement: the rows a page leaves out are read and dropped.
+ * a whole statement. And they are asked for in chunks: first as many as a
+ * default page needs (PAGE_FIRST_ROWS), then, while the page has room, about
+ * as many as the room left holds at the widest row seen so far. A page of
+ * large records thus reads a few rows more than it shows, not limit + 1 of
+ * them: the rows a page leaves out are read and dropped.
  */
 #ifndef CW_PAGE_H
 #define CW_PAGE_H
@@ -34,8 +38,13 @@ struct page_bound {
 	int limit;        /* entries wanted */
 	size_t budget;    /* bytes the whole answer may take */
 	int count;        /* entries kept */
+	size_t used;      /* the answer's bytes with the entries kept */
 	int more;         /* an entry was left for the next page */
 };
+
+/* Rows the first statement of a page asks for: a default page of 50 and the
+ * row that tells whether more follow, in one statement. */
+#define PAGE_FIRST_ROWS 51
 
 void page_bound_init(struct page_bound *b, int limit, size_t budget);
 
@@ -54,6 +63,8 @@ struct page_keys {
 	const char *id_column;    /* uuid tie-breaker; NULL when the key is unique */
 	const char *scope_id;     /* NULL, or the record whose history the list is: its cursors name it */
 	int key_hidden;           /* the key is the row's last column and no part of the item */
+	int after_param;          /* the statement's parameter (from 0) holding the key to start after;
+				     the id's follows it when there is an id_column, then the LIMIT's */
 };
 
 /* Characters of the longest cursor of a list: a history's. */
@@ -64,10 +75,16 @@ struct page_position {
 	char id[37];              /* "" when the list has no tie-breaker */
 };
 
-/* Runs stmt on conn (whose LIMIT the caller sets to b->limit + 1) and appends
- * each row, while b admits it, to out as a JSON object, comma-separated; the
- * answer is out->len plus PAGE_TAIL_BYTES. *last is the last row kept when
- * b->count > 0. */
+/* Runs stmt on conn in chunks from the position its parameters give (the
+ * LIMIT parameter is set here) and hands each row to each, until each
+ * declines one (the page is full: each uses b) or the rows run out. */
+enum cw_code page_stream(struct db_conn *conn, const struct db_statement *stmt, const char *const *params,
+			 const struct page_keys *keys, const struct page_bound *b, db_row_fn each, void *ctx,
+			 struct cw_error *err);
+
+/* page_stream() appending each row, while b admits it, to out as a JSON
+ * object, comma-separated; the answer is out->len plus PAGE_TAIL_BYTES. *last
+ * is the last row kept when b->count > 0. */
 enum cw_code page_rows(struct db_conn *conn, const struct db_statement *stmt, const char *const *params,
 		       const struct page_keys *keys, struct page_bound *b, struct strbuf *out,
 		       struct page_position *last, struct cw_error *err);
@@ -75,8 +92,8 @@ enum cw_code page_rows(struct db_conn *conn, const struct db_statement *stmt, co
 /* The text of the cursor after pos in a list of keys. */
 void page_cursor(const struct page_keys *keys, const struct page_position *pos, char out[PAGE_CURSOR_MAX + 1]);
 
-/* {"items":[...],"next_cursor":...} of stmt's rows, at most limit (its LIMIT
- * parameter is limit + 1) and PAGE_BYTES_MAX bytes, on a pooled connection;
+/* {"items":[...],"next_cursor":...} of stmt's rows, at most limit and
+ * PAGE_BYTES_MAX bytes, on a pooled connection;
  * next_cursor is null on the last page. *page is the caller's to free;
  * *count, when not NULL, is the number of items. */
 enum cw_code page_list(struct db_pool *pool, const struct db_statement *stmt, const char *const *params, int limit,

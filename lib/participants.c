@@ -225,14 +225,12 @@ enum cw_code participants_list(struct db_pool *pool, const struct principal *p,
 			       const struct participant_filter *f, int require_case, char **page,
 			       struct cw_error *err)
 {
-	static const struct page_keys keys = {CURSOR_PARTICIPANTS, "created_at", "id", NULL, 0};
+	static const struct page_keys keys = {CURSOR_PARTICIPANTS, "created_at", "id", NULL, 0, 6};
 	struct access_scope s = access_scope_of(p);
-	char limit[16];
 	const char *params[9] = {s.see_all, s.worker, s.unit, f->case_id, f->role, f->updated_since,
-				 f->after_created, f->after_id, limit};
+				 f->after_created, f->after_id, NULL /* LIMIT: paging sets it */};
 
 	if (require_case && cases_check_visible(pool, p, f->case_id, err) != CW_OK)
 		return err->code;
-	snprintf(limit, sizeof(limit), "%d", f->limit + 1);
 	return page_list(pool, &list_participants, params, f->limit, &keys, page, NULL, err);
 }

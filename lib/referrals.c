@@ -299,25 +299,23 @@ const struct resource referral_resource = {
 enum cw_code referrals_list(struct db_pool *pool, const struct principal *p, const struct referral_filter *f,
 			    int require_case, char **page, struct cw_error *err)
 {
-	static const struct page_keys keys = {CURSOR_REFERRALS, "created_at", "id", NULL, 0};
+	static const struct page_keys keys = {CURSOR_REFERRALS, "created_at", "id", NULL, 0, 8};
 	struct access_scope s = access_scope_of(p);
-	char limit[16];
 	const char *params[11] = {s.see_all, s.worker, s.unit, f->case_id, s.sud_all, f->service_type, f->status,
-				  f->updated_since, f->after_created, f->after_id, limit};
+				  f->updated_since, f->after_created, f->after_id, NULL /* LIMIT: paging sets it */};
 
 	if (require_case && cases_check_visible(pool, p, f->case_id, err) != CW_OK)
 		return err->code;
-	snprintf(limit, sizeof(limit), "%d", f->limit + 1);
 	return page_list(pool, &list_referrals, params, f->limit, &keys, page, NULL, err);
 }
 
 enum cw_code referrals_history(struct db_pool *pool, const struct principal *p, const char *id,
 			       const struct history_position *pos, char **page, struct cw_error *err)
 {
-	static const struct page_keys keys = {CURSOR_HISTORY, "id", NULL, NULL, 1};
+	static const struct page_keys keys = {CURSOR_HISTORY, "id", NULL, NULL, 1, 5};
 	struct access_scope s = access_scope_of(p);
-	char after[24], limit[16], cursor[CURSOR_HISTORY_TEXT_LEN + 1];
-	const char *params[7] = {s.see_all, s.worker, s.unit, id, s.sud_all, after, limit};
+	char after[24], cursor[CURSOR_HISTORY_TEXT_LEN + 1];
+	const char *params[7] = {s.see_all, s.worker, s.unit, id, s.sud_all, after, NULL /* LIMIT: paging sets it */};
 	struct db_conn *conn = db_acquire(pool, err);
 	struct strbuf sb = STRBUF_INIT;
 	struct page_bound statuses, changes;
@@ -331,7 +329,6 @@ enum cw_code referrals_history(struct db_pool *pool, const struct principal *p, 
 	if (conn == NULL)
 		return err->code;
 	snprintf(after, sizeof(after), "%lld", (long long)pos->after_status);
-	snprintf(limit, sizeof(limit), "%d", pos->limit + 1);
 	page_bound_init(&statuses, pos->limit, PAGE_BYTES_MAX);
 	page_bound_init(&changes, pos->limit, PAGE_BYTES_MAX);
 	strbuf_addstr(&sb, "{\"items\":[");

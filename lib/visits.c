@@ -226,14 +226,12 @@ enum cw_code visits_list(struct db_pool *pool, const struct principal *p, const 
 	static const struct db_statement *const statements[] = {&list_by_creation, &list_by_time,
 								  &list_by_time_desc};
 	struct access_scope s = access_scope_of(p);
-	char limit[16];
 	const char *params[11] = {s.see_all, s.worker, s.unit, f->case_id, f->visit_type, f->from, f->to,
-				  f->updated_since, f->after_key, f->after_id, limit};
+				  f->updated_since, f->after_key, f->after_id, NULL /* LIMIT: paging sets it */};
 	struct page_keys keys = {visits_cursor_kind(f->order),
-				 f->order == VISITS_BY_CREATION ? "created_at" : "visited_at", "id", NULL, 0};
+				 f->order == VISITS_BY_CREATION ? "created_at" : "visited_at", "id", NULL, 0, 8};
 
 	if (require_case && cases_check_visible(pool, p, f->case_id, err) != CW_OK)
 		return err->code;
-	snprintf(limit, sizeof(limit), "%d", f->limit + 1);
 	return page_list(pool, statements[f->order], params, f->limit, &keys, page, NULL, err);
 }

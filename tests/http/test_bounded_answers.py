@@ -303,6 +303,23 @@ class HistoriesPageLikeListsTest(BoundedTest):
         r = self.request('GET', query(f'/v1/cases/{case["id"]}/history', cursor=cursor), w.worker_a1)
         self.assertProblem(r, 422, ['cursor'])
 
+    def test_a_page_reads_on_past_its_first_statement(self):
+        # A page's first statement asks for 51 rows (a default page and one more);
+        # a page of more small entries asks again from where that one stopped.
+        w = self.world
+        case = self.create_case(w.worker_a1)
+        goals = ['not_established']
+        for i in range(60):
+            goals.append(('reunification', 'adoption')[i % 2])
+            r = self.request('PATCH', f'/v1/cases/{case["id"]}', w.worker_a1, body={'permanency_goal': goals[-1]})
+            self.assertEqual(r.status, 200, r)
+        path = f'/v1/cases/{case["id"]}/permanency-goals'
+        whole = self.page_walk(path, w.worker_a1, limit=500)
+        self.assertEqual([[g['permanency_goal'] for g in p['items']] for p in whole], [goals])
+        pages = self.page_walk(path, w.worker_a1, limit=55)
+        self.assertEqual([len(p['items']) for p in pages], [55, 6])
+        self.assertEqual([g for p in pages for g in p['items']], whole[0]['items'])
+
     def test_a_next_page_is_still_404_to_those_who_may_not_see_the_record(self):
         w = self.world
         case = self.create_case(w.worker_a1)

@@ -59,7 +59,7 @@ static void test_close_writes_the_cursor_or_null(void)
 static void test_a_history_cursor_carries_its_record(void)
 {
 	static const struct page_keys keys = {CURSOR_PERMANENCY_GOALS, "id", NULL,
-					      "123e4567-e89b-12d3-a456-426614174000", 1};
+					      "123e4567-e89b-12d3-a456-426614174000", 1, 4};
 	struct page_position pos = {41, ""};
 	char text[PAGE_CURSOR_MAX + 1], uuid[37];
 	int64_t key = 0, key2 = -1;
@@ -72,7 +72,7 @@ static void test_a_history_cursor_carries_its_record(void)
 
 static void test_a_list_cursor_carries_the_last_row(void)
 {
-	static const struct page_keys keys = {CURSOR_CASES, "created_at", "id", NULL, 0};
+	static const struct page_keys keys = {CURSOR_CASES, "created_at", "id", NULL, 0, 7};
 	struct page_position pos = {1772375400123456LL, "123e4567-e89b-12d3-a456-426614174000"};
 	char text[PAGE_CURSOR_MAX + 1], uuid[37];
 	int64_t key = 0;
