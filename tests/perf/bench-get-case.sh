@@ -79,39 +79,7 @@ PY
 [ -n "$OWN_SQL" ] || perf_log "warning: the service's case_get statement was not found; no pgbench row for it"
 
 LUA=$PERF_DIR/get-case.lua
-{
-	echo '-- Cycles GET /v1/cases/{id} over one caseworker'"'"'s own cases.'
-	echo "local token = \"$TOKEN\""
-	echo 'local ids = {'
-	perf_psql -At -c "SELECT '\"' || id || '\",' FROM cases WHERE assigned_worker = '$WORKER'
-	                   AND deleted_at IS NULL ORDER BY id"
-	echo '}'
-	cat <<'LUA'
-local requests = {}
-local i = 0
-local counter = 0
-
--- Each wrk thread starts at another place in the list.
-function setup(thread)
-   thread:set("thread_index", counter)
-   counter = counter + 1
-end
-
-function init(args)
-   local headers = { ["Authorization"] = "Bearer " .. token, ["Accept"] = "application/json" }
-   for n, id in ipairs(ids) do
-      requests[n] = wrk.format("GET", "/v1/cases/" .. id, headers)
-   end
-   i = (thread_index or 0) * 7919
-end
-
-function request()
-   i = i + 1
-   return requests[(i % #requests) + 1]
-end
-LUA
-	perf_wrk_done_lua
-} >"$LUA"
+perf_get_case_lua "$TOKEN" "$WORKER" "$LUA"
 
 # Every measurement appends one line of key=value pairs to $PERF_DIR/results.
 # CPU figures are ticks over the measured run: the load generator's (client),

@@ -53,12 +53,9 @@ off) REPLICA=true ;;
 esac
 
 # Families (cases), 2.5 children each on average; the first tenth is the 10 % set.
-FAMILIES=$((SCALE_CHILDREN * 2 / 5))
-FIRST=$((FAMILIES / 10))
 # About 80 families a worker, 10 workers a unit: 500 workers in 50 units at full scale.
-WORKERS=$(((FAMILIES + 40) / 80))
-[ "$WORKERS" -ge 10 ] || WORKERS=10
-UNITS=$(((WORKERS + 9) / 10))
+perf_visit_measure_sizes "$SCALE_CHILDREN"
+FIRST=$((FAMILIES / 10))
 UNIT=bench-unit-01
 P0=$PERIOD_FROM-01
 PERIOD_TO=$(python3 -c 'import sys; y, m = map(int, sys.argv[1].split("-")); n = y * 12 + m - 1 + int(sys.argv[2]) - 1; print(f"{n // 12:04d}-{n % 12 + 1:02d}")' "$PERIOD_FROM" "$MONTHS")
@@ -153,9 +150,7 @@ load() {
 	local size=$1 g_from=$2 g_to=$3 t0 t1 t2
 	perf_log "$size %: loading families $g_from..$g_to (triggers $LOAD_TRIGGERS)"
 	t0=$(now)
-	perf_psql -q -v g_from="$g_from" -v g_to="$g_to" -v workers="$WORKERS" -v p0="$P0" -v months="$MONTHS" \
-		-v replica="$REPLICA" -f tests/perf/visit-measure-load.sql >"$PERF_DIR/load-$size.log" 2>&1 \
-		|| { cat "$PERF_DIR/load-$size.log" >&2; perf_die "the load failed"; }
+	perf_load_visit_measure "$g_from" "$g_to" "$P0" "$MONTHS" "$REPLICA" "$PERF_DIR/load-$size.log"
 	t1=$(now)
 	perf_log "$size %: loaded in $(secs "$t0" "$t1") s; VACUUM ANALYZE"
 	perf_psql -qc 'VACUUM ANALYZE' >/dev/null

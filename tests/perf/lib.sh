@@ -269,9 +269,70 @@ perf_wrk_done_lua() {
 function done(summary, latency, requests)
    local e = summary.errors
    io.write(string.format(
-      "RESULT requests=%d duration_us=%d p50_us=%d p90_us=%d p99_us=%d max_us=%d non2xx=%d socket_errors=%d\n",
+      "RESULT requests=%d duration_us=%d p50_us=%d p90_us=%d p99_us=%d p999_us=%d max_us=%d non2xx=%d socket_errors=%d\n",
       summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
-      latency:percentile(99), latency.max, e.status, e.connect + e.read + e.write + e.timeout))
+      latency:percentile(99), latency:percentile(99.9), latency.max, e.status, e.connect + e.read + e.write + e.timeout))
 end
 LUA
+}
+
+# perf_get_case_lua TOKEN WORKER OUT: a wrk script (into the file OUT) that cycles
+# GET /v1/cases/{id} with TOKEN over WORKER's cases, each wrk thread starting
+# at another place in the list, and prints perf_wrk_done_lua's RESULT line.
+perf_get_case_lua() {
+	local token=$1 worker=$2 out=$3
+	{
+		echo '-- Cycles GET /v1/cases/{id} over one caseworker'"'"'s own cases.'
+		echo "local token = \"$token\""
+		echo 'local ids = {'
+		perf_psql -At -c "SELECT '\"' || id || '\",' FROM cases WHERE assigned_worker = '$worker'
+		                   AND deleted_at IS NULL ORDER BY id"
+		echo '}'
+		cat <<'LUA'
+local requests = {}
+local i = 0
+local counter = 0
+
+-- Each wrk thread starts at another place in the list.
+function setup(thread)
+   thread:set("thread_index", counter)
+   counter = counter + 1
+end
+
+function init(args)
+   local headers = { ["Authorization"] = "Bearer " .. token, ["Accept"] = "application/json" }
+   for n, id in ipairs(ids) do
+      requests[n] = wrk.format("GET", "/v1/cases/" .. id, headers)
+   end
+   i = (thread_index or 0) * 7919
+end
+
+function request()
+   i = i + 1
+   return requests[(i % #requests) + 1]
+end
+LUA
+		perf_wrk_done_lua
+	} >"$out"
+}
+
+# The visit-measure data set (tests/perf/visit-measure-load.sql, described in
+# tests/perf/README.md). perf_visit_measure_sizes CHILDREN sets FAMILIES (cases,
+# 2.5 children each), WORKERS (about 80 families each, at least 10) and UNITS
+# (10 workers each) for about CHILDREN children in care.
+perf_visit_measure_sizes() {
+	FAMILIES=$(($1 * 2 / 5))
+	WORKERS=$(((FAMILIES + 40) / 80))
+	[ "$WORKERS" -ge 10 ] || WORKERS=10
+	UNITS=$(((WORKERS + 9) / 10))
+}
+
+# perf_load_visit_measure G_FROM G_TO P0 MONTHS REPLICA LOG: loads families
+# G_FROM..G_TO of that data set (WORKERS as set above), visits over MONTHS months
+# from P0 (YYYY-MM-01); REPLICA true loads with every trigger off. psql's output
+# goes to the file LOG, shown when the load fails.
+perf_load_visit_measure() {
+	perf_psql -q -v g_from="$1" -v g_to="$2" -v workers="$WORKERS" -v p0="$3" -v months="$4" \
+		-v replica="$5" -f tests/perf/visit-measure-load.sql >"$6" 2>&1 \
+		|| { cat "$6" >&2; perf_die "the load failed"; }
 }
