@@ -262,6 +262,9 @@ static enum cw_code refuse(const struct principal *p, unsigned actions, int crea
 	if ((actions & ACCESS_MOVE_UNIT) && !access_may(p, ACCESS_WRITE | ACCESS_MOVE_UNIT))
 		return cw_fail(err, CW_FORBIDDEN, creating ? "Your role creates cases in your own unit only."
 			       : "Only administrators and integrations move a case to another unit.");
+	if ((actions & ACCESS_RENUMBER) && !access_may(p, ACCESS_WRITE | ACCESS_RENUMBER))
+		return cw_fail(err, CW_FORBIDDEN, "Only administrators and integrations change a case's case_number: "
+			       "it is the state system's identifier.");
 	if (creating && access_may(p, actions))
 		return cw_fail(err, CW_FORBIDDEN, "You could not see this case after creating it; "
 			       "assign it to yourself or to your unit.");
@@ -292,6 +295,8 @@ static enum cw_code check_update_rights(const json_t *current, const json_t *mer
 		actions |= ACCESS_REASSIGN;
 	if (record_field_changed(current, merged, "unit"))
 		actions |= ACCESS_MOVE_UNIT;
+	if (record_field_changed(current, merged, "case_number"))
+		actions |= ACCESS_RENUMBER;
 	return access_allows(p, actions, &before, &after) ? CW_OK : refuse(p, actions, 0, err);
 }
 

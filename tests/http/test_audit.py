@@ -131,7 +131,8 @@ class AuditRowsTest(AuditTest):
         failures = [
             (self.patch(case, {'family_name': ''}), 422),
             (self.patch(case, {'closed_on': '2026-01-01'}), 422),
-            (self.patch(case, {'case_number': other['case_number']}), 409),
+            (self.patch(case, {'case_number': other['case_number']}, who=w.administrator), 409),
+            (self.patch(case, {'case_number': harness.unique('CN')}), 403),
             (self.patch(case, {'family_name': 'Stale'}, headers={'If-Match': '"1"'}), 412),
             (self.patch(case, {'assigned_worker': w.worker_a2.sub}), 403),
             (self.patch(case, {'family_name': 'Hidden'}, who=w.worker_b1), 404),

@@ -255,6 +255,32 @@ class CaseAccessTest(CaseTest):
         stored = self.cluster.psql(f"SELECT count(*) FROM cases WHERE case_number = '{body['case_number']}'")
         self.assertEqual(stored.strip(), '0')
 
+    def test_caseworker_and_supervisor_cannot_change_the_case_number(self):
+        w = self.world
+        for who in (w.worker_a1, w.supervisor_a):
+            with self.subTest(role=who.role):
+                r = self.request('PATCH', self.item_path(self.case_a1), who,
+                                 body={'case_number': harness.unique('CN')})
+                self.assertProblem(r, 403)
+                r = self.request('PATCH', self.item_path(self.case_a1), who,
+                                 body={'case_number': self.case_a1['case_number'],
+                                       'family_name': f'Same number, {who.role}'})
+                self.assertEqual(r.status, 200, r)
+        self.assertEqual(self.current(self.case_a1)['case_number'], self.case_a1['case_number'])
+        rows = self.list_all('/v1/audit', w.administrator, resource_id=self.case_a1['id'])
+        self.assertEqual([row['action'] for row in rows], ['create', 'update', 'update'])
+
+    def test_administrator_and_integration_change_the_case_number(self):
+        w = self.world
+        for who, case in ((w.administrator, self.case_a1), (w.integration, self.case_b1)):
+            with self.subTest(role=who.role):
+                number = harness.unique('CN')
+                r = self.request('PATCH', self.item_path(case), who, body={'case_number': number})
+                self.assertEqual(r.status, 200, r)
+                self.assertEqual(r.json()['case_number'], number)
+                r = self.request('GET', f'/v1/cases/by-number/{number}', w.administrator)
+                self.assertEqual(r.json()['id'], case['id'])
+
     # -- delete -----------------------------------------------------------------
     def test_deleted_case_keeps_its_permanency_goal_history_in_the_database(self):
         r = self.request('DELETE', self.item_path(self.case_a1), self.world.administrator)

@@ -116,8 +116,9 @@ APPROVE_OR_REASSIGN = {
     'all five':                  (OK,  OK,  OK),
 }
 
-# PATCH of a case's unit to a third unit.
-MOVE_UNIT = {
+# PATCH of a case's unit to a third unit, and of its case_number (the state
+# system's identifier): the same rows.
+MOVE_UNIT_OR_RENUMBER = {
     'caseworker+supervisor':     (403, 403, 404),
     'caseworker+administrator':  (OK,  OK,  OK),
     'caseworker+auditor':        (403, 403, 403),
@@ -196,8 +197,8 @@ class MultiRoleMatrix:
     """Mixed into one ApiTest per token (token names its row). The records are
     made once per class by an administrator: for each target a case with a
     parent, two draft plans (one to approve), a goal, a referral, a substance
-    use treatment referral and a visit, and three bare cases to reassign, to
-    move and to delete. Each test writes records no other test writes."""
+    use treatment referral and a visit, and four bare cases to reassign, to
+    move, to renumber and to delete. Each test writes records no other test writes."""
 
     token = None
 
@@ -241,6 +242,7 @@ class MultiRoleMatrix:
                                                      'location': 'office', 'participant_ids': [parent['id']]}),
             'to_reassign': cls.new_case(worker, unit),
             'to_move': cls.new_case(worker, unit),
+            'to_renumber': cls.new_case(worker, unit),
             'to_delete': cls.new_case(worker, unit),
         }
 
@@ -358,7 +360,11 @@ class MultiRoleMatrix:
 
     def test_move_case_to_another_unit(self):
         path = lambda rec: f'/v1/cases/{rec["to_move"]["id"]}'  # noqa: E731
-        self.assertAnswers(MOVE_UNIT, 'PATCH', path, lambda _: {'unit': f'{self.world.unit_a}-c'}, path)
+        self.assertAnswers(MOVE_UNIT_OR_RENUMBER, 'PATCH', path, lambda _: {'unit': f'{self.world.unit_a}-c'}, path)
+
+    def test_renumber_case(self):
+        path = lambda rec: f'/v1/cases/{rec["to_renumber"]["id"]}'  # noqa: E731
+        self.assertAnswers(MOVE_UNIT_OR_RENUMBER, 'PATCH', path, lambda _: {'case_number': harness.unique('CN')}, path)
 
     def test_delete_case(self):
         path = lambda rec: f'/v1/cases/{rec["to_delete"]["id"]}'  # noqa: E731
