@@ -65,14 +65,15 @@ static int keep_record(const PGresult *row, void *ctx)
 }
 
 /* The current form of every record of kind changed in rows [from, to) of the
- * page, as JSON text by id in records. */
+ * page, as JSON text by id in records; protected records only when sud_all is
+ * "t" (kinds that have them filter by it too, not only the feed's query). */
 static enum cw_code load_records(struct db_conn *conn, const struct resource *kind, const PGresult *page, int from,
-				 int to, json_t *records, struct cw_error *err)
+				 int to, const char *sud_all, json_t *records, struct cw_error *err)
 {
 	json_t *ids = json_array();
 	char id[37];
 	char *list;
-	const char *params[1];
+	const char *params[2] = {NULL, sud_all};
 	enum cw_code rc;
 
 	for (int i = from; i < to; i++) {
@@ -167,8 +168,8 @@ static int append_batch(struct strbuf *sb, const PGresult *page, int from, int t
 }
 
 /* Changes of the page, batch by batch with their records, while they fit. */
-static enum cw_code append_changes(struct db_conn *conn, const PGresult *page, struct page_bound *b,
-				   struct strbuf *sb, int64_t *last, struct cw_error *err)
+static enum cw_code append_changes(struct db_conn *conn, const PGresult *page, const char *sud_all,
+				   struct page_bound *b, struct strbuf *sb, int64_t *last, struct cw_error *err)
 {
 	int n = PQntuples(page), more = 1;
 	enum cw_code rc = CW_OK;
@@ -180,7 +181,7 @@ static enum cw_code append_changes(struct db_conn *conn, const PGresult *page, s
 		if (records == NULL)
 			return cw_fail(err, CW_INTERNAL, "Out of memory.");
 		for (size_t k = 0; rc == CW_OK && k < NKINDS; k++)
-			rc = load_records(conn, kinds[k], page, from, to, records, err);
+			rc = load_records(conn, kinds[k], page, from, to, sud_all, records, err);
 		if (rc == CW_OK)
 			more = append_batch(sb, page, from, to, records, b, last);
 		json_decref(records);
@@ -188,38 +189,53 @@ static enum cw_code append_changes(struct db_conn *conn, const PGresult *page, s
 	return rc;
 }
 
-enum cw_code changes_list(struct db_pool *pool, const struct principal *p, const struct change_query *q,
-			  char **page, struct cw_error *err)
+struct feed_read {
+	const struct change_query *q;
+	const char *sud_all;
+	struct strbuf sb;   /* the answer, up to its items */
+	int64_t last;       /* the number of the last change in it */
+};
+
+static enum cw_code read_feed(struct db_conn *conn, void *ctx, struct cw_error *err)
 {
-	char after[24], limit[16], cursor[CURSOR_TEXT_LEN + 1];
-	const char *params[5] = {after, q->resource_type, q->case_id, access_scope_of(p).sud_all, limit};
-	struct strbuf sb = STRBUF_INIT;
+	struct feed_read *f = ctx;
+	char after[24], limit[16];
+	const char *params[5] = {after, f->q->resource_type, f->q->case_id, f->sud_all, limit};
 	struct page_bound b;
-	int64_t last = q->after;
-	struct db_conn *conn;
 	PGresult *res;
 	enum cw_code rc;
 
-	*page = NULL;
-	snprintf(after, sizeof(after), "%lld", (long long)q->after);
-	snprintf(limit, sizeof(limit), "%d", q->limit);
-	conn = db_acquire(pool, err);
-	if (conn == NULL)
-		return err->code;
+	snprintf(after, sizeof(after), "%lld", (long long)f->q->after);
+	snprintf(limit, sizeof(limit), "%d", f->q->limit);
+	strbuf_setlen(&f->sb, 0);
+	strbuf_addstr(&f->sb, "{\"items\":[");
+	f->last = f->q->after;
+	page_bound_init(&b, f->q->limit, PAGE_BYTES_MAX);
 	res = db_run(conn, &list_changes, params, err);
-	page_bound_init(&b, q->limit, PAGE_BYTES_MAX);
-	strbuf_addstr(&sb, "{\"items\":[");
-	rc = res ? append_changes(conn, res, &b, &sb, &last, err) : err->code;
-	db_release(pool, conn);
+	rc = res ? append_changes(conn, res, f->sud_all, &b, &f->sb, &f->last, err) : err->code;
 	PQclear(res);
+	return rc;
+}
+
+/* The page and its records are read in one snapshot: a record is shown as it
+ * stood when the page was read, never as a later change (one that made it a
+ * protected referral, say) left it. */
+enum cw_code changes_list(struct db_pool *pool, const struct principal *p, const struct change_query *q,
+			  char **page, struct cw_error *err)
+{
+	struct feed_read f = {q, access_scope_of(p).sud_all, STRBUF_INIT, q->after};
+	char cursor[CURSOR_TEXT_LEN + 1];
+	enum cw_code rc = db_read_snapshot(pool, read_feed, &f, err);
+
+	*page = NULL;
 	if (rc != CW_OK) {
-		strbuf_release(&sb);
+		strbuf_release(&f.sb);
 		return rc;
 	}
 	/* Never null: an empty page hands back where it started, to poll again. */
-	cursor_encode(CURSOR_CHANGES, last, NULL, cursor);
-	strbuf_addstr(&sb, "],");
-	page_close(&sb, cursor);
-	*page = strbuf_detach(&sb);
+	cursor_encode(CURSOR_CHANGES, f.last, NULL, cursor);
+	strbuf_addstr(&f.sb, "],");
+	page_close(&f.sb, cursor);
+	*page = strbuf_detach(&f.sb);
 	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
 }

@@ -6,8 +6,10 @@
  * opaque cursor), resource type, id, case id, action (created, updated,
  * deleted), time, actor, request id, and the record as it now stands (or as
  * it was deleted). Polling from the last cursor never misses or repeats a
- * change. Changes of a substance use treatment referral (ever one) appear
- * only to callers who see all of them.
+ * change. A page and its records are read in one snapshot. Changes of a
+ * substance use treatment referral (ever one) appear only to callers who see
+ * all of them, and the records looked up for a page leave such referrals out
+ * for everyone else too.
  */
 #ifndef CW_CHANGES_H
 #define CW_CHANGES_H

@@ -428,9 +428,10 @@ static enum cw_code exec_simple(struct db_conn *c, const char *sql, struct cw_er
 	return res ? CW_OK : err->code;
 }
 
-static enum cw_code attempt(struct db_conn *c, db_work_fn work, void *ctx, struct cw_error *err)
+static enum cw_code attempt(struct db_conn *c, const char *begin, db_work_fn work, void *ctx,
+			    struct cw_error *err)
 {
-	enum cw_code rc = exec_simple(c, "BEGIN", err);
+	enum cw_code rc = exec_simple(c, begin, err);
 
 	if (rc == CW_OK)
 		rc = work(c, ctx, err);
@@ -441,7 +442,8 @@ static enum cw_code attempt(struct db_conn *c, db_work_fn work, void *ctx, struc
 	return rc;
 }
 
-enum cw_code db_transaction(struct db_pool *pool, db_work_fn work, void *ctx, struct cw_error *err)
+static enum cw_code run_transaction(struct db_pool *pool, const char *begin, db_work_fn work, void *ctx,
+				    struct cw_error *err)
 {
 	enum cw_code rc = CW_UNAVAILABLE;
 
@@ -450,13 +452,23 @@ enum cw_code db_transaction(struct db_pool *pool, db_work_fn work, void *ctx, st
 
 		if (c == NULL)
 			return err->code;
-		rc = attempt(c, work, ctx, err);
+		rc = attempt(c, begin, work, ctx, err);
 		db_release(pool, c);
 		if (rc == CW_OK || !retryable(err))
 			return rc;
 		cw_error_release(err);
 	}
 	return cw_fail(err, CW_UNAVAILABLE, "The database is busy; try again shortly.");
+}
+
+enum cw_code db_transaction(struct db_pool *pool, db_work_fn work, void *ctx, struct cw_error *err)
+{
+	return run_transaction(pool, "BEGIN", work, ctx, err);
+}
+
+enum cw_code db_read_snapshot(struct db_pool *pool, db_work_fn work, void *ctx, struct cw_error *err)
+{
+	return run_transaction(pool, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", work, ctx, err);
 }
 
 enum cw_code db_check_ready(struct db_pool *pool, int min_version, struct cw_error *err)

@@ -85,6 +85,11 @@ typedef enum cw_code (*db_work_fn)(struct db_conn *conn, void *ctx, struct cw_er
  * CW_OK means the commit was acknowledged by the database. */
 enum cw_code db_transaction(struct db_pool *pool, db_work_fn work, void *ctx, struct cw_error *err);
 
+/* The same for reads that must see the database as it stood at one moment:
+ * every statement of work sees one snapshot, and work may write nothing
+ * (REPEATABLE READ READ ONLY). */
+enum cw_code db_read_snapshot(struct db_pool *pool, db_work_fn work, void *ctx, struct cw_error *err);
+
 /* CW_OK when the database answers and the schema is at least at min_version. */
 enum cw_code db_check_ready(struct db_pool *pool, int min_version, struct cw_error *err);
 

@@ -276,8 +276,11 @@ static const struct db_statement lock_case_of_record = {
 	"referral_lock_case",
 	"SELECT 1 FROM cases WHERE id = (SELECT case_id FROM service_referrals WHERE id = $1::uuid) FOR SHARE", 1, 0};
 
+/* Protected referrals only when $2: whoever reads them this way sees them all or none. */
 static const struct db_statement service_referral_by_ids = {
-	"service_referral_by_ids", "SELECT " FIELDS " FROM service_referrals r WHERE r.id = ANY($1::uuid[])", 1, 1};
+	"service_referral_by_ids",
+	"SELECT " FIELDS " FROM service_referrals r WHERE r.id = ANY($1::uuid[])"
+	" AND (r.service_type <> '" SUD "' OR $2::boolean)", 2, 1};
 
 const struct resource referral_resource = {
 	.noun = "service referral",

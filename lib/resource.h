@@ -67,7 +67,9 @@ struct resource {
 	const struct db_statement *insert;
 	const struct db_statement *update;
 	const struct db_statement *remove;    /* $1 id: sets deleted_at */
-	const struct db_statement *by_ids;    /* $1 uuid[]: those records as they stand, deleted ones too */
+	const struct db_statement *by_ids;    /* $1 uuid[]: those records as they stand, deleted ones too;
+					         $2 ("t"/"f") whether protected ones are among them, for
+					         kinds that have protected records */
 	const struct db_statement *lock_case_of_parent; /* create, $1 the parent's id; NULL: none */
 	const struct db_statement *lock_case_of_record; /* update, delete, $1 the record's id; NULL: none */
 	record_hook check;                    /* create and update; NULL when none */

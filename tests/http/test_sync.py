@@ -253,6 +253,49 @@ class ProtectedChangesTest(FeedTest):
             self.api = main
 
 
+class ProtectedWhileReadingTest(FeedTest):
+    """A page of the feed and the records it shows are read in one snapshot, and
+    the lookup of referrals leaves protected ones out for callers who may not
+    see them: a referral that becomes a substance use treatment referral while
+    the feed is being read is shown as it stood, never as it became."""
+
+    def test_a_referral_made_protected_while_the_feed_reads_it_is_never_shown(self):
+        w = self.world
+        case = self.create_case(w.worker_a1, unit=w.unit_a)
+        r = self.request('POST', f'/v1/cases/{case["id"]}/service-referrals', w.worker_a1,
+                         body={'service_type': 'housing', 'provider': 'Northside Housing'})
+        self.assertEqual(r.status, 201, r)
+        referral = r.json()
+        # The change waits, uncommitted, holding the referrals table: the feed reads
+        # its page (the referral's creation), then waits to look the referral up.
+        held = HeldTransaction(self.cluster, 'made-protected',
+                               'LOCK TABLE service_referrals IN ACCESS EXCLUSIVE MODE;'
+                               f" UPDATE service_referrals SET service_type = '{SUD}' WHERE id = '{referral['id']}'")
+        answers = []
+        reader = threading.Thread(target=lambda: answers.append(
+            self.feed(w.integration, case_id=case['id'], resource_type='service_referral')))
+        reader.start()
+        try:
+            for _ in range(500):
+                waiting = self.cluster.psql("SELECT count(*) FROM pg_locks WHERE NOT granted"
+                                            " AND relation = 'service_referrals'::regclass").strip()
+                if waiting == '1' or not reader.is_alive():
+                    break
+                time.sleep(0.02)
+        finally:
+            held.commit()
+            reader.join(30)
+        self.assertEqual(len(answers), 1)
+        items = answers[0]['items']
+        self.assertEqual([(c['id'], c['action']) for c in items], [(referral['id'], 'created')])
+        self.assertEqual(items[0]['record']['service_type'], 'housing')
+        # Read again, the referral was a protected one: none of its changes is shown.
+        self.assertEqual(self.feed(w.integration, case_id=case['id'], resource_type='service_referral')['items'], [])
+        changes = self.feed(w.administrator, case_id=case['id'], resource_type='service_referral')['items']
+        self.assertEqual([(c['action'], c['record']['service_type']) for c in changes],
+                         [('created', SUD), ('updated', SUD)])
+
+
 class ChangeFeedConcurrencyTest(FeedTest):
     """Transactions that began first commit last while a reader polls."""
 
