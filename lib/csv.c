@@ -2,52 +2,75 @@
 
 #include <string.h>
 
-/* A plain number (an optional minus, digits, an optional fraction) is data,
- * not a formula, even when it starts with a minus. */
-static int is_plain_number(const char *s)
-{
-	const char *p = s;
+#define SEPARATORS ",;"
+#define FORMULA_STARTS "=+-@\t\r"
 
-	if (*p == '-')
+/* A plain number (an optional minus, digits, an optional fraction) in the n
+ * bytes at s is data, not a formula, even when it starts with a minus. */
+static int is_plain_number(const char *s, size_t n)
+{
+	const char *p = s, *end = s + n;
+
+	if (p < end && *p == '-')
 		p++;
-	if (*p < '0' || *p > '9')
+	if (p == end || *p < '0' || *p > '9')
 		return 0;
-	while (*p >= '0' && *p <= '9')
+	while (p < end && *p >= '0' && *p <= '9')
 		p++;
-	if (*p == '.') {
+	if (p < end && *p == '.') {
 		p++;
-		if (*p < '0' || *p > '9')
+		if (p == end || *p < '0' || *p > '9')
 			return 0;
-		while (*p >= '0' && *p <= '9')
+		while (p < end && *p >= '0' && *p <= '9')
 			p++;
 	}
-	return *p == '\0';
+	return p == end;
 }
 
-static int looks_like_formula(const char *s)
+/* Whether the text from s to the end of the cell would start a formula: it
+ * begins with a formula character and is not a plain number. */
+static int starts_formula(const char *s)
 {
-	return strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0' && !is_plain_number(s);
+	return s[0] != '\0' && strchr(FORMULA_STARTS, s[0]) != NULL && !is_plain_number(s, strlen(s));
+}
+
+static void add_char(struct strbuf *out, char c)
+{
+	if (c == '"')
+		strbuf_addch(out, '"');
+	strbuf_addch(out, c);
+}
+
+/* The cell's text, quotes doubled, with an apostrophe before each part that
+ * would start a formula: the cell's start, and what follows a ',' or ';'
+ * (after any spaces), where a spreadsheet that splits on either could start
+ * a new cell. */
+static void add_neutralised(struct strbuf *out, const char *cell)
+{
+	const char *part = cell;
+
+	for (const char *p = cell; *p; p++) {
+		if (p == part && starts_formula(p))
+			strbuf_addch(out, '\'');
+		add_char(out, *p);
+		if (p == part && *p == ' ')
+			part = p + 1;
+		if (strchr(SEPARATORS, *p) != NULL)
+			part = p + 1;
+	}
 }
 
 void csv_append_cell(struct strbuf *out, const char *cell)
 {
-	int neutralise, quote;
-
 	if (cell == NULL)
 		return;
-	neutralise = looks_like_formula(cell);
-	quote = strpbrk(cell, ",\"\r\n") != NULL;
-	if (quote)
-		strbuf_addch(out, '"');
-	if (neutralise)
-		strbuf_addch(out, '\'');
-	for (const char *p = cell; *p; p++) {
-		if (*p == '"')
-			strbuf_addch(out, '"');
-		strbuf_addch(out, *p);
+	if (is_plain_number(cell, strlen(cell))) {
+		strbuf_addstr(out, cell);
+		return;
 	}
-	if (quote)
-		strbuf_addch(out, '"');
+	strbuf_addch(out, '"');
+	add_neutralised(out, cell);
+	strbuf_addch(out, '"');
 }
 
 void csv_append_row(struct strbuf *out, const char *const *cells, size_t n)

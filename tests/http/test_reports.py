@@ -199,15 +199,17 @@ WORKER_A2_MONTHS = [empty_month('2025-01'),
                     m('2025-05', 1, 1, 1, 1, 1, 1, 1.0, 1.0, True, True),
                     m('2025-06', 1, 1, 1, 1, 1, 0, 1.0, 0.0, True, False)]
 WORKER_A2_TOTAL = total(1, 4, 4, 1, 4, 3, 1.0, 0.75, True, True)
-WORKER_A2_CSV = (b'month,children,full_months_in_care,months_with_visit,visit_rate,children_visited_every_month,'
-                 b'visits,visits_in_residence,residence_rate,meets_visit_target,meets_residence_target\r\n'
-                 b'2025-01,0,0,0,,0,0,0,,,\r\n'
-                 b'2025-02,0,0,0,,0,0,0,,,\r\n'
-                 b'2025-03,1,1,1,1,1,1,1,1,true,true\r\n'
-                 b'2025-04,1,1,1,1,1,1,1,1,true,true\r\n'
-                 b'2025-05,1,1,1,1,1,1,1,1,true,true\r\n'
-                 b'2025-06,1,1,1,1,1,1,0,0,true,false\r\n'
-                 b'total,1,4,4,1,1,4,3,0.75,true,true\r\n')
+# Every text cell is quoted; numbers are not; an empty cell (null) is empty.
+WORKER_A2_CSV = (b'"month","children","full_months_in_care","months_with_visit","visit_rate",'
+                 b'"children_visited_every_month","visits","visits_in_residence","residence_rate",'
+                 b'"meets_visit_target","meets_residence_target"\r\n'
+                 b'"2025-01",0,0,0,,0,0,0,,,\r\n'
+                 b'"2025-02",0,0,0,,0,0,0,,,\r\n'
+                 b'"2025-03",1,1,1,1,1,1,1,1,"true","true"\r\n'
+                 b'"2025-04",1,1,1,1,1,1,1,1,"true","true"\r\n'
+                 b'"2025-05",1,1,1,1,1,1,1,1,"true","true"\r\n'
+                 b'"2025-06",1,1,1,1,1,1,0,0,"true","false"\r\n'
+                 b'"total",1,4,4,1,1,4,3,0.75,"true","true"\r\n')
 
 # The whole of unit_b: Eli.
 UNIT_B_MONTHS = [m(f'2025-0{i}', 1, 1, 1, 1, 1, 1, 1.0, 1.0, True, True) for i in range(1, 7)]
@@ -908,13 +910,14 @@ class PlanReviewTest(ReportTest):
         # A negative days_left is a number, not a formula to neutralise.
         self.assertEqual([line[6] for line in rows[1:]], ['-10', '-10', '0', '5', '30'])
         b = self.cases['B']
-        self.assertIn(f'{self.plans["B"]["id"]},{b["id"]},{b["case_number"]},{w.worker_a1.sub},{w.unit_a},'
-                      f'{days_from_today(-10)},-10\r\n'.encode(), body)
+        self.assertIn(f'"{self.plans["B"]["id"]}","{b["id"]}","{b["case_number"]}","{w.worker_a1.sub}",'
+                      f'"{w.unit_a}","{days_from_today(-10)}",-10\r\n'.encode(), body)
 
     def test_csv_of_no_plans_is_the_header_alone(self):
         w = self.world
         body, rows, _ = self.csv_report(REVIEWS, w.supervisor_b, unit=w.unit_a)
-        self.assertEqual(body, b'plan_id,case_id,case_number,assigned_worker,unit,review_due_on,days_left\r\n')
+        self.assertEqual(body, b'"plan_id","case_id","case_number","assigned_worker","unit","review_due_on",'
+                               b'"days_left"\r\n')
 
     def test_today_is_the_utc_date_by_default(self):
         self.assertEqual(self.report(REVIEWS, self.world.supervisor_a)['as_of'], today())
@@ -983,15 +986,18 @@ class PlanReviewEdgesTest(ReportTest):
 
 class PlanReviewCsvInjectionTest(ReportTest):
     def test_csv_cells_that_would_run_as_formulas_are_neutralised_and_numbers_are_not(self):
-        # A unit, a worker and case numbers chosen by whoever entered them: each cell
-        # beginning with =, +, - or @ gets a leading apostrophe unless it is a plain number.
+        # A unit, a worker and case numbers chosen by whoever entered them: every text
+        # cell is quoted, and each part of a cell that begins with =, +, - or @ (the
+        # cell's start, and what follows a ',' or ';' in it) gets an apostrophe before
+        # it unless it is a plain number: a spreadsheet that splits on ';' runs nothing.
         w = self.world
         tag = uuid.uuid4().hex[:10]
         digits = str(uuid.uuid4().int)[:12]
         unit = f'=cmd|{tag}'
         worker = f'@{tag}'
-        numbers = [f'=HYPERLINK("http://example.com/{tag}","x")', f'+{tag}', f'-{digits}', f'-{digits}.5',
-                   f'-{tag}', f'@SUM({tag})', f'{tag}, "quoted"', f'-{digits}.', f'Muñoz-{tag}-\U0001F600']
+        link = f'=HYPERLINK("http://example.com/{tag}","x")'
+        numbers = [link, f'+{tag}', f'-{digits}', f'-{digits}.5', f'-{tag}', f'@SUM({tag})', f'{tag}, "quoted"',
+                   f'-{digits}.', f'Muñoz-{tag}-\U0001F600', f'A{tag};=SUM(1)', f'B{tag}, +cmd', f'C{tag};-{digits}']
         ids = []
         for i, number in enumerate(numbers):
             case = self.case_in(w.administrator, case_number=number, unit=unit, assigned_worker=worker)
@@ -1003,33 +1009,28 @@ class PlanReviewCsvInjectionTest(ReportTest):
             self.assertEqual(r.status, 200, r)
             ids.append((plan['id'], case['id']))
         body, rows, _ = self.csv_report(REVIEWS, w.administrator, unit=unit)
-        expected_cells = [f'"\'=HYPERLINK(""http://example.com/{tag}"",""x"")"', f"'+{tag}", f'-{digits}',
-                          f'-{digits}.5', f"'-{tag}", f"'@SUM({tag})", f'"{tag}, ""quoted"""', f"'-{digits}.",
-                          f'Muñoz-{tag}-\U0001F600']
+        q = "'"
+        read_back_numbers = [q + link, f"'+{tag}", f'-{digits}', f'-{digits}.5', f"'-{tag}", f"'@SUM({tag})",
+                             f'{tag}, "quoted"', f"'-{digits}.", f'Muñoz-{tag}-\U0001F600',
+                             f"A{tag};'=SUM(1)", f"B{tag}, '+cmd", f'C{tag};-{digits}']
+        written_numbers = [f'"\'=HYPERLINK(""http://example.com/{tag}"",""x"")"', f'"\'+{tag}"', f'-{digits}',
+                           f'-{digits}.5', f'"\'-{tag}"', f'"\'@SUM({tag})"', f'"{tag}, ""quoted"""',
+                           f'"\'-{digits}."', f'"Muñoz-{tag}-\U0001F600"', f'"A{tag};\'=SUM(1)"',
+                           f'"B{tag}, \'+cmd"', f'"C{tag};-{digits}"']
         lines = body.decode().split('\r\n')
-        self.assertEqual(lines[0], ','.join(REVIEW_CSV_HEADER))
+        self.assertEqual(lines[0], ','.join(f'"{name}"' for name in REVIEW_CSV_HEADER))
         self.assertEqual(lines[-1], '')
         self.assertEqual(len(lines), 2 + len(numbers))
-        for i, (line, cell) in enumerate(zip(lines[1:], expected_cells)):
+        for i, (line, written) in enumerate(zip(lines[1:], written_numbers)):
             plan_id, case_id = ids[i]
-            self.assertEqual(line, f"{plan_id},{case_id},{cell},'@{tag},'=cmd|{tag},{days_from_today(i - 20)},"
-                                   f"{i - 20}")
-        read_back = [(row[2], row[3], row[4], row[6]) for row in rows[1:]]
-        self.assertEqual(read_back, [
-            (f"'=HYPERLINK(\"http://example.com/{tag}\",\"x\")", f"'@{tag}", f"'=cmd|{tag}", '-20'),
-            (f"'+{tag}", f"'@{tag}", f"'=cmd|{tag}", '-19'),
-            (f'-{digits}', f"'@{tag}", f"'=cmd|{tag}", '-18'),
-            (f'-{digits}.5', f"'@{tag}", f"'=cmd|{tag}", '-17'),
-            (f"'-{tag}", f"'@{tag}", f"'=cmd|{tag}", '-16'),
-            (f"'@SUM({tag})", f"'@{tag}", f"'=cmd|{tag}", '-15'),
-            (f'{tag}, "quoted"', f"'@{tag}", f"'=cmd|{tag}", '-14'),
-            (f"'-{digits}.", f"'@{tag}", f"'=cmd|{tag}", '-13'),
-            (f'Muñoz-{tag}-\U0001F600', f"'@{tag}", f"'=cmd|{tag}", '-12')])
+            self.assertEqual(line, f'"{plan_id}","{case_id}",{written},"{q}@{tag}","{q}=cmd|{tag}",'
+                                   f'"{days_from_today(i - 20)}",{i - 20}')
+        self.assertEqual([(row[2], row[3], row[4], row[6]) for row in rows[1:]],
+                         [(cell, f"'@{tag}", f"'=cmd|{tag}", str(i - 20)) for i, cell in enumerate(read_back_numbers)])
         # The JSON keeps every value as it was entered.
         report = self.report(REVIEWS, w.administrator, unit=unit)
         self.assertEqual([item['case_number'] for item in report['items']], numbers)
         self.assertEqual({(item['assigned_worker'], item['unit']) for item in report['items']}, {(worker, unit)})
-
 
 class PlanReviewParametersTest(ReportTest):
     def get(self, **params):
@@ -1267,19 +1268,20 @@ class ReferralOutcomeTest(ReportTest):
         body, rows, r = self.csv_report(OUTCOMES, w.worker_a1, **MARCH)
         self.assertEqual(r.header('Content-Disposition'),
                          'attachment; filename="referral-outcomes-1993-03-01-1993-03-31.csv"')
-        self.assertEqual(body, b'service_type,total,by_status.referred,by_status.accepted,by_status.declined,'
-                               b'by_status.in_progress,by_status.completed,by_status.cancelled,completion_rate\r\n'
-                               b'substance_use_treatment,2,0,1,0,0,1,0,0.5\r\n'
-                               b'mental_health,2,1,0,1,0,0,0,0\r\n'
-                               b'parenting,3,0,0,0,1,2,0,0.6667\r\n'
-                               b'domestic_violence,0,0,0,0,0,0,0,\r\n'
-                               b'housing,1,0,0,0,0,0,1,0\r\n'
-                               b'employment,0,0,0,0,0,0,0,\r\n'
-                               b'education,0,0,0,0,0,0,0,\r\n'
-                               b'health,0,0,0,0,0,0,0,\r\n'
-                               b'family_preservation,0,0,0,0,0,0,0,\r\n'
-                               b'other,0,0,0,0,0,0,0,\r\n'
-                               b'total,8,1,1,1,1,3,1,0.375\r\n')
+        self.assertEqual(body, b'"service_type","total","by_status.referred","by_status.accepted",'
+                               b'"by_status.declined","by_status.in_progress","by_status.completed",'
+                               b'"by_status.cancelled","completion_rate"\r\n'
+                               b'"substance_use_treatment",2,0,1,0,0,1,0,0.5\r\n'
+                               b'"mental_health",2,1,0,1,0,0,0,0\r\n'
+                               b'"parenting",3,0,0,0,1,2,0,0.6667\r\n'
+                               b'"domestic_violence",0,0,0,0,0,0,0,\r\n'
+                               b'"housing",1,0,0,0,0,0,1,0\r\n'
+                               b'"employment",0,0,0,0,0,0,0,\r\n'
+                               b'"education",0,0,0,0,0,0,0,\r\n'
+                               b'"health",0,0,0,0,0,0,0,\r\n'
+                               b'"family_preservation",0,0,0,0,0,0,0,\r\n'
+                               b'"other",0,0,0,0,0,0,0,\r\n'
+                               b'"total",8,1,1,1,1,3,1,0.375\r\n')
         self.assertEqual(rows[0], OUTCOME_CSV_HEADER)
 
     def test_csv_reads_back_as_the_json(self):
