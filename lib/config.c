@@ -124,6 +124,11 @@ static int load_hmac_secret(struct config *cfg, char *why, size_t len)
 	}
 	if (cfg->jwt_key == NULL)
 		return refuse(why, len, "out of memory reading the JWT secret");
+	/* A PEM key as an HMAC secret lets anyone who holds the (public) key sign tokens. */
+	if (memmem(cfg->jwt_key, cfg->jwt_key_len, "-----BEGIN", 10) != NULL)
+		return refuse(why, len, "%s holds a PEM key, not an HMAC secret: use a random secret for %s, or "
+			      "CASEWORK_JWT_ALG=RS256/ES256 with CASEWORK_JWT_PUBLIC_KEY_FILE",
+			      inline_secret ? "CASEWORK_JWT_SECRET" : "CASEWORK_JWT_SECRET_FILE", jwt_alg_str(cfg->jwt_alg));
 	if (cfg->jwt_key_len < need)
 		return refuse(why, len, "%s holds %zu bytes; %s needs a secret of at least %zu",
 			      inline_secret ? "CASEWORK_JWT_SECRET" : "CASEWORK_JWT_SECRET_FILE",

@@ -146,6 +146,17 @@ class JwtSecretRefusalTest(ConfigTest):
         line = self.assertRefused('CASEWORK_JWT_SECRET_FILE', unprivileged=True, CASEWORK_JWT_SECRET_FILE=path)
         self.assertIn('ermission', line)
 
+    def test_a_pem_key_as_the_hmac_secret_is_refused(self):
+        # With the public key as the HMAC secret, anyone who has the public key signs
+        # tokens the service accepts: the forgery that fixing one algorithm prevents.
+        pem = self.cluster.key_pair('rsa').public_pem()
+        line = self.assertRefused('CASEWORK_JWT_SECRET_FILE', CASEWORK_JWT_SECRET_FILE=self.write('public.pem', pem))
+        self.assertIn('PEM', line)
+        line = self.assertRefused('CASEWORK_JWT_SECRET', CASEWORK_JWT_SECRET=pem.decode(),
+                                  CASEWORK_JWT_SECRET_FILE=None)
+        self.assertIn('PEM', line)
+        self.assertNotIn('MII', line, 'the refusal must not print the key')
+
     def test_secret_file_too_large_to_be_a_secret_is_refused(self):
         path = self.write('huge', b's' * (1024 * 1024))
         self.assertRefused('CASEWORK_JWT_SECRET_FILE', CASEWORK_JWT_SECRET_FILE=path)

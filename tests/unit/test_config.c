@@ -217,6 +217,32 @@ static void test_secret_file_loses_its_trailing_newline(void)
 	config_release(&cfg);
 }
 
+static void test_pem_key_as_hmac_secret_is_refused(void)
+{
+	EVP_PKEY *ec = key_p256(), *rsa = key_rsa(2048);
+	char *public_pem = key_pem(ec, 0), *private_pem = key_pem(rsa, 1);
+	struct config cfg;
+
+	CHECK(public_pem != NULL && private_pem != NULL);
+	environment("CASEWORK_JWT_SECRET", public_pem, NULL);
+	CHECK(refused_naming("CASEWORK_JWT_SECRET"));
+	environment("CASEWORK_JWT_SECRET_FILE", file_with("public.pem", public_pem), NULL);
+	CHECK(refused_naming("CASEWORK_JWT_SECRET_FILE"));
+	environment("CASEWORK_JWT_ALG", "HS512", "CASEWORK_JWT_SECRET_FILE", file_with("private.pem", private_pem),
+		    NULL);
+	CHECK(refused_naming("CASEWORK_JWT_SECRET_FILE"));
+	/* the marker anywhere in the secret, not only at its start */
+	environment("CASEWORK_JWT_SECRET", SECRET_32 " -----BEGIN CERTIFICATE-----", NULL);
+	CHECK(refused_naming("CASEWORK_JWT_SECRET"));
+	environment("CASEWORK_JWT_SECRET", SECRET_32 " -----BEGI", NULL);
+	CHECK(loads(&cfg));
+	config_release(&cfg);
+	free(public_pem);
+	free(private_pem);
+	EVP_PKEY_free(ec);
+	EVP_PKEY_free(rsa);
+}
+
 static void test_unreadable_secret_file_is_refused(void)
 {
 	char path[512];
@@ -587,6 +613,7 @@ int main(void)
 	RUN(test_secret_shorter_than_the_hash_is_refused);
 	RUN(test_both_secret_forms_are_refused);
 	RUN(test_secret_file_loses_its_trailing_newline);
+	RUN(test_pem_key_as_hmac_secret_is_refused);
 	RUN(test_unreadable_secret_file_is_refused);
 	RUN(test_bad_numbers_are_refused);
 	RUN(test_reports_never_hold_every_epoll_worker);
