@@ -24,6 +24,7 @@
 struct table {
 	char **cells;    /* rows * columns, row after row; NULL for an empty cell */
 	size_t rows, columns;
+	size_t room;     /* rows allocated */
 };
 
 static void table_release(struct table *t)
@@ -36,9 +37,12 @@ static void table_release(struct table *t)
 static void table_add(struct table *t, char *cell, size_t *used)
 {
 	if (*used == t->rows * t->columns) {
+		if (t->rows == t->room) {
+			t->room = t->room ? 2 * t->room : 16;
+			t->cells = realloc(t->cells, t->room * t->columns * sizeof(char *));
+			FUZZ_CHECK(t->cells != NULL);
+		}
 		t->rows++;
-		t->cells = realloc(t->cells, t->rows * t->columns * sizeof(char *));
-		FUZZ_CHECK(t->cells != NULL);
 		for (size_t i = *used; i < t->rows * t->columns; i++)
 			t->cells[i] = NULL;
 	}
@@ -48,7 +52,7 @@ static void table_add(struct table *t, char *cell, size_t *used)
 /* The cells the input describes. */
 static struct table from_input(const uint8_t *data, size_t size)
 {
-	struct table t = {NULL, 0, 1 + data[0] % MAX_COLUMNS};
+	struct table t = {NULL, 0, 1 + data[0] % MAX_COLUMNS, 0};
 	size_t used = 0, start = 1;
 
 	for (size_t i = 1; i <= size; i++)
@@ -57,6 +61,11 @@ static struct table from_input(const uint8_t *data, size_t size)
 			start = i + 1;
 		}
 	return t;
+}
+
+static int ends_plain_cell(char c)
+{
+	return c == ',' || c == '\r' || c == '\n' || c == '"';
 }
 
 /* RFC 4180, strictly: the cells of text (NUL-terminated, len bytes), or -1
@@ -68,6 +77,7 @@ static int read_csv(const char *text, size_t len, size_t columns, struct table *
 	t->cells = NULL;
 	t->rows = 0;
 	t->columns = columns;
+	t->room = 0;
 	while (i < len) {
 		struct strbuf cell = STRBUF_INIT;
 
@@ -83,7 +93,7 @@ static int read_csv(const char *text, size_t len, size_t columns, struct table *
 			}
 			i++;
 		} else {
-			for (; i < len && !strchr(",\r\n\"", text[i]); i++)
+			for (; i < len && !ends_plain_cell(text[i]); i++)
 				strbuf_addch(&cell, text[i]);
 			if (i < len && text[i] == '"')
 				goto bad;
