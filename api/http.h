@@ -40,7 +40,8 @@ struct exchange {
 	const struct _u_request *req;
 	const struct route *route;
 	char params[MAX_PATH_PARAMS][PATH_PARAM_MAX + 1];
-	char request_id[REQUEST_ID_MAX + 1];
+	char request_id[REQUEST_ID_MAX + 1];         /* the service's own */
+	char client_request_id[REQUEST_ID_MAX + 1];  /* the client's X-Request-Id when usable, else "" */
 	struct principal principal;
 	int authenticated;
 	json_t *body;                 /* parsed JSON object for routes that take one */

@@ -98,7 +98,7 @@ bad:
 
 struct actor exchange_actor(const struct exchange *x)
 {
-	return (struct actor){&x->principal, x->request_id};
+	return (struct actor){&x->principal, x->request_id, x->client_request_id};
 }
 
 /* ---- the request path --------------------------------------------------- */
@@ -142,17 +142,17 @@ static void random_128(unsigned char out[16])
 	}
 }
 
-/* Echoes a client's X-Request-Id when it is safe to log; otherwise makes a
- * random (version 4) UUID. */
+/* The request's own id, a random (version 4) UUID, answered in X-Request-Id
+ * and written in the log and the audit trail. A client's X-Request-Id is kept
+ * beside it when it is safe to log, and never stands for the request: a client
+ * cannot make its change look like another request. */
 static void assign_request_id(struct exchange *x)
 {
 	const char *given = request_header(x, "X-Request-Id");
 	unsigned char b[16];
 
-	if (given && request_id_is_clean(given)) {
-		snprintf(x->request_id, sizeof(x->request_id), "%s", given);
-		return;
-	}
+	if (given && request_id_is_clean(given))
+		snprintf(x->client_request_id, sizeof(x->client_request_id), "%s", given);
 	random_128(b);
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
@@ -261,9 +261,9 @@ static int dispatch(const struct _u_request *req, struct _u_response *resp, void
 		problem_reply(&x);
 	}
 	send_answer(&x, resp, allow, preflight);
-	log_request(&(struct log_request_line){x.request_id, req->http_verb, x.route ? x.route->path : NULL,
-					       x.status, elapsed_ms(&start),
-					       x.authenticated ? x.principal.sub : NULL});
+	log_request(&(struct log_request_line){x.request_id, x.client_request_id[0] ? x.client_request_id : NULL,
+					       req->http_verb, x.route ? x.route->path : NULL, x.status,
+					       elapsed_ms(&start), x.authenticated ? x.principal.sub : NULL});
 	json_decref(x.body);
 	free(x.reply_body);
 	cw_error_release(&x.err);

@@ -10,8 +10,8 @@
 static const struct db_statement set_actor = {
 	"audit_set_actor",
 	"SELECT set_config('casework.actor', $1, true), set_config('casework.roles', $2, true),"
-	" set_config('casework.request_id', $3, true)",
-	3, 0};
+	" set_config('casework.request_id', $3, true), set_config('casework.client_request_id', $4, true)",
+	4, 0};
 
 struct attributed {
 	const struct actor *actor;
@@ -23,7 +23,8 @@ static enum cw_code attributed_work(struct db_conn *conn, void *ctx, struct cw_e
 {
 	struct attributed *a = ctx;
 	char roles[128];
-	const char *params[3] = {a->actor->principal->sub, roles, a->actor->request_id};
+	const char *params[4] = {a->actor->principal->sub, roles, a->actor->request_id,
+				 a->actor->client_request_id ? a->actor->client_request_id : ""};
 	PGresult *res;
 
 	claims_roles_text(a->actor->principal->roles, roles, sizeof(roles));
@@ -44,7 +45,7 @@ enum cw_code audit_transaction(struct db_pool *pool, const struct actor *actor, 
 
 static const struct db_statement list_audit = {
 	NULL,
-	"SELECT a.id, a.at, a.actor, array_to_json(a.actor_roles) AS actor_roles, a.request_id,"
+	"SELECT a.id, a.at, a.actor, array_to_json(a.actor_roles) AS actor_roles, a.request_id, a.client_request_id,"
 	" a.action, a.resource_type, a.resource_id, a.case_id, a.before, a.after"
 	" FROM audit_log a"
 	" WHERE ($1::text IS NULL OR a.resource_type = $1)"

@@ -216,6 +216,8 @@ void log_request(const struct log_request_line *r)
 	put_time(&l);
 	PUT_LITERAL(&l, ",\"request_id\":");
 	put_string_or_null(&l, r->request_id);
+	PUT_LITERAL(&l, ",\"client_request_id\":");
+	put_string_or_null(&l, r->client_request_id);
 	PUT_LITERAL(&l, ",\"method\":");
 	put_string_or_null(&l, r->method);
 	PUT_LITERAL(&l, ",\"route\":");

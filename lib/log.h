@@ -2,7 +2,7 @@
  * log: one JSON object per line on stdout.
  *
  * Only operational facts go here: method, route template, status, duration,
- * the caller's sub, the request id. Never names, notes, bodies or tokens.
+ * the caller's sub, the request's id and the one its client gave it. Never names, notes, bodies or tokens.
  * Lines are whole: threads never mix them.
  *
  * While buffering is on (log_start_buffering), lines gather in one buffer that
@@ -14,7 +14,8 @@
 #define CW_LOG_H
 
 struct log_request_line {
-	const char *request_id;
+	const char *request_id;         /* the service's own */
+	const char *client_request_id;  /* the client's X-Request-Id, or NULL */
 	const char *method;
 	const char *route;      /* template such as /v1/cases/{id}, never the raw path */
 	int status;

@@ -30,10 +30,12 @@ void record_text_release(struct record_text *r);
  * "id" (uuid) and "version" (int8). */
 int record_text_from_row(struct record_text *r, const PGresult *res, int row);
 
-/* Who is changing the record, for the audit trail. */
+/* Who is changing the record, for the audit trail: the request's id is the
+ * service's own; the id the client sent, if any, is kept beside it. */
 struct actor {
 	const struct principal *principal;
 	const char *request_id;
+	const char *client_request_id;   /* "" when the client sent none */
 };
 
 /* If-Match, parsed by the HTTP layer: absent, "*", or a list of versions. */

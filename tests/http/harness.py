@@ -143,11 +143,13 @@ class Service:
             return [json.loads(line) for line in f if line.strip()]
 
     def log_lines_for(self, request_id, seconds=5):
-        """The log lines of one request, waiting for them: the service writes its
-        log at least every 100 ms, not at once."""
+        """The log lines of one request, found by the service's request id or the
+        client's, waiting for them: the service writes its log at least every
+        100 ms, not at once."""
         deadline = time.time() + seconds
         while True:
-            lines = [line for line in self.log_lines() if line.get('request_id') == request_id]
+            lines = [line for line in self.log_lines()
+                     if request_id in (line.get('request_id'), line.get('client_request_id'))]
             if lines or time.time() > deadline:
                 return lines
             time.sleep(0.02)

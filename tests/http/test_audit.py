@@ -4,7 +4,7 @@ GET /v1/audit lets administrators and auditors read it."""
 import subprocess
 
 import harness
-from base import ApiTest, Persona, query
+from base import UUID_RE, ApiTest, Persona, query
 
 BOOKKEEPING = {'version', 'created_at', 'updated_at'}
 
@@ -38,8 +38,9 @@ class AuditRowsTest(AuditTest):
         self.assertEqual(row['resource_type'], 'case')
         self.assertEqual(row['resource_id'], case['id'])
         self.assertEqual(row['case_id'], case['id'])
-        self.assertEqual(row['request_id'], rid)
         self.assertEqual(row['request_id'], r.header('X-Request-Id'))
+        self.assertRegex(row['request_id'], UUID_RE)
+        self.assertEqual(row['client_request_id'], rid)
         self.assertIsNone(row['before'])
         self.assertEqual(row['after'], self.stored(case))
         self.assertRegex(row['at'], r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$')
@@ -49,7 +50,23 @@ class AuditRowsTest(AuditTest):
         r = self.request('POST', '/v1/cases', self.world.worker_a1, headers={'X-Request-Id': 'bad id with spaces'},
                          body={'case_number': harness.unique('CN'), 'family_name': 'F', 'case_type': 'in_home'})
         self.assertEqual(r.status, 201, r)
-        self.assertEqual(self.rows(r.json()['id'])[0]['request_id'], r.header('X-Request-Id'))
+        row = self.rows(r.json()['id'])[0]
+        self.assertEqual((row['request_id'], row['client_request_id']), (r.header('X-Request-Id'), None))
+
+    def test_a_client_cannot_give_its_change_another_requests_id(self):
+        # The client names its request after one already in the trail: the row still
+        # carries the service's own id, and the client's stands beside it as its own.
+        w = self.world
+        case = self.create_case(w.worker_a1)
+        first = self.rows(case['id'])[0]['request_id']
+        r = self.patch(case, {'family_name': 'Borrowed id'}, headers={'X-Request-Id': first})
+        self.assertEqual(r.status, 200, r)
+        self.assertNotEqual(r.header('X-Request-Id'), first)
+        row = self.rows(case['id'])[1]
+        self.assertEqual((row['request_id'], row['client_request_id']), (r.header('X-Request-Id'), first))
+        self.assertEqual([row['request_id'] for row in self.rows(case['id'])].count(first), 1)
+        history = self.request('GET', f'/v1/cases/{case["id"]}/history', w.worker_a1).json()
+        self.assertEqual([e['request_id'] for e in history['fields']['family_name']], [first, r.header('X-Request-Id')])
 
     def test_update_records_only_the_changed_fields(self):
         w = self.world
@@ -92,13 +109,14 @@ class AuditRowsTest(AuditTest):
         w = self.world
         case = self.create_case(w.worker_a1)
         r = self.request('DELETE', f'/v1/cases/{case["id"]}', w.administrator, headers={'X-Request-Id': 'del-1'})
+        self.assertRegex(r.header('X-Request-Id'), UUID_RE)
         self.assertEqual(r.status, 204, r)
         rows = self.rows(case['id'])
         self.assertEqual([row['action'] for row in rows], ['create', 'delete'])
         row = rows[1]
         self.assertEqual(row['actor'], w.administrator.sub)
         self.assertEqual(row['actor_roles'], ['administrator'])
-        self.assertEqual(row['request_id'], 'del-1')
+        self.assertEqual((row['request_id'], row['client_request_id']), (r.header('X-Request-Id'), 'del-1'))
         self.assertEqual(row['before'], self.stored(case))
         self.assertIsNone(row['after'])
         self.assertEqual(row['case_id'], case['id'])

@@ -458,10 +458,12 @@ class RequestIdTest(ConventionTest):
         return self.request('GET', '/v1/cases?limit=1', self.world.worker_a1,
                             headers={'X-Request-Id': value}).header('X-Request-Id')
 
-    def test_sane_request_id_is_echoed(self):
-        for value in ('abc-123', 'A' * 64, 'trace.id:42_x', '0'):
+    def test_the_answer_carries_the_services_own_request_id_not_the_clients(self):
+        for value in ('abc-123', 'A' * 64, 'trace.id:42_x', '0', '6b1f3c2e-8d4a-4e7b-9f05-2c7a1d9e4b38'):
             with self.subTest(value=value):
-                self.assertEqual(self.rid(value), value)
+                got = self.rid(value)
+                self.assertNotEqual(got, value)
+                self.assertRegex(got, UUID_RE)
 
     def test_unsafe_request_id_is_replaced(self):
         for value in ('A' * 65, 'has space', 'a/b', 'quote"d', 'semi;colon', '<script>', 'é'.encode().decode('latin-1'),
@@ -479,8 +481,8 @@ class RequestIdTest(ConventionTest):
 
     def test_problem_carries_the_request_id(self):
         r = self.request('GET', '/v1/nowhere', self.world.worker_a1, headers={'X-Request-Id': 'rid-problem-1'})
-        self.assertEqual(r.header('X-Request-Id'), 'rid-problem-1')
-        self.assertEqual(r.json().get('request_id'), 'rid-problem-1')
+        self.assertRegex(r.header('X-Request-Id'), UUID_RE)
+        self.assertEqual(r.json().get('request_id'), r.header('X-Request-Id'))
 
 
 class CacheControlTest(ConventionTest):
@@ -605,10 +607,12 @@ class RequestLogTest(ConventionTest):
         rid = harness.unique('rid')
         r = self.request('GET', f'/v1/cases/{case["id"]}', w, headers={'X-Request-Id': rid})
         self.assertEqual(r.status, 200)
+        own = r.header('X-Request-Id')
         r = self.request('GET', f'/v1/cases/{case["id"]}', w, headers={'X-Request-Id': rid + '-2'})
         lines = self.lines_for(rid)
         self.assertEqual(len(lines), 1, lines)
         line = lines[0]
+        self.assertEqual((line['request_id'], line['client_request_id']), (own, rid))
         self.assertEqual(line['method'], 'GET')
         self.assertEqual(line['route'], '/v1/cases/{id}')
         self.assertEqual(line['status'], 200)
@@ -640,10 +644,13 @@ class RequestLogTest(ConventionTest):
                     self.assertEqual(lines[0]['sub'], sub)
                 self.assertNotIn('nowhere-at-all', json.dumps(lines[0]))
 
-    def test_replaced_request_id_is_the_one_logged(self):
+    def test_an_unsafe_client_request_id_is_not_logged(self):
         r = self.request('GET', '/healthz', headers={'X-Request-Id': 'not acceptable'})
-        rid = r.header('X-Request-Id')
-        self.assertEqual(len(self.lines_for(rid)), 1)
+        lines = self.lines_for(r.header('X-Request-Id'))
+        self.assertEqual(len(lines), 1)
+        self.assertIsNone(lines[0]['client_request_id'])
+        lines = self.lines_for(self.request('GET', '/healthz').header('X-Request-Id'))
+        self.assertEqual([line['client_request_id'] for line in lines], [None])
 
     def test_log_never_holds_names_tokens_or_body_values(self):
         w = self.world

@@ -845,7 +845,9 @@ class PlanAuditTest(PlanTest):
         activated = self.audit_rows(second)
         self.assertEqual([row['action'] for row in activated], ['create', 'update'])
         row = activated[-1]
-        self.assertEqual((row['actor'], row['actor_roles'], row['request_id']), (s.sub, ['supervisor'], 'activate-2'))
+        rid = r.header('X-Request-Id')
+        self.assertEqual((row['actor'], row['actor_roles'], row['request_id'], row['client_request_id']),
+                         (s.sub, ['supervisor'], rid, 'activate-2'))
         self.assertEqual(row['before']['status'], 'draft')
         self.assertEqual(row['after']['status'], 'active')
         self.assertIsNone(row['before']['approved_by'])
@@ -854,7 +856,8 @@ class PlanAuditTest(PlanTest):
         superseded = self.audit_rows(first)
         self.assertEqual([row['action'] for row in superseded], ['create', 'update', 'update'])
         row = superseded[-1]
-        self.assertEqual((row['actor'], row['request_id'], row['case_id']), (s.sub, 'activate-2', self.case['id']))
+        self.assertEqual((row['actor'], row['request_id'], row['client_request_id'], row['case_id']),
+                         (s.sub, rid, 'activate-2', self.case['id']))
         self.assertEqual((row['before'], row['after']), ({'status': 'active'}, {'status': 'superseded'}))
 
     def test_completion_and_review_changes_are_audited(self):

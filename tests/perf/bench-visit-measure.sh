@@ -203,7 +203,7 @@ measure_http() {
 	# The service writes its log line after the answer: give it a moment.
 	sleep 0.5
 	for rid in "${rids[@]+"${rids[@]}"}"; do
-		ms=$(grep -a "\"request_id\":\"$rid\"" "$PERF_SERVICE_LOG" | sed -n 's/.*"duration_ms":\([0-9.]*\).*/\1/p' \
+		ms=$(grep -a "\"client_request_id\":\"$rid\"" "$PERF_SERVICE_LOG" | sed -n 's/.*"duration_ms":\([0-9.]*\).*/\1/p' \
 			| tail -1 || true)
 		[ -z "$ms" ] || service+=("$ms")
 	done

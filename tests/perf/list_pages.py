@@ -9,7 +9,7 @@ repeated), keeps the cursor that leads to page `depth`, then asks for page 1 and
 page `depth` alternately `tries` times each on one keep-alive connection and
 prints the medians. With --log (the service's stdout), the service's own
 duration for each of those requests is read back from its log line (matched by
-X-Request-Id) and reported too: that is the time without the client and the
+the X-Request-Id sent, logged as client_request_id) and reported too: that is the time without the client and the
 network. Prints one line "RESULT key=value ..." for the calling script, before
 the human-readable lines.
 """
@@ -49,14 +49,14 @@ def server_durations(log_path, ids):
     for _ in range(50):
         with open(log_path, encoding='utf-8', errors='replace') as f:
             for line in f:
-                if '"request_id"' not in line:
+                if '"client_request_id"' not in line:
                     continue
                 try:
                     rec = json.loads(line)
                 except ValueError:
                     continue
-                if rec.get('request_id') in wanted:
-                    found[rec['request_id']] = rec['duration_ms']
+                if rec.get('client_request_id') in wanted:
+                    found[rec['client_request_id']] = rec['duration_ms']
         if len(found) == len(wanted):
             break
         time.sleep(0.1)
