@@ -55,7 +55,8 @@ static const struct db_statement list_audit = {
 	"   AND ($5::timestamptz IS NULL OR a.at < $5)"
 	"   AND a.id > $6"
 	/* Every row of a referral that was ever protected, not only those written while it was. */
-	"   AND ($8 OR NOT EXISTS (SELECT 1 FROM audit_log s WHERE s.resource_id = a.resource_id AND s.sensitive))"
+	"   AND cw_sees_sud(EXISTS (SELECT 1 FROM audit_log s WHERE s.resource_id = a.resource_id AND s.sensitive),"
+	"                   NULL, NULL, $8, NULL, NULL)"
 	" ORDER BY a.id LIMIT $7",
 	8, 1};
 

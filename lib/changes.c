@@ -31,7 +31,8 @@ static const struct db_statement list_changes = {
 	" WHERE ch.seq > $1"
 	"   AND ($2::text IS NULL OR a.resource_type = $2)"
 	"   AND ($3::uuid IS NULL OR a.case_id = $3)"
-	"   AND ($4 OR NOT EXISTS (SELECT 1 FROM audit_log s WHERE s.resource_id = a.resource_id AND s.sensitive))"
+	"   AND cw_sees_sud(EXISTS (SELECT 1 FROM audit_log s WHERE s.resource_id = a.resource_id AND s.sensitive),"
+	"                   NULL, NULL, $4, NULL, NULL)"
 	" ORDER BY ch.seq LIMIT $5",
 	5, 1};
 

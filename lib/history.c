@@ -13,11 +13,11 @@
  * all) only for its case's worker and its unit's supervisor. */
 static const struct db_statement trail = {
 	"history_trail",
-	"SELECT a.id, a.at, a.actor, a.request_id, a.after::text FROM audit_log a"
+	"SELECT a.id, a.at, a.actor, a.request_id, a.after::text"
+	"  FROM audit_log a LEFT JOIN cases c ON c.id = a.case_id"
 	" WHERE a.resource_id = $1 AND a.resource_type = $2 AND a.action <> 'delete' AND a.id > $6"
-	"   AND ($5 OR NOT EXISTS (SELECT 1 FROM audit_log s WHERE s.resource_id = $1 AND s.sensitive)"
-	"        OR EXISTS (SELECT 1 FROM cases c WHERE c.id = a.case_id"
-	"                    AND (c.assigned_worker = $3 OR c.unit = $4)))"
+	"   AND cw_sees_sud(EXISTS (SELECT 1 FROM audit_log s WHERE s.resource_id = $1 AND s.sensitive),"
+	"                   c.assigned_worker, c.unit, $5, $3, $4)"
 	" ORDER BY a.id LIMIT $7",
 	7, 1};
 

@@ -49,7 +49,7 @@ static const char *const update_columns[] = {"service_type", "provider", "partic
 #define VISIBLE " JOIN cases c ON c.id = r.case_id" \
 	" WHERE r.deleted_at IS NULL AND c.deleted_at IS NULL" \
 	" AND cw_visible(c.assigned_worker, c.unit, $1, $2, $3)" \
-	" AND (r.service_type <> '" SUD "' OR $5 OR c.assigned_worker = $2 OR c.unit = $3)"
+	" AND cw_sees_sud(r.service_type = '" SUD "', c.assigned_worker, c.unit, $5, $2, $3)"
 
 static const struct db_statement get_referral = {
 	"referral_get", "SELECT " FIELDS " FROM service_referrals r" VISIBLE " AND r.id = $4", 5, 1};
@@ -280,7 +280,7 @@ static const struct db_statement lock_case_of_record = {
 static const struct db_statement service_referral_by_ids = {
 	"service_referral_by_ids",
 	"SELECT " FIELDS " FROM service_referrals r WHERE r.id = ANY($1::uuid[])"
-	" AND (r.service_type <> '" SUD "' OR $2::boolean)", 2, 1};
+	" AND cw_sees_sud(r.service_type = '" SUD "', NULL, NULL, $2, NULL, NULL)", 2, 1};
 
 const struct resource referral_resource = {
 	.noun = "service referral",

@@ -94,7 +94,7 @@ static const struct db_statement referral_outcomes = {
 	"  FROM service_referrals r JOIN cases c ON c.id = r.case_id"
 	" WHERE r.deleted_at IS NULL AND c.deleted_at IS NULL"
 	"   AND cw_visible(c.assigned_worker, c.unit, $1, $2, $3)"
-	"   AND (r.service_type <> '" SUD "' OR $4 OR c.assigned_worker = $2 OR c.unit = $3)"
+	"   AND cw_sees_sud(r.service_type = '" SUD "', c.assigned_worker, c.unit, $4, $2, $3)"
 	"   AND r.referred_on BETWEEN $5::date AND $6::date"
 	" GROUP BY 1, 2",
 	6, 0};
