@@ -2,15 +2,15 @@
 FROM debian:12 AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      gcc libc6-dev meson ninja-build pkg-config python3 \
+      gcc libc6-dev meson ninja-build pkg-config python3 python3-yaml \
       libulfius-dev libjansson-dev libjwt-dev libpq-dev libmicrohttpd-dev libssl-dev libcurl4-gnutls-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY meson.build ./
+COPY meson.build meson_options.txt openapi.yaml ./
 COPY api api
 COPY lib lib
 COPY sql sql
-COPY scripts/embed-sql.py scripts/
+COPY scripts/embed-sql.py scripts/embed-openapi.py scripts/
 COPY tests tests
 RUN meson setup /build -Dbuildtype=release && meson compile -C /build caseworkd
 

@@ -8,6 +8,10 @@
 enum cw_code handle_healthz(struct exchange *x);
 enum cw_code handle_readyz(struct exchange *x);
 
+/* openapi.c */
+enum cw_code get_openapi_yaml(struct exchange *x);
+enum cw_code get_openapi_json(struct exchange *x);
+
 /* cases.c */
 enum cw_code list_cases(struct exchange *x);
 enum cw_code create_case(struct exchange *x);

@@ -8,6 +8,8 @@
 static const struct route routes[] = {
 	{"GET", "/healthz", handle_healthz, ROUTE_PUBLIC},
 	{"GET", "/readyz", handle_readyz, ROUTE_PUBLIC},
+	{"GET", "/openapi.yaml", get_openapi_yaml, ROUTE_PUBLIC},
+	{"GET", "/openapi.json", get_openapi_json, ROUTE_PUBLIC},
 
 	/* Before /v1/cases/{id}/...: a case numbered "plans" is a number, not an id. */
 	{"GET", "/v1/cases/by-number/{number}", get_case_by_number, 0},

@@ -58,6 +58,8 @@ static void test_every_route_reaches_its_handler(void)
 {
 	CHECK(reaches("GET", "/healthz", handle_healthz, NULL));
 	CHECK(reaches("GET", "/readyz", handle_readyz, NULL));
+	CHECK(reaches("GET", "/openapi.yaml", get_openapi_yaml, NULL));
+	CHECK(reaches("GET", "/openapi.json", get_openapi_json, NULL));
 	CHECK(reaches("GET", "/v1/cases", list_cases, NULL));
 	CHECK(reaches("POST", "/v1/cases", create_case, NULL));
 	CHECK(reaches("GET", "/v1/cases/" ID, get_case, ID));
@@ -109,10 +111,12 @@ static unsigned flags_of(const char *method, const char *path)
 	return m.outcome == ROUTE_FOUND ? m.route->flags : ~0u;
 }
 
-static void test_only_health_is_public_and_writes_take_a_body(void)
+static void test_only_health_and_the_contract_are_public_and_writes_take_a_body(void)
 {
 	CHECK(flags_of("GET", "/healthz") == ROUTE_PUBLIC);
 	CHECK(flags_of("GET", "/readyz") == ROUTE_PUBLIC);
+	CHECK(flags_of("GET", "/openapi.yaml") == ROUTE_PUBLIC);
+	CHECK(flags_of("GET", "/openapi.json") == ROUTE_PUBLIC);
 	CHECK(flags_of("GET", "/v1/cases") == 0);
 	CHECK(flags_of("POST", "/v1/cases") == ROUTE_BODY);
 	CHECK(flags_of("GET", "/v1/cases/" ID) == 0);
@@ -221,7 +225,7 @@ static void test_near_miss_paths_are_404(void)
 int main(void)
 {
 	RUN(test_every_route_reaches_its_handler);
-	RUN(test_only_health_is_public_and_writes_take_a_body);
+	RUN(test_only_health_and_the_contract_are_public_and_writes_take_a_body);
 	RUN(test_head_matches_get);
 	RUN(test_history_of_every_kind);
 	RUN(test_cases_by_number);
