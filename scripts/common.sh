@@ -23,6 +23,7 @@ ensure_packages() {
 		run) wanted="$wanted $PACKAGES_RUN" ;;
 		bench) wanted="$wanted $PACKAGES_BENCH" ;;
 		fuzz) wanted="$wanted $PACKAGES_FUZZ" ;;
+		test) wanted="$wanted $PACKAGES_TEST" ;;
 		lint) command -v npm >/dev/null || wanted="$wanted nodejs npm"
 		      wanted="$wanted cppcheck clang-tidy" ;;
 		esac

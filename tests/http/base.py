@@ -99,6 +99,13 @@ class ApiTest(unittest.TestCase):
 
     def setUp(self):
         self.world = World(self.cluster)
+        self.addCleanup(self.assertAnswersKeptTheContract, harness.violations_mark())
+
+    def assertAnswersKeptTheContract(self, mark):
+        """Every answer this test received was one openapi.yaml allows (harness.received)."""
+        violations = harness.take_violations(mark)
+        if violations:
+            self.fail('answers that break openapi.yaml:\n  ' + '\n  '.join(violations))
 
     def request(self, method, path, who=None, **kw):
         token = who.token if isinstance(who, Persona) else who

@@ -21,8 +21,12 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import traceback
 import uuid
+
+import conformance
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -33,10 +37,15 @@ _spec = importlib.util.spec_from_file_location('mint_token', os.path.join(ROOT, 
 mint_token = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(mint_token)
 
+CONTRACT_PATH = os.path.join(ROOT, 'openapi.yaml')
+
 SANITIZER_MARKS = ('ERROR: AddressSanitizer', 'ERROR: LeakSanitizer', 'runtime error:',
                    'UndefinedBehaviorSanitizer', 'SUMMARY: AddressSanitizer')
 
 _cluster = None
+_contract = None
+_violations = []
+_violations_lock = threading.Lock()
 
 
 def cluster():
@@ -49,6 +58,60 @@ def cluster():
 def unique(prefix='t'):
     """A short unique name, so tests never see each other's records."""
     return f'{prefix}-{uuid.uuid4().hex[:10]}'
+
+
+# -- every answer checked against openapi.yaml (conformance.py) ----------------
+
+def contract():
+    """openapi.yaml, loaded once per run."""
+    global _contract
+    if _contract is None:
+        _contract = conformance.Contract(CONTRACT_PATH)
+    return _contract
+
+
+def received(method, target, response):
+    """Checks an answer against the contract and returns it. A violation is kept
+    for the test that caused it (ApiTest fails it when it ends; run.py fails the
+    run for one no test claimed), naming the line of the test that sent it."""
+    try:
+        contract().check(method, target, response)
+    except conformance.ContractViolation as e:
+        sent_by = [f for f in traceback.extract_stack() if os.path.basename(f.filename).startswith('test_')]
+        line = f' (sent by {os.path.basename(sent_by[-1].filename)}:{sent_by[-1].lineno})' if sent_by else ''
+        with _violations_lock:
+            _violations.append(f'{e}{line}')
+    return response
+
+
+def violations_mark():
+    with _violations_lock:
+        return len(_violations)
+
+
+def take_violations(since=0):
+    """The violations kept since a mark, no longer kept."""
+    with _violations_lock:
+        taken = _violations[since:]
+        del _violations[since:]
+        return taken
+
+
+def checked_count():
+    return _contract.checked if _contract else 0
+
+
+def parse_answer(raw):
+    """An HTTP/1.1 answer read off a socket, as a Response (None for no answer)."""
+    if not raw:
+        return None
+    head, _, body = raw.partition(b'\r\n\r\n')
+    lines = head.decode('latin-1').split('\r\n')
+    headers = http.client.HTTPMessage()
+    for line in lines[1:]:
+        name, _, value = line.partition(':')
+        headers[name.strip()] = value.strip()
+    return Response(int(lines[0].split(' ', 2)[1]), headers, body)
 
 
 def pg_bindir():
@@ -158,8 +221,10 @@ class Service:
         with open(self.log_path, encoding='utf-8', errors='replace') as f:
             return f.read()
 
-    def request(self, method, path, token=None, body=None, headers=None, raw=None, timeout=30):
-        """Sends one request on a new connection. body is JSON-encoded; raw is sent as is."""
+    def request(self, method, path, token=None, body=None, headers=None, raw=None, chunks=None, timeout=30):
+        """Sends one request on a new connection and checks the answer against the
+        contract. body is JSON-encoded; raw is sent as is; chunks (a list of bytes)
+        go out with Transfer-Encoding: chunked."""
         h = dict(headers or {})
         data = raw
         if body is not None:
@@ -169,11 +234,15 @@ class Service:
             h['Authorization'] = f'Bearer {token}'
         conn = http.client.HTTPConnection('127.0.0.1', self.port, timeout=timeout)
         try:
-            conn.request(method, path, body=data, headers=h)
+            if chunks is not None:
+                conn.request(method, path, body=iter(chunks), headers=h, encode_chunked=True)
+            else:
+                conn.request(method, path, body=data, headers=h)
             resp = conn.getresponse()
-            return Response(resp.status, resp.headers, resp.read())
+            answer = Response(resp.status, resp.headers, resp.read())
         finally:
             conn.close()
+        return received(method, path, answer)
 
 
 class Cluster:

@@ -28,6 +28,9 @@ def main():
         result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
     finally:
         problems = cluster.stop()
+    unclaimed = harness.take_violations()
+    problems += [f'an answer outside any test breaks openapi.yaml: {v}' for v in unclaimed]
+    print(f'{harness.checked_count()} answers checked against openapi.yaml')
     for p in problems:
         print(f'PROBLEM: {p}', file=sys.stderr)
     if problems:

@@ -51,7 +51,8 @@ class ConfigTest(unittest.TestCase):
                 try:
                     conn = http.client.HTTPConnection('127.0.0.1', port, timeout=0.3)
                     conn.request('GET', '/healthz')
-                    conn.getresponse().read()
+                    resp = conn.getresponse()
+                    harness.received('GET', '/healthz', harness.Response(resp.status, resp.headers, resp.read()))
                     serving = True
                     break
                 except OSError:

@@ -16,6 +16,7 @@ import subprocess
 import threading
 import time
 
+import harness
 from base import ApiTest, query
 
 VISITS = '/v1/reports/visit-compliance'
@@ -116,8 +117,7 @@ class ReportIsolationTest(ApiTest):
         """GET path on an open keep-alive connection; returns the status."""
         conn.request('GET', path, headers=headers)
         resp = conn.getresponse()
-        resp.read()
-        return resp.status
+        return harness.received('GET', path, harness.Response(resp.status, resp.headers, resp.read())).status
 
     # -- the limit --------------------------------------------------------------
     def test_report_past_the_limit_is_refused_at_once_with_retry_after(self):
