@@ -46,6 +46,8 @@ enum cw_code audit_transaction(struct db_pool *pool, const struct actor *actor, 
 static const struct db_statement list_audit = {
 	NULL,
 	"SELECT a.id, a.at, a.actor, array_to_json(a.actor_roles) AS actor_roles, a.request_id, a.client_request_id,"
+	/* event: the change feed's word for the action, for new clients; action stays for old ones. */
+	" CASE a.action WHEN 'create' THEN 'created' WHEN 'update' THEN 'updated' ELSE 'deleted' END AS event,"
 	" a.action, a.resource_type, a.resource_id, a.case_id, a.before, a.after"
 	" FROM audit_log a"
 	" WHERE ($1::text IS NULL OR a.resource_type = $1)"

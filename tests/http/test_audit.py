@@ -46,6 +46,18 @@ class AuditRowsTest(AuditTest):
         self.assertRegex(row['at'], r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$')
         self.assertIsInstance(row['id'], int)
 
+    def test_entries_say_what_happened_in_the_words_of_the_change_feed(self):
+        w = self.world
+        case = self.create_case(w.worker_a1)
+        self.assertEqual(self.patch(case, {'family_name': 'Renamed'}).status, 200)
+        self.assertEqual(self.request('DELETE', f'/v1/cases/{case["id"]}', w.administrator).status, 204)
+        rows = self.rows(case['id'])
+        self.assertEqual([(row['event'], row['action']) for row in rows],
+                         [('created', 'create'), ('updated', 'update'), ('deleted', 'delete')])
+        feed = self.request('GET', f'/v1/changes?case_id={case["id"]}&limit=500', w.integration)
+        self.assertEqual(feed.status, 200, feed)
+        self.assertEqual([c['action'] for c in feed.json()['items']], [row['event'] for row in rows])
+
     def test_request_id_of_the_row_matches_a_generated_one(self):
         r = self.request('POST', '/v1/cases', self.world.worker_a1, headers={'X-Request-Id': 'bad id with spaces'},
                          body={'case_number': harness.unique('CN'), 'family_name': 'F', 'case_type': 'in_home'})
