@@ -6,13 +6,13 @@ void cors_headers(const struct exchange *x, struct _u_response *resp, int prefli
 {
 	const char *origin = request_header(x, "Origin");
 
-	ulfius_add_header_to_response(resp, "Vary", "Origin");
 	if (!config_cors_allows(x->app->config, origin))
 		return;
 	ulfius_add_header_to_response(resp, "Access-Control-Allow-Origin", origin);
 	if (!preflight) {
 		ulfius_add_header_to_response(resp, "Access-Control-Expose-Headers",
-					      "ETag, Location, X-Request-Id, Idempotent-Replayed, Next-Cursor");
+					      "ETag, Location, X-Request-Id, Idempotent-Replayed, Next-Cursor, "
+					      "Content-Disposition, Retry-After");
 		return;
 	}
 	ulfius_add_header_to_response(resp, "Access-Control-Allow-Methods", allow);

@@ -2,8 +2,9 @@
  * cors: browser front ends calling from the configured origins.
  *
  * An allowed Origin gets Access-Control-Allow-Origin on every answer, with
- * ETag, Location and X-Request-Id exposed; a preflight (OPTIONS) gets the
+ * the answer headers a client reads exposed; a preflight (OPTIONS) gets the
  * methods and headers it may use. Any other origin gets no CORS headers.
+ * (Vary: Origin is the server's, with the rest of Vary.)
  */
 #ifndef CW_CORS_H
 #define CW_CORS_H

@@ -66,9 +66,9 @@ static const struct route routes[] = {
 	{"PATCH", "/v1/visits/{id}", patch_visit, ROUTE_BODY},
 	{"DELETE", "/v1/visits/{id}", delete_visit, 0},
 
-	{"GET", "/v1/reports/visit-compliance", report_visit_compliance, 0},
-	{"GET", "/v1/reports/plan-reviews", report_plan_reviews, 0},
-	{"GET", "/v1/reports/referral-outcomes", report_referral_outcomes, 0},
+	{"GET", "/v1/reports/visit-compliance", report_visit_compliance, ROUTE_NEGOTIATED},
+	{"GET", "/v1/reports/plan-reviews", report_plan_reviews, ROUTE_NEGOTIATED},
+	{"GET", "/v1/reports/referral-outcomes", report_referral_outcomes, ROUTE_NEGOTIATED},
 
 	{"GET", "/v1/changes", list_changes, 0},
 

@@ -10,8 +10,9 @@
 
 #include "http.h"
 
-#define ROUTE_PUBLIC 1u   /* no token needed */
-#define ROUTE_BODY   2u   /* takes a JSON object body */
+#define ROUTE_PUBLIC     1u   /* no token needed */
+#define ROUTE_BODY       2u   /* takes a JSON object body */
+#define ROUTE_NEGOTIATED 4u   /* the answer's media type follows Accept (Vary: Accept) */
 
 struct route {
 	const char *method;

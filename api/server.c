@@ -212,6 +212,17 @@ static void add_status_headers(const struct exchange *x, struct _u_response *res
 	}
 }
 
+/* Vary: what the answer depends on besides the method and the path: Accept
+ * where it chooses the media type, Origin wherever CORS is on. */
+static void add_vary(const struct exchange *x, struct _u_response *resp)
+{
+	int accept = x->route != NULL && (x->route->flags & ROUTE_NEGOTIATED);
+	int origin = x->app->config->cors_origins[0] != NULL;
+
+	if (accept || origin)
+		ulfius_add_header_to_response(resp, "Vary", !origin ? "Accept" : accept ? "Accept, Origin" : "Origin");
+}
+
 static void send_answer(const struct exchange *x, struct _u_response *resp, const char *allow, int preflight)
 {
 	if (x->reply_body)
@@ -234,6 +245,7 @@ static void send_answer(const struct exchange *x, struct _u_response *resp, cons
 	if (x->next_cursor[0])
 		ulfius_add_header_to_response(resp, "Next-Cursor", x->next_cursor);
 	add_status_headers(x, resp, allow);
+	add_vary(x, resp);
 	if (x->app->config->cors_origins[0])
 		cors_headers(x, resp, preflight, allow);
 }

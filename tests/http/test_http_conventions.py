@@ -556,11 +556,18 @@ class CorsTest(ConventionTest):
             with self.subTest(method=method, path=path):
                 r = send(self.cors, method, path, headers=headers, body=data)
                 self.assertEqual(r.header('Access-Control-Allow-Origin'), self.ORIGIN, r)
-                self.assertLessEqual({'etag', 'location', 'x-request-id', 'idempotent-replayed'},
-                                     self.listed(r.header('Access-Control-Expose-Headers')))
+                self.assertEqual({'etag', 'location', 'x-request-id', 'idempotent-replayed', 'next-cursor',
+                                  'content-disposition', 'retry-after'},
+                                 self.listed(r.header('Access-Control-Expose-Headers')))
         r = send(self.cors, 'GET', '/v1/cases', headers={'Origin': self.ORIGIN})
         self.assertEqual(r.status, 401)
         self.assertEqual(r.header('Access-Control-Allow-Origin'), self.ORIGIN)
+
+    def test_reports_vary_by_accept_and_origin(self):
+        r = send(self.cors, 'GET', '/v1/reports/plan-reviews',
+                 headers={'Origin': self.ORIGIN, 'Authorization': f'Bearer {self.world.supervisor_a.token}'})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.header('Vary'), 'Accept, Origin')
 
     def test_other_origins_get_no_cors_headers(self):
         w = self.world.worker_a1

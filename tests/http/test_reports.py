@@ -704,6 +704,19 @@ class ReportMethodsTest(ReportTest):
                     self.assertEqual(head.header('Content-Type'), content_type)
                     self.assertEqual(head.header('Content-Disposition'), got.header('Content-Disposition'))
 
+    def test_every_answer_of_a_report_varies_by_accept(self):
+        """A cache must not give a CSV answer to a client that asked for JSON."""
+        for path in self.PATHS:
+            for headers in ({}, {'Accept': 'text/csv'}):
+                with self.subTest(path=path, headers=headers):
+                    r = self.request('GET', path, self.world.supervisor_a, headers=headers)
+                    self.assertEqual(r.status, 200, r)
+                    self.assertEqual(r.header('Vary'), 'Accept')
+        r = self.request('GET', query(VISITS, **{'from': '2025-13'}), self.world.supervisor_a)
+        self.assertProblem(r, 422)
+        self.assertEqual(r.header('Vary'), 'Accept')
+        self.assertIsNone(self.request('GET', '/v1/cases', self.world.supervisor_a).header('Vary'))
+
     def test_every_role_may_read_every_report(self):
         w = self.world
         for who in (w.worker_a1, w.supervisor_a, w.administrator, w.auditor, w.integration):

@@ -126,6 +126,16 @@ static void test_only_health_and_the_contract_are_public_and_writes_take_a_body(
 	CHECK(flags_of("GET", "/v1/audit") == 0);
 }
 
+/* Reports answer JSON or CSV by Accept, and say so in Vary. */
+static void test_only_reports_are_negotiated(void)
+{
+	CHECK(flags_of("GET", "/v1/reports/visit-compliance") == ROUTE_NEGOTIATED);
+	CHECK(flags_of("GET", "/v1/reports/plan-reviews") == ROUTE_NEGOTIATED);
+	CHECK(flags_of("GET", "/v1/reports/referral-outcomes") == ROUTE_NEGOTIATED);
+	CHECK((flags_of("GET", "/v1/visits") & ROUTE_NEGOTIATED) == 0);
+	CHECK((flags_of("GET", "/openapi.json") & ROUTE_NEGOTIATED) == 0);
+}
+
 /* The state's number is a path segment of its own, before any {id}. */
 static void test_cases_by_number(void)
 {
@@ -226,6 +236,7 @@ int main(void)
 {
 	RUN(test_every_route_reaches_its_handler);
 	RUN(test_only_health_and_the_contract_are_public_and_writes_take_a_body);
+	RUN(test_only_reports_are_negotiated);
 	RUN(test_head_matches_get);
 	RUN(test_history_of_every_kind);
 	RUN(test_cases_by_number);
