@@ -4,9 +4,10 @@ with. (That every answer of this suite keeps the contract is checked on every
 request: harness.received and conformance.py.)"""
 import hashlib
 import json
+import re
 
 import harness
-from base import ApiTest
+from base import MISSING, ApiTest
 
 
 class ServedContractTest(ApiTest):
@@ -42,3 +43,41 @@ class ServedContractTest(ApiTest):
         r = self.request('PUT', '/openapi.yaml', self.world.administrator, body={})
         self.assertProblem(r, 405)
         self.assertEqual(r.header('Allow'), 'GET, HEAD, OPTIONS')
+
+
+class RolesTest(ApiTest):
+    """x-roles, the roles each operation lists, is what the service does: a token of
+    one role not listed is refused (403) before the query, the body and the record
+    are looked at; a listed role is not refused for its role. Each operation is
+    asked with ids that name no record and an empty body, so that a listed role gets
+    its 404 or 422 instead."""
+
+    PATH_VALUES = {'id': MISSING, 'note': MISSING, 'case_number': 'NO-SUCH-NUMBER'}
+
+    def personas(self):
+        w = self.world
+        return {'caseworker': w.worker_a1, 'supervisor': w.supervisor_a, 'administrator': w.administrator,
+                'auditor': w.auditor, 'integration': w.integration}
+
+    def test_every_operation_lists_its_roles(self):
+        known = set(self.personas())
+        for template, method, op in harness.contract().operations():
+            with self.subTest(operation=op['operationId']):
+                self.assertIn('x-roles', op)
+                self.assertLessEqual(set(op['x-roles']), known)
+                self.assertEqual(op['x-roles'] == [], op.get('security') == [],
+                                 'exactly the operations without a token list no roles')
+
+    def test_a_role_not_listed_is_refused_and_a_listed_one_is_not(self):
+        for template, method, op in harness.contract().operations():
+            if op.get('security') == []:
+                continue
+            path = re.sub(r'\{(\w+)\}', lambda m: self.PATH_VALUES[m.group(1)], template)
+            body = {} if 'requestBody' in op else None
+            for role, who in self.personas().items():
+                with self.subTest(operation=op['operationId'], role=role):
+                    r = self.request(method.upper(), path, who, body=body)
+                    if role in op['x-roles']:
+                        self.assertNotEqual(r.status, 403, r)
+                    else:
+                        self.assertEqual(r.status, 403, r)
