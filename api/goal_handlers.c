@@ -1,4 +1,4 @@
-/* goals: /v1/plans/{id}/goals, /v1/goals, /v1/goals/{id}, and progress notes
+/* goal_handlers: /v1/plans/{id}/goals, /v1/goals, /v1/goals/{id}, and progress notes
  * at /v1/goals/{id}/progress. */
 #include "goals.h"
 

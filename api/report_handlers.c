@@ -1,4 +1,4 @@
-/* reports: /v1/reports/visit-compliance, /plan-reviews and /referral-outcomes,
+/* report_handlers: /v1/reports/visit-compliance, /plan-reviews and /referral-outcomes,
  * as JSON, or as CSV when the client asks with Accept: text/csv.
  *
  * Reports run on the report pool (struct app): a few connections of their own,

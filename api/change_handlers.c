@@ -1,4 +1,4 @@
-/* changes: GET /v1/changes, the feed state systems poll. */
+/* change_handlers: GET /v1/changes, the feed state systems poll. */
 #include "changes.h"
 
 #include "access.h"

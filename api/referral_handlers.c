@@ -1,4 +1,4 @@
-/* referrals: /v1/cases/{id}/service-referrals, /v1/service-referrals,
+/* referral_handlers: /v1/cases/{id}/service-referrals, /v1/service-referrals,
  * /v1/service-referrals/{id} and its /history. */
 #include "referrals.h"
 

@@ -1,4 +1,4 @@
-/* plans: /v1/cases/{id}/plans, /v1/plans, /v1/plans/{id}. */
+/* plan_handlers: /v1/cases/{id}/plans, /v1/plans, /v1/plans/{id}. */
 #include "plans.h"
 
 #include "handlers.h"

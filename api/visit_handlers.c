@@ -1,4 +1,4 @@
-/* visits: /v1/cases/{id}/visits, /v1/visits, /v1/visits/{id}. */
+/* visit_handlers: /v1/cases/{id}/visits, /v1/visits, /v1/visits/{id}. */
 #include "visits.h"
 
 #include <string.h>

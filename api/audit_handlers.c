@@ -1,4 +1,4 @@
-/* audit: GET /v1/audit, for administrators and auditors. */
+/* audit_handlers: GET /v1/audit, for administrators and auditors. */
 #include "audit.h"
 
 #include "access.h"

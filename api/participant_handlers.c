@@ -1,4 +1,4 @@
-/* participants: /v1/cases/{id}/participants, /v1/participants, /v1/participants/{id}. */
+/* participant_handlers: /v1/cases/{id}/participants, /v1/participants, /v1/participants/{id}. */
 #include "participants.h"
 
 #include "handlers.h"

@@ -1,4 +1,4 @@
-/* cases: /v1/cases and /v1/cases/{id}. */
+/* case_handlers: /v1/cases and /v1/cases/{id}. */
 #include "cases.h"
 
 #include "handlers.h"
