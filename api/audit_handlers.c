@@ -3,6 +3,7 @@
 
 #include "access.h"
 #include "handlers.h"
+#include "reply.h"
 #include "request.h"
 
 static const struct field_spec resource_type_spec = {"resource_type", FT_STRING, 0, 50, NULL, 0, 0};

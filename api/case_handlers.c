@@ -2,7 +2,9 @@
 #include "cases.h"
 
 #include "handlers.h"
+#include "path.h"
 #include "records.h"
+#include "reply.h"
 #include "request.h"
 
 static const struct field_spec *case_field(const char *name)

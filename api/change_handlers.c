@@ -3,6 +3,7 @@
 
 #include "access.h"
 #include "handlers.h"
+#include "reply.h"
 #include "request.h"
 
 static const struct field_spec case_id_spec = {"case_id", FT_UUID, 0, 0, NULL, 0, 0};

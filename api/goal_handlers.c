@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "handlers.h"
+#include "path.h"
 #include "records.h"
+#include "reply.h"
 #include "request.h"
 
 static const struct field_spec case_id_spec = {"case_id", FT_UUID, 0, 0, NULL, 0, 0};

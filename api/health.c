@@ -3,6 +3,7 @@
 
 #include "handlers.h"
 #include "migrate.h"
+#include "reply.h"
 
 enum cw_code handle_healthz(struct exchange *x)
 {

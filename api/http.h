@@ -1,10 +1,10 @@
 /*
  * http: one request and its answer as handlers see them.
  *
- * The server (server.c) fills the request side: route, path parameters,
- * request id, caller, parsed JSON body. A handler either returns CW_OK after
- * setting the answer with one of the reply_* functions, or returns an error
- * code with x->err filled; server.c turns that into problem+json through
+ * dispatch.c fills the request side: route, path parameters, request id,
+ * caller, parsed JSON body. A handler either returns CW_OK after setting the
+ * answer with one of the reply_* functions (reply.h), or returns an error
+ * code with x->err filled; dispatch.c turns that into problem+json through
  * problem.c. Handlers never write HTTP error bodies themselves.
  */
 #ifndef CW_HTTP_H
@@ -59,31 +59,5 @@ struct exchange {
 };
 
 typedef enum cw_code (*handler_fn)(struct exchange *x);
-
-/* The answer is the record (status 200 or 201), with its ETag; 201 adds Location
- * built from location_prefix and the record's id. Takes ownership of r->json. */
-enum cw_code reply_record(struct exchange *x, int status, struct record_text *r, const char *location_prefix);
-
-/* The answer is this JSON text (ownership taken). */
-enum cw_code reply_json(struct exchange *x, int status, char *json_text);
-
-/* The answer is this text (ownership taken) of the given content type. */
-enum cw_code reply_text(struct exchange *x, int status, const char *content_type, char *text);
-
-/* An answer without a body (204). */
-enum cw_code reply_empty(struct exchange *x, int status);
-
-/* The first path parameter as a canonical UUID in out; CW_NOT_FOUND otherwise,
- * since a path naming no possible record names no record. */
-enum cw_code path_uuid(struct exchange *x, int index, char out[37], const char *what);
-
-/* The path parameter percent-decoded into out (len bytes): CW_NOT_FOUND when it
- * does not decode to UTF-8 text of at most max_chars characters without
- * control characters. */
-enum cw_code path_text(struct exchange *x, int index, char *out, size_t len, size_t max_chars,
-		       const char *what);
-
-/* The caller as an actor for the audit trail. */
-struct actor exchange_actor(const struct exchange *x);
 
 #endif

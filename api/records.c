@@ -3,6 +3,8 @@
 
 #include "history.h"
 #include "idempotency.h"
+#include "path.h"
+#include "reply.h"
 #include "request.h"
 
 enum cw_code record_get_handler(struct exchange *x, const struct resource *kind)

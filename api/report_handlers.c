@@ -15,6 +15,7 @@
 #include "csv.h"
 #include "dates.h"
 #include "handlers.h"
+#include "reply.h"
 #include "request.h"
 
 #define MAX_RANGE_MONTHS 120   /* ten years */

@@ -8,6 +8,11 @@
 #include "dates.h"
 #include "hex.h"
 
+struct actor exchange_actor(const struct exchange *x)
+{
+	return (struct actor){&x->principal, x->request_id, x->client_request_id};
+}
+
 const char *request_header(const struct exchange *x, const char *name)
 {
 	return u_map_get_case(x->req->map_header, name);

@@ -18,6 +18,9 @@
 #define LIST_LIMIT_DEFAULT 50
 #define LIST_LIMIT_MAX 500
 
+/* The caller as an actor for the audit trail. */
+struct actor exchange_actor(const struct exchange *x);
+
 /* A request header (case-insensitive name), or NULL. */
 const char *request_header(const struct exchange *x, const char *name);
 

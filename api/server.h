@@ -1,9 +1,6 @@
 /*
- * server: the HTTP listener and the path every request takes.
- *
- * route -> size limit -> authenticate -> parse body -> handler -> answer
- * (success or problem+json) -> one log line. Answers always carry
- * X-Request-Id and Cache-Control: no-store.
+ * server: the HTTP listener. It hands every request to dispatch.c, and works
+ * around a leak of libmicrohttpd's for requests dropped before a handler.
  */
 #ifndef CW_SERVER_H
 #define CW_SERVER_H

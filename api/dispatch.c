@@ -1,0 +1,139 @@
+#include "dispatch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cors.h"
+#include "log.h"
+#include "problem.h"
+#include "reply.h"
+#include "request.h"
+#include "request_id.h"
+#include "routes.h"
+
+#define ALLOW_MAX 96
+
+static enum cw_code authenticate(struct exchange *x)
+{
+	enum cw_code rc = auth_authenticate(x->app->auth, request_header(x, "Authorization"),
+					    &x->principal, &x->err);
+
+	x->authenticated = rc == CW_OK || rc == CW_FORBIDDEN;
+	return rc;
+}
+
+static enum cw_code handle(struct exchange *x, char *allow, int *preflight)
+{
+	const char *method = x->req->http_verb;
+	const char *path = x->req->url_path;
+
+	if (strcmp(method, "OPTIONS") == 0) {
+		if (!route_methods(path, allow, ALLOW_MAX))
+			return cw_fail(&x->err, CW_NOT_FOUND, "No such path.");
+		*preflight = 1;
+		return reply_empty(x, 204);
+	}
+	switch (route_match(method, path, &x->route, x->params, allow, ALLOW_MAX)) {
+	case ROUTE_NO_PATH:
+		return cw_fail(&x->err, CW_NOT_FOUND, "No such path.");
+	case ROUTE_NO_METHOD:
+		return cw_fail(&x->err, CW_METHOD_NOT_ALLOWED, "This path answers %s only.", allow);
+	case ROUTE_FOUND:
+		break;
+	}
+	if (x->req->binary_body_length > x->app->config->max_body_bytes)
+		return cw_fail(&x->err, CW_TOO_LARGE, "The body is larger than %zu bytes.",
+			       x->app->config->max_body_bytes);
+	if (!(x->route->flags & ROUTE_PUBLIC) && authenticate(x) != CW_OK)
+		return x->err.code;
+	if ((x->route->flags & ROUTE_BODY) && request_parse_body(x) != CW_OK)
+		return x->err.code;
+	return x->route->handler(x);
+}
+
+static void add_status_headers(const struct exchange *x, struct _u_response *resp, const char *allow)
+{
+	if (x->status == 401)
+		ulfius_add_header_to_response(resp, "WWW-Authenticate",
+					      request_header(x, "Authorization") ? "Bearer error=\"invalid_token\"" : "Bearer");
+	if ((x->status == 405 || x->status == 204) && allow[0])
+		ulfius_add_header_to_response(resp, "Allow", allow);
+	if (x->status == 503 && problem_retry_after(x->err.code) > 0) {
+		char seconds[16];
+
+		snprintf(seconds, sizeof(seconds), "%d", problem_retry_after(x->err.code));
+		ulfius_add_header_to_response(resp, "Retry-After", seconds);
+	}
+}
+
+/* Vary: what the answer depends on besides the method and the path: Accept
+ * where it chooses the media type, Origin wherever CORS is on. */
+static void add_vary(const struct exchange *x, struct _u_response *resp)
+{
+	int accept = x->route != NULL && (x->route->flags & ROUTE_NEGOTIATED);
+	int origin = x->app->config->cors_origins[0] != NULL;
+
+	if (accept || origin)
+		ulfius_add_header_to_response(resp, "Vary", !origin ? "Accept" : accept ? "Accept, Origin" : "Origin");
+}
+
+static void send_answer(const struct exchange *x, struct _u_response *resp, const char *allow, int preflight)
+{
+	if (x->reply_body)
+		ulfius_set_binary_body_response(resp, (unsigned)x->status, x->reply_body, strlen(x->reply_body));
+	else
+		ulfius_set_empty_body_response(resp, (unsigned)x->status);
+	if (x->content_type)
+		ulfius_add_header_to_response(resp, "Content-Type", x->content_type);
+	ulfius_add_header_to_response(resp, "X-Request-Id", x->request_id);
+	ulfius_add_header_to_response(resp, "Cache-Control", "no-store");
+	ulfius_add_header_to_response(resp, "X-Content-Type-Options", "nosniff");
+	if (x->etag[0])
+		ulfius_add_header_to_response(resp, "ETag", x->etag);
+	if (x->location[0])
+		ulfius_add_header_to_response(resp, "Location", x->location);
+	if (x->replayed)
+		ulfius_add_header_to_response(resp, "Idempotent-Replayed", "true");
+	if (x->content_disposition[0])
+		ulfius_add_header_to_response(resp, "Content-Disposition", x->content_disposition);
+	if (x->next_cursor[0])
+		ulfius_add_header_to_response(resp, "Next-Cursor", x->next_cursor);
+	add_status_headers(x, resp, allow);
+	add_vary(x, resp);
+	if (x->app->config->cors_origins[0])
+		cors_headers(x, resp, preflight, allow);
+}
+
+static double elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) * 1e3 + (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+int dispatch_request(const struct _u_request *req, struct _u_response *resp, void *user_data)
+{
+	struct exchange x = {.app = user_data, .req = req, .err = CW_ERROR_INIT};
+	char allow[ALLOW_MAX] = "";
+	int preflight = 0;
+	struct timespec start;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	request_id_assign(&x);
+	if (handle(&x, allow, &preflight) != CW_OK || x.status == 0) {
+		if (x.err.code == CW_OK)
+			cw_fail(&x.err, CW_INTERNAL, "The handler gave no answer.");
+		problem_reply(&x);
+	}
+	send_answer(&x, resp, allow, preflight);
+	log_request(&(struct log_request_line){x.request_id, x.client_request_id[0] ? x.client_request_id : NULL,
+					       req->http_verb, x.route ? x.route->path : NULL, x.status,
+					       elapsed_ms(&start), x.authenticated ? x.principal.sub : NULL});
+	json_decref(x.body);
+	free(x.reply_body);
+	cw_error_release(&x.err);
+	return U_CALLBACK_COMPLETE;
+}
