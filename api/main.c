@@ -30,6 +30,9 @@ static const char usage[] =
 	"\n"
 	"Configuration (environment):\n"
 	"  CASEWORK_DATABASE_URL         libpq connection string or URI (postgresql:///casework)\n"
+	"  CASEWORK_MIGRATE_DATABASE_URL migrate: the tables' owner's, when the service\n"
+	"                                connects as a role of its own, which migrate then\n"
+	"                                grants rows and nothing more (unset: the one above)\n"
 	"  CASEWORK_BIND, CASEWORK_PORT  listen address and port (127.0.0.1, 8080)\n"
 	"  CASEWORK_DB_POOL_SIZE         database connections held (2 x cores)\n"
 	"  CASEWORK_JWT_ALG              HS256, HS384, HS512, RS256 or ES256; with a JWK Set\n"
@@ -78,7 +81,14 @@ static int run_migrate(void)
 
 	if (config_load_database(&cfg, why, sizeof(why)) != 0)
 		return fail(why);
-	rc = migrate_run(cfg.database_url, stdout, why, sizeof(why));
+	if (cfg.migrate_database_url != NULL)
+		rc = migrate_run(cfg.migrate_database_url, cfg.database_url, stdout, why, sizeof(why));
+	else
+		rc = migrate_run(cfg.database_url, NULL, stdout, why, sizeof(why));
+	if (rc == 0 && cfg.migrate_database_url == NULL)
+		fputs("caseworkd: note: the service connects as the role that owns the tables, which may alter them;\n"
+		      "  set CASEWORK_MIGRATE_DATABASE_URL to the owner's URL and CASEWORK_DATABASE_URL to a role of its own\n",
+		      stderr);
 	config_release(&cfg);
 	return rc == 0 ? 0 : fail(why);
 }

@@ -575,6 +575,9 @@ int config_load_database(struct config *cfg, char *why, size_t len)
 	cfg->database_url = copy_setting("CASEWORK_DATABASE_URL", "postgresql:///casework");
 	if (cfg->database_url == NULL)
 		return refuse(why, len, "out of memory");
+	if (setting("CASEWORK_MIGRATE_DATABASE_URL") != NULL &&
+	    (cfg->migrate_database_url = copy_setting("CASEWORK_MIGRATE_DATABASE_URL", NULL)) == NULL)
+		return refuse(why, len, "out of memory");
 	return 0;
 }
 
@@ -625,6 +628,7 @@ void config_release(struct config *cfg)
 		free(cfg->cors_origins[i]);
 	free(cfg->cors_origins);
 	free(cfg->database_url);
+	free(cfg->migrate_database_url);
 	free(cfg->bind);
 	free(cfg->jwt_issuer);
 	free(cfg->jwt_audience);

@@ -15,6 +15,7 @@
 
 struct config {
 	char *database_url;
+	char *migrate_database_url; /* the schema owner's, for migrate; NULL: database_url */
 	char *bind;                 /* numeric IPv4 or IPv6 address */
 	unsigned port;
 	unsigned pool_size;
@@ -49,7 +50,7 @@ struct config {
  * why (never naming a secret's value) and leaves cfg released. */
 int config_load(struct config *cfg, char *why, size_t why_len);
 
-/* Reads only what `caseworkd migrate` needs (the database URL). */
+/* Reads only what `caseworkd migrate` needs (the database URLs). */
 int config_load_database(struct config *cfg, char *why, size_t why_len);
 
 /* Frees every string the struct owns; the secret is wiped first. Accepts NULL. */

@@ -111,24 +111,76 @@ static int run_locked(PGconn *conn, FILE *out, char *why, size_t len)
 	return 0;
 }
 
-int migrate_run(const char *conninfo, FILE *out, char *why, size_t len)
+/* The role a connection string logs in as, by logging in with it: this also
+ * proves that the service can connect. Caller frees; NULL with why set. */
+static char *role_of(const char *conninfo, char *why, size_t len)
 {
 	PGconn *conn = PQconnectdb(conninfo);
-	int rc;
+	PGresult *res = NULL;
+	char *role = NULL;
 
 	if (PQstatus(conn) != CONNECTION_OK) {
+		fail(why, len, "cannot connect to the database as the service (CASEWORK_DATABASE_URL): %s", PQerrorMessage(conn));
+		goto out;
+	}
+	res = PQexec(conn, "SELECT current_user");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		fail(why, len, "cannot ask the service's role its name: %s", PQerrorMessage(conn));
+		goto out;
+	}
+	role = strdup(PQgetvalue(res, 0, 0));
+	if (role == NULL)
+		fail(why, len, "out of memory");
+out:
+	PQclear(res);
+	PQfinish(conn);
+	return role;
+}
+
+/* Gives the service's role what sql/012 says it may do, after this run's
+ * migrations, so that the tables they created are granted too. */
+static int grant_service(PGconn *conn, const char *role, FILE *out, char *why, size_t len)
+{
+	const char *params[1] = {role};
+	PGresult *res = PQexecParams(conn, "SELECT cw_grant_service($1)", 1, NULL, params, NULL, NULL, 0);
+	int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	const char *refusal = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+	/* cw_grant_service() says itself what is wrong with the role. */
+	if (!ok && refusal != NULL && strncmp(refusal, "casework: ", 10) == 0)
+		fail(why, len, "%s", refusal + 10);
+	else if (!ok)
+		fail(why, len, "cannot grant the service's role %s its rights: %s", role, PQerrorMessage(conn));
+	PQclear(res);
+	if (ok)
+		fprintf(out, "the service's role %s may read and write rows, and nothing more\n", role);
+	return ok ? 0 : -1;
+}
+
+int migrate_run(const char *conninfo, const char *service_conninfo, FILE *out, char *why, size_t len)
+{
+	PGconn *conn;
+	char *role = NULL;
+	int rc;
+
+	if (service_conninfo != NULL && (role = role_of(service_conninfo, why, len)) == NULL)
+		return -1;
+	conn = PQconnectdb(conninfo);
+	if (PQstatus(conn) != CONNECTION_OK) {
 		rc = fail(why, len, "cannot connect to the database: %s", PQerrorMessage(conn));
-		PQfinish(conn);
-		return rc;
+		goto out;
 	}
 	PQclear(PQexec(conn, "SET client_min_messages = warning"));
-	if (exec_ok(conn, "SELECT pg_advisory_lock(" MIGRATION_LOCK_KEY ")", why, len) != 0) {
-		PQfinish(conn);
-		return -1;
-	}
+	rc = exec_ok(conn, "SELECT pg_advisory_lock(" MIGRATION_LOCK_KEY ")", why, len);
+	if (rc != 0)
+		goto out;
 	rc = run_locked(conn, out, why, len);
+	if (rc == 0 && role != NULL)
+		rc = grant_service(conn, role, out, why, len);
 	PQclear(PQexec(conn, "SELECT pg_advisory_unlock(" MIGRATION_LOCK_KEY ")"));
+out:
 	PQfinish(conn);
+	free(role);
 	return rc;
 }
 

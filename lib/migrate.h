@@ -22,9 +22,12 @@ struct migration {
 extern const struct migration migrations[];
 extern const size_t migrations_count;
 
-/* Applies pending migrations, reporting each on out. Returns 0, or -1 with a
- * one-line reason in why. */
-int migrate_run(const char *conninfo, FILE *out, char *why, size_t why_len);
+/* Applies pending migrations as the schema's owner (conninfo), reporting each
+ * on out. With service_conninfo (how the service connects; NULL when it
+ * connects as the owner too), then gives the role it logs in as the rights on
+ * every table that sql/012's cw_grant_service() decides, and checks that the
+ * role cannot alter the schema. Returns 0, or -1 with a one-line reason in why. */
+int migrate_run(const char *conninfo, const char *service_conninfo, FILE *out, char *why, size_t why_len);
 
 /* The highest version this binary knows. */
 int migrate_latest_version(void);

@@ -5,6 +5,11 @@ directory holding the database (socket only, no TCP), the JWT secret and the
 logs of every service it starts. Extra services with other settings (another
 algorithm, a small body limit, CORS) share the same database.
 
+As in a deployment, migrations run as the role that owns the tables (OWNER, here
+the cluster's superuser) and every service connects as a role of its own
+(SERVICE_ROLE), which `caseworkd migrate` grants rows and nothing more: the
+whole suite runs with the service's least privilege.
+
 A service must stop cleanly on SIGTERM with exit status 0 and nothing from a
 sanitizer on stderr; otherwise the run fails.
 """
@@ -38,6 +43,9 @@ mint_token = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(mint_token)
 
 CONTRACT_PATH = os.path.join(ROOT, 'openapi.yaml')
+
+OWNER = 'casework'
+SERVICE_ROLE = 'casework_service'
 
 SANITIZER_MARKS = ('ERROR: AddressSanitizer', 'ERROR: LeakSanitizer', 'runtime error:',
                    'UndefinedBehaviorSanitizer', 'SUMMARY: AddressSanitizer')
@@ -274,8 +282,10 @@ class Cluster:
         opts = (f"-c listen_addresses='' -c unix_socket_directories={self.dir} -c fsync=off "
                 "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100")
         self._pg('pg_ctl', '-D', data, '-o', opts, '-l', os.path.join(self.dir, 'postgres.log'), '-w', 'start')
-        self._pg('createdb', '-h', self.dir, '-U', 'casework', 'casework')
-        self.database_url = f'host={self.dir} dbname=casework user=casework'
+        self._pg('createdb', '-h', self.dir, '-U', OWNER, 'casework')
+        self.psql(f'CREATE ROLE {SERVICE_ROLE} LOGIN', dbname='postgres')
+        self.owner_url = self.owner_url_for('casework')
+        self.database_url = self.database_url_for('casework')
 
     def stop_database(self):
         data = os.path.join(self.dir, 'pgdata')
@@ -287,13 +297,26 @@ class Cluster:
 
     def psql(self, sql, dbname='casework'):
         """Runs SQL as the database owner; returns stdout (unaligned, tuples only)."""
-        cmd = [os.path.join(self.bindir, 'psql'), '-h', self.dir, '-U', 'casework', '-d', dbname,
-               '-v', 'ON_ERROR_STOP=1', '-At', '-c', sql]
-        return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        return self.psql_as(OWNER, sql, dbname, check=True).stdout
 
-    def database_url_for(self, dbname):
-        """A connection string for another database of this cluster."""
-        return f'host={self.dir} dbname={dbname} user=casework'
+    def psql_as(self, role, sql, dbname='casework', check=False):
+        """Runs SQL as role; returns the CompletedProcess (stdout, stderr, returncode)."""
+        cmd = [os.path.join(self.bindir, 'psql'), '-h', self.dir, '-U', role, '-d', dbname,
+               '-v', 'ON_ERROR_STOP=1', '-At', '-c', sql]
+        return subprocess.run(cmd, check=check, capture_output=True, text=True)
+
+    def database_url_for(self, dbname, role=SERVICE_ROLE):
+        """A connection string for a database of this cluster, as the service's role."""
+        return f'host={self.dir} dbname={dbname} user={role}'
+
+    def owner_url_for(self, dbname):
+        """A connection string for a database of this cluster, as the owner (migrations)."""
+        return self.database_url_for(dbname, OWNER)
+
+    def database_env(self, dbname):
+        """The settings that point migrate and serve at another database of this cluster."""
+        return {'CASEWORK_DATABASE_URL': self.database_url_for(dbname),
+                'CASEWORK_MIGRATE_DATABASE_URL': self.owner_url_for(dbname)}
 
     def create_database(self, prefix='extra'):
         """Creates an empty database; returns its name."""
@@ -306,6 +329,7 @@ class Cluster:
         env = {k: v for k, v in os.environ.items() if not k.startswith('CASEWORK_')}
         env.update({
             'CASEWORK_DATABASE_URL': self.database_url,
+            'CASEWORK_MIGRATE_DATABASE_URL': self.owner_url,
             'CASEWORK_JWT_SECRET_FILE': self.secret_path,
             'CASEWORK_PORT': str(free_port()),
             'CASEWORK_DB_POOL_SIZE': '4',

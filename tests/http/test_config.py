@@ -346,8 +346,8 @@ class UnreachableDatabaseTest(ConfigTest):
     def start_without_database(self):
         nowhere = tempfile.mkdtemp(prefix='no-pg-', dir=self.cluster.dir)
         svc = self.cluster.start_service(harness.unique('nodb'), wait_path='/healthz',
-                                         CASEWORK_DATABASE_URL=f'host={nowhere} dbname=casework user=casework '
-                                                               'connect_timeout=2')
+                                         CASEWORK_DATABASE_URL=f'host={nowhere} dbname=casework '
+                                                               f'user={harness.SERVICE_ROLE} connect_timeout=2')
         self.addCleanup(self.cluster.stop_service, svc)
         return svc, nowhere
 
@@ -434,7 +434,7 @@ class MigrateTest(ConfigTest):
 
     def migrate(self, dbname):
         return self.cluster.run_caseworkd('migrate', env=self.cluster.base_env(
-            CASEWORK_DATABASE_URL=self.cluster.database_url_for(dbname)), timeout=120)
+            **self.cluster.database_env(dbname)), timeout=120)
 
     def applied(self, dbname):
         return self.cluster.psql('SELECT version, checksum, applied_at FROM schema_migrations ORDER BY version',
@@ -460,7 +460,7 @@ class MigrateTest(ConfigTest):
 
     def test_two_concurrent_migrations_of_a_fresh_database_both_succeed(self):
         db = self.cluster.create_database('concurrent')
-        env = self.cluster.base_env(CASEWORK_DATABASE_URL=self.cluster.database_url_for(db))
+        env = self.cluster.base_env(**self.cluster.database_env(db))
         procs = [subprocess.Popen([self.cluster.binary, 'migrate'], env=env, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True) for _ in range(2)]
         outputs = []
@@ -485,7 +485,7 @@ class MigrateTest(ConfigTest):
     def test_migrate_needs_no_jwt_secret(self):
         db = self.cluster.create_database('nosecret')
         done = self.cluster.run_caseworkd('migrate', env=self.cluster.base_env(
-            CASEWORK_DATABASE_URL=self.cluster.database_url_for(db), CASEWORK_JWT_SECRET_FILE=None))
+            **self.cluster.database_env(db), CASEWORK_JWT_SECRET_FILE=None))
         self.assertEqual(done.returncode, 0, done.stderr)
 
     def test_serve_on_an_unmigrated_database_is_not_ready(self):

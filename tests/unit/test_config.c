@@ -586,6 +586,24 @@ static void test_load_database_reads_only_the_url(void)
 	environment("CASEWORK_DATABASE_URL", "postgresql://db/x", NULL);
 	CHECK(config_load_database(&cfg, why, sizeof(why)) == 0);
 	CHECK_STR(cfg.database_url, "postgresql://db/x");
+	CHECK(cfg.migrate_database_url == NULL);
+	config_release(&cfg);
+}
+
+static void test_migrate_url_is_the_owners_and_optional(void)
+{
+	struct config cfg;
+	char why[256];
+
+	environment("CASEWORK_DATABASE_URL", "postgresql://service@db/x",
+		    "CASEWORK_MIGRATE_DATABASE_URL", "postgresql://owner@db/x", NULL);
+	CHECK(config_load_database(&cfg, why, sizeof(why)) == 0);
+	CHECK_STR(cfg.database_url, "postgresql://service@db/x");
+	CHECK_STR(cfg.migrate_database_url, "postgresql://owner@db/x");
+	config_release(&cfg);
+	environment("CASEWORK_MIGRATE_DATABASE_URL", "", NULL);
+	CHECK(config_load_database(&cfg, why, sizeof(why)) == 0);
+	CHECK(cfg.migrate_database_url == NULL);
 	config_release(&cfg);
 }
 
@@ -630,6 +648,7 @@ int main(void)
 	RUN(test_a_jwk_set_comes_alone_and_with_public_key_algorithms);
 	RUN(test_claim_mapping_settings);
 	RUN(test_load_database_reads_only_the_url);
+	RUN(test_migrate_url_is_the_owners_and_optional);
 	nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
 	return check_result();
 }
