@@ -7,33 +7,9 @@
 #include "reply.h"
 #include "request.h"
 
-static const struct field_spec *case_field(const char *name)
-{
-	return field_spec_find(case_fields, name);
-}
-
 enum cw_code list_cases(struct exchange *x)
 {
-	static const char *const allowed[] = {"status", "assigned_worker", "unit", "updated_since",
-					      "limit", "cursor", NULL};
-	struct list_position pos;
-	struct case_filter f = {0};
-	char *page = NULL;
-
-	query_only(x, allowed);
-	f.status = query_value(x, "status", case_field("status"));
-	f.assigned_worker = query_value(x, "assigned_worker", case_field("assigned_worker"));
-	f.unit = query_value(x, "unit", case_field("unit"));
-	query_list_position(x, CURSOR_CASES, &pos);
-	if (cw_has_field_errors(&x->err))
-		return CW_INVALID;
-	f.updated_since = pos.updated_since;
-	f.after_created = pos.after_created;
-	f.after_id = pos.after_id;
-	f.limit = pos.limit;
-	if (cases_list(x->app->pool, &x->principal, &f, &page, &x->err) != CW_OK)
-		return x->err.code;
-	return reply_json(x, 200, page);
+	return record_list_handler(x, &case_resource, 0);
 }
 
 enum cw_code create_case(struct exchange *x)

@@ -11,47 +11,14 @@
 #include "reply.h"
 #include "request.h"
 
-static const struct field_spec case_id_spec = {"case_id", FT_UUID, 0, 0, NULL, 0, 0};
-static const struct field_spec plan_id_spec = {"plan_id", FT_UUID, 0, 0, NULL, 0, 0};
-
-static enum cw_code list(struct exchange *x, const char *path_plan_id)
-{
-	static const char *const nested[] = {"status", "updated_since", "limit", "cursor", NULL};
-	static const char *const across[] = {"case_id", "plan_id", "status", "updated_since", "limit", "cursor",
-					     NULL};
-	struct goal_filter f = {0};
-	struct list_position pos;
-	char *page = NULL;
-
-	query_only(x, path_plan_id ? nested : across);
-	if (!path_plan_id)
-		f.case_id = query_value(x, "case_id", &case_id_spec);
-	f.plan_id = path_plan_id ? path_plan_id : query_value(x, "plan_id", &plan_id_spec);
-	f.status = query_value(x, "status", field_spec_find(goal_fields, "status"));
-	query_list_position(x, CURSOR_GOALS, &pos);
-	if (cw_has_field_errors(&x->err))
-		return CW_INVALID;
-	f.updated_since = pos.updated_since;
-	f.after_created = pos.after_created;
-	f.after_id = pos.after_id;
-	f.limit = pos.limit;
-	if (goals_list(x->app->pool, &x->principal, &f, path_plan_id != NULL, &page, &x->err) != CW_OK)
-		return x->err.code;
-	return reply_json(x, 200, page);
-}
-
 enum cw_code list_plan_goals(struct exchange *x)
 {
-	char plan_id[37];
-
-	if (path_uuid(x, 0, plan_id, "plan") != CW_OK)
-		return x->err.code;
-	return list(x, plan_id);
+	return record_list_handler(x, &goal_resource, 1);
 }
 
 enum cw_code list_goals(struct exchange *x)
 {
-	return list(x, NULL);
+	return record_list_handler(x, &goal_resource, 0);
 }
 
 enum cw_code create_goal(struct exchange *x)
@@ -81,21 +48,7 @@ enum cw_code delete_goal(struct exchange *x)
 
 enum cw_code list_goal_progress(struct exchange *x)
 {
-	static const char *const allowed[] = {"limit", "cursor", NULL};
-	struct list_position pos;
-	char goal_id[37];
-	char *page = NULL;
-
-	if (path_uuid(x, 0, goal_id, "goal") != CW_OK)
-		return x->err.code;
-	query_only(x, allowed);
-	query_page_position(x, CURSOR_PROGRESS, &pos);
-	if (cw_has_field_errors(&x->err))
-		return CW_INVALID;
-	if (goals_progress_list(x->app->pool, &x->principal, goal_id, pos.after_created, pos.after_id, pos.limit,
-				&page, &x->err) != CW_OK)
-		return x->err.code;
-	return reply_json(x, 200, page);
+	return record_list_handler(x, &progress_resource, 1);
 }
 
 enum cw_code create_goal_progress(struct exchange *x)

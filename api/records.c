@@ -1,11 +1,85 @@
 /* records: GET, POST, PATCH, DELETE and the history of one record, for every kind. */
 #include "records.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "history.h"
 #include "idempotency.h"
 #include "path.h"
 #include "reply.h"
 #include "request.h"
+#include "resource_sql.h"
+
+/* sort: absent (the default order), or one of the kind's other orders. */
+static int read_order(struct exchange *x, const struct resource_sql *sql)
+{
+	char message[256];
+	size_t used = 0;
+	const char *sort;
+
+	if (query_text(x, "sort", &sort) != 1)
+		return 0;
+	for (int i = 1; i < sql->norders; i++)
+		if (strcmp(sort, sql->orders[i].sort) == 0)
+			return i;
+	for (int i = 1; i < sql->norders && used < sizeof(message); i++)
+		used += (size_t)snprintf(message + used, sizeof(message) - used, "%s%s (%s)",
+					 i == 1 ? "must be " : i + 1 < sql->norders ? ", " : " or ",
+					 sql->orders[i].sort, sql->orders[i].meaning);
+	cw_field_error(&x->err, "sort", "%s", message);
+	return 0;
+}
+
+enum cw_code record_list_handler(struct exchange *x, const struct resource *kind, int nested)
+{
+	const struct resource_sql *sql = resource_sql(kind);
+	const char *allowed[RESOURCE_MAX_FILTERS + 5];
+	char parent[37], instants[RESOURCE_MAX_FILTERS][28];
+	struct list_query q = {0};
+	struct list_position pos;
+	char *page = NULL;
+	int n = 0;
+
+	if (sql == NULL)
+		return cw_fail(&x->err, CW_INTERNAL, "Out of memory.");
+	if (nested && path_uuid(x, 0, parent, kind->store.parent->noun) != CW_OK)
+		return x->err.code;
+	for (int i = 0; i < sql->nfilters; i++)
+		if (!(nested && sql->filters[i].ancestor))
+			allowed[n++] = sql->filters[i].name;
+	if (sql->since)
+		allowed[n++] = "updated_since";
+	if (sql->norders > 1)
+		allowed[n++] = "sort";
+	allowed[n++] = "limit";
+	allowed[n++] = "cursor";
+	allowed[n] = NULL;
+	query_only(x, allowed);
+	for (int i = 0; i < sql->nfilters; i++) {
+		const struct list_filter *f = &sql->filters[i];
+
+		if (nested && f->ancestor)
+			continue;
+		if (f->op == FILTER_EQUALS)
+			q.values[i] = query_value(x, f->name, field_spec_find(kind->fields, f->name));
+		else
+			q.values[i] = query_timestamp(x, f->name, instants[i]);
+	}
+	if (sql->norders > 1)
+		q.order = read_order(x, sql);
+	if (sql->since)
+		query_list_position(x, sql->orders[q.order].cursor, &pos);
+	else
+		query_page_position(x, sql->orders[q.order].cursor, &pos);
+	if (cw_has_field_errors(&x->err))
+		return CW_INVALID;
+	q.parent_id = nested ? parent : NULL;
+	q.window = pos.window;
+	if (resource_list(x->app->pool, kind, &x->principal, &q, &page, &x->err) != CW_OK)
+		return x->err.code;
+	return reply_json(x, 200, page);
+}
 
 enum cw_code record_get_handler(struct exchange *x, const struct resource *kind)
 {

@@ -1,14 +1,18 @@
 /*
  * records: the handlers every kind of record shares, over lib/resource.c.
  *
- * Each takes the kind; the resource's own file (participants.c, plans.c ...)
- * names its routes' handlers and adds its lists.
+ * Each takes the kind; the resource's own file (participant_handlers.c ...)
+ * names its routes' handlers.
  */
 #ifndef CW_RECORDS_H
 #define CW_RECORDS_H
 
 #include "http.h"
 #include "resource.h"
+
+/* GET <collection>, or GET <parent>/{id}/<collection> when nested: a page of
+ * the records the caller sees, by the kind's filters and orders. */
+enum cw_code record_list_handler(struct exchange *x, const struct resource *kind, int nested);
 
 /* GET <collection>/{id}: the record with its ETag. */
 enum cw_code record_get_handler(struct exchange *x, const struct resource *kind);

@@ -8,45 +8,14 @@
 #include "reply.h"
 #include "request.h"
 
-static const struct field_spec case_id_spec = {"case_id", FT_UUID, 0, 0, NULL, 0, 0};
-
-static enum cw_code list(struct exchange *x, const char *path_case_id)
-{
-	static const char *const nested[] = {"service_type", "status", "updated_since", "limit", "cursor", NULL};
-	static const char *const across[] = {"case_id", "service_type", "status", "updated_since", "limit",
-					     "cursor", NULL};
-	struct referral_filter f = {0};
-	struct list_position pos;
-	char *page = NULL;
-
-	query_only(x, path_case_id ? nested : across);
-	f.case_id = path_case_id ? path_case_id : query_value(x, "case_id", &case_id_spec);
-	f.service_type = query_value(x, "service_type", field_spec_find(referral_fields, "service_type"));
-	f.status = query_value(x, "status", field_spec_find(referral_fields, "status"));
-	query_list_position(x, CURSOR_REFERRALS, &pos);
-	if (cw_has_field_errors(&x->err))
-		return CW_INVALID;
-	f.updated_since = pos.updated_since;
-	f.after_created = pos.after_created;
-	f.after_id = pos.after_id;
-	f.limit = pos.limit;
-	if (referrals_list(x->app->pool, &x->principal, &f, path_case_id != NULL, &page, &x->err) != CW_OK)
-		return x->err.code;
-	return reply_json(x, 200, page);
-}
-
 enum cw_code list_case_referrals(struct exchange *x)
 {
-	char case_id[37];
-
-	if (path_uuid(x, 0, case_id, "case") != CW_OK)
-		return x->err.code;
-	return list(x, case_id);
+	return record_list_handler(x, &referral_resource, 1);
 }
 
 enum cw_code list_referrals(struct exchange *x)
 {
-	return list(x, NULL);
+	return record_list_handler(x, &referral_resource, 0);
 }
 
 enum cw_code create_referral(struct exchange *x)

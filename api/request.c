@@ -142,16 +142,16 @@ void query_page_position(struct exchange *x, enum cursor_kind kind, struct list_
 	int64_t after_us;
 
 	memset(pos, 0, sizeof(*pos));
-	pos->limit = query_limit(x);
+	pos->window.limit = query_limit(x);
 	if (query_cursor(x, kind, &after_us, pos->after_id_text) == 1) {
 		if (after_us < TIMESTAMP_MIN_US || after_us > TIMESTAMP_MAX_US) {
 			cw_field_error(&x->err, "cursor", "is not a cursor of this list; "
 				       "pass next_cursor from the previous page unchanged");
 			return;
 		}
-		timestamp_format(after_us, pos->after_created_text);
-		pos->after_created = pos->after_created_text;
-		pos->after_id = pos->after_id_text;
+		timestamp_format(after_us, pos->after_key_text);
+		pos->window.after_key = pos->after_key_text;
+		pos->window.after_id = pos->after_id_text;
 	}
 }
 
@@ -181,7 +181,7 @@ enum cw_code query_history_page(struct exchange *x, enum cursor_kind kind, const
 void query_list_position(struct exchange *x, enum cursor_kind kind, struct list_position *pos)
 {
 	query_page_position(x, kind, pos);
-	pos->updated_since = query_timestamp(x, "updated_since", pos->updated_since_text);
+	pos->window.updated_since = query_timestamp(x, "updated_since", pos->updated_since_text);
 }
 
 enum cw_code query_none(struct exchange *x)

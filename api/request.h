@@ -59,13 +59,11 @@ int query_limit(struct exchange *x);
 int query_cursor(struct exchange *x, enum cursor_kind kind, int64_t *key, char uuid[37]);
 
 /* Where a keyset-paginated list starts and how much it holds: limit, cursor
- * (of the given kind, pointing at created_at and id) and updated_since. */
+ * (of the given kind, pointing at a key and id) and updated_since; window
+ * points into the texts. */
 struct list_position {
-	int limit;
-	const char *after_created;     /* NULL on the first page */
-	const char *after_id;
-	const char *updated_since;     /* NULL when not filtered */
-	char after_created_text[28];
+	struct page_window window;
+	char after_key_text[28];
 	char after_id_text[37];
 	char updated_since_text[28];
 };

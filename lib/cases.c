@@ -46,52 +46,12 @@ static const char *const columns[] = {
 	" c.closed_on, c.closure_reason, c.assigned_worker, c.unit, c.permanency_goal," \
 	" c.permanency_goal_since, c.version, c.created_at, c.updated_at"
 
-static const struct db_statement get_case = {
-	"case_get", "SELECT " CASE_FIELDS " FROM cases c WHERE c.id = $4 AND " VISIBLE, 4, 1};
-
-static const struct db_statement lock_case = {
-	"case_lock", "SELECT " CASE_FIELDS " FROM cases c WHERE c.id = $4 AND " VISIBLE " FOR UPDATE OF c", 4, 1};
-
-static const struct db_statement share_case = {
-	"case_share", "SELECT " CASE_FIELDS " FROM cases c WHERE c.id = $4 AND " VISIBLE " FOR SHARE OF c", 4, 1};
-
 static const struct db_statement get_case_by_number = {
 	"case_get_by_number",
 	"SELECT " CASE_FIELDS " FROM cases c WHERE c.case_number = $4 AND " VISIBLE, 4, 1};
 static const struct db_statement find_case_by_number = {
 	"case_find_by_number",
 	"SELECT id FROM cases WHERE case_number = $1 AND deleted_at IS NULL FOR UPDATE", 1, 0};
-
-static const struct db_statement case_visible = {
-	"case_visible", "SELECT 1 FROM cases c WHERE c.id = $4 AND " VISIBLE, 4, 0};
-
-static const struct db_statement insert_case = {
-	"case_insert",
-	"INSERT INTO cases AS c (case_number, family_name, case_type, status, opened_on, closed_on,"
-	" closure_reason, assigned_worker, unit, permanency_goal, permanency_goal_since)"
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING " CASE_FIELDS, 11, 1};
-
-static const struct db_statement update_case = {
-	"case_update",
-	"UPDATE cases c SET case_number = $2, family_name = $3, case_type = $4, status = $5,"
-	" opened_on = $6, closed_on = $7, closure_reason = $8, assigned_worker = $9, unit = $10,"
-	" permanency_goal = $11, permanency_goal_since = $12"
-	" WHERE c.id = $1 RETURNING " CASE_FIELDS, 12, 1};
-
-static const struct db_statement delete_case = {
-	"case_delete", "UPDATE cases SET deleted_at = now() WHERE id = $1", 1, 0};
-
-/* Unprepared: the planner sees which filters are set and picks the index. */
-static const struct db_statement list_cases = {
-	NULL,
-	"SELECT " CASE_FIELDS " FROM cases c WHERE " VISIBLE
-	"   AND ($4::text IS NULL OR c.status = $4)"
-	"   AND ($5::text IS NULL OR c.assigned_worker = $5)"
-	"   AND ($6::text IS NULL OR c.unit = $6)"
-	"   AND ($7::timestamptz IS NULL OR c.updated_at >= $7)"
-	"   AND ($8::timestamptz IS NULL OR (c.created_at, c.id) > ($8, $9::uuid))"
-	" ORDER BY c.created_at, c.id LIMIT $10",
-	10, 1};
 
 /* The goals after $5, oldest first, $6 at most; the last column is the key. */
 static const struct db_statement list_permanency_goals = {
@@ -103,43 +63,11 @@ static const struct db_statement list_permanency_goals = {
 
 /* ---- reading ---------------------------------------------------------- */
 
-enum cw_code cases_load_locked(struct db_conn *conn, const struct principal *p, const char *id, int exclusive,
-			       json_t **out, struct cw_error *err)
-{
-	return resource_load_for_write(conn, exclusive ? &lock_case : &share_case, p, id, "case", out, err);
-}
-
-enum cw_code cases_check_visible(struct db_pool *pool, const struct principal *p, const char *id,
-				 struct cw_error *err)
-{
-	struct access_scope s = access_scope_of(p);
-	const char *params[4] = {s.see_all, s.worker, s.unit, id};
-	PGresult *res = db_query(pool, &case_visible, params, err);
-	int found;
-
-	if (res == NULL)
-		return err->code;
-	found = PQntuples(res) == 1;
-	PQclear(res);
-	return found ? CW_OK : cw_fail(err, CW_NOT_FOUND, "No case with this id.");
-}
-
 int cases_is_closed(const json_t *c)
 {
 	const char *status = record_text_member(c, "status");
 
 	return status != NULL && strcmp(status, "closed") == 0;
-}
-
-enum cw_code cases_list(struct db_pool *pool, const struct principal *p, const struct case_filter *f,
-			char **page, struct cw_error *err)
-{
-	static const struct page_keys keys = {CURSOR_CASES, "created_at", "id", NULL, 0, 7};
-	struct access_scope s = access_scope_of(p);
-	const char *params[10] = {s.see_all, s.worker, s.unit, f->status, f->assigned_worker, f->unit,
-				  f->updated_since, f->after_created, f->after_id, NULL /* LIMIT: paging sets it */};
-
-	return page_list(pool, &list_cases, params, f->limit, &keys, page, NULL, err);
 }
 
 enum cw_code cases_permanency_goals(struct db_pool *pool, const struct principal *p, const char *id,
@@ -319,23 +247,12 @@ static enum cw_code check_case(struct record_change *ch, struct cw_error *err)
 static const char *const case_conflicts[] = {
 	"cases_case_number_key", "Another case already has this case_number.", NULL};
 
-static const struct db_statement case_by_ids = {
-	"case_by_ids", "SELECT " CASE_FIELDS " FROM cases c WHERE c.id = ANY($1::uuid[])", 1, 1};
-
 const struct resource case_resource = {
-	.noun = "case",
-	.audit_type = "case",
-	.fields = case_fields,
-	.insert_columns = columns,
-	.update_columns = columns,
-	.get = &get_case,
-	.lock = &lock_case,
-	.insert = &insert_case,
-	.update = &update_case,
-	.remove = &delete_case,
-	.by_ids = &case_by_ids,
-	.check = check_case,
-	.conflicts = case_conflicts,
+	.noun = "case", .audit_type = "case", .fields = case_fields,
+	.store = {.table = "cases", .alias = "c"},
+	.insert_columns = columns, .update_columns = columns,
+	.lists = {CURSOR_CASES, (const char *const[]){"status", "assigned_worker", "unit", NULL}, NULL, NULL},
+	.rules = {.check = check_case, .conflicts = case_conflicts},
 };
 
 enum cw_code cases_get_by_number(struct db_pool *pool, const struct principal *p, const char *number,

@@ -29,29 +29,8 @@
 
 extern const struct field_spec case_fields[];
 
-struct case_filter {
-	const char *status;            /* each NULL when not filtered */
-	const char *assigned_worker;
-	const char *unit;
-	const char *updated_since;     /* RFC 3339 */
-	const char *after_created;     /* keyset position: created_at (RFC 3339) ... */
-	const char *after_id;          /* ... and id; both NULL for the first page */
-	int limit;
-};
-
-/* Read, create, change and delete cases with lib/resource.c. */
+/* Read, list, create, change and delete cases with lib/resource.c. */
 extern const struct resource case_resource;
-
-/* For writes of records under a case: loads the case (its API form, caller
- * decrefs) as the caller's roles that may write see it, and locks it until
- * the transaction ends, exclusively or shared; CW_FORBIDDEN when only roles
- * that may not write see it, CW_NOT_FOUND when none does. */
-enum cw_code cases_load_locked(struct db_conn *conn, const struct principal *p, const char *id, int exclusive,
-			       json_t **out, struct cw_error *err);
-
-/* CW_OK when the case exists and the caller may see it; CW_NOT_FOUND otherwise. */
-enum cw_code cases_check_visible(struct db_pool *pool, const struct principal *p, const char *id,
-				 struct cw_error *err);
 
 /* Whether a loaded case is closed. */
 int cases_is_closed(const json_t *c);
@@ -66,10 +45,6 @@ enum cw_code cases_get_by_number(struct db_pool *pool, const struct principal *p
 enum cw_code cases_put_by_number(struct db_pool *pool, const struct actor *actor, const char *number,
 				 const json_t *body, const struct precondition *pre, struct record_text *out,
 				 int *created, struct cw_error *err);
-
-/* A page of visible cases ordered by (created_at, id), as JSON text (caller frees). */
-enum cw_code cases_list(struct db_pool *pool, const struct principal *p, const struct case_filter *f,
-			char **page, struct cw_error *err);
 
 /* A page of every permanency goal the case has had, oldest first, as JSON
  * text (the caller frees it): {"items", "next_cursor"}. */

@@ -5,24 +5,14 @@
 #include <string.h>
 
 #include "access.h"
-#include "cases.h"
 #include "cursor.h"
 #include "dates.h"
-#include "goals.h"
+#include "kinds.h"
 #include "page.h"
-#include "participants.h"
-#include "plans.h"
 #include "record.h"
-#include "referrals.h"
+#include "resource_sql.h"
 #include "rowjson.h"
 #include "strbuf.h"
-#include "visits.h"
-
-static const struct resource *const kinds[] = {
-	&case_resource, &participant_resource, &plan_resource, &goal_resource, &progress_resource,
-	&referral_resource, &visit_resource,
-};
-#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
 static const struct db_statement list_changes = {
 	"changes_list",
@@ -40,8 +30,8 @@ enum { COL_SEQ, COL_TYPE, COL_ID, COL_CASE, COL_ACTION, COL_AT, COL_ACTOR, COL_R
 
 int changes_known_type(const char *name)
 {
-	for (size_t k = 0; k < NKINDS; k++)
-		if (strcmp(kinds[k]->audit_type, name) == 0)
+	for (const struct resource *const *k = record_kinds; *k; k++)
+		if (strcmp((*k)->audit_type, name) == 0)
 			return 1;
 	return 0;
 }
@@ -92,7 +82,8 @@ static enum cw_code load_records(struct db_conn *conn, const struct resource *ki
 	if (list == NULL)
 		return cw_fail(err, CW_INTERNAL, "Out of memory.");
 	params[0] = list;
-	rc = db_stream(conn, kind->by_ids, params, keep_record, records, err);
+	rc = resource_sql(kind) ? db_stream(conn, &resource_sql(kind)->by_ids, params, keep_record, records, err)
+				: cw_fail(err, CW_INTERNAL, "Out of memory.");
 	free(list);
 	return rc;
 }
@@ -181,8 +172,8 @@ static enum cw_code append_changes(struct db_conn *conn, const PGresult *page, c
 
 		if (records == NULL)
 			return cw_fail(err, CW_INTERNAL, "Out of memory.");
-		for (size_t k = 0; rc == CW_OK && k < NKINDS; k++)
-			rc = load_records(conn, kinds[k], page, from, to, sud_all, records, err);
+		for (const struct resource *const *k = record_kinds; rc == CW_OK && *k; k++)
+			rc = load_records(conn, *k, page, from, to, sud_all, records, err);
 		if (rc == CW_OK)
 			more = append_batch(sb, page, from, to, records, b, last);
 		json_decref(records);

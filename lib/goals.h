@@ -26,29 +26,9 @@ extern const struct resource goal_resource;
 extern const struct field_spec progress_fields[];
 extern const struct resource progress_resource;
 
-struct goal_filter {
-	const char *case_id;           /* each NULL when not filtered */
-	const char *plan_id;
-	const char *status;
-	const char *updated_since;
-	const char *after_created;
-	const char *after_id;
-	int limit;
-};
-
-/* A page of visible goals by (created_at, id); with require_plan, plan_id must
- * name a visible plan. */
-enum cw_code goals_list(struct db_pool *pool, const struct principal *p, const struct goal_filter *f,
-			int require_plan, char **page, struct cw_error *err);
-
 /* For records that name goals: a field error on field unless id is a goal of
  * case_id (not deleted). */
 enum cw_code goals_check_in_case(struct db_conn *conn, const char *id, const char *case_id, const char *field,
-				 struct cw_error *err);
-
-/* A page of a visible goal's progress notes, oldest first. */
-enum cw_code goals_progress_list(struct db_pool *pool, const struct principal *p, const char *goal_id,
-				 const char *after_created, const char *after_id, int limit, char **page,
 				 struct cw_error *err);
 
 #endif

@@ -215,7 +215,7 @@ enum cw_code history_of(struct db_pool *pool, const struct resource *kind, const
 	strbuf_addstr(&sb, kind->audit_type);
 	strbuf_addstr(&sb, "\",");
 	page_bound_init(&b, pos->limit, PAGE_BYTES_MAX);
-	rc = resource_load(conn, kind->get, p, id, kind->noun, &record, err);
+	rc = resource_load(conn, kind, p, id, &record, err);
 	if (rc == CW_OK)
 		rc = history_fields(conn, kind, p, id, pos->after, &b, &sb, &last, err);
 	db_release(pool, conn);

@@ -34,6 +34,16 @@
 /* Room kept for what closes an answer after its entries (next_cursor and brackets). */
 #define PAGE_TAIL_BYTES 512
 
+/* Where a keyset-paginated list starts, how much it holds and since when:
+ * the sort key and id of the last row shown (both NULL on the first page),
+ * and the least updated_at (NULL: not filtered); instants in RFC 3339. */
+struct page_window {
+	int limit;
+	const char *after_key;
+	const char *after_id;
+	const char *updated_since;
+};
+
 struct page_bound {
 	int limit;        /* entries wanted */
 	size_t budget;    /* bytes the whole answer may take */

@@ -31,36 +31,6 @@ static const char *const insert_columns[] = {
 static const char *const update_columns[] = {
 	"first_name", "last_name", "role", "date_of_birth", "in_care_since", "in_care_until", NULL};
 
-#define FIELDS "p.id, p.case_id, p.first_name, p.last_name, p.role, p.date_of_birth, p.in_care_since," \
-	" p.in_care_until, p.version, p.created_at, p.updated_at"
-#define VISIBLE_THROUGH_CASE " JOIN cases c ON c.id = p.case_id" \
-	" WHERE p.deleted_at IS NULL AND c.deleted_at IS NULL" \
-	" AND cw_visible(c.assigned_worker, c.unit, $1, $2, $3)"
-
-static const struct db_statement get_participant = {
-	"participant_get", "SELECT " FIELDS " FROM participants p" VISIBLE_THROUGH_CASE " AND p.id = $4", 4, 1};
-static const struct db_statement lock_participant = {
-	"participant_lock",
-	"SELECT " FIELDS " FROM participants p" VISIBLE_THROUGH_CASE " AND p.id = $4 FOR UPDATE OF p", 4, 1};
-static const struct db_statement insert_participant = {
-	"participant_insert",
-	"INSERT INTO participants AS p (case_id, first_name, last_name, role, date_of_birth, in_care_since,"
-	" in_care_until) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING " FIELDS, 7, 1};
-static const struct db_statement update_participant = {
-	"participant_update",
-	"UPDATE participants p SET first_name = $2, last_name = $3, role = $4, date_of_birth = $5,"
-	" in_care_since = $6, in_care_until = $7 WHERE p.id = $1 RETURNING " FIELDS, 7, 1};
-static const struct db_statement delete_participant = {
-	"participant_delete", "UPDATE participants SET deleted_at = now() WHERE id = $1", 1, 0};
-static const struct db_statement list_participants = {
-	NULL,
-	"SELECT " FIELDS " FROM participants p" VISIBLE_THROUGH_CASE
-	"   AND ($4::uuid IS NULL OR p.case_id = $4)"
-	"   AND ($5::text IS NULL OR p.role = $5)"
-	"   AND ($6::timestamptz IS NULL OR p.updated_at >= $6)"
-	"   AND ($7::timestamptz IS NULL OR (p.created_at, p.id) > ($7, $8::uuid))"
-	" ORDER BY p.created_at, p.id LIMIT $9",
-	9, 1};
 static const struct db_statement participant_in_case = {
 	"participant_in_case",
 	"SELECT 1 FROM participants WHERE id = $1::uuid AND case_id = $2 AND deleted_at IS NULL FOR SHARE", 2, 0};
@@ -124,7 +94,8 @@ static enum cw_code check_participant(struct record_change *ch, struct cw_error 
 {
 	if (ch->before == NULL) {
 		json_t *parent;
-		enum cw_code rc = cases_load_locked(ch->conn, ch->actor->principal, ch->parent_id, 0, &parent, err);
+		enum cw_code rc = resource_load_locked(ch->conn, &case_resource, ch->actor->principal, ch->parent_id, 0,
+						       &parent, err);
 
 		if (rc != CW_OK)
 			return rc;
@@ -161,32 +132,12 @@ static enum cw_code check_participant_delete(struct record_change *ch, struct cw
 	return CW_OK;
 }
 
-/* Writes take the case first (shared), as every write under a case does. */
-static const struct db_statement lock_case_by_id = {
-	"participant_lock_case_by_id", "SELECT 1 FROM cases WHERE id = $1::uuid FOR SHARE", 1, 0};
-static const struct db_statement lock_case_of_record = {
-	"participant_lock_case",
-	"SELECT 1 FROM cases WHERE id = (SELECT case_id FROM participants WHERE id = $1::uuid) FOR SHARE", 1, 0};
-
-static const struct db_statement participant_by_ids = {
-	"participant_by_ids", "SELECT " FIELDS " FROM participants p WHERE p.id = ANY($1::uuid[])", 1, 1};
-
 const struct resource participant_resource = {
-	.noun = "participant",
-	.audit_type = "participant",
-	.fields = participant_fields,
-	.insert_columns = insert_columns,
-	.update_columns = update_columns,
-	.get = &get_participant,
-	.lock = &lock_participant,
-	.insert = &insert_participant,
-	.update = &update_participant,
-	.remove = &delete_participant,
-	.by_ids = &participant_by_ids,
-	.lock_case_of_parent = &lock_case_by_id,
-	.lock_case_of_record = &lock_case_of_record,
-	.check = check_participant,
-	.check_delete = check_participant_delete,
+	.noun = "participant", .audit_type = "participant", .fields = participant_fields,
+	.store = {.table = "participants", .alias = "p", .parent = &case_resource, .parent_column = "case_id"},
+	.insert_columns = insert_columns, .update_columns = update_columns,
+	.lists = {CURSOR_PARTICIPANTS, (const char *const[]){"role", NULL}, NULL, NULL},
+	.rules = {check_participant, check_participant_delete, NULL},
 };
 
 enum cw_code participants_check_in_case(struct db_conn *conn, const char *id, const char *case_id,
@@ -219,18 +170,4 @@ enum cw_code participants_roles(struct db_conn *conn, const char *case_id, const
 	}
 	PQclear(res);
 	return *roles ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
-}
-
-enum cw_code participants_list(struct db_pool *pool, const struct principal *p,
-			       const struct participant_filter *f, int require_case, char **page,
-			       struct cw_error *err)
-{
-	static const struct page_keys keys = {CURSOR_PARTICIPANTS, "created_at", "id", NULL, 0, 6};
-	struct access_scope s = access_scope_of(p);
-	const char *params[9] = {s.see_all, s.worker, s.unit, f->case_id, f->role, f->updated_since,
-				 f->after_created, f->after_id, NULL /* LIMIT: paging sets it */};
-
-	if (require_case && cases_check_visible(pool, p, f->case_id, err) != CW_OK)
-		return err->code;
-	return page_list(pool, &list_participants, params, f->limit, &keys, page, NULL, err);
 }

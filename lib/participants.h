@@ -18,21 +18,6 @@
 extern const struct field_spec participant_fields[];
 extern const struct resource participant_resource;
 
-struct participant_filter {
-	const char *case_id;           /* each NULL when not filtered */
-	const char *role;
-	const char *updated_since;
-	const char *after_created;     /* keyset position */
-	const char *after_id;
-	int limit;
-};
-
-/* A page of visible participants ordered by (created_at, id). With
- * require_case, case_id must name a visible case (CW_NOT_FOUND otherwise). */
-enum cw_code participants_list(struct db_pool *pool, const struct principal *p,
-			       const struct participant_filter *f, int require_case, char **page,
-			       struct cw_error *err);
-
 /* For records that name participants: CW_OK when id is a participant of
  * case_id (not deleted); otherwise a field error on field. */
 enum cw_code participants_check_in_case(struct db_conn *conn, const char *id, const char *case_id,

@@ -34,50 +34,10 @@ static const char *const update_columns[] = {
 /* What an active plan may no longer change. */
 static const char *const content_columns[] = {"effective_on", "family_participated", "strengths", "needs", NULL};
 
-#define FIELDS "pl.id, pl.case_id, pl.status, pl.effective_on, pl.review_due_on, pl.family_participated," \
-	" pl.strengths, pl.needs, pl.approved_by, pl.approved_at, pl.version, pl.created_at, pl.updated_at"
-#define VISIBLE_THROUGH_CASE " JOIN cases c ON c.id = pl.case_id" \
-	" WHERE pl.deleted_at IS NULL AND c.deleted_at IS NULL" \
-	" AND cw_visible(c.assigned_worker, c.unit, $1, $2, $3)"
-
-static const struct db_statement get_plan = {
-	"plan_get", "SELECT " FIELDS " FROM plans pl" VISIBLE_THROUGH_CASE " AND pl.id = $4", 4, 1};
-static const struct db_statement lock_plan = {
-	"plan_lock", "SELECT " FIELDS " FROM plans pl" VISIBLE_THROUGH_CASE " AND pl.id = $4 FOR UPDATE OF pl", 4, 1};
-static const struct db_statement share_plan = {
-	"plan_share", "SELECT " FIELDS " FROM plans pl" VISIBLE_THROUGH_CASE " AND pl.id = $4 FOR SHARE OF pl", 4, 1};
-static const struct db_statement plan_visible = {
-	"plan_visible", "SELECT 1 FROM plans pl" VISIBLE_THROUGH_CASE " AND pl.id = $4", 4, 0};
-static const struct db_statement insert_plan = {
-	"plan_insert",
-	"INSERT INTO plans AS pl (case_id, status, effective_on, review_due_on, family_participated, strengths,"
-	" needs) VALUES ($1, $2, $3, $4, coalesce($5::boolean, false), $6, $7) RETURNING " FIELDS, 7, 1};
-static const struct db_statement update_plan = {
-	"plan_update",
-	"UPDATE plans pl SET status = $2, effective_on = $3, review_due_on = $4, family_participated = $5,"
-	" strengths = $6, needs = $7 WHERE pl.id = $1 RETURNING " FIELDS, 7, 1};
-static const struct db_statement delete_plan = {
-	"plan_delete", "UPDATE plans SET deleted_at = now() WHERE id = $1", 1, 0};
-/* Plan writes take their case exclusively, first: activations take turns. */
-static const struct db_statement lock_case_of_plan = {
-	"plan_lock_case",
-	"SELECT 1 FROM cases WHERE id = (SELECT case_id FROM plans WHERE id = $1::uuid) FOR UPDATE", 1, 0};
-static const struct db_statement lock_case_by_id = {
-	"plan_lock_case_by_id", "SELECT 1 FROM cases WHERE id = $1::uuid FOR UPDATE", 1, 0};
-
 static const struct db_statement supersede_active = {
 	"plan_supersede",
 	"UPDATE plans SET status = 'superseded'"
 	" WHERE case_id = $1 AND status = 'active' AND deleted_at IS NULL AND id <> $2", 2, 0};
-static const struct db_statement list_plans = {
-	NULL,
-	"SELECT " FIELDS " FROM plans pl" VISIBLE_THROUGH_CASE
-	"   AND ($4::uuid IS NULL OR pl.case_id = $4)"
-	"   AND ($5::text IS NULL OR pl.status = $5)"
-	"   AND ($6::timestamptz IS NULL OR pl.updated_at >= $6)"
-	"   AND ($7::timestamptz IS NULL OR (pl.created_at, pl.id) > ($7, $8::uuid))"
-	" ORDER BY pl.created_at, pl.id LIMIT $9",
-	9, 1};
 
 /* The moves a plan's status may make. */
 static const char *next_status(const char *from)
@@ -194,7 +154,8 @@ static enum cw_code check_plan(struct record_change *ch, struct cw_error *err)
 {
 	const char *case_id = ch->before ? record_text_member(ch->before, "case_id") : ch->parent_id;
 	json_t *the_case;
-	enum cw_code rc = cases_load_locked(ch->conn, ch->actor->principal, case_id, 1, &the_case, err);
+	enum cw_code rc = resource_load_locked(ch->conn, &case_resource, ch->actor->principal, case_id, 1, &the_case,
+					       err);
 
 	if (rc != CW_OK)
 		return rc;
@@ -210,38 +171,22 @@ static enum cw_code check_plan(struct record_change *ch, struct cw_error *err)
 	return rc;
 }
 
-static const struct db_statement plan_by_ids = {
-	"plan_by_ids", "SELECT " FIELDS " FROM plans pl WHERE pl.id = ANY($1::uuid[])", 1, 1};
-
+/* Plan writes take their case exclusively: activations take turns. */
 const struct resource plan_resource = {
-	.noun = "plan",
-	.audit_type = "plan",
-	.fields = plan_fields,
-	.insert_columns = insert_columns,
-	.update_columns = update_columns,
-	.get = &get_plan,
-	.lock = &lock_plan,
-	.insert = &insert_plan,
-	.update = &update_plan,
-	.remove = &delete_plan,
-	.by_ids = &plan_by_ids,
-	.lock_case_of_parent = &lock_case_by_id,
-	.lock_case_of_record = &lock_case_of_plan,
-	.check = check_plan,
+	.noun = "plan", .audit_type = "plan", .fields = plan_fields,
+	.store = {"plans", "pl", &case_resource, "case_id", NULL, CASE_LOCK_EXCLUSIVE},
+	.insert_columns = insert_columns, .update_columns = update_columns,
+	.lists = {CURSOR_PLANS, (const char *const[]){"status", NULL}, NULL, NULL},
+	.rules = {.check = check_plan},
 };
-
-enum cw_code plans_load_shared(struct db_conn *conn, const struct principal *p, const char *id, json_t **out,
-			       struct cw_error *err)
-{
-	return resource_load_for_write(conn, &share_plan, p, id, "plan", out, err);
-}
 
 enum cw_code plans_check_open(struct db_conn *conn, const struct principal *p, const json_t *plan,
 			      const char *what, struct cw_error *err)
 {
 	const char *status = record_text_member(plan, "status");
 	json_t *the_case;
-	enum cw_code rc = cases_load_locked(conn, p, record_text_member(plan, "case_id"), 0, &the_case, err);
+	enum cw_code rc = resource_load_locked(conn, &case_resource, p, record_text_member(plan, "case_id"), 0,
+					       &the_case, err);
 
 	if (rc != CW_OK)
 		return rc;
@@ -251,32 +196,4 @@ enum cw_code plans_check_open(struct db_conn *conn, const struct principal *p, c
 		rc = cw_fail(err, CW_CONFLICT, "The plan is %s: its %s are read-only.", status, what);
 	json_decref(the_case);
 	return rc;
-}
-
-enum cw_code plans_check_visible(struct db_pool *pool, const struct principal *p, const char *id,
-				 struct cw_error *err)
-{
-	struct access_scope s = access_scope_of(p);
-	const char *params[4] = {s.see_all, s.worker, s.unit, id};
-	PGresult *res = db_query(pool, &plan_visible, params, err);
-	int found;
-
-	if (res == NULL)
-		return err->code;
-	found = PQntuples(res) == 1;
-	PQclear(res);
-	return found ? CW_OK : cw_fail(err, CW_NOT_FOUND, "No plan with this id.");
-}
-
-enum cw_code plans_list(struct db_pool *pool, const struct principal *p, const struct plan_filter *f,
-			int require_case, char **page, struct cw_error *err)
-{
-	static const struct page_keys keys = {CURSOR_PLANS, "created_at", "id", NULL, 0, 6};
-	struct access_scope s = access_scope_of(p);
-	const char *params[9] = {s.see_all, s.worker, s.unit, f->case_id, f->status, f->updated_since,
-				 f->after_created, f->after_id, NULL /* LIMIT: paging sets it */};
-
-	if (require_case && cases_check_visible(pool, p, f->case_id, err) != CW_OK)
-		return err->code;
-	return page_list(pool, &list_plans, params, f->limit, &keys, page, NULL, err);
 }

@@ -25,30 +25,6 @@
 extern const struct field_spec plan_fields[];
 extern const struct resource plan_resource;
 
-struct plan_filter {
-	const char *case_id;           /* each NULL when not filtered */
-	const char *status;
-	const char *updated_since;
-	const char *after_created;
-	const char *after_id;
-	int limit;
-};
-
-/* A page of visible plans by (created_at, id); with require_case, case_id
- * must name a visible case. */
-enum cw_code plans_list(struct db_pool *pool, const struct principal *p, const struct plan_filter *f,
-			int require_case, char **page, struct cw_error *err);
-
-/* For writes of goals: loads the plan (API form; caller decrefs) as the
- * caller's roles that may write see it, with a shared lock; CW_FORBIDDEN when
- * only roles that may not write see it, CW_NOT_FOUND when none does. */
-enum cw_code plans_load_shared(struct db_conn *conn, const struct principal *p, const char *id, json_t **out,
-			       struct cw_error *err);
-
-/* CW_OK when the plan exists and the caller may see it. */
-enum cw_code plans_check_visible(struct db_pool *pool, const struct principal *p, const char *id,
-				 struct cw_error *err);
-
 /* For records under a plan: CW_CONFLICT when the plan or its case no longer
  * changes (case closed, plan completed or superseded). what names them ("goals"). */
 enum cw_code plans_check_open(struct db_conn *conn, const struct principal *p, const json_t *plan,

@@ -42,40 +42,14 @@ static const char *const insert_columns[] = {"case_id", "service_type", "provide
 static const char *const update_columns[] = {"service_type", "provider", "participant_id", "goal_id",
 					     "referred_on", "status", "status_changed_on", "outcome", NULL};
 
-#define FIELDS "r.id, r.case_id, r.service_type, r.provider, r.participant_id, r.goal_id, r.referred_on," \
-	" r.status, r.status_changed_on, r.outcome, r.version, r.created_at, r.updated_at"
-/* Seen through the case; substance use treatment only by its worker, its unit's
- * supervisor, or callers who see them all ($5). */
+/* For the statuses of the history: seen as the referral is (resource_sql.h);
+ * substance use treatment only by its worker, its unit's supervisor, or
+ * callers who see them all ($5). */
 #define VISIBLE " JOIN cases c ON c.id = r.case_id" \
 	" WHERE r.deleted_at IS NULL AND c.deleted_at IS NULL" \
 	" AND cw_visible(c.assigned_worker, c.unit, $1, $2, $3)" \
 	" AND cw_sees_sud(r.service_type = '" SUD "', c.assigned_worker, c.unit, $5, $2, $3)"
 
-static const struct db_statement get_referral = {
-	"referral_get", "SELECT " FIELDS " FROM service_referrals r" VISIBLE " AND r.id = $4", 5, 1};
-static const struct db_statement lock_referral = {
-	"referral_lock", "SELECT " FIELDS " FROM service_referrals r" VISIBLE " AND r.id = $4 FOR UPDATE OF r", 5, 1};
-static const struct db_statement insert_referral = {
-	"referral_insert",
-	"INSERT INTO service_referrals AS r (case_id, service_type, provider, participant_id, goal_id, referred_on,"
-	" status, status_changed_on, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING " FIELDS, 9, 1};
-static const struct db_statement update_referral = {
-	"referral_update",
-	"UPDATE service_referrals r SET service_type = $2, provider = $3, participant_id = $4, goal_id = $5,"
-	" referred_on = $6, status = $7, status_changed_on = $8, outcome = $9 WHERE r.id = $1 RETURNING " FIELDS,
-	9, 1};
-static const struct db_statement delete_referral = {
-	"referral_delete", "UPDATE service_referrals SET deleted_at = now() WHERE id = $1", 1, 0};
-static const struct db_statement list_referrals = {
-	NULL,
-	"SELECT " FIELDS " FROM service_referrals r" VISIBLE
-	"   AND ($4::uuid IS NULL OR r.case_id = $4)"
-	"   AND ($6::text IS NULL OR r.service_type = $6)"
-	"   AND ($7::text IS NULL OR r.status = $7)"
-	"   AND ($8::timestamptz IS NULL OR r.updated_at >= $8)"
-	"   AND ($9::timestamptz IS NULL OR (r.created_at, r.id) > ($9, $10::uuid))"
-	" ORDER BY r.created_at, r.id LIMIT $11",
-	11, 1};
 static const struct db_statement status_before = {
 	"referral_status_before",
 	"SELECT changed_on::text FROM service_referral_history WHERE referral_id = $1::uuid AND status <> $2"
@@ -250,7 +224,7 @@ static enum cw_code check_referral(struct record_change *ch, struct cw_error *er
 	const struct principal *p = ch->actor->principal;
 	const char *case_id = ch->before ? record_text_member(ch->before, "case_id") : ch->parent_id;
 	json_t *the_case;
-	enum cw_code rc = cases_load_locked(ch->conn, p, case_id, 0, &the_case, err);
+	enum cw_code rc = resource_load_locked(ch->conn, &case_resource, p, case_id, 0, &the_case, err);
 
 	if (rc != CW_OK)
 		return rc;
@@ -269,48 +243,14 @@ static enum cw_code check_referral(struct record_change *ch, struct cw_error *er
 	return rc;
 }
 
-/* Writes take the case first (shared), as every write under a case does. */
-static const struct db_statement lock_case_by_id = {
-	"referral_lock_case_by_id", "SELECT 1 FROM cases WHERE id = $1::uuid FOR SHARE", 1, 0};
-static const struct db_statement lock_case_of_record = {
-	"referral_lock_case",
-	"SELECT 1 FROM cases WHERE id = (SELECT case_id FROM service_referrals WHERE id = $1::uuid) FOR SHARE", 1, 0};
-
-/* Protected referrals only when $2: whoever reads them this way sees them all or none. */
-static const struct db_statement service_referral_by_ids = {
-	"service_referral_by_ids",
-	"SELECT " FIELDS " FROM service_referrals r WHERE r.id = ANY($1::uuid[])"
-	" AND cw_sees_sud(r.service_type = '" SUD "', NULL, NULL, $2, NULL, NULL)", 2, 1};
-
+/* Substance use treatment referrals are protected: cw_sees_sud() decides who sees them. */
 const struct resource referral_resource = {
-	.noun = "service referral",
-	.audit_type = "service_referral",
-	.fields = referral_fields,
-	.insert_columns = insert_columns,
-	.update_columns = update_columns,
-	.get = &get_referral,
-	.lock = &lock_referral,
-	.insert = &insert_referral,
-	.update = &update_referral,
-	.remove = &delete_referral,
-	.by_ids = &service_referral_by_ids,
-	.lock_case_of_parent = &lock_case_by_id,
-	.lock_case_of_record = &lock_case_of_record,
-	.check = check_referral,
+	.noun = "service referral", .audit_type = "service_referral", .fields = referral_fields,
+	.store = {"service_referrals", "r", &case_resource, "case_id", "r.service_type = '" SUD "'", CASE_LOCK_SHARED},
+	.insert_columns = insert_columns, .update_columns = update_columns,
+	.lists = {CURSOR_REFERRALS, (const char *const[]){"service_type", "status", NULL}, NULL, NULL},
+	.rules = {.check = check_referral},
 };
-
-enum cw_code referrals_list(struct db_pool *pool, const struct principal *p, const struct referral_filter *f,
-			    int require_case, char **page, struct cw_error *err)
-{
-	static const struct page_keys keys = {CURSOR_REFERRALS, "created_at", "id", NULL, 0, 8};
-	struct access_scope s = access_scope_of(p);
-	const char *params[11] = {s.see_all, s.worker, s.unit, f->case_id, s.sud_all, f->service_type, f->status,
-				  f->updated_since, f->after_created, f->after_id, NULL /* LIMIT: paging sets it */};
-
-	if (require_case && cases_check_visible(pool, p, f->case_id, err) != CW_OK)
-		return err->code;
-	return page_list(pool, &list_referrals, params, f->limit, &keys, page, NULL, err);
-}
 
 enum cw_code referrals_history(struct db_pool *pool, const struct principal *p, const char *id,
 			       const struct history_position *pos, char **page, struct cw_error *err)
@@ -335,7 +275,7 @@ enum cw_code referrals_history(struct db_pool *pool, const struct principal *p, 
 	page_bound_init(&statuses, pos->limit, PAGE_BYTES_MAX);
 	page_bound_init(&changes, pos->limit, PAGE_BYTES_MAX);
 	strbuf_addstr(&sb, "{\"items\":[");
-	rc = resource_load(conn, &get_referral, p, id, referral_resource.noun, &referral, err);
+	rc = resource_load(conn, &referral_resource, p, id, &referral, err);
 	if (rc == CW_OK)
 		rc = page_rows(conn, &referral_history, params, &keys, &statuses, &sb, &last_status, err);
 	strbuf_addstr(&sb, "],");

@@ -27,19 +27,6 @@
 extern const struct field_spec referral_fields[];
 extern const struct resource referral_resource;
 
-struct referral_filter {
-	const char *case_id;           /* each NULL when not filtered */
-	const char *service_type;
-	const char *status;
-	const char *updated_since;
-	const char *after_created;
-	const char *after_id;
-	int limit;
-};
-
-enum cw_code referrals_list(struct db_pool *pool, const struct principal *p, const struct referral_filter *f,
-			    int require_case, char **page, struct cw_error *err);
-
 /* A page of the visible referral's history: {"items": its statuses, with
  * their dates, "fields": every value of each field, "next_cursor"}, each part
  * oldest first and paged on its own, both by one cursor (lib/history.h). */

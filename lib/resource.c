@@ -7,12 +7,23 @@
 #include "access.h"
 #include "audit.h"
 #include "idempotency.h"
+#include "resource_sql.h"
 
 #define MAX_COLUMNS 32
 
 const char *record_text_member(const json_t *record, const char *field)
 {
 	return json_string_value(json_object_get(record, field));
+}
+
+/* The kind's statements; NULL with CW_INTERNAL when they could not be written. */
+static const struct resource_sql *statements(const struct resource *kind, struct cw_error *err)
+{
+	const struct resource_sql *sql = resource_sql(kind);
+
+	if (sql == NULL)
+		cw_fail(err, CW_INTERNAL, "Out of memory.");
+	return sql;
 }
 
 /* Runs stmt ($1-$3 the scope s, $4 id, and $5 whether protected records are
@@ -81,22 +92,25 @@ static enum cw_code parse_record(struct record_text *r, json_t **out, struct cw_
 	return *out ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
 }
 
-enum cw_code resource_load(struct db_conn *conn, const struct db_statement *stmt, const struct principal *p,
-			   const char *id, const char *noun, json_t **out, struct cw_error *err)
+enum cw_code resource_load(struct db_conn *conn, const struct resource *kind, const struct principal *p,
+			   const char *id, json_t **out, struct cw_error *err)
 {
+	const struct resource_sql *sql = statements(kind, err);
 	struct record_text r = {0};
-	enum cw_code rc = fetch(conn, stmt, p, id, noun, &r, err);
+	enum cw_code rc = sql ? fetch(conn, &sql->get, p, id, kind->noun, &r, err) : err->code;
 
 	*out = NULL;
 	return rc == CW_OK ? parse_record(&r, out, err) : rc;
 }
 
-enum cw_code resource_load_for_write(struct db_conn *conn, const struct db_statement *stmt,
-				     const struct principal *p, const char *id, const char *noun, json_t **out,
-				     struct cw_error *err)
+enum cw_code resource_load_locked(struct db_conn *conn, const struct resource *kind, const struct principal *p,
+				  const char *id, int exclusive, json_t **out, struct cw_error *err)
 {
+	const struct resource_sql *sql = statements(kind, err);
 	struct record_text r = {0};
-	enum cw_code rc = fetch_for(conn, stmt, p, ACCESS_WRITE, id, noun, &r, err);
+	enum cw_code rc = sql ? fetch_for(conn, exclusive ? &sql->lock : &sql->share, p, ACCESS_WRITE, id,
+					  kind->noun, &r, err)
+			      : err->code;
 
 	*out = NULL;
 	return rc == CW_OK ? parse_record(&r, out, err) : rc;
@@ -119,7 +133,64 @@ enum cw_code resource_get_by(struct db_pool *pool, const struct resource *kind, 
 enum cw_code resource_get(struct db_pool *pool, const struct resource *kind, const struct principal *p,
 			  const char *id, struct record_text *out, struct cw_error *err)
 {
-	return resource_get_by(pool, kind, kind->get, p, id, out, err);
+	const struct resource_sql *sql = statements(kind, err);
+
+	return sql ? resource_get_by(pool, kind, &sql->get, p, id, out, err) : err->code;
+}
+
+enum cw_code resource_check_visible(struct db_pool *pool, const struct resource *kind, const struct principal *p,
+				    const char *id, struct cw_error *err)
+{
+	const struct resource_sql *sql = statements(kind, err);
+	struct access_scope s = access_scope_of(p);
+	const char *params[5] = {s.see_all, s.worker, s.unit, id, s.sud_all};
+	PGresult *res = sql ? db_query(pool, &sql->exists, params, err) : NULL;
+	int found;
+
+	if (res == NULL)
+		return err->code;
+	found = PQntuples(res) == 1;
+	PQclear(res);
+	return found ? CW_OK : cw_fail(err, CW_NOT_FOUND, "No %s with this id.", kind->noun);
+}
+
+/* The filter naming the parent a list is under; -1 when none does. */
+static int parent_filter(const struct resource *kind, const struct resource_sql *sql)
+{
+	for (int i = 0; i < sql->nfilters; i++)
+		if (kind->store.parent_column && strcmp(sql->filters[i].column, kind->store.parent_column) == 0)
+			return i;
+	return -1;
+}
+
+enum cw_code resource_list(struct db_pool *pool, const struct resource *kind, const struct principal *p,
+			   const struct list_query *q, char **page, struct cw_error *err)
+{
+	const struct resource_sql *sql = statements(kind, err);
+	const struct resource_list_sql *l;
+	struct access_scope s = access_scope_of(p);
+	const char *params[RESOURCE_MAX_FILTERS + 8] = {s.see_all, s.worker, s.unit};
+	int parent;
+
+	*page = NULL;
+	if (sql == NULL)
+		return err->code;
+	parent = parent_filter(kind, sql);
+	if (q->parent_id && parent < 0)
+		return cw_fail(err, CW_INTERNAL, "No list of %s records goes under another record.", kind->noun);
+	if (q->parent_id && resource_check_visible(pool, kind->store.parent, p, q->parent_id, err) != CW_OK)
+		return err->code;
+	l = &sql->list[q->order];
+	if (l->sud_param >= 0)
+		params[l->sud_param] = s.sud_all;
+	for (int i = 0; i < sql->nfilters; i++)
+		params[l->filter_param[i]] = q->parent_id && i == parent ? q->parent_id : q->values[i];
+	if (l->since_param >= 0)
+		params[l->since_param] = q->window.updated_since;
+	params[l->keys.after_param] = q->window.after_key;
+	params[l->keys.after_param + 1] = q->window.after_id;
+	params[l->nparams - 1] = NULL;   /* LIMIT: paging sets it */
+	return page_list(pool, &l->stmt, params, q->window.limit, &l->keys, page, NULL, err);
 }
 
 enum cw_code resource_check_reference(struct db_conn *conn, const struct db_statement *stmt, const char *id,
@@ -165,7 +236,7 @@ static enum cw_code store(struct db_conn *conn, const struct resource *kind, con
 	for (int i = 0; i < MAX_COLUMNS; i++)
 		free(arrays[i]);
 	if (res == NULL) {
-		for (const char *const *c = kind->conflicts; c && c[0]; c += 2)
+		for (const char *const *c = kind->rules.conflicts; c && c[0]; c += 2)
 			if (err->code == CW_CONFLICT && strcmp(err->constraint, c[0]) == 0)
 				cw_fail(err, CW_CONFLICT, "%s", c[1]);
 		return err->code;
@@ -194,7 +265,7 @@ static enum cw_code lock_case_first(struct db_conn *conn, const struct db_statem
 	const char *params[1] = {id};
 	PGresult *res;
 
-	if (stmt == NULL)
+	if (stmt->sql == NULL)
 		return CW_OK;
 	res = db_run(conn, stmt, params, err);
 	PQclear(res);
@@ -216,20 +287,23 @@ struct write {
 static enum cw_code create_work(struct db_conn *conn, void *ctx, struct cw_error *err)
 {
 	struct write *w = ctx;
+	const struct resource_sql *sql = statements(w->kind, err);
 	struct record_change ch = {w->kind, conn, w->actor, w->actions, w->id, w->input, NULL,
 				   json_deep_copy(w->input)};
 	enum cw_code rc;
 
-	if (ch.after == NULL)
+	if (ch.after == NULL || sql == NULL) {
+		json_decref(ch.after);
 		return cw_fail(err, CW_INTERNAL, "Out of memory.");
+	}
 	w->replayed = 0;
 	rc = w->idem ? idempotency_claim(conn, w->actor->principal->sub, w->idem, &w->replayed, w->out, err) : CW_OK;
 	if (rc == CW_OK && !w->replayed)
-		rc = lock_case_first(conn, w->kind->lock_case_of_parent, w->id, err);
+		rc = lock_case_first(conn, &sql->lock_case_of_parent, w->id, err);
 	if (rc == CW_OK && !w->replayed)
-		rc = run_check(w->kind->check, &ch, err);
+		rc = run_check(w->kind->rules.check, &ch, err);
 	if (rc == CW_OK && !w->replayed)
-		rc = store(conn, w->kind, w->kind->insert, NULL, w->kind->insert_columns, ch.after, w->out, err);
+		rc = store(conn, w->kind, &sql->insert, NULL, w->kind->insert_columns, ch.after, w->out, err);
 	if (rc == CW_OK && !w->replayed && w->idem)
 		rc = idempotency_store(conn, w->actor->principal->sub, w->idem, w->out, err);
 	json_decref(ch.after);
@@ -256,13 +330,13 @@ enum cw_code resource_create(struct db_pool *pool, const struct resource *kind, 
 
 /* Locks the record's case (when the kind says so), then the record as a role
  * that may do the write sees it, and checks If-Match. */
-static enum cw_code lock_current(struct db_conn *conn, const struct write *w, struct record_text *current,
-				 struct cw_error *err)
+static enum cw_code lock_current(struct db_conn *conn, const struct write *w, const struct resource_sql *sql,
+				 struct record_text *current, struct cw_error *err)
 {
-	enum cw_code rc = lock_case_first(conn, w->kind->lock_case_of_record, w->id, err);
+	enum cw_code rc = lock_case_first(conn, &sql->lock_case_of_record, w->id, err);
 
 	if (rc == CW_OK)
-		rc = fetch_for(conn, w->kind->lock, w->actor->principal, w->actions, w->id, w->kind->noun, current,
+		rc = fetch_for(conn, &sql->lock, w->actor->principal, w->actions, w->id, w->kind->noun, current,
 			       err);
 
 	if (rc == CW_OK && !precondition_holds(w->pre, current->version))
@@ -274,10 +348,11 @@ static enum cw_code lock_current(struct db_conn *conn, const struct write *w, st
 static enum cw_code update_work(struct db_conn *conn, void *ctx, struct cw_error *err)
 {
 	struct write *w = ctx;
+	const struct resource_sql *sql = statements(w->kind, err);
 	struct record_text current = {0};
 	struct record_change ch = {w->kind, conn, w->actor, w->actions, NULL, w->input, NULL, NULL};
 	json_t *before = NULL;
-	enum cw_code rc = lock_current(conn, w, &current, err);
+	enum cw_code rc = sql ? lock_current(conn, w, sql, &current, err) : err->code;
 
 	if (rc != CW_OK)
 		goto out;
@@ -288,7 +363,7 @@ static enum cw_code update_work(struct db_conn *conn, void *ctx, struct cw_error
 		rc = cw_fail(err, CW_INTERNAL, "Out of memory.");
 		goto out;
 	}
-	rc = run_check(w->kind->check, &ch, err);
+	rc = run_check(w->kind->rules.check, &ch, err);
 	if (rc != CW_OK)
 		goto out;
 	if (!record_changed_any(before, ch.after, w->kind->update_columns)) {
@@ -296,7 +371,7 @@ static enum cw_code update_work(struct db_conn *conn, void *ctx, struct cw_error
 		current.json = NULL;
 		goto out;
 	}
-	rc = store(conn, w->kind, w->kind->update, current.id, w->kind->update_columns, ch.after, w->out, err);
+	rc = store(conn, w->kind, &sql->update, current.id, w->kind->update_columns, ch.after, w->out, err);
 out:
 	json_decref(before);
 	json_decref(ch.after);
@@ -321,21 +396,23 @@ enum cw_code resource_update(struct db_pool *pool, const struct resource *kind, 
 static enum cw_code delete_work(struct db_conn *conn, void *ctx, struct cw_error *err)
 {
 	struct write *w = ctx;
+	const struct resource_sql *sql = statements(w->kind, err);
 	struct record_text current = {0};
 	struct record_change ch = {w->kind, conn, w->actor, w->actions, NULL, NULL, NULL, NULL};
 	json_t *before = NULL;
 	const char *params[1];
 	PGresult *res;
-	enum cw_code rc = lock_current(conn, w, &current, err);
+	enum cw_code rc = sql ? lock_current(conn, w, sql, &current, err) : err->code;
 
-	if (rc == CW_OK && w->kind->check_delete) {
+	if (rc == CW_OK && w->kind->rules.check_delete) {
 		before = json_loads(current.json, 0, NULL);
 		ch.before = before;
-		rc = before ? run_check(w->kind->check_delete, &ch, err) : cw_fail(err, CW_INTERNAL, "Out of memory.");
+		rc = before ? run_check(w->kind->rules.check_delete, &ch, err)
+			    : cw_fail(err, CW_INTERNAL, "Out of memory.");
 	}
 	if (rc == CW_OK) {
 		params[0] = current.id;
-		res = db_run(conn, w->kind->remove, params, err);
+		res = db_run(conn, &sql->remove, params, err);
 		rc = res ? CW_OK : err->code;
 		PQclear(res);
 	}

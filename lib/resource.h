@@ -2,9 +2,14 @@
  * resource: reading and writing one kind of casework record, the same way for
  * every kind.
  *
- * A struct resource describes a kind: its fields, its stored columns, its
- * statements, and one hook with the kind's own rules. The functions here run
- * the steps every record shares, in one order:
+ * A struct resource describes a kind: its fields, where it is stored and what
+ * it hangs under, its lists, and hooks for the kind's own rules. Its
+ * statements are written from that description (lib/resource_sql.c). The
+ * functions here run the steps every record shares, in one order:
+ *
+ *   get     the record the caller's roles see (404 otherwise).
+ *   list    a page of the records the caller's roles see, filtered; under a
+ *           record in the path, that record must be visible (404).
  *
  *   create  a role may write (403), fields (422), then in one audited
  *           transaction: hook (parent writable 403 or visible 404, defaults,
@@ -26,20 +31,41 @@
  * the scope of every role of the caller, writes under the scope of the roles
  * that may do what the write does (access_scope_for()).
  *
- * Locks are taken case first, then the record, then anything else: a kind
- * whose writes also lock its case (plans, and what hangs under them) names the
- * statements that do it, and they run before anything else in the
+ * Locks are taken case first, then the record, then anything else: every
+ * write under a case locks the case (case_lock) before anything else in the
  * transaction, so that two writes under one case never wait on each other in
  * opposite orders.
+ *
+ * A kind is described by a struct resource:
+ *   noun, audit_type   its name in messages, and in the audit trail and feed;
+ *   fields             its API form, in order: each is a column of the same
+ *                      name, and read-only ones are the server's;
+ *   store              its table and alias (unique among the kinds), the
+ *                      record it is created under (a case, a plan, a goal)
+ *                      and the column naming it; NULL for a case. Every
+ *                      record under a case has a case_id column, and is seen
+ *                      only while it and everything above it is live and its
+ *                      case is visible. A protected record (42 CFR Part 2) is
+ *                      told by protected_when, and cw_sees_sud() decides who
+ *                      sees it; case_lock says how writes lock their case;
+ *   insert_columns, update_columns
+ *                      what its writes store, in order; a kind without
+ *                      update_columns is never changed or deleted;
+ *   lists              its lists' cursor, filters, ranges and further orders;
+ *   rules              its own rules: hooks, and messages for conflicts.
  */
 #ifndef CW_RESOURCE_H
 #define CW_RESOURCE_H
 
 #include "db.h"
+#include "page.h"
 #include "record.h"
 #include "validate.h"
 
 struct resource;
+
+#define RESOURCE_MAX_FILTERS 8    /* of a list, with the ids of the records above */
+#define RESOURCE_MAX_ORDERS 4
 
 /* What a hook sees and may change. */
 struct record_change {
@@ -56,26 +82,91 @@ struct record_change {
 
 typedef enum cw_code (*record_hook)(struct record_change *change, struct cw_error *err);
 
-struct resource {
-	const char *noun;                     /* "case", "plan": for messages */
-	const char *audit_type;               /* its resource_type in the audit trail and the change feed */
-	const struct field_spec *fields;      /* the API form; read-only fields marked */
-	const char *const *insert_columns;    /* NULL-terminated: the insert's parameters */
-	const char *const *update_columns;    /* NULL-terminated: the update's parameters after $1 = id */
-	const struct db_statement *get;       /* $1-$3 scope, $4 id: the record */
-	const struct db_statement *lock;      /* the same, FOR UPDATE */
-	const struct db_statement *insert;
-	const struct db_statement *update;
-	const struct db_statement *remove;    /* $1 id: sets deleted_at */
-	const struct db_statement *by_ids;    /* $1 uuid[]: those records as they stand, deleted ones too;
-					         $2 ("t"/"f") whether protected ones are among them, for
-					         kinds that have protected records */
-	const struct db_statement *lock_case_of_parent; /* create, $1 the parent's id; NULL: none */
-	const struct db_statement *lock_case_of_record; /* update, delete, $1 the record's id; NULL: none */
+/* How the writes of a kind under a case lock that case, first. */
+enum case_lock {
+	CASE_LOCK_SHARED,         /* writes under one case run side by side */
+	CASE_LOCK_EXCLUSIVE,      /* writes under one case take turns (plan activations) */
+};
+
+/* Where a kind is kept, and what it hangs under. */
+struct resource_store {
+	const char *table;
+	const char *alias;                    /* unique among the kinds: generated SQL names it */
+	const struct resource *parent;        /* the record it is created under; NULL for a case */
+	const char *parent_column;            /* the column naming the parent */
+	const char *protected_when;           /* SQL on alias: the record is protected (42 CFR Part 2),
+					         which cw_sees_sud() decides; NULL when none is */
+	enum case_lock case_lock;
+};
+
+/* ?name=value on a list: a filter. Equality filters are read by the rules
+ * of the kind's field of the same name; ranges take RFC 3339 instants. */
+enum list_filter_op { FILTER_EQUALS, FILTER_FROM, FILTER_BEFORE };
+
+struct list_filter {
+	const char *name;
+	const char *column;
+	enum list_filter_op op;   /* EQUALS: column = value; FROM: column >= value; BEFORE: column < value */
+	int ancestor;             /* the id of a record the kind is under (case_id, plan_id): not a
+				     parameter of the lists under such a record in the path */
+};
+
+/* An order a list can be read in (?sort=), with cursors of its own. */
+struct list_order {
+	const char *sort;         /* the ?sort= value; NULL for the default order */
+	const char *meaning;      /* how it reads ("earliest first"), for the error naming the orders */
+	const char *column;       /* the key, a timestamptz; the id breaks ties */
+	int descending;
+	enum cursor_kind cursor;
+};
+
+/* A kind's lists: by creation (created_at, id), filtered by the ids of the
+ * records above it (case_id, and its parent's column), by equality on its
+ * filters and by its ranges, and by updated_since unless it is never
+ * changed; sorts are further orders. */
+struct resource_lists {
+	enum cursor_kind cursor;              /* the default order's */
+	const char *const *filters;           /* field names, NULL-terminated; may be NULL */
+	const struct list_filter *ranges;     /* FROM and BEFORE filters, name NULL-terminated; may be NULL */
+	const struct list_order *sorts;       /* column NULL-terminated; may be NULL */
+};
+
+/* A kind's own rules, beside its fields'. */
+struct resource_rules {
 	record_hook check;                    /* create and update; NULL when none */
 	record_hook check_delete;             /* NULL when any visible record may go */
 	const char *const *conflicts;         /* pairs of unique constraint and message, NULL-terminated */
 };
+
+struct resource {
+	const char *noun;                     /* "case", "plan": for messages */
+	const char *audit_type;               /* its resource_type in the audit trail and the change feed */
+	const struct field_spec *fields;      /* the API form, in order; read-only fields marked */
+	struct resource_store store;
+	const char *const *insert_columns;    /* NULL-terminated: the insert's parameters */
+	const char *const *update_columns;    /* NULL-terminated: the update's parameters after $1 = id;
+					         NULL for a kind that is never changed */
+	struct resource_lists lists;
+	struct resource_rules rules;
+};
+
+/* A list as asked for. */
+struct list_query {
+	const char *parent_id;                      /* a list under a record in the path: its id; else NULL */
+	const char *values[RESOURCE_MAX_FILTERS];   /* by the kind's filters (resource_sql), NULL when not given */
+	int order;                                  /* in the kind's orders (resource_sql): 0 the default */
+	struct page_window window;
+};
+
+/* {"items":[...],"next_cursor":...}: a page of the records of kind that the
+ * caller sees, as JSON text (the caller frees *page). With q->parent_id, the
+ * parent must be visible (CW_NOT_FOUND), and the list holds its records. */
+enum cw_code resource_list(struct db_pool *pool, const struct resource *kind, const struct principal *p,
+			   const struct list_query *q, char **page, struct cw_error *err);
+
+/* CW_OK when the record exists and the caller sees it; CW_NOT_FOUND otherwise. */
+enum cw_code resource_check_visible(struct db_pool *pool, const struct resource *kind, const struct principal *p,
+				    const char *id, struct cw_error *err);
 
 enum cw_code resource_get(struct db_pool *pool, const struct resource *kind, const struct principal *p,
 			  const char *id, struct record_text *out, struct cw_error *err);
@@ -114,19 +205,17 @@ enum cw_code resource_update(struct db_pool *pool, const struct resource *kind, 
 enum cw_code resource_delete(struct db_pool *pool, const struct resource *kind, const struct actor *actor,
 			     const char *id, const struct precondition *pre, struct cw_error *err);
 
-/* For hooks: runs stmt ($1-$3 the caller's scope, $4 id) and parses the one
- * row it returns into *out (caller decrefs); CW_NOT_FOUND ("No <noun> ...")
- * when there is none. */
-enum cw_code resource_load(struct db_conn *conn, const struct db_statement *stmt, const struct principal *p,
-			   const char *id, const char *noun, json_t **out, struct cw_error *err);
+/* For hooks: the record id of kind as the caller's roles see it (API form,
+ * caller decrefs), CW_NOT_FOUND when none does. */
+enum cw_code resource_load(struct db_conn *conn, const struct resource *kind, const struct principal *p,
+			   const char *id, json_t **out, struct cw_error *err);
 
-/* The same for the record a write falls under (the case, plan or goal a
- * record is created or changed under), run under the scope of the caller's
- * roles that may write: CW_FORBIDDEN when only roles that may not write see
- * it, CW_NOT_FOUND when none does. */
-enum cw_code resource_load_for_write(struct db_conn *conn, const struct db_statement *stmt,
-				     const struct principal *p, const char *id, const char *noun, json_t **out,
-				     struct cw_error *err);
+/* For writes under a record (the case, plan or goal a record is created or
+ * changed under): loads it as the caller's roles that may write see it, and
+ * locks it until the transaction ends, exclusively or shared: CW_FORBIDDEN
+ * when only roles that may not write see it, CW_NOT_FOUND when none does. */
+enum cw_code resource_load_locked(struct db_conn *conn, const struct resource *kind, const struct principal *p,
+				  const char *id, int exclusive, json_t **out, struct cw_error *err);
 
 /* For references within a case: stmt ($1 id, $2 case id) selects a row when id
  * names a live record of that case. Adds "must name a <noun> of this case" on

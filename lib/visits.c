@@ -37,55 +37,6 @@ static const char *const insert_columns[] = {"case_id", "visited_at", "visit_typ
 static const char *const update_columns[] = {"visited_at", "visit_type", "location", "participant_ids",
 					     "duration_minutes", "summary", "safety_concern", NULL};
 
-#define FIELDS "v.id, v.case_id, v.visited_at, v.visit_type, v.location," \
-	" array_to_json(v.participant_ids) AS participant_ids, v.duration_minutes, v.summary, v.safety_concern," \
-	" v.version, v.created_at, v.updated_at"
-#define VISIBLE " JOIN cases c ON c.id = v.case_id" \
-	" WHERE v.deleted_at IS NULL AND c.deleted_at IS NULL" \
-	" AND cw_visible(c.assigned_worker, c.unit, $1, $2, $3)"
-#define FILTERS \
-	"   AND ($4::uuid IS NULL OR v.case_id = $4)" \
-	"   AND ($5::text IS NULL OR v.visit_type = $5)" \
-	"   AND ($6::timestamptz IS NULL OR v.visited_at >= $6)" \
-	"   AND ($7::timestamptz IS NULL OR v.visited_at < $7)" \
-	"   AND ($8::timestamptz IS NULL OR v.updated_at >= $8)"
-
-static const struct db_statement get_visit = {
-	"visit_get", "SELECT " FIELDS " FROM visits v" VISIBLE " AND v.id = $4", 4, 1};
-static const struct db_statement lock_visit = {
-	"visit_lock", "SELECT " FIELDS " FROM visits v" VISIBLE " AND v.id = $4 FOR UPDATE OF v", 4, 1};
-static const struct db_statement insert_visit = {
-	"visit_insert",
-	"INSERT INTO visits AS v (case_id, visited_at, visit_type, location, participant_ids, duration_minutes,"
-	" summary, safety_concern) VALUES ($1, $2, $3, $4, $5, $6, $7, coalesce($8::boolean, false))"
-	" RETURNING " FIELDS, 8, 1};
-static const struct db_statement update_visit = {
-	"visit_update",
-	"UPDATE visits v SET visited_at = $2, visit_type = $3, location = $4, participant_ids = $5,"
-	" duration_minutes = $6, summary = $7, safety_concern = $8 WHERE v.id = $1 RETURNING " FIELDS, 8, 1};
-static const struct db_statement delete_visit = {
-	"visit_delete", "UPDATE visits SET deleted_at = now() WHERE id = $1", 1, 0};
-
-/* One statement per order, so that each walks its own index. */
-static const struct db_statement list_by_creation = {
-	NULL,
-	"SELECT " FIELDS " FROM visits v" VISIBLE FILTERS
-	"   AND ($9::timestamptz IS NULL OR (v.created_at, v.id) > ($9, $10::uuid))"
-	" ORDER BY v.created_at, v.id LIMIT $11",
-	11, 1};
-static const struct db_statement list_by_time = {
-	NULL,
-	"SELECT " FIELDS " FROM visits v" VISIBLE FILTERS
-	"   AND ($9::timestamptz IS NULL OR (v.visited_at, v.id) > ($9, $10::uuid))"
-	" ORDER BY v.visited_at, v.id LIMIT $11",
-	11, 1};
-static const struct db_statement list_by_time_desc = {
-	NULL,
-	"SELECT " FIELDS " FROM visits v" VISIBLE FILTERS
-	"   AND ($9::timestamptz IS NULL OR (v.visited_at, v.id) < ($9, $10::uuid))"
-	" ORDER BY v.visited_at DESC, v.id DESC LIMIT $11",
-	11, 1};
-
 /* visited_at as UTC text with microseconds (so that equal instants compare
  * equal), and participant_ids in canonical, sorted form. */
 static int compare_strings(const void *a, const void *b)
@@ -166,7 +117,8 @@ static enum cw_code check_visit(struct record_change *ch, struct cw_error *err)
 {
 	const char *case_id = ch->before ? record_text_member(ch->before, "case_id") : ch->parent_id;
 	json_t *the_case;
-	enum cw_code rc = cases_load_locked(ch->conn, ch->actor->principal, case_id, 0, &the_case, err);
+	enum cw_code rc = resource_load_locked(ch->conn, &case_resource, ch->actor->principal, case_id, 0, &the_case,
+					       err);
 
 	if (rc != CW_OK)
 		return rc;
@@ -181,57 +133,23 @@ static enum cw_code check_visit(struct record_change *ch, struct cw_error *err)
 	return rc;
 }
 
-/* Writes take the case first (shared), as every write under a case does. */
-static const struct db_statement lock_case_by_id = {
-	"visit_lock_case_by_id", "SELECT 1 FROM cases WHERE id = $1::uuid FOR SHARE", 1, 0};
-static const struct db_statement lock_case_of_record = {
-	"visit_lock_case",
-	"SELECT 1 FROM cases WHERE id = (SELECT case_id FROM visits WHERE id = $1::uuid) FOR SHARE", 1, 0};
-
-static const struct db_statement visit_by_ids = {
-	"visit_by_ids", "SELECT " FIELDS " FROM visits v WHERE v.id = ANY($1::uuid[])", 1, 1};
-
-const struct resource visit_resource = {
-	.noun = "visit",
-	.audit_type = "visit",
-	.fields = visit_fields,
-	.insert_columns = insert_columns,
-	.update_columns = update_columns,
-	.get = &get_visit,
-	.lock = &lock_visit,
-	.insert = &insert_visit,
-	.update = &update_visit,
-	.remove = &delete_visit,
-	.by_ids = &visit_by_ids,
-	.lock_case_of_parent = &lock_case_by_id,
-	.lock_case_of_record = &lock_case_of_record,
-	.check = check_visit,
+static const struct list_filter ranges[] = {
+	{"from", "visited_at", FILTER_FROM, 0},
+	{"to", "visited_at", FILTER_BEFORE, 0},
+	{NULL, NULL, 0, 0},
 };
 
-enum cursor_kind visits_cursor_kind(enum visit_order order)
-{
-	switch (order) {
-	case VISITS_BY_TIME:
-		return CURSOR_VISITS_BY_TIME;
-	case VISITS_BY_TIME_DESC:
-		return CURSOR_VISITS_BY_TIME_DESC;
-	default:
-		return CURSOR_VISITS;
-	}
-}
+/* Each order walks an index of its own (sql/004). */
+static const struct list_order sorts[] = {
+	{"visited_at", "earliest first", "visited_at", 0, CURSOR_VISITS_BY_TIME},
+	{"-visited_at", "latest first", "visited_at", 1, CURSOR_VISITS_BY_TIME_DESC},
+	{NULL, NULL, NULL, 0, 0},
+};
 
-enum cw_code visits_list(struct db_pool *pool, const struct principal *p, const struct visit_filter *f,
-			 int require_case, char **page, struct cw_error *err)
-{
-	static const struct db_statement *const statements[] = {&list_by_creation, &list_by_time,
-								  &list_by_time_desc};
-	struct access_scope s = access_scope_of(p);
-	const char *params[11] = {s.see_all, s.worker, s.unit, f->case_id, f->visit_type, f->from, f->to,
-				  f->updated_since, f->after_key, f->after_id, NULL /* LIMIT: paging sets it */};
-	struct page_keys keys = {visits_cursor_kind(f->order),
-				 f->order == VISITS_BY_CREATION ? "created_at" : "visited_at", "id", NULL, 0, 8};
-
-	if (require_case && cases_check_visible(pool, p, f->case_id, err) != CW_OK)
-		return err->code;
-	return page_list(pool, statements[f->order], params, f->limit, &keys, page, NULL, err);
-}
+const struct resource visit_resource = {
+	.noun = "visit", .audit_type = "visit", .fields = visit_fields,
+	.store = {.table = "visits", .alias = "v", .parent = &case_resource, .parent_column = "case_id"},
+	.insert_columns = insert_columns, .update_columns = update_columns,
+	.lists = {CURSOR_VISITS, (const char *const[]){"visit_type", NULL}, ranges, sorts},
+	.rules = {.check = check_visit},
+};

@@ -21,24 +21,4 @@
 extern const struct field_spec visit_fields[];
 extern const struct resource visit_resource;
 
-enum visit_order { VISITS_BY_CREATION, VISITS_BY_TIME, VISITS_BY_TIME_DESC };
-
-struct visit_filter {
-	const char *case_id;           /* each NULL when not filtered */
-	const char *visit_type;
-	const char *from;              /* visited_at >= from (RFC 3339) */
-	const char *to;                /* visited_at < to */
-	const char *updated_since;
-	enum visit_order order;
-	const char *after_key;         /* keyset position: created_at or visited_at ... */
-	const char *after_id;          /* ... and id */
-	int limit;
-};
-
-/* The cursor kind of a list in this order. */
-enum cursor_kind visits_cursor_kind(enum visit_order order);
-
-enum cw_code visits_list(struct db_pool *pool, const struct principal *p, const struct visit_filter *f,
-			 int require_case, char **page, struct cw_error *err);
-
 #endif

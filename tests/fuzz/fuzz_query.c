@@ -182,7 +182,7 @@ static void check_helpers(struct exchange *x, const struct decoded *d)
 	}
 	query_value(x, "status", &status_spec);
 	query_list_position(x, CURSOR_CASES, &pos);
-	FUZZ_CHECK(pos.limit >= 1 && pos.limit <= LIST_LIMIT_MAX);
+	FUZZ_CHECK(pos.window.limit >= 1 && pos.window.limit <= LIST_LIMIT_MAX);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,0 +1,13 @@
+#include "kinds.h"
+
+#include "cases.h"
+#include "goals.h"
+#include "participants.h"
+#include "plans.h"
+#include "referrals.h"
+#include "visits.h"
+
+const struct resource *const record_kinds[] = {
+	&case_resource, &participant_resource, &plan_resource, &goal_resource, &progress_resource,
+	&referral_resource, &visit_resource, NULL,
+};
