@@ -1,8 +1,9 @@
 /*
  * caseworkd: the casework service.
  *
- *   caseworkd [serve]    serve HTTP (the default)
- *   caseworkd migrate    apply pending database migrations and exit
+ *   caseworkd [serve]     serve HTTP (the default)
+ *   caseworkd migrate     apply pending database migrations and exit
+ *   caseworkd statements  print the SQL each kind of record is read and written with
  *
  * Settings come from CASEWORK_* environment variables; an unusable one stops
  * the program with one line on stderr and exit status 1.
@@ -18,15 +19,19 @@
 #include "config.h"
 #include "db.h"
 #include "fetch.h"
+#include "kinds.h"
 #include "log.h"
 #include "migrate.h"
+#include "resource_sql.h"
 #include "server.h"
 
 static const char usage[] =
-	"usage: caseworkd [serve | migrate] [--help] [--version]\n"
+	"usage: caseworkd [serve | migrate | statements] [--help] [--version]\n"
 	"\n"
 	"  serve      serve the casework HTTP API (the default)\n"
 	"  migrate    apply pending database migrations, then exit\n"
+	"  statements print the SQL each kind of record is read and written with\n"
+	"             (name, a tab, the statement; for EXPLAIN), then exit\n"
 	"\n"
 	"Configuration (environment):\n"
 	"  CASEWORK_DATABASE_URL         libpq connection string or URI (postgresql:///casework)\n"
@@ -171,6 +176,8 @@ int main(int argc, char **argv)
 		return run_serve();
 	if (strcmp(command, "migrate") == 0)
 		return run_migrate();
+	if (strcmp(command, "statements") == 0)
+		return resource_sql_print(record_kinds, stdout) == 0 ? 0 : fail("out of memory");
 	fprintf(stderr, "caseworkd: unknown command '%s'\n\n%s", command, usage);
 	return 2;
 }

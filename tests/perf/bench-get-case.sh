@@ -53,29 +53,25 @@ read -r WORKER_UNIT WORKER_CASES < <(perf_psql -At -F ' ' -c \
 TOKEN=$(perf_token --sub "$WORKER" --role caseworker --unit "$WORKER_UNIT")
 perf_log "caseworker $WORKER ($WORKER_UNIT) owns $WORKER_CASES cases"
 
-# The service's own statement for GET /v1/cases/{id} (lib/cases.c, "case_get"),
-# read from the executable (the compiler joins its pieces into one string), as a
-# pgbench script on the same cases: what the database alone does for that route.
+# The service's own statement for GET /v1/cases/{id} ("case_get", which
+# `caseworkd statements` prints), as a pgbench script on the same cases: what the
+# database alone does for that route.
 # Parameters as the service passes them: $1 see_all, $2 worker, $3 unit, $4 id.
 # \gset makes pgbench fail when a case is not found, so every call finds one.
 OWN_SQL=$PERF_DIR/case-get.sql
-python3 - "$PERF_BUILD/caseworkd" "$WORKERS" "$WORKER_CASES" >"$OWN_SQL" <<'PY' || OWN_SQL=
+"$PERF_BUILD/caseworkd" statements | python3 -c '
 import re
 import sys
 
-binary, workers, count = sys.argv[1:]
-with open(binary, 'rb') as f:
-    strings = [s.decode() for s in re.findall(rb'SELECT [\x20-\x7e]+', f.read())]
-# The record's columns (not the existence check), no row lock (not the writes' reads).
-found = sorted({s for s in strings if 'FROM cases c WHERE c.id = $4 AND' in s and 'c.version' in s
-                and ' FOR ' not in s and '$5' not in s})
+workers, count = sys.argv[1:]
+found = [line.split("\t", 1)[1].strip() for line in sys.stdin if line.startswith("case_get\t")]
 if len(found) != 1:
-    sys.exit(f'found {len(found)} candidate statements for case_get in {binary}')
-params = {'1': ':see_all', '2': ':worker', '3': 'NULL', '4': "md5('BENCH' || :n::text)::uuid"}
-sql = re.sub(r'\$([1-4])\b', lambda m: params[m.group(1)], ' '.join(found[0].split()))
-print(f'\\set n {workers} * random(1, {count})')
-print(sql.rstrip(';') + ' \\gset r_')
-PY
+    sys.exit(f"found {len(found)} statements named case_get")
+params = {"1": ":see_all", "2": ":worker", "3": "NULL", "4": "md5(\x27BENCH\x27 || :n::text)::uuid"}
+sql = re.sub(r"\$([1-4])\b", lambda m: params[m.group(1)], found[0])
+print(f"\\set n {workers} * random(1, {count})")
+print(sql.rstrip(";") + " \\gset r_")
+' "$WORKERS" "$WORKER_CASES" >"$OWN_SQL" || OWN_SQL=
 [ -n "$OWN_SQL" ] || perf_log "warning: the service's case_get statement was not found; no pgbench row for it"
 
 LUA=$PERF_DIR/get-case.lua
