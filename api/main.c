@@ -16,6 +16,7 @@
 
 #include "access.h"
 #include "auth.h"
+#include "changes.h"
 #include "config.h"
 #include "db.h"
 #include "fetch.h"
@@ -72,6 +73,10 @@ static const char usage[] =
 	"                                their own; more get 503 and Retry-After (2)\n"
 	"  CASEWORK_REPORT_TIMEOUT_SECONDS  a report running longer is stopped (120)\n";
 
+/* How often each instance numbers the changes committed since (sql/013): the
+ * feed's lag when nobody polls, at the cost of a small transaction each time. */
+#define CHANGE_NUMBERING_INTERVAL_MS 100
+
 static int fail(const char *why)
 {
 	fprintf(stderr, "caseworkd: %s\n", why);
@@ -116,6 +121,7 @@ static int run_serve(void)
 {
 	struct config cfg;
 	struct app app = {0};
+	struct changes_numberer *numberer;
 	char why[512];
 	int rc = 1;
 
@@ -141,7 +147,12 @@ static int run_serve(void)
 		fail("out of memory at start");
 	} else {
 		log_start_buffering();
-		rc = server_run(&app) == 0 ? 0 : 1;
+		numberer = changes_numberer_start(cfg.database_url, CHANGE_NUMBERING_INTERVAL_MS);
+		if (numberer == NULL)
+			fail("cannot start numbering the change feed");
+		else
+			rc = server_run(&app) == 0 ? 0 : 1;
+		changes_numberer_stop(numberer);
 		log_stop_buffering();
 	}
 	auth_free(app.auth);

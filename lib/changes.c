@@ -1,13 +1,17 @@
 #include "changes.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "access.h"
 #include "cursor.h"
 #include "dates.h"
 #include "kinds.h"
+#include "log.h"
 #include "page.h"
 #include "record.h"
 #include "resource_sql.h"
@@ -211,15 +215,18 @@ static enum cw_code read_feed(struct db_conn *conn, void *ctx, struct cw_error *
 
 /* The page and its records are read in one snapshot: a record is shown as it
  * stood when the page was read, never as a later change (one that made it a
- * protected referral, say) left it. */
+ * protected referral, say) left it. Numbering first makes the page list every
+ * change committed before the request. */
 enum cw_code changes_list(struct db_pool *pool, const struct principal *p, const struct change_query *q,
 			  char **page, struct cw_error *err)
 {
 	struct feed_read f = {q, access_scope_of(p).sud_all, STRBUF_INIT, q->after};
 	char cursor[CURSOR_TEXT_LEN + 1];
-	enum cw_code rc = db_read_snapshot(pool, read_feed, &f, err);
+	enum cw_code rc = changes_number(pool, err);
 
 	*page = NULL;
+	if (rc == CW_OK)
+		rc = db_read_snapshot(pool, read_feed, &f, err);
 	if (rc != CW_OK) {
 		strbuf_release(&f.sb);
 		return rc;
@@ -230,4 +237,152 @@ enum cw_code changes_list(struct db_pool *pool, const struct principal *p, const
 	page_close(&f.sb, cursor);
 	*page = strbuf_detach(&f.sb);
 	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
+}
+
+/* ---- numbering (sql/013) ----------------------------------------------- */
+
+/* The function reads the highest number given so far in a statement of its
+ * own after taking the lock, which shows it the numbers of the numberer before
+ * it only under READ COMMITTED: set here, whatever the server's default. */
+static const struct db_statement read_committed = {
+	"changes_read_committed", "SET TRANSACTION ISOLATION LEVEL READ COMMITTED", 0, 0};
+static const struct db_statement number_changes = {
+	"changes_number", "SELECT cw_number_changes($1, $2)", 2, 0};
+
+struct numbering {
+	const char *wait;   /* "t": wait for a numberer at work; "f": skip the turn */
+	int numbered;       /* how many the round numbered; -1 when it skipped */
+};
+
+static enum cw_code number_round(struct db_conn *conn, void *ctx, struct cw_error *err)
+{
+	struct numbering *n = ctx;
+	char most[16];
+	const char *params[2] = {most, n->wait};
+	PGresult *res = db_run(conn, &read_committed, NULL, err);
+
+	if (res == NULL)
+		return err->code;
+	PQclear(res);
+	snprintf(most, sizeof(most), "%d", CHANGES_NUMBER_BATCH);
+	res = db_run(conn, &number_changes, params, err);
+	if (res == NULL)
+		return err->code;
+	n->numbered = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return CW_OK;
+}
+
+enum cw_code changes_number(struct db_pool *pool, struct cw_error *err)
+{
+	for (int round = 0; round < CHANGES_NUMBER_ROUNDS; round++) {
+		struct numbering n = {"t", 0};
+
+		if (db_transaction(pool, number_round, &n, err) != CW_OK)
+			return err->code;
+		if (n.numbered < CHANGES_NUMBER_BATCH)
+			break;
+	}
+	return CW_OK;
+}
+
+struct changes_numberer {
+	struct db_pool *pool;
+	unsigned interval_ms;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;   /* signalled to stop */
+	int stopping;
+};
+
+/* One round; logs the first failure of a run of them and the recovery. */
+static int background_round(struct changes_numberer *n, int *failing)
+{
+	struct numbering round = {"f", 0};
+	struct cw_error err = CW_ERROR_INIT;
+
+	if (db_transaction(n->pool, number_round, &round, &err) != CW_OK) {
+		if (!*failing)
+			log_event("warn", "numbering the change feed failed: %s", err.detail);
+		*failing = 1;
+		cw_error_release(&err);
+		return 0;
+	}
+	if (*failing)
+		log_event("info", "numbering the change feed works again");
+	*failing = 0;
+	return round.numbered;
+}
+
+static void *numberer_main(void *arg)
+{
+	struct changes_numberer *n = arg;
+	int failing = 0;
+
+	pthread_mutex_lock(&n->lock);
+	while (!n->stopping) {
+		struct timespec until;
+		int numbered;
+
+		pthread_mutex_unlock(&n->lock);
+		numbered = background_round(n, &failing);
+		pthread_mutex_lock(&n->lock);
+		if (numbered == CHANGES_NUMBER_BATCH)
+			continue;   /* more are waiting */
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += n->interval_ms / 1000;
+		until.tv_nsec += (long)(n->interval_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (!n->stopping && pthread_cond_timedwait(&n->wake, &n->lock, &until) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&n->lock);
+	return NULL;
+}
+
+struct changes_numberer *changes_numberer_start(const char *conninfo, unsigned interval_ms)
+{
+	struct changes_numberer *n = calloc(1, sizeof(*n));
+	pthread_condattr_t attr;
+
+	if (n == NULL)
+		return NULL;
+	n->interval_ms = interval_ms;
+	n->pool = db_pool_new(conninfo, &(struct db_pool_settings){
+		"caseworkd change numbering", 1, DB_STATEMENT_TIMEOUT_SECONDS, 1});
+	if (n->pool == NULL) {
+		free(n);
+		return NULL;
+	}
+	pthread_mutex_init(&n->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&n->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	if (pthread_create(&n->thread, NULL, numberer_main, n) != 0) {
+		pthread_cond_destroy(&n->wake);
+		pthread_mutex_destroy(&n->lock);
+		db_pool_free(n->pool);
+		free(n);
+		return NULL;
+	}
+	return n;
+}
+
+void changes_numberer_stop(struct changes_numberer *n)
+{
+	if (n == NULL)
+		return;
+	pthread_mutex_lock(&n->lock);
+	n->stopping = 1;
+	pthread_cond_signal(&n->wake);
+	pthread_mutex_unlock(&n->lock);
+	pthread_join(n->thread, NULL);
+	pthread_cond_destroy(&n->wake);
+	pthread_mutex_destroy(&n->lock);
+	db_pool_free(n->pool);
+	free(n);
 }

@@ -57,7 +57,11 @@ class WhatTheServiceCannotDoTest(ServiceRoleTest):
                     'TRUNCATE audit_log',
                     'UPDATE changes SET seq = seq + 1000000',
                     'DELETE FROM changes',
-                    'DELETE FROM change_sequence',
+                    # The feed is written by cw_number_changes() alone: no change
+                    # taken off the queue unnumbered, none numbered out of turn.
+                    'DELETE FROM change_queue',
+                    "SET casework.numbering = 'on'; DELETE FROM change_queue",
+                    'INSERT INTO changes (seq, audit_id) SELECT max(seq) + 1, max(audit_id) FROM changes',
                     "INSERT INTO schema_migrations VALUES (999, 'x', 'x')",
                     'DELETE FROM cases',
                     'TRUNCATE cases'):
@@ -92,6 +96,8 @@ class WhatTheServiceCannotDoTest(ServiceRoleTest):
         self.assertAllowed('SELECT count(*) FROM changes')
         self.assertAllowed('SELECT max(version) FROM schema_migrations')
         self.assertAllowed("DELETE FROM idempotency_keys WHERE created_at < now() - interval '100 years'")
+        self.assertAllowed('SELECT count(*) FROM change_queue')
+        self.assertAllowed('SELECT cw_number_changes(10000, true)')
 
 
 class GrantsFollowTheSchemaTest(ServiceRoleTest):
