@@ -1,19 +1,18 @@
 #!/usr/bin/env bash
-# Writes: PATCH /v1/cases/{id} (and POST /v1/cases) under wrk against pgbench -N on
-# the same database, same run, with durable commits; every service run once with
-# the change feed's commit-order numbering (audit_log_number_change) and once
-# without, to show what numbering changes in commit order costs.
+# Writes: PATCH /v1/cases/{id}, POST /v1/cases and POST /v1/cases/{id}/visits under wrk
+# against pgbench -N on the same database, same run, with durable commits.
 #
 # usage: tests/perf/bench-writes.sh [BUILD_DIR]   (relative to the project root; default build-perf)
 #
 # Environment (all optional):
 #   DURATION=20          seconds of each measured run (wrk and pgbench)
 #   WARMUP=3             seconds of warm-up before each measured run
-#   CASES=5000           cases seeded (spread over 50 workers and 10 units); PATCH cycles over all
+#   CASES=5000           cases seeded (spread over 50 workers and 10 units), each with a
+#                        child; PATCH and the visits cycle over all of them
 #   PGBENCH_SCALE=10     pgbench -i scale
 #   CONNECTIONS=16       wrk -c and pgbench -c
-#   POST=1               0: no POST /v1/cases runs
-#   ROUNDS=1             times each pair of service runs (numbering on, then off) is repeated
+#   OPS="patch post visit"  the service runs, in this order
+#   ROUNDS=1             times the service runs are repeated
 #   DB_POOL_SIZE=N       CASEWORK_DB_POOL_SIZE for the service (default: the
 #                        service's own default, 2 x cores)
 #   CASEWORK_HTTP_THREADS  threading model of the service (default: the service's)
@@ -23,11 +22,9 @@
 # with fsync and synchronous_commit on (set and checked here, whatever the
 # defaults), migrates, seeds, runs pgbench -N -M prepared (with CONNECTIONS
 # clients, and with one: one commit at a time) before the service runs and
-# pgbench -N again after them, and prints one table. The numbering trigger is
-# disabled only for the "off" runs and enabled again at once; this is a
-# measurement, not a setting of the service. Exit status 1 if wrk saw socket
-# errors, if an answer was not 200 (PATCH) or 201 (POST), or if the change feed
-# did not number exactly the audit rows written (on) or numbered some (off).
+# pgbench -N again after them, and prints one table. Exit status 1 if wrk saw
+# socket errors, if an answer was not 200 (PATCH) or 201 (POST), or if the
+# change feed did not number exactly the audit rows written.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/common.sh
@@ -41,15 +38,17 @@ WORKERS=50
 UNITS=10
 PGBENCH_SCALE=${PGBENCH_SCALE:-10}
 CONNECTIONS=${CONNECTIONS:-16}
-POST=${POST:-1}
+OPS=${OPS:-patch post visit}
 ROUNDS=${ROUNDS:-1}
 for v in DURATION WARMUP CASES PGBENCH_SCALE CONNECTIONS ROUNDS; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || perf_die "$v must be a positive integer"
 done
 [ "$CASES" -ge $((4 * CONNECTIONS)) ] || perf_die "CASES must be at least 4 x CONNECTIONS (rows shared by connections wait for each other)"
 perf_use_db_pool_size
+for op in $OPS; do
+	case "$op" in patch | post | visit) ;; *) perf_die "OPS: unknown run $op (patch, post or visit)" ;; esac
+done
 [ -n "${CASEWORK_HTTP_THREADS:-}" ] && export CASEWORK_HTTP_THREADS
-NUMBERING_TRIGGER=audit_log_number_change
 WRK_THREADS=2
 
 perf_init "$BUILD_DIR"
@@ -78,6 +77,18 @@ perf_log "durability: $DURABILITY; the database is on $FSTYPE"
 
 perf_migrate
 perf_seed_cases "$CASES" "$WORKERS" "$UNITS"
+# A child in every seeded case, for the visits.
+perf_psql -q >/dev/null <<'SQL' || perf_die "seeding the children failed"
+BEGIN;
+SELECT set_config('casework.actor', 'bench', true);
+SELECT set_config('casework.roles', 'administrator', true);
+INSERT INTO participants (case_id, first_name, last_name, role, date_of_birth)
+SELECT id, 'Child', family_name, 'child', date '2015-01-01' FROM cases WHERE case_number LIKE 'BENCH-%' ORDER BY id;
+COMMIT;
+SELECT cw_number_changes(1000000, true);
+VACUUM ANALYZE participants;
+VACUUM ANALYZE audit_log;
+SQL
 
 perf_pgbench_init "$PGBENCH_SCALE"
 perf_psql -qc 'VACUUM ANALYZE' >/dev/null
@@ -85,34 +96,20 @@ perf_psql -qc 'CHECKPOINT' >/dev/null
 
 TOKEN=$(perf_token --sub bench-administrator --role administrator)
 
-# numbering_state: O (enabled) or D (disabled), from pg_trigger.
-numbering_state() {
-	perf_psql -At -c "SELECT tgenabled FROM pg_trigger
-	                  WHERE tgname = '$NUMBERING_TRIGGER' AND tgrelid = 'audit_log'::regclass"
-}
-[ "$(numbering_state)" = O ] || perf_die "no enabled trigger $NUMBERING_TRIGGER on audit_log"
-
-# numbering on|off: enables or disables the change feed's numbering trigger.
-# ALTER TABLE takes an exclusive lock: only between runs, with the service stopped.
-numbering() {
-	local want=O verb=ENABLE
-	[ "$1" = on ] || { want=D; verb=DISABLE; }
-	perf_psql -qc "ALTER TABLE audit_log $verb TRIGGER $NUMBERING_TRIGGER" >/dev/null \
-		|| perf_die "cannot $verb $NUMBERING_TRIGGER"
-	[ "$(numbering_state)" = "$want" ] || perf_die "$NUMBERING_TRIGGER is not $1"
-}
-
 # The wrk script. Every request changes family_name (POST: a new case_number) to
 # a value never used before: tag (a wrk argument, new for every wrk run), wrk
-# thread and a counter of that thread. PATCH takes the next case of the list for
-# each request, each thread from its own place in the list, so the requests in
-# flight at one time name distinct cases and never wait for each other's row.
+# thread and a counter of that thread. PATCH and the visits take the next case of
+# the list for each request, each thread from its own place in the list, so the
+# requests in flight at one time name distinct cases and never wait for each
+# other's row.
 LUA=$PERF_DIR/writes.lua
 {
-	echo '-- PATCH /v1/cases/{id} over every seeded case, or POST /v1/cases; every request writes.'
+	echo '-- PATCH /v1/cases/{id} over every seeded case, POST /v1/cases, or a visit with the'
+	echo '-- case'"'"'s child; every request writes.'
 	echo "local token = \"$TOKEN\""
 	echo 'local ids = {'
-	perf_psql -At -c "SELECT '\"' || id || '\",' FROM cases WHERE case_number LIKE 'BENCH-%' ORDER BY id"
+	perf_psql -At -c "SELECT '{\"' || c.id || '\",\"' || p.id || '\"},' FROM cases c
+	                  JOIN participants p ON p.case_id = c.id WHERE c.case_number LIKE 'BENCH-%' ORDER BY c.id"
 	echo '}'
 	cat <<'LUA'
 local counter = 0
@@ -146,21 +143,30 @@ function request()
       return wrk.format("POST", "/v1/cases", post_headers, body)
    end
    i = i + 1
+   local case = ids[(i % #ids) + 1]
+   if mode == "visit" then
+      local body = string.format(
+         '{"visited_at":"2025-%02d-%02dT10:00:00Z","visit_type":"caseworker_child",' ..
+         '"location":"child_residence","participant_ids":["%s"],"duration_minutes":45,' ..
+         '"summary":"Visit %s %d"}', n % 12 + 1, n % 28 + 1, case[2], tag, n)
+      return wrk.format("POST", "/v1/cases/" .. case[1] .. "/visits", post_headers, body)
+   end
    local body = string.format('{"family_name":"Family %s %d"}', tag, n)
-   return wrk.format("PATCH", "/v1/cases/" .. ids[(i % #ids) + 1], headers, body)
+   return wrk.format("PATCH", "/v1/cases/" .. case[1], headers, body)
 end
 LUA
 	perf_wrk_done_lua
 } >"$LUA"
-[ "$(grep -c '^"' "$LUA")" = "$CASES" ] || perf_die "the wrk script does not list the $CASES seeded cases"
+[ "$(grep -c '^{"' "$LUA")" = "$CASES" ] || perf_die "the wrk script does not list the $CASES seeded cases"
 
 # Every measurement appends one line of key=value pairs to $PERF_DIR/results.
 # CPU figures are ticks over the measured run: the load generator's (client),
 # caseworkd's (service, all threads) and the PostgreSQL server's (database).
 
-# counts: audit rows and numbered changes so far.
+# counts: audit rows, numbered changes, and changes waiting to be numbered so far.
 counts() {
-	perf_psql -At -F ' ' -c 'SELECT (SELECT count(*) FROM audit_log), (SELECT count(*) FROM changes)'
+	perf_psql -At -F ' ' -c 'SELECT (SELECT count(*) FROM audit_log), (SELECT count(*) FROM changes),
+	                                (SELECT count(*) FROM change_queue)'
 }
 
 # wal_syncs: WAL flushes to disk so far (pg_stat_wal, every process). A backend
@@ -207,29 +213,28 @@ run_pgbench() {
 
 FAILED=0
 RUN=0
-# run_service OP NUMBERING ROUND: a fresh caseworkd under wrk, OP patch or post,
-# with the numbering trigger on or off.
+# run_service OP ROUND: a fresh caseworkd under wrk, OP patch, post or visit.
 run_service() {
-	local op=$1 num=$2 round=$3 name out result logged bad a0 n0 a1 n1 audit numbered
+	local op=$1 round=$2 name out result logged bad a0 n0 a1 n1 q1 audit numbered
 	local route method expect c0 c1 s0 s1 d0 d1 w0 w1 aw0 aw1
 	case "$op" in
 	patch) method=PATCH route='/v1/cases/{id}' expect=200 ;;
 	post) method=POST route=/v1/cases expect=201 ;;
+	visit) method=POST route='/v1/cases/{id}/visits' expect=201 ;;
 	esac
-	name=writes-$op-$num-$round
-	numbering "$num"
+	name=writes-$op-$round
 	# WAL flushes per write over the whole life of the service (warm-up included):
 	# its backends report theirs when they exit.
-	read -r aw0 _ < <(counts)
+	read -r aw0 _ _ < <(counts)
 	w0=$(wal_syncs)
 	perf_start_service "$name"
 	RUN=$((RUN + 1))
-	perf_log "$method $route, numbering $num, on $PERF_URL: wrk warm-up ${WARMUP}s, then ${DURATION}s"
+	perf_log "$method $route on $PERF_URL: wrk warm-up ${WARMUP}s, then ${DURATION}s"
 	perf_run "$PERF_DIR/$name-warmup.txt" wrk -t"$WRK_THREADS" -c "$CONNECTIONS" -d "${WARMUP}s" -s "$LUA" "$PERF_URL" \
 		-- "$op" "r${RUN}w" "$WRK_THREADS" || { cat "$PERF_DIR/$name-warmup.txt" >&2; perf_die "wrk warm-up failed"; }
 	sleep 0.5   # the warm-up's last requests are answered and logged (the log is flushed every 100 ms)
 	: >"$PERF_SERVICE_LOG"   # count only the measured requests below
-	read -r a0 n0 < <(counts)
+	read -r a0 n0 _ < <(counts)
 	d0=$(perf_pg_ticks)
 	s0=$(perf_ticks "$PERF_SERVICE_PID")
 	perf_client_ticks
@@ -240,35 +245,36 @@ run_service() {
 	c1=$PERF_CLIENT_TICKS
 	s1=$(perf_ticks "$PERF_SERVICE_PID")
 	d1=$(perf_pg_ticks)
-	sleep 0.5   # requests still in flight when wrk stopped are answered and committed
-	read -r a1 n1 < <(counts)
+	# Waiting to be numbered when the load stopped: how far the background numbering lagged.
+	read -r _ _ q1 < <(counts)
+	sleep 0.5   # requests still in flight when wrk stopped are answered and committed, and numbered
+	read -r a1 n1 _ < <(counts)
 	audit=$((a1 - a0))
 	numbered=$((n1 - n0))
 	out=$(cat "$PERF_DIR/$name-wrk.txt")
 	result=$(grep '^RESULT ' <<<"$out") || { echo "$out" >&2; perf_die "no RESULT line from wrk"; }
 	perf_stop_service
 	sleep 0.5   # the service's backends exit and report their WAL figures
-	read -r aw1 _ < <(counts)
+	read -r aw1 _ _ < <(counts)
 	w1=$(wal_syncs)
-	[ "$num" = on ] || numbering on
 	# Every measured request must have answered $expect (the log has one line per request).
 	logged=$(grep -ac "\"method\":\"$method\",\"route\":\"$route\"" "$PERF_SERVICE_LOG" || true)
 	bad=$(grep -a '"route":' "$PERF_SERVICE_LOG" | grep -avc "\"status\":$expect," || true)
-	echo "kind=service op=$op numbering=$num round=$round ${result#RESULT } logged=$logged not_ok=$bad" \
-		"audit=$audit numbered=$numbered client_ticks=$((c1 - c0)) service_ticks=$((s1 - s0))" \
+	echo "kind=service op=$op round=$round ${result#RESULT } logged=$logged not_ok=$bad" \
+		"audit=$audit numbered=$numbered queued=$q1 client_ticks=$((c1 - c0)) service_ticks=$((s1 - s0))" \
 		"db_ticks=$((d1 - d0)) wal_syncs=$((w1 - w0)) window_writes=$((aw1 - aw0))" >>"$PERF_DIR/results"
 	perf_log "$method: $(grep -o 'requests=[0-9]*' <<<"$result") in ${DURATION}s; $logged logged," \
-		"$bad not $expect; $audit audit rows, $numbered numbered"
+		"$bad not $expect; $audit audit rows, $numbered numbered, $q1 waiting when the load stopped"
 	if grep -Eq 'socket_errors=[1-9]' <<<"$result" || [ "$bad" != 0 ] || [ "$logged" = 0 ]; then
-		perf_log "error: $method numbering $num: answers other than $expect, or socket errors"
+		perf_log "error: $method $route: answers other than $expect, or socket errors"
 		grep -E 'Non-2xx|Socket errors' <<<"$out" >&2 || true
 		grep -a '"route":' "$PERF_SERVICE_LOG" | grep -av "\"status\":$expect," | head -5 >&2 || true
 		FAILED=1
 	fi
-	# Every write is audited, and numbered exactly when the trigger is on.
-	if [ "$audit" -lt "$logged" ] || { [ "$num" = on ] && [ "$numbered" != "$audit" ]; } \
-		|| { [ "$num" = off ] && [ "$numbered" != 0 ]; }; then
-		perf_log "error: $method numbering $num: $logged requests, $audit audit rows, $numbered numbered changes"
+	# Every write is audited, and every audit row numbered (by the service's background
+	# numbering, within the half second above).
+	if [ "$audit" -lt "$logged" ] || [ "$numbered" != "$audit" ]; then
+		perf_log "error: $method $route: $logged requests, $audit audit rows, $numbered numbered changes"
 		FAILED=1
 	fi
 }
@@ -277,12 +283,9 @@ run_service() {
 run_pgbench before "$CONNECTIONS"
 run_pgbench serial 1
 for round in $(seq 1 "$ROUNDS"); do
-	run_service patch on "$round"
-	run_service patch off "$round"
-	if [ "$POST" != 0 ]; then
-		run_service post on "$round"
-		run_service post off "$round"
-	fi
+	for op in $OPS; do
+		run_service "$op" "$round"
+	done
 done
 run_pgbench after "$CONNECTIONS"
 
@@ -332,43 +335,34 @@ serial = pgbench.get('serial')
 print()
 
 services = [r for r in rows if r['kind'] == 'service']
-what = {'patch': 'PATCH /v1/cases/{id}', 'post': 'POST /v1/cases'}
-fmt = '{:<22} {:>9} {:>7} {:>6} {:>7} {:>7} {:>7} {:>7} {:>7} {:>9} {:>11} {:>6}'
-print(fmt.format('request', 'numbering', 'req/s', 'ratio', 'vs -c1', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms',
-                 'audit/req', 'syncs/write', 'errors'))
+what = {'patch': 'PATCH /v1/cases/{id}', 'post': 'POST /v1/cases', 'visit': 'POST .../visits'}
+goal = {'patch': 0.5, 'post': 0.5, 'visit': 0.4}
+fmt = '{:<22} {:>7} {:>6} {:>5} {:>7} {:>7} {:>7} {:>7} {:>7} {:>9} {:>11} {:>7} {:>6}'
+print(fmt.format('request', 'req/s', 'ratio', 'goal', 'vs -c1', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms',
+                 'audit/req', 'syncs/write', 'waiting', 'errors'))
 for r in services:
     r['rps'] = int(r['requests']) / (int(r['duration_us']) / 1e6)
     ms = lambda key: f'{int(r[key]) / 1000:.2f}'
     logged = int(r['logged'])
     errors = int(r['socket_errors']) + int(r['not_ok'])
-    print(fmt.format(what[r['op']], r['numbering'], f'{r["rps"]:.0f}', f'{r["rps"] / pg:.2f}',
+    print(fmt.format(what[r['op']], f'{r["rps"]:.0f}', f'{r["rps"] / pg:.2f}', f'{goal[r["op"]]:.1f}',
                      f'{r["rps"] / serial:.2f}' if serial else '-', ms('p50_us'), ms('p90_us'),
                      ms('p99_us'), ms('max_us'), f'{int(r["audit"]) / logged:.2f}' if logged else '?',
-                     syncs_per(r), errors))
+                     syncs_per(r), r['queued'], errors))
 print()
-fmt = '{:<22} {:>9} {:>16} {:>8} {:>8} {:>6}'
-print(fmt.format('request', 'numbering', 'CPU us/req: wrk', 'service', 'database', 'total'))
+fmt = '{:<22} {:>16} {:>8} {:>8} {:>6}'
+print(fmt.format('request', 'CPU us/req: wrk', 'service', 'database', 'total'))
 for r in services:
     n = int(r['requests'])
     cpu = [int(r[k]) / hz * 1e6 / n for k in ('client_ticks', 'service_ticks', 'db_ticks')]
-    print(fmt.format(what[r['op']], r['numbering'], f'{cpu[0]:.1f}', f'{cpu[1]:.1f}', f'{cpu[2]:.1f}',
-                     f'{sum(cpu):.1f}'))
-print()
-print('Numbering in commit order, on against off (the runs just before each other):')
-for i, on in enumerate(services):
-    if on['numbering'] != 'on' or i + 1 >= len(services):
-        continue
-    off = services[i + 1]
-    if off['op'] != on['op'] or off['numbering'] != 'off':
-        continue
-    print(f'  {what[on["op"]]:<22} req/s {on["rps"]:.0f} / {off["rps"]:.0f} = {on["rps"] / off["rps"]:.2f};'
-          f'  p50 {int(on["p50_us"]) / 1000:.2f} vs {int(off["p50_us"]) / 1000:.2f} ms;'
-          f'  p99 {int(on["p99_us"]) / 1000:.2f} vs {int(off["p99_us"]) / 1000:.2f} ms')
+    print(fmt.format(what[r['op']], f'{cpu[0]:.1f}', f'{cpu[1]:.1f}', f'{cpu[2]:.1f}', f'{sum(cpu):.1f}'))
 print()
 print(f'ratio  = service req/s / mean pgbench -N -c{conns} TPS ({pg:.0f}) of the runs before and after.')
 if serial:
     print(f'vs -c1 = service req/s / pgbench -N -c1 TPS ({serial:.0f}): one commit, and one WAL flush, at a time.')
-print('audit/req = audit rows written per answered request (every one numbered when numbering is on).')
+print('goal   = the ratio this request is to reach.')
+print('audit/req = audit rows written per answered request (every one numbered after commit).')
+print('waiting = changes not yet numbered when the load stopped (the background numbering\'s lag).')
 print('syncs/tx, syncs/write = WAL flushes (pg_stat_wal.wal_sync) per transaction or audited write, warm-up included:')
 print('  below 1, commits shared flushes (group commit); 1, every commit waited for its own.')
 print('Latencies from wrk. CPU: user + system time over the measured run per request, from /proc: wrk, '
