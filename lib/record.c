@@ -112,3 +112,31 @@ char *record_array_literal(const json_t *array)
 	strbuf_addch(&sb, '}');
 	return strbuf_detach(&sb);
 }
+
+static int compare_strings(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void record_sort_uuids(json_t *record, const char *field)
+{
+	json_t *ids = json_object_get(record, field);
+	size_t n = json_array_size(ids);
+	char(*canonical)[UUID_TEXT_LEN + 1] = n ? calloc(n, sizeof(*canonical)) : NULL;
+	const char **order = n ? calloc(n, sizeof(*order)) : NULL;
+
+	if (canonical == NULL || order == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (uuid_parse(json_string_value(json_array_get(ids, i)), canonical[i]) != 0)
+			goto out;
+		order[i] = canonical[i];
+	}
+	qsort(order, n, sizeof(*order), compare_strings);
+	json_array_clear(ids);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(ids, json_string(order[i]));
+out:
+	free(canonical);
+	free(order);
+}

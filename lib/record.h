@@ -64,6 +64,11 @@ int record_changed_any(const json_t *a, const json_t *b, const char *const *fiel
  * itself (borrowed from obj), or the number/boolean written into buf. */
 const char *record_param(const json_t *obj, const char *field, char *buf, size_t len);
 
+/* The UUIDs of the array member field in canonical form (lower case), sorted:
+ * the one form a list of people is stored and answered in. Leaves the member
+ * as it is when one of them is not a UUID. */
+void record_sort_uuids(json_t *record, const char *field);
+
 /* A JSON array of strings as a PostgreSQL array literal ({"a","b"}), for a
  * parameter; caller frees (NULL when out of memory). */
 char *record_array_literal(const json_t *array);

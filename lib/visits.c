@@ -39,40 +39,17 @@ static const char *const update_columns[] = {"visited_at", "visit_type", "locati
 
 /* visited_at as UTC text with microseconds (so that equal instants compare
  * equal), and participant_ids in canonical, sorted form. */
-static int compare_strings(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static void normalise(json_t *visit)
 {
 	const char *at = record_text_member(visit, "visited_at");
-	json_t *ids = json_object_get(visit, "participant_ids");
-	size_t n = json_array_size(ids);
-	char text[28], (*canonical)[37];
-	const char **order;
+	char text[28];
 	int64_t us;
 
 	if (at && timestamp_parse(at, &us) == 0) {
 		timestamp_format(us, text);
 		json_object_set_new(visit, "visited_at", json_string(text));
 	}
-	canonical = n ? calloc(n, sizeof(*canonical)) : NULL;
-	order = n ? calloc(n, sizeof(*order)) : NULL;
-	if (canonical == NULL || order == NULL)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		if (uuid_parse(json_string_value(json_array_get(ids, i)), canonical[i]) != 0)
-			goto out;
-		order[i] = canonical[i];
-	}
-	qsort(order, n, sizeof(*order), compare_strings);
-	json_array_clear(ids);
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(ids, json_string(order[i]));
-out:
-	free(canonical);
-	free(order);
+	record_sort_uuids(visit, "participant_ids");
 }
 
 static void check_not_future(const json_t *visit, struct cw_error *err)
