@@ -71,6 +71,15 @@ enum cw_code get_visit_history(struct exchange *x);
 enum cw_code patch_visit(struct exchange *x);
 enum cw_code delete_visit(struct exchange *x);
 
+/* hearing_handlers.c */
+enum cw_code list_case_hearings(struct exchange *x);
+enum cw_code list_hearings(struct exchange *x);
+enum cw_code create_hearing(struct exchange *x);
+enum cw_code get_hearing(struct exchange *x);
+enum cw_code get_hearing_history(struct exchange *x);
+enum cw_code patch_hearing(struct exchange *x);
+enum cw_code delete_hearing(struct exchange *x);
+
 /* reports.c */
 enum cw_code report_visit_compliance(struct exchange *x);
 enum cw_code report_plan_reviews(struct exchange *x);

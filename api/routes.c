@@ -66,6 +66,14 @@ static const struct route routes[] = {
 	{"PATCH", "/v1/visits/{id}", patch_visit, ROUTE_BODY},
 	{"DELETE", "/v1/visits/{id}", delete_visit, 0},
 
+	{"GET", "/v1/cases/{id}/hearings", list_case_hearings, 0},
+	{"POST", "/v1/cases/{id}/hearings", create_hearing, ROUTE_BODY},
+	{"GET", "/v1/hearings", list_hearings, 0},
+	{"GET", "/v1/hearings/{id}", get_hearing, 0},
+	{"GET", "/v1/hearings/{id}/history", get_hearing_history, 0},
+	{"PATCH", "/v1/hearings/{id}", patch_hearing, ROUTE_BODY},
+	{"DELETE", "/v1/hearings/{id}", delete_hearing, 0},
+
 	{"GET", "/v1/reports/visit-compliance", report_visit_compliance, ROUTE_NEGOTIATED},
 	{"GET", "/v1/reports/plan-reviews", report_plan_reviews, ROUTE_NEGOTIATED},
 	{"GET", "/v1/reports/referral-outcomes", report_referral_outcomes, ROUTE_NEGOTIATED},

@@ -2,6 +2,7 @@
 
 #include "cases.h"
 #include "goals.h"
+#include "hearings.h"
 #include "participants.h"
 #include "plans.h"
 #include "referrals.h"
@@ -9,5 +10,5 @@
 
 const struct resource *const record_kinds[] = {
 	&case_resource, &participant_resource, &plan_resource, &goal_resource, &progress_resource,
-	&referral_resource, &visit_resource, NULL,
+	&referral_resource, &visit_resource, &hearing_resource, NULL,
 };

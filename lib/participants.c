@@ -6,6 +6,7 @@
 
 #include "access.h"
 #include "cases.h"
+#include "hearings.h"
 #include "page.h"
 #include "rowjson.h"
 
@@ -69,16 +70,21 @@ static const struct db_statement only_child_of_visits = {
 	"                      AND p.deleted_at IS NULL)", 1, 0};
 
 /* A child who is the only child at caseworker_child visits stays a child:
- * otherwise those visits would be with no child at all. */
+ * otherwise those visits would be with no child at all. So does a child
+ * that hearings concern. */
 static enum cw_code check_role_change(struct record_change *ch, struct cw_error *err)
 {
 	const char *params[1] = {record_text_member(ch->before, "id")};
 	PGresult *res;
-	long visits;
+	long visits, hearings;
 
 	if (strcmp(record_text_member(ch->before, "role"), "child") != 0 ||
 	    !record_field_changed(ch->before, ch->after, "role"))
 		return CW_OK;
+	if (hearings_naming(ch->conn, params[0], &hearings, err) != CW_OK)
+		return err->code;
+	if (hearings > 0)
+		return cw_fail(err, CW_CONFLICT, "Hearings (%ld) concern this child; change them first.", hearings);
 	res = db_run(ch->conn, &only_child_of_visits, params, err);
 	if (res == NULL)
 		return err->code;
@@ -112,10 +118,11 @@ static const struct db_statement participant_named = {
 	"         WHERE g.participant_id = $1::uuid AND g.deleted_at IS NULL AND pl.deleted_at IS NULL)"
 	" + (SELECT count(*) FROM service_referrals WHERE participant_id = $1::uuid AND deleted_at IS NULL)"
 	" + (SELECT count(*) FROM visit_participants vp JOIN visits v ON v.id = vp.visit_id"
-	"    WHERE vp.participant_id = $1::uuid AND v.deleted_at IS NULL)", 1, 0};
+	"    WHERE vp.participant_id = $1::uuid AND v.deleted_at IS NULL)"
+	" + (SELECT count(*) FROM hearing_children WHERE participant_id = $1::uuid)", 1, 0};
 
-/* A participant that live goals, referrals or visits name stays: deleting it
- * would leave them pointing at nobody. */
+/* A participant that live goals, referrals, visits or hearings name stays:
+ * deleting it would leave them pointing at nobody. */
 static enum cw_code check_participant_delete(struct record_change *ch, struct cw_error *err)
 {
 	const char *params[1] = {record_text_member(ch->before, "id")};
@@ -127,7 +134,7 @@ static enum cw_code check_participant_delete(struct record_change *ch, struct cw
 	named = strtol(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	if (named > 0)
-		return cw_fail(err, CW_CONFLICT, "Goals, referrals or visits (%ld) name this participant: "
+		return cw_fail(err, CW_CONFLICT, "Goals, referrals, visits or hearings (%ld) name this participant: "
 			       "delete them, or change them to name someone else, first.", named);
 	return CW_OK;
 }

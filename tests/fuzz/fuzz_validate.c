@@ -18,6 +18,7 @@
 
 #include "cases.h"
 #include "goals.h"
+#include "hearings.h"
 #include "participants.h"
 #include "plans.h"
 #include "problem.h"
@@ -34,6 +35,7 @@ static const struct resource *const kinds[] = {
 	&progress_resource,
 	&referral_resource,
 	&visit_resource,
+	&hearing_resource,
 };
 #define KINDS (sizeof(kinds) / sizeof(kinds[0]))
 

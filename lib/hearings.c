@@ -1,0 +1,124 @@
+#include "hearings.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cases.h"
+#include "dates.h"
+#include "participants.h"
+
+static const char *const hearing_types[] = {"removal", "adjudication", "disposition", "review", "permanency",
+					    "tpr", "other", NULL};
+static const char *const efforts[] = {"made", "not_made", "not_required", NULL};
+
+const struct field_spec hearing_fields[] = {
+	{"id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
+	{"case_id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
+	{"hearing_type", FT_ENUM, F_REQUIRED, 0, hearing_types, 0, 0},
+	{"held_on", FT_DATE, F_REQUIRED, 0, NULL, 0, 0},
+	{"child_ids", FT_UUID_LIST, F_REQUIRED, HEARING_MAX_CHILDREN, NULL, 0, 0},
+	{"contrary_to_welfare", FT_BOOL, F_NULLABLE, 0, NULL, 0, 0},
+	{"reasonable_efforts", FT_ENUM, F_NULLABLE, 0, efforts, 0, 0},
+	{"abuse_neglect_found", FT_BOOL, F_NULLABLE, 0, NULL, 0, 0},
+	{"outcome", FT_TEXT, F_NULLABLE, 20000, NULL, 0, 0},
+	{"next_hearing_on", FT_DATE, F_NULLABLE, 0, NULL, 0, 0},
+	{"version", FT_INT, F_READ_ONLY, 0, NULL, 0, 0},
+	{"created_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
+	{"updated_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
+	{NULL, 0, 0, 0, NULL, 0, 0},
+};
+
+static const char *const insert_columns[] = {"case_id", "hearing_type", "held_on", "child_ids",
+					     "contrary_to_welfare", "reasonable_efforts", "abuse_neglect_found",
+					     "outcome", "next_hearing_on", NULL};
+static const char *const update_columns[] = {"hearing_type", "held_on", "child_ids", "contrary_to_welfare",
+					     "reasonable_efforts", "abuse_neglect_found", "outcome",
+					     "next_hearing_on", NULL};
+
+/* What a court finds and decides at a hearing: known only once it is held. */
+static const char *const findings[] = {"contrary_to_welfare", "reasonable_efforts", "abuse_neglect_found",
+				       "outcome", NULL};
+
+/* A hearing not yet held has no findings or outcome; the next hearing comes after it. */
+static void check_dates(const json_t *hearing, struct cw_error *err)
+{
+	struct cw_date held, next, today = date_today();
+	int found = 0;
+
+	if (record_date(hearing, "held_on", &held) != 0)
+		return;
+	for (const char *const *f = findings; *f; f++)
+		found |= json_object_get(hearing, *f) != NULL && !json_is_null(json_object_get(hearing, *f));
+	if (found && date_cmp(&held, &today) > 0)
+		cw_field_error(err, "held_on", "is in the future, but the hearing has findings or an outcome: "
+			       "record them once it is held");
+	if (record_date(hearing, "next_hearing_on", &next) == 0 && date_cmp(&next, &held) <= 0)
+		cw_field_error(err, "next_hearing_on", "must come after held_on");
+}
+
+/* Each child the hearing concerns is a live child participant of its case. */
+static enum cw_code check_children(struct record_change *ch, const char *case_id, struct cw_error *err)
+{
+	const json_t *ids = json_object_get(ch->after, "child_ids");
+	size_t i;
+	const json_t *id;
+	json_t *roles;
+	enum cw_code rc = participants_roles(ch->conn, case_id, ids, &roles, err);
+
+	if (rc != CW_OK)
+		return rc;
+	json_array_foreach(ids, i, id) {
+		const char *role = json_string_value(json_object_get(roles, json_string_value(id)));
+
+		if (role == NULL)
+			cw_field_error(err, "child_ids", "%s is not a participant of this case", json_string_value(id));
+		else if (strcmp(role, "child") != 0)
+			cw_field_error(err, "child_ids", "%s is not a child (role is %s)", json_string_value(id), role);
+	}
+	json_decref(roles);
+	return CW_OK;
+}
+
+static enum cw_code check_hearing(struct record_change *ch, struct cw_error *err)
+{
+	const char *case_id = ch->before ? record_text_member(ch->before, "case_id") : ch->parent_id;
+	json_t *the_case;
+	enum cw_code rc = resource_load_locked(ch->conn, &case_resource, ch->actor->principal, case_id, 0, &the_case,
+					       err);
+
+	if (rc != CW_OK)
+		return rc;
+	json_decref(the_case);
+	if (ch->before == NULL)
+		json_object_set_new(ch->after, "case_id", json_string(case_id));
+	record_sort_uuids(ch->after, "child_ids");
+	check_dates(ch->after, err);
+	if (ch->before == NULL || record_field_changed(ch->before, ch->after, "child_ids"))
+		rc = check_children(ch, case_id, err);
+	return rc;
+}
+
+const struct resource hearing_resource = {
+	.noun = "hearing", .audit_type = "hearing", .fields = hearing_fields,
+	/* Hearings and a child's episodes take turns under their case: both set entered_care_on. */
+	.store = {"hearings", "hr", &case_resource, "case_id", NULL, CASE_LOCK_EXCLUSIVE},
+	.insert_columns = insert_columns, .update_columns = update_columns,
+	.lists = {CURSOR_HEARINGS, (const char *const[]){"hearing_type", NULL}, NULL, NULL},
+	.rules = {.check = check_hearing},
+};
+
+static const struct db_statement hearings_of_child = {
+	"hearings_naming_child",
+	"SELECT count(*) FROM hearing_children WHERE participant_id = $1::uuid", 1, 0};
+
+enum cw_code hearings_naming(struct db_conn *conn, const char *id, long *count, struct cw_error *err)
+{
+	const char *params[1] = {id};
+	PGresult *res = db_run(conn, &hearings_of_child, params, err);
+
+	if (res == NULL)
+		return err->code;
+	*count = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return CW_OK;
+}
