@@ -12,7 +12,7 @@ COPY lib lib
 COPY sql sql
 COPY scripts/embed-sql.py scripts/embed-openapi.py scripts/
 COPY tests tests
-RUN meson setup /build -Dbuildtype=release && meson compile -C /build caseworkd
+RUN meson setup /build -Dbuildtype=release -Dwerror=true && meson compile -C /build caseworkd
 
 FROM debian:12-slim
 RUN apt-get update \
