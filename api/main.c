@@ -3,6 +3,7 @@
  *
  *   caseworkd [serve]     serve HTTP (the default)
  *   caseworkd migrate     apply pending database migrations and exit
+ *   caseworkd probe       exit 0 when the local instance answers /readyz with 200
  *   caseworkd statements  print the SQL each kind of record is read and written with
  *
  * Settings come from CASEWORK_* environment variables; an unusable one stops
@@ -27,10 +28,12 @@
 #include "server.h"
 
 static const char usage[] =
-	"usage: caseworkd [serve | migrate | statements] [--help] [--version]\n"
+	"usage: caseworkd [serve | migrate | probe | statements] [--help] [--version]\n"
 	"\n"
 	"  serve      serve the casework HTTP API (the default)\n"
 	"  migrate    apply pending database migrations, then exit\n"
+	"  probe      ask the instance this environment configures for /readyz over\n"
+	"             loopback (a container's health check): exit 0 when ready, else 1\n"
 	"  statements print the SQL each kind of record is read and written with\n"
 	"             (name, a tab, the statement; for EXPLAIN), then exit\n"
 	"\n"
@@ -101,6 +104,47 @@ static int run_migrate(void)
 		      stderr);
 	config_release(&cfg);
 	return rc == 0 ? 0 : fail(why);
+}
+
+#define PROBE_TIMEOUT_MS 3000
+#define PROBE_MAX_BYTES 65536   /* /readyz answers a few hundred bytes */
+
+/* The URL of /readyz of the instance that CASEWORK_BIND and CASEWORK_PORT
+ * configure: a wildcard address is asked on loopback. */
+static void probe_url(const struct config *cfg, char *url, size_t len)
+{
+	const char *host = cfg->bind;
+
+	if (strcmp(host, "0.0.0.0") == 0)
+		host = "127.0.0.1";
+	else if (strcmp(host, "::") == 0)
+		host = "::1";
+	snprintf(url, len, strchr(host, ':') ? "http://[%s]:%u/readyz" : "http://%s:%u/readyz", host, cfg->port);
+}
+
+/* `caseworkd probe`: a HEALTHCHECK for an image without curl. One line on
+ * stderr when the instance is not ready. */
+static int run_probe(void)
+{
+	struct config cfg;
+	struct fetch_result res = {0};
+	char why[512], url[128];
+	int rc;
+
+	if (config_load_listener(&cfg, why, sizeof(why)) != 0)
+		return fail(why);
+	probe_url(&cfg, url, sizeof(url));
+	config_release(&cfg);
+	if (fetch_global_init() != 0)
+		return fail("cannot initialise the HTTP client");
+	rc = fetch_get(&(struct fetch_request){url, 1, PROBE_MAX_BYTES, PROBE_TIMEOUT_MS, NULL}, &res);
+	fetch_global_cleanup();
+	if (rc != 0) {
+		snprintf(why, sizeof(why), "not ready: %s: %s", url, res.error);
+		return fail(why);
+	}
+	free(res.body);
+	return 0;
 }
 
 /* SIGINT, SIGTERM and SIGHUP are taken by sigwait() in server_run; every
@@ -187,6 +231,8 @@ int main(int argc, char **argv)
 		return run_serve();
 	if (strcmp(command, "migrate") == 0)
 		return run_migrate();
+	if (strcmp(command, "probe") == 0)
+		return run_probe();
 	if (strcmp(command, "statements") == 0)
 		return resource_sql_print(record_kinds, stdout) == 0 ? 0 : fail("out of memory");
 	fprintf(stderr, "caseworkd: unknown command '%s'\n\n%s", command, usage);

@@ -581,6 +581,15 @@ int config_load_database(struct config *cfg, char *why, size_t len)
 	return 0;
 }
 
+int config_load_listener(struct config *cfg, char *why, size_t len)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	if (load_bind(cfg, why, len) == 0)
+		return 0;
+	config_release(cfg);
+	return -1;
+}
+
 int config_load(struct config *cfg, char *why, size_t len)
 {
 	unsigned long v = 0;

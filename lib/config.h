@@ -53,6 +53,9 @@ int config_load(struct config *cfg, char *why, size_t why_len);
 /* Reads only what `caseworkd migrate` needs (the database URLs). */
 int config_load_database(struct config *cfg, char *why, size_t why_len);
 
+/* Reads only what `caseworkd probe` needs (the listen address and port). */
+int config_load_listener(struct config *cfg, char *why, size_t why_len);
+
 /* Frees every string the struct owns; the secret is wiped first. Accepts NULL. */
 void config_release(struct config *cfg);
 

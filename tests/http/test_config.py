@@ -407,8 +407,8 @@ class CommandLineTest(ConfigTest):
             with self.subTest(flag=flag):
                 done = self.run_cli(flag)
                 self.assertEqual(done.returncode, 0, done.stderr)
-                for word in ('serve', 'migrate', 'CASEWORK_DATABASE_URL', 'CASEWORK_JWT_SECRET',
-                             'CASEWORK_REPORT_CONCURRENCY', 'CASEWORK_REPORT_TIMEOUT_SECONDS'):
+                for word in ('serve', 'migrate', 'probe', 'CASEWORK_DATABASE_URL', 'CASEWORK_MIGRATE_DATABASE_URL',
+                             'CASEWORK_JWT_SECRET', 'CASEWORK_REPORT_CONCURRENCY', 'CASEWORK_REPORT_TIMEOUT_SECONDS'):
                     self.assertIn(word, done.stdout)
 
     def test_help_needs_no_configuration(self):
@@ -426,6 +426,42 @@ class CommandLineTest(ConfigTest):
                 done = self.run_cli(*args)
                 self.assertEqual(done.returncode, 2, done.stderr)
                 self.assertTrue(done.stderr.strip(), 'an unknown command should say so on stderr')
+
+
+class ProbeTest(ConfigTest):
+    """`caseworkd probe`, a container's HEALTHCHECK: /readyz of the instance the
+    environment configures, over loopback; exit 0 when it answers 200, else 1."""
+
+    def probe(self, port, **overrides):
+        return self.cluster.run_caseworkd('probe', env=self.cluster.base_env(
+            CASEWORK_PORT=str(port), CASEWORK_JWT_SECRET_FILE=None, **overrides), timeout=REFUSAL_SECONDS)
+
+    def test_probe_exits_0_when_the_instance_is_ready(self):
+        for bind in ('127.0.0.1', '0.0.0.0'):  # a wildcard address is asked on loopback
+            with self.subTest(bind=bind):
+                done = self.probe(self.cluster.service.port, CASEWORK_BIND=bind)
+                self.assertEqual(done.returncode, 0, done.stderr)
+                self.assertEqual(done.stderr, '')
+
+    def test_probe_exits_1_with_one_line_when_the_instance_is_not_ready(self):
+        nowhere = tempfile.mkdtemp(prefix='no-pg-', dir=self.cluster.dir)
+        svc = self.cluster.start_service(harness.unique('probe'), wait_path='/healthz',
+                                         CASEWORK_DATABASE_URL=f'host={nowhere} dbname=casework connect_timeout=2')
+        self.addCleanup(self.cluster.stop_service, svc)
+        done = self.probe(svc.port)
+        self.assertEqual(done.returncode, 1, done.stderr)
+        self.assertEqual(len(done.stderr.splitlines()), 1, done.stderr)
+        self.assertIn('503', done.stderr)
+
+    def test_probe_exits_1_when_nothing_listens(self):
+        done = self.probe(harness.free_port())
+        self.assertEqual(done.returncode, 1, done.stderr)
+        self.assertEqual(len(done.stderr.splitlines()), 1, done.stderr)
+
+    def test_probe_refuses_an_unusable_address(self):
+        done = self.probe(self.cluster.service.port, CASEWORK_BIND='localhost')
+        self.assertEqual(done.returncode, 1)
+        self.assertIn('CASEWORK_BIND', done.stderr)
 
 
 class MigrateTest(ConfigTest):
