@@ -13,6 +13,8 @@ PACKAGES_RUN="postgresql-15 postgresql-client-15 openssl curl tzdata acl"
 PACKAGES_BENCH="wrk postgresql-contrib"
 PACKAGES_FUZZ="clang-14 libfuzzer-14-dev"
 PACKAGES_TEST="python3-yaml python3-jsonschema"
+PACKAGES_CONTAINER="buildah debootstrap curl"
+PACKAGES_PGBOUNCER="pgbouncer"
 
 # ensure_packages PURPOSE...: installs whatever of those packages is missing.
 ensure_packages() {
@@ -24,6 +26,8 @@ ensure_packages() {
 		bench) wanted="$wanted $PACKAGES_BENCH" ;;
 		fuzz) wanted="$wanted $PACKAGES_FUZZ" ;;
 		test) wanted="$wanted $PACKAGES_TEST" ;;
+		container) wanted="$wanted $PACKAGES_CONTAINER" ;;
+		pgbouncer) wanted="$wanted $PACKAGES_PGBOUNCER" ;;
 		lint) command -v npm >/dev/null || wanted="$wanted nodejs npm"
 		      wanted="$wanted cppcheck clang-tidy" ;;
 		esac
