@@ -25,13 +25,11 @@ static enum cw_code attributed_work(struct db_conn *conn, void *ctx, struct cw_e
 	char roles[128];
 	const char *params[4] = {a->actor->principal->sub, roles, a->actor->request_id,
 				 a->actor->client_request_id ? a->actor->client_request_id : ""};
-	PGresult *res;
 
 	claims_roles_text(a->actor->principal->roles, roles, sizeof(roles));
-	res = db_run(conn, &set_actor, params, err);
-	if (res == NULL)
+	/* With the work's first statement, in one round trip. */
+	if (db_defer(conn, &set_actor, params, err) != CW_OK)
 		return err->code;
-	PQclear(res);
 	return a->work(conn, a->ctx, err);
 }
 

@@ -26,6 +26,12 @@ static const char session_setup[] =
 	"SET lock_timeout = '10s';"
 	"SET idle_in_transaction_session_timeout = '60s'";
 
+/* A statement waiting to go with the next one (db_defer), its parameters copied. */
+struct deferred {
+	const struct db_statement *stmt;
+	char *params[DB_DEFER_MAX_PARAMS];
+};
+
 struct db_conn {
 	struct db_pool *pool;
 	PGconn *pg;
@@ -33,6 +39,8 @@ struct db_conn {
 	int untried;    /* no statement has run since it was taken from the pool */
 	const struct db_statement *prepared[MAX_PREPARED];
 	int nprepared;
+	struct deferred deferred[DB_DEFER_MAX];
+	int ndeferred;
 };
 
 struct db_pool {
@@ -249,10 +257,20 @@ struct db_conn *db_acquire(struct db_pool *pool, struct cw_error *err)
 	return c;
 }
 
+static void drop_deferred(struct db_conn *c)
+{
+	for (int i = 0; i < c->ndeferred; i++)
+		for (int j = 0; j < DB_DEFER_MAX_PARAMS; j++)
+			free(c->deferred[i].params[j]);
+	memset(c->deferred, 0, sizeof(c->deferred));
+	c->ndeferred = 0;
+}
+
 void db_release(struct db_pool *pool, struct db_conn *c)
 {
 	if (c == NULL)
 		return;
+	drop_deferred(c);
 	if (c->pg != NULL && PQstatus(c->pg) != CONNECTION_OK)
 		forget_connection(c);
 	if (c->pg != NULL && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
@@ -307,9 +325,85 @@ static PGresult *checked(struct db_conn *c, PGresult *res, struct cw_error *err)
 	return NULL;
 }
 
+static int send_statement(struct db_conn *c, const struct db_statement *stmt, const char *const *params);
+
+/* The result of the query being read in pipeline mode: kept in *kept when
+ * keep and it succeeded; the first failure of the pipeline goes into err
+ * (the queries after it are only reported as aborted). 0 when the connection
+ * failed. */
+static int read_pipelined(struct db_conn *c, int keep, PGresult **kept, int *failed, struct cw_error *err)
+{
+	PGresult *res;
+
+	while ((res = PQgetResult(c->pg)) != NULL) {
+		ExecStatusType st = PQresultStatus(res);
+
+		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+			if (keep && *kept == NULL) {
+				*kept = res;
+				continue;
+			}
+		} else if (!*failed) {
+			classify(c->pg, res, err);
+			*failed = 1;
+		}
+		PQclear(res);
+	}
+	return PQstatus(c->pg) == CONNECTION_OK;
+}
+
+/* The deferred statements and then stmt, sent in one round trip (libpq's
+ * pipeline mode) and read in order; stmt's result, or NULL with the first
+ * failure in err. The deferred statements are dropped once the database has
+ * answered them, and kept when the connection failed first, for a retry. */
+static PGresult *run_pipelined(struct db_conn *c, const struct db_statement *stmt, const char *const *params,
+			       struct cw_error *err)
+{
+	PGresult *mine = NULL, *sync;
+	int failed = 0, sent = 1, alive = 1;
+
+	for (int i = 0; i < c->ndeferred; i++)
+		if (c->deferred[i].stmt->name != NULL && prepare(c, c->deferred[i].stmt, err) != CW_OK)
+			return NULL;
+	if (stmt->name != NULL && prepare(c, stmt, err) != CW_OK)
+		return NULL;
+	if (!PQenterPipelineMode(c->pg)) {
+		classify(c->pg, NULL, err);
+		return NULL;
+	}
+	for (int i = 0; i < c->ndeferred && sent; i++)
+		sent = send_statement(c, c->deferred[i].stmt, (const char *const *)c->deferred[i].params);
+	sent = sent && send_statement(c, stmt, params) && PQpipelineSync(c->pg);
+	for (int i = 0; sent && alive && i <= c->ndeferred; i++)
+		alive = read_pipelined(c, i == c->ndeferred, &mine, &failed, err);
+	sync = sent && alive ? PQgetResult(c->pg) : NULL;
+	if (sync == NULL || PQresultStatus(sync) != PGRES_PIPELINE_SYNC || !PQexitPipelineMode(c->pg)) {
+		PQclear(sync);
+		PQclear(mine);
+		if (!failed)
+			classify(c->pg, NULL, err);
+		/* Not usable again: a dead connection is replaced by db_run(), one left
+		 * in pipeline mode is closed here. */
+		if (PQstatus(c->pg) == CONNECTION_OK)
+			forget_connection(c);
+		else
+			c->nprepared = 0;
+		return NULL;
+	}
+	PQclear(sync);
+	drop_deferred(c);
+	if (failed) {
+		PQclear(mine);
+		return NULL;
+	}
+	return mine;
+}
+
 static PGresult *run(struct db_conn *c, const struct db_statement *stmt, const char *const *params,
 		     struct cw_error *err)
 {
+	if (c->ndeferred > 0)
+		return run_pipelined(c, stmt, params, err);
 	if (stmt->name == NULL)
 		return checked(c, PQexecParams(c->pg, stmt->sql, stmt->nparams, NULL, params, NULL, NULL,
 					       stmt->binary), err);
@@ -351,6 +445,23 @@ PGresult *db_query(struct db_pool *pool, const struct db_statement *stmt, const 
 	res = db_run(c, stmt, params, err);
 	db_release(pool, c);
 	return res;
+}
+
+enum cw_code db_defer(struct db_conn *c, const struct db_statement *stmt, const char *const *params,
+		      struct cw_error *err)
+{
+	struct deferred *d;
+
+	if (c->ndeferred >= DB_DEFER_MAX || stmt->nparams > DB_DEFER_MAX_PARAMS)
+		return cw_fail(err, CW_INTERNAL, "Too many statements deferred.");
+	d = &c->deferred[c->ndeferred++];
+	d->stmt = stmt;
+	for (int i = 0; i < stmt->nparams; i++) {
+		d->params[i] = params[i] ? strdup(params[i]) : NULL;
+		if (params[i] && d->params[i] == NULL)
+			return cw_fail(err, CW_INTERNAL, "Out of memory.");
+	}
+	return CW_OK;
 }
 
 static int send_statement(struct db_conn *c, const struct db_statement *stmt, const char *const *params)
@@ -399,9 +510,19 @@ static enum cw_code stream(struct db_conn *c, const struct db_statement *stmt, c
 enum cw_code db_stream(struct db_conn *c, const struct db_statement *stmt, const char *const *params,
 		       db_row_fn each, void *ctx, struct cw_error *err)
 {
+	static const struct db_statement nothing = {"db_nothing", "SELECT", 0, 0};
 	int first = c->untried, given = 0;
 	enum cw_code rc;
 
+	if (c->ndeferred > 0) {
+		/* Rows are read one at a time, outside a pipeline: the deferred statements go first. */
+		PGresult *res = db_run(c, &nothing, NULL, err);
+
+		PQclear(res);
+		if (res == NULL)
+			return err->code;
+		first = 0;
+	}
 	c->untried = 0;
 	rc = stream(c, stmt, params, each, ctx, &given, err);
 	/* As db_run(): a first statement on a connection that died while idle runs once more. */
@@ -419,31 +540,33 @@ static int retryable(const struct cw_error *err)
 	return strcmp(err->sqlstate, "40001") == 0 || strcmp(err->sqlstate, "40P01") == 0;
 }
 
-static enum cw_code exec_simple(struct db_conn *c, const char *sql, struct cw_error *err)
-{
-	const struct db_statement stmt = {NULL, sql, 0, 0};
-	PGresult *res = db_run(c, &stmt, NULL, err);
+static const struct db_statement begin_write = {"db_begin", "BEGIN", 0, 0};
+static const struct db_statement begin_snapshot = {
+	"db_begin_snapshot", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, 0};
+static const struct db_statement commit = {"db_commit", "COMMIT", 0, 0};
 
-	PQclear(res);
-	return res ? CW_OK : err->code;
-}
-
-static enum cw_code attempt(struct db_conn *c, const char *begin, db_work_fn work, void *ctx,
+/* BEGIN goes with the transaction's first statement, in one round trip. */
+static enum cw_code attempt(struct db_conn *c, const struct db_statement *begin, db_work_fn work, void *ctx,
 			    struct cw_error *err)
 {
-	enum cw_code rc = exec_simple(c, begin, err);
+	enum cw_code rc = db_defer(c, begin, NULL, err);
+	PGresult *res;
 
 	if (rc == CW_OK)
 		rc = work(c, ctx, err);
-	if (rc == CW_OK)
-		rc = exec_simple(c, "COMMIT", err);
+	if (rc == CW_OK) {
+		res = db_run(c, &commit, NULL, err);
+		rc = res ? CW_OK : err->code;
+		PQclear(res);
+	}
+	drop_deferred(c);
 	if (rc != CW_OK && c->pg != NULL && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
 		PQclear(PQexec(c->pg, "ROLLBACK"));
 	return rc;
 }
 
-static enum cw_code run_transaction(struct db_pool *pool, const char *begin, db_work_fn work, void *ctx,
-				    struct cw_error *err)
+static enum cw_code run_transaction(struct db_pool *pool, const struct db_statement *begin, db_work_fn work,
+				    void *ctx, struct cw_error *err)
 {
 	enum cw_code rc = CW_UNAVAILABLE;
 
@@ -463,12 +586,12 @@ static enum cw_code run_transaction(struct db_pool *pool, const char *begin, db_
 
 enum cw_code db_transaction(struct db_pool *pool, db_work_fn work, void *ctx, struct cw_error *err)
 {
-	return run_transaction(pool, "BEGIN", work, ctx, err);
+	return run_transaction(pool, &begin_write, work, ctx, err);
 }
 
 enum cw_code db_read_snapshot(struct db_pool *pool, db_work_fn work, void *ctx, struct cw_error *err)
 {
-	return run_transaction(pool, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", work, ctx, err);
+	return run_transaction(pool, &begin_snapshot, work, ctx, err);
 }
 
 enum cw_code db_check_ready(struct db_pool *pool, int min_version, struct cw_error *err)

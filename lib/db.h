@@ -60,6 +60,16 @@ void db_release(struct db_pool *pool, struct db_conn *conn);
 PGresult *db_run(struct db_conn *conn, const struct db_statement *stmt, const char *const *params,
 		 struct cw_error *err);
 
+/* Queues stmt (params copied; at most DB_DEFER_MAX_PARAMS) to go to the
+ * database with the next statement run on conn, in the same round trip, for
+ * statements whose results nobody reads (BEGIN, settings of the transaction):
+ * a failure of one is reported by that next statement. At most DB_DEFER_MAX
+ * wait at once; they are dropped when conn goes back to the pool. */
+#define DB_DEFER_MAX 4
+#define DB_DEFER_MAX_PARAMS 8
+enum cw_code db_defer(struct db_conn *conn, const struct db_statement *stmt, const char *const *params,
+		      struct cw_error *err);
+
 /* db_run() on a pooled connection taken and given back around it, for reads
  * that need one statement. */
 PGresult *db_query(struct db_pool *pool, const struct db_statement *stmt, const char *const *params,
@@ -82,7 +92,8 @@ typedef enum cw_code (*db_work_fn)(struct db_conn *conn, void *ctx, struct cw_er
 
 /* BEGIN; work; COMMIT on one pooled connection. Retries the whole transaction
  * a few times on serialization failure or deadlock. Anything else rolls back.
- * CW_OK means the commit was acknowledged by the database. */
+ * CW_OK means the commit was acknowledged by the database. BEGIN is sent with
+ * work's first statement (db_defer). */
 enum cw_code db_transaction(struct db_pool *pool, db_work_fn work, void *ctx, struct cw_error *err);
 
 /* The same for reads that must see the database as it stood at one moment:
