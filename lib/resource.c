@@ -1,11 +1,14 @@
 #include "resource.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "access.h"
 #include "audit.h"
+#include "claims.h"
+#include "dates.h"
 #include "idempotency.h"
 #include "resource_sql.h"
 
@@ -210,14 +213,143 @@ enum cw_code resource_check_reference(struct db_conn *conn, const struct db_stat
 	return CW_OK;
 }
 
-/* Runs stmt with the record's columns after an optional leading id. */
+/* ---- the audit row, written by the statement that writes the record ----
+ *
+ * A kind's insert or update statement (which returns the record) runs inside
+ * one that also writes the change's audit row (sql/015): the record after the
+ * change is the row the statement returns (the record as stored, with what
+ * BEFORE triggers set, an approval's stamp), the record before it is the one
+ * this transaction locked, sent as a parameter, and the audit row holds the
+ * fields that differ, in the form the audit trail has always had (to_jsonb()
+ * of the row). The trigger that audits writes by any other path sees the row
+ * and does nothing more. */
+
+#define AUDIT_PARAMS 6
+#define AUDITED_MAX 64
+#define META "'{version,created_at,updated_at,deleted_at}'::text[]"
+
+struct audited {
+	const struct db_statement *base;
+	struct db_statement stmt;
+};
+
+static struct audited audited[AUDITED_MAX];
+static int naudited;
+static pthread_mutex_t audited_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The text of base wrapped to write the audit row. Parameters after base's:
+ * actor, roles ("a,b"), request id, client request id, resource type, and the
+ * record before the change (JSON; NULL on create). Caller frees. */
+static char *audited_sql(const struct db_statement *base, int creating)
+{
+	static const char *const create_shape =
+		"WITH w AS (%s),"
+		" n AS MATERIALIZED (SELECT w.id, w.version, to_jsonb(w) - " META " AS doc FROM w),"
+		" a AS (INSERT INTO audit_log (actor, actor_roles, request_id, client_request_id, action, resource_type,"
+		" resource_id, case_id, before, after, sensitive, version)"
+		" SELECT $%d, string_to_array($%d, ','), nullif($%d, ''), nullif($%d, ''), 'create', $%d, n.id,"
+		" coalesce((n.doc ->> 'case_id')::uuid, CASE WHEN $%d = 'case' THEN n.id END), $%d::jsonb, n.doc,"
+		" coalesce(n.doc ->> 'service_type' = 'substance_use_treatment', false), n.version FROM n)"
+		" SELECT * FROM w";
+	static const char *const update_shape =
+		"WITH w AS (%s),"
+		" n AS MATERIALIZED (SELECT w.id, w.version, to_jsonb(w) - " META " AS doc,"
+		" $%d::jsonb - " META " AS old FROM w),"
+		" d AS (SELECT n.*, x.before, x.after FROM n, LATERAL (SELECT jsonb_object_agg(e.key, n.old -> e.key)"
+		" AS before, jsonb_object_agg(e.key, e.value) AS after FROM jsonb_each(n.doc) e"
+		" WHERE e.value IS DISTINCT FROM n.old -> e.key) x WHERE x.before IS NOT NULL),"
+		" a AS (INSERT INTO audit_log (actor, actor_roles, request_id, client_request_id, action, resource_type,"
+		" resource_id, case_id, before, after, sensitive, version)"
+		" SELECT $%d, string_to_array($%d, ','), nullif($%d, ''), nullif($%d, ''), 'update', $%d, d.id,"
+		" coalesce((d.doc ->> 'case_id')::uuid, CASE WHEN $%d = 'case' THEN d.id END), d.before, d.after,"
+		" coalesce(d.doc ->> 'service_type' = 'substance_use_treatment', false)"
+		" OR coalesce(d.old ->> 'service_type' = 'substance_use_treatment', false), d.version FROM d)"
+		" SELECT * FROM w";
+	int a = base->nparams;
+	size_t len = strlen(update_shape) + strlen(base->sql) + 64;
+	char *sql = malloc(len);
+
+	if (sql == NULL)
+		return NULL;
+	if (creating)
+		snprintf(sql, len, create_shape, base->sql, a + 1, a + 2, a + 3, a + 4, a + 5, a + 5, a + 6);
+	else
+		snprintf(sql, len, update_shape, base->sql, a + 6, a + 1, a + 2, a + 3, a + 4, a + 5, a + 5);
+	return sql;
+}
+
+/* The audited form of base (made on first use, kept for the life of the
+ * process), or NULL when it cannot be made: the record is then audited by
+ * its trigger. */
+static const struct db_statement *audited_form(const struct db_statement *base, int creating)
+{
+	const struct db_statement *found = NULL;
+
+	pthread_mutex_lock(&audited_lock);
+	for (int i = 0; i < naudited && found == NULL; i++)
+		if (audited[i].base == base)
+			found = &audited[i].stmt;
+	if (found == NULL && naudited < AUDITED_MAX && base->name != NULL) {
+		size_t len = strlen(base->name) + sizeof("_audited");
+		char *name = malloc(len), *sql = audited_sql(base, creating);
+
+		if (name && sql) {
+			snprintf(name, len, "%s_audited", base->name);
+			audited[naudited] = (struct audited){base, {name, sql, base->nparams + AUDIT_PARAMS, base->binary}};
+			found = &audited[naudited++].stmt;
+		} else {
+			free(name);
+			free(sql);
+		}
+	}
+	pthread_mutex_unlock(&audited_lock);
+	return found;
+}
+
+/* The record as the audit trail holds it (to_jsonb() of the row): instants
+ * as PostgreSQL writes them in JSON, with an offset and no trailing zeros.
+ * Caller frees. */
+static char *audit_form(const json_t *record, const struct field_spec *fields)
+{
+	json_t *copy = json_deep_copy(record);
+	char *text;
+
+	for (const struct field_spec *f = fields; copy && f->name; f++) {
+		const char *value = record_text_member(copy, f->name);
+		char out[40];
+		int64_t us;
+		size_t n;
+
+		if (f->type != FT_TIMESTAMP || value == NULL || timestamp_parse(value, &us) != 0)
+			continue;
+		timestamp_format(us, out);   /* YYYY-MM-DDTHH:MM:SS.ffffffZ */
+		n = strlen(out) - 1;
+		while (out[n - 1] == '0')
+			n--;
+		if (out[n - 1] == '.')
+			n--;
+		snprintf(out + n, sizeof(out) - n, "+00:00");
+		json_object_set_new(copy, f->name, json_string(out));
+	}
+	text = copy ? json_dumps(copy, JSON_COMPACT) : NULL;
+	json_decref(copy);
+	return text;
+}
+
+/* Runs stmt with the record's columns after an optional leading id, writing
+ * the change's audit row in the same statement when actor is given (before:
+ * the record before an update; NULL on create). */
 static enum cw_code store(struct db_conn *conn, const struct resource *kind, const struct db_statement *stmt,
 			  const char *leading, const char *const *columns, const json_t *record,
-			  struct record_text *out, struct cw_error *err)
+			  const struct actor *actor, const json_t *before, struct record_text *out,
+			  struct cw_error *err)
 {
-	const char *params[MAX_COLUMNS + 1];
+	const char *params[MAX_COLUMNS + 1 + AUDIT_PARAMS];
 	char bufs[MAX_COLUMNS][32];
 	char *arrays[MAX_COLUMNS] = {NULL};
+	char roles[128];
+	char *before_text = NULL;
+	const struct db_statement *audited_stmt = actor ? audited_form(stmt, before == NULL) : NULL;
 	int n = 0;
 	PGresult *res;
 	enum cw_code rc = CW_OK;
@@ -232,7 +364,20 @@ static enum cw_code store(struct db_conn *conn, const struct resource *kind, con
 		else
 			params[n++] = record_param(record, columns[i], bufs[i], sizeof(bufs[i]));
 	}
+	if (audited_stmt && before)
+		before_text = audit_form(before, kind->fields);
+	if (audited_stmt && (before == NULL || before_text)) {
+		claims_roles_text(actor->principal->roles, roles, sizeof(roles));
+		params[n++] = actor->principal->sub;
+		params[n++] = roles;
+		params[n++] = actor->request_id;
+		params[n++] = actor->client_request_id ? actor->client_request_id : "";
+		params[n++] = kind->audit_type;
+		params[n++] = before_text;
+		stmt = audited_stmt;
+	}
 	res = db_run(conn, stmt, params, err);
+	free(before_text);
 	for (int i = 0; i < MAX_COLUMNS; i++)
 		free(arrays[i]);
 	if (res == NULL) {
@@ -303,7 +448,8 @@ static enum cw_code create_work(struct db_conn *conn, void *ctx, struct cw_error
 	if (rc == CW_OK && !w->replayed)
 		rc = run_check(w->kind->rules.check, &ch, err);
 	if (rc == CW_OK && !w->replayed)
-		rc = store(conn, w->kind, &sql->insert, NULL, w->kind->insert_columns, ch.after, w->out, err);
+		rc = store(conn, w->kind, &sql->insert, NULL, w->kind->insert_columns, ch.after, w->actor, NULL,
+			   w->out, err);
 	if (rc == CW_OK && !w->replayed && w->idem)
 		rc = idempotency_store(conn, w->actor->principal->sub, w->idem, w->out, err);
 	json_decref(ch.after);
@@ -371,7 +517,8 @@ static enum cw_code update_work(struct db_conn *conn, void *ctx, struct cw_error
 		current.json = NULL;
 		goto out;
 	}
-	rc = store(conn, w->kind, &sql->update, current.id, w->kind->update_columns, ch.after, w->out, err);
+	rc = store(conn, w->kind, &sql->update, current.id, w->kind->update_columns, ch.after, w->actor, before,
+		   w->out, err);
 out:
 	json_decref(before);
 	json_decref(ch.after);

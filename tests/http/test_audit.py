@@ -1,6 +1,7 @@
 """The audit trail: every change to a case writes one row in the same
 transaction (who, roles, when, which record, fields before and after), and
 GET /v1/audit lets administrators and auditors read it."""
+import json
 import subprocess
 
 import harness
@@ -324,3 +325,66 @@ class AppendOnlyTest(AuditTest):
         self.psql_fails(f"UPDATE cases SET family_name = 'Unattributed' WHERE id = '{case['id']}'")
         r = self.request('GET', f'/v1/cases/{case["id"]}', self.world.worker_a1)
         self.assertEqual(r.json(), case)
+
+
+class WritesByOtherPathsTest(AuditTest):
+    """The service writes each change's audit row in the statement that makes the
+    change; a write by any other path is audited by the trigger, as before, and
+    both write the same row."""
+
+    def sql_write(self, sql):
+        self.cluster.psql("BEGIN; SELECT set_config('casework.actor', 'state-loader', true);"
+                          f" SELECT set_config('casework.roles', 'integration', true); {sql}; COMMIT;")
+
+    def trail(self, resource_id):
+        """(action, version, before, after) of every audit row of the record, as stored."""
+        out = self.cluster.psql("SELECT json_build_array(action, version, before, after) FROM audit_log"
+                                f" WHERE resource_id = '{resource_id}' ORDER BY id")
+        return [tuple(json.loads(line)) for line in out.splitlines()]
+
+    def test_the_service_writes_one_row_per_change_with_the_version_it_wrote(self):
+        case = self.create_case(self.world.worker_a1)
+        r = self.patch(case, {'family_name': 'Once'})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual([(a, v) for a, v, _, _ in self.trail(case['id'])], [('create', 1), ('update', 2)])
+
+    def test_a_write_by_another_path_is_still_audited(self):
+        case = self.create_case(self.world.worker_a1)
+        self.sql_write(f"UPDATE cases SET family_name = 'Direct' WHERE id = '{case['id']}'")
+        self.assertEqual(self.trail(case['id'])[1:], [('update', 2, {'family_name': 'Family'},
+                                                       {'family_name': 'Direct'})])
+        row = self.rows(case['id'])[1]
+        self.assertEqual((row['actor'], row['actor_roles']), ('state-loader', ['integration']))
+        feed = self.request('GET', query('/v1/changes', case_id=case['id'], limit=500), self.world.integration)
+        self.assertEqual([(c['action'], c['actor']) for c in feed.json()['items']],
+                         [('created', self.world.worker_a1.sub), ('updated', 'state-loader')])
+        # The service's next write is audited once, by the service.
+        self.assertEqual(self.patch(case, {'family_name': 'Again'}).status, 200)
+        self.assertEqual([(a, v) for a, v, _, _ in self.trail(case['id'])],
+                         [('create', 1), ('update', 2), ('update', 3)])
+
+    def test_both_paths_write_the_same_row(self):
+        w = self.world
+        case = self.create_case(w.worker_a1)
+        child = self.add_participant(case, role='child')
+        visits = []
+        for _ in range(2):
+            r = self.request('POST', f'/v1/cases/{case["id"]}/visits', w.worker_a1,
+                             body={'visited_at': '2026-01-05T10:00:00.120Z', 'visit_type': 'caseworker_child',
+                                   'location': 'school', 'participant_ids': [child['id']]})
+            self.assertEqual(r.status, 201, r)
+            visits.append(r.json())
+        # The created record as the trigger would have written it: the row as JSON.
+        for v in visits:
+            row = self.cluster.psql("SELECT to_jsonb(v) - '{version,created_at,updated_at,deleted_at}'::text[]"
+                                    f" FROM visits v WHERE id = '{v['id']}'")
+            self.assertEqual(self.trail(v['id'])[0][3], json.loads(row))
+        change = {'visited_at': '2026-01-06T08:30:00Z', 'summary': 'Moved'}
+        r = self.request('PATCH', f'/v1/visits/{visits[0]["id"]}', w.worker_a1, body=change)
+        self.assertEqual(r.status, 200, r)
+        self.sql_write(f"UPDATE visits SET visited_at = '2026-01-06 08:30:00+00', summary = 'Moved'"
+                       f" WHERE id = '{visits[1]['id']}'")
+        by_service, by_trigger = (self.trail(v['id'])[1] for v in visits)
+        self.assertEqual(by_service, by_trigger)
+        self.assertEqual(by_service, ('update', 2, {'visited_at': '2026-01-05T10:00:00.12+00:00', 'summary': None},
+                                      {'visited_at': '2026-01-06T08:30:00+00:00', 'summary': 'Moved'}))
