@@ -41,6 +41,7 @@ struct db_conn {
 	int nprepared;
 	struct deferred deferred[DB_DEFER_MAX];
 	int ndeferred;
+	int committed;  /* the transaction was committed by db_run_committing() */
 };
 
 struct db_pool {
@@ -353,11 +354,12 @@ static int read_pipelined(struct db_conn *c, int keep, PGresult **kept, int *fai
 }
 
 /* The deferred statements and then stmt, sent in one round trip (libpq's
- * pipeline mode) and read in order; stmt's result, or NULL with the first
+ * pipeline mode) and read in order; the result of query keep (an index into
+ * the deferred statements, or ndeferred for stmt), or NULL with the first
  * failure in err. The deferred statements are dropped once the database has
  * answered them, and kept when the connection failed first, for a retry. */
 static PGresult *run_pipelined(struct db_conn *c, const struct db_statement *stmt, const char *const *params,
-			       struct cw_error *err)
+			       int keep, struct cw_error *err)
 {
 	PGresult *mine = NULL, *sync;
 	int failed = 0, sent = 1, alive = 1;
@@ -375,7 +377,7 @@ static PGresult *run_pipelined(struct db_conn *c, const struct db_statement *stm
 		sent = send_statement(c, c->deferred[i].stmt, (const char *const *)c->deferred[i].params);
 	sent = sent && send_statement(c, stmt, params) && PQpipelineSync(c->pg);
 	for (int i = 0; sent && alive && i <= c->ndeferred; i++)
-		alive = read_pipelined(c, i == c->ndeferred, &mine, &failed, err);
+		alive = read_pipelined(c, i == keep, &mine, &failed, err);
 	sync = sent && alive ? PQgetResult(c->pg) : NULL;
 	if (sync == NULL || PQresultStatus(sync) != PGRES_PIPELINE_SYNC || !PQexitPipelineMode(c->pg)) {
 		PQclear(sync);
@@ -403,7 +405,7 @@ static PGresult *run(struct db_conn *c, const struct db_statement *stmt, const c
 		     struct cw_error *err)
 {
 	if (c->ndeferred > 0)
-		return run_pipelined(c, stmt, params, err);
+		return run_pipelined(c, stmt, params, c->ndeferred, err);
 	if (stmt->name == NULL)
 		return checked(c, PQexecParams(c->pg, stmt->sql, stmt->nparams, NULL, params, NULL, NULL,
 					       stmt->binary), err);
@@ -462,6 +464,27 @@ enum cw_code db_defer(struct db_conn *c, const struct db_statement *stmt, const 
 			return cw_fail(err, CW_INTERNAL, "Out of memory.");
 	}
 	return CW_OK;
+}
+
+static const struct db_statement commit = {"db_commit", "COMMIT", 0, 0};
+
+PGresult *db_run_committing(struct db_conn *c, const struct db_statement *stmt, const char *const *params,
+			    struct cw_error *err)
+{
+	PGresult *res;
+
+	/* A first statement on a connection that may have died while idle is
+	 * run on its own (db_run() may run it again): COMMIT goes later. */
+	if (c->untried)
+		return db_run(c, stmt, params, err);
+	/* stmt goes last of the deferred statements, and its result is the one kept. */
+	if (db_defer(c, stmt, params, err) != CW_OK)
+		return NULL;
+	c->untried = 0;
+	res = run_pipelined(c, &commit, NULL, c->ndeferred - 1, err);
+	if (res != NULL)
+		c->committed = 1;
+	return res;
 }
 
 static int send_statement(struct db_conn *c, const struct db_statement *stmt, const char *const *params)
@@ -543,7 +566,6 @@ static int retryable(const struct cw_error *err)
 static const struct db_statement begin_write = {"db_begin", "BEGIN", 0, 0};
 static const struct db_statement begin_snapshot = {
 	"db_begin_snapshot", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, 0};
-static const struct db_statement commit = {"db_commit", "COMMIT", 0, 0};
 
 /* BEGIN goes with the transaction's first statement, in one round trip. */
 static enum cw_code attempt(struct db_conn *c, const struct db_statement *begin, db_work_fn work, void *ctx,
@@ -552,9 +574,10 @@ static enum cw_code attempt(struct db_conn *c, const struct db_statement *begin,
 	enum cw_code rc = db_defer(c, begin, NULL, err);
 	PGresult *res;
 
+	c->committed = 0;
 	if (rc == CW_OK)
 		rc = work(c, ctx, err);
-	if (rc == CW_OK) {
+	if (rc == CW_OK && !c->committed) {
 		res = db_run(c, &commit, NULL, err);
 		rc = res ? CW_OK : err->code;
 		PQclear(res);

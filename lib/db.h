@@ -66,9 +66,19 @@ PGresult *db_run(struct db_conn *conn, const struct db_statement *stmt, const ch
  * a failure of one is reported by that next statement. At most DB_DEFER_MAX
  * wait at once; they are dropped when conn goes back to the pool. */
 #define DB_DEFER_MAX 4
-#define DB_DEFER_MAX_PARAMS 8
+#define DB_DEFER_MAX_PARAMS 64
 enum cw_code db_defer(struct db_conn *conn, const struct db_statement *stmt, const char *const *params,
 		      struct cw_error *err);
+
+/* db_run(), and COMMIT in the same round trip, for the last statement of a
+ * transaction's work (db_transaction() then commits nothing more): its
+ * result, or NULL with err filled when it or the commit failed (nothing is
+ * then committed). What the caller does with the result comes after the
+ * commit, so it must not be able to fail for any reason to roll back. As
+ * the first statement on the connection it is db_run(), and
+ * db_transaction() commits. */
+PGresult *db_run_committing(struct db_conn *conn, const struct db_statement *stmt, const char *const *params,
+			    struct cw_error *err);
 
 /* db_run() on a pooled connection taken and given back around it, for reads
  * that need one statement. */

@@ -338,10 +338,11 @@ static char *audit_form(const json_t *record, const struct field_spec *fields)
 
 /* Runs stmt with the record's columns after an optional leading id, writing
  * the change's audit row in the same statement when actor is given (before:
- * the record before an update; NULL on create). */
+ * the record before an update; NULL on create). last: nothing follows in the
+ * transaction, which commits with it. */
 static enum cw_code store(struct db_conn *conn, const struct resource *kind, const struct db_statement *stmt,
 			  const char *leading, const char *const *columns, const json_t *record,
-			  const struct actor *actor, const json_t *before, struct record_text *out,
+			  const struct actor *actor, const json_t *before, int last, struct record_text *out,
 			  struct cw_error *err)
 {
 	const char *params[MAX_COLUMNS + 1 + AUDIT_PARAMS];
@@ -376,7 +377,7 @@ static enum cw_code store(struct db_conn *conn, const struct resource *kind, con
 		params[n++] = before_text;
 		stmt = audited_stmt;
 	}
-	res = db_run(conn, stmt, params, err);
+	res = last ? db_run_committing(conn, stmt, params, err) : db_run(conn, stmt, params, err);
 	free(before_text);
 	for (int i = 0; i < MAX_COLUMNS; i++)
 		free(arrays[i]);
@@ -449,7 +450,7 @@ static enum cw_code create_work(struct db_conn *conn, void *ctx, struct cw_error
 		rc = run_check(w->kind->rules.check, &ch, err);
 	if (rc == CW_OK && !w->replayed)
 		rc = store(conn, w->kind, &sql->insert, NULL, w->kind->insert_columns, ch.after, w->actor, NULL,
-			   w->out, err);
+			   w->idem == NULL, w->out, err);
 	if (rc == CW_OK && !w->replayed && w->idem)
 		rc = idempotency_store(conn, w->actor->principal->sub, w->idem, w->out, err);
 	json_decref(ch.after);
@@ -517,7 +518,7 @@ static enum cw_code update_work(struct db_conn *conn, void *ctx, struct cw_error
 		current.json = NULL;
 		goto out;
 	}
-	rc = store(conn, w->kind, &sql->update, current.id, w->kind->update_columns, ch.after, w->actor, before,
+	rc = store(conn, w->kind, &sql->update, current.id, w->kind->update_columns, ch.after, w->actor, before, 1,
 		   w->out, err);
 out:
 	json_decref(before);
