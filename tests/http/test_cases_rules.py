@@ -284,7 +284,7 @@ class UniqueCaseNumberTest(CaseTest):
         self.assertEqual(self.current(second), second)
 
     def test_case_numbers_are_compared_exactly(self):
-        case = self.create_case(self.world.worker_a1)
+        case = self.post(new_case(case_number=harness.unique('cn'))).json()   # lower case: .upper() differs
         r = self.post(new_case(case_number=case['case_number'].upper()))
         self.assertEqual(r.status, 201, r)
 
