@@ -195,8 +195,9 @@ enum cw_code history_fields(struct db_conn *conn, const struct resource *kind, c
 	return rc;
 }
 
-enum cw_code history_of(struct db_pool *pool, const struct resource *kind, const struct principal *p,
-			const char *id, const struct history_position *pos, char **page, struct cw_error *err)
+/* Every value of each field, after the record itself is found visible. */
+static enum cw_code fields_of(struct db_pool *pool, const struct resource *kind, const struct principal *p,
+			      const char *id, const struct history_position *pos, char **page, struct cw_error *err)
 {
 	struct db_conn *conn = db_acquire(pool, err);
 	struct strbuf sb = STRBUF_INIT;
@@ -206,7 +207,6 @@ enum cw_code history_of(struct db_pool *pool, const struct resource *kind, const
 	int64_t last = 0;
 	enum cw_code rc;
 
-	*page = NULL;
 	if (conn == NULL)
 		return err->code;
 	strbuf_addstr(&sb, "{\"id\":\"");
@@ -230,4 +230,13 @@ enum cw_code history_of(struct db_pool *pool, const struct resource *kind, const
 	page_close(&sb, b.more ? cursor : NULL);
 	*page = strbuf_detach(&sb);
 	return *page ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
+}
+
+enum cw_code history_of(struct db_pool *pool, const struct resource *kind, const struct principal *p,
+			const char *id, const struct history_position *pos, char **page, struct cw_error *err)
+{
+	*page = NULL;
+	if (kind->rules.history)
+		return kind->rules.history(pool, p, id, pos, page, err);
+	return fields_of(pool, kind, p, id, pos, page, err);
 }

@@ -43,8 +43,9 @@ enum cw_code history_fields(struct db_conn *conn, const struct resource *kind, c
 			    struct cw_error *err);
 
 /* GET /v1/{kind}/{id}/history: one page {"id", "resource_type", "fields",
- * "next_cursor"} as JSON text (the caller frees it); CW_NOT_FOUND when the
- * record is not visible. */
+ * "next_cursor"} as JSON text (the caller frees it), or the page of the
+ * kind's own history (rules.history); CW_NOT_FOUND when the record is not
+ * visible. */
 enum cw_code history_of(struct db_pool *pool, const struct resource *kind, const struct principal *p,
 			const char *id, const struct history_position *pos, char **page, struct cw_error *err);
 

@@ -243,17 +243,24 @@ static enum cw_code check_referral(struct record_change *ch, struct cw_error *er
 	return rc;
 }
 
-/* Substance use treatment referrals are protected: cw_sees_sud() decides who sees them. */
+static enum cw_code referrals_history(struct db_pool *pool, const struct principal *p, const char *id,
+				      const struct history_position *pos, char **page, struct cw_error *err);
+
+/* Substance use treatment referrals are protected: cw_sees_sud() decides who
+ * sees them. Their history is their statuses beside their fields'. */
 const struct resource referral_resource = {
 	.noun = "service referral", .audit_type = "service_referral", .fields = referral_fields,
 	.store = {"service_referrals", "r", &case_resource, "case_id", "r.service_type = '" SUD "'", CASE_LOCK_SHARED},
 	.insert_columns = insert_columns, .update_columns = update_columns,
 	.lists = {CURSOR_REFERRALS, (const char *const[]){"service_type", "status", NULL}, NULL, NULL},
-	.rules = {.check = check_referral},
+	.rules = {.check = check_referral, .history = referrals_history},
 };
 
-enum cw_code referrals_history(struct db_pool *pool, const struct principal *p, const char *id,
-			       const struct history_position *pos, char **page, struct cw_error *err)
+/* A page {"items": the referral's statuses, with their dates, "fields": every
+ * value of each field, "next_cursor"}, each part oldest first and paged on
+ * its own, both by one cursor (lib/history.h). */
+static enum cw_code referrals_history(struct db_pool *pool, const struct principal *p, const char *id,
+				      const struct history_position *pos, char **page, struct cw_error *err)
 {
 	static const struct page_keys keys = {CURSOR_HISTORY, "id", NULL, NULL, 1, 5};
 	struct access_scope s = access_scope_of(p);

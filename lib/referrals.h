@@ -27,10 +27,4 @@
 extern const struct field_spec referral_fields[];
 extern const struct resource referral_resource;
 
-/* A page of the visible referral's history: {"items": its statuses, with
- * their dates, "fields": every value of each field, "next_cursor"}, each part
- * oldest first and paged on its own, both by one cursor (lib/history.h). */
-enum cw_code referrals_history(struct db_pool *pool, const struct principal *p, const char *id,
-			       const struct history_position *pos, char **page, struct cw_error *err);
-
 #endif

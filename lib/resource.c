@@ -141,6 +141,32 @@ enum cw_code resource_get(struct db_pool *pool, const struct resource *kind, con
 	return sql ? resource_get_by(pool, kind, &sql->get, p, id, out, err) : err->code;
 }
 
+enum cw_code resource_get_under(struct db_pool *pool, const struct resource *kind, const struct principal *p,
+				const char *parent_id, const char *id, struct record_text *out, struct cw_error *err)
+{
+	const struct resource_sql *sql = statements(kind, err);
+	struct access_scope s = access_scope_of(p);
+	const char *params[6] = {s.see_all, s.worker, s.unit, id, s.sud_all, parent_id};
+	PGresult *res;
+	enum cw_code rc = CW_OK;
+
+	if (sql == NULL)
+		return err->code;
+	if (sql->get_under.sql == NULL)
+		return cw_fail(err, CW_INTERNAL, "A %s is under no other record.", kind->noun);
+	if (!kind->store.protected_when)
+		params[4] = parent_id;
+	res = db_query(pool, &sql->get_under, params, err);
+	if (res == NULL)
+		return err->code;
+	if (PQntuples(res) != 1)
+		rc = cw_fail(err, CW_NOT_FOUND, "No %s with this id on this %s.", kind->noun, kind->store.parent->noun);
+	else if (record_text_from_row(out, res, 0) != 0)
+		rc = cw_fail(err, CW_INTERNAL, "Out of memory.");
+	PQclear(res);
+	return rc;
+}
+
 enum cw_code resource_check_visible(struct db_pool *pool, const struct resource *kind, const struct principal *p,
 				    const char *id, struct cw_error *err)
 {

@@ -131,11 +131,18 @@ struct resource_lists {
 	const struct list_order *sorts;       /* column NULL-terminated; may be NULL */
 };
 
+struct history_position;
+
+/* A record's history, as lib/history.h's history_of() answers it. */
+typedef enum cw_code (*record_history_fn)(struct db_pool *pool, const struct principal *p, const char *id,
+				       const struct history_position *pos, char **page, struct cw_error *err);
+
 /* A kind's own rules, beside its fields'. */
 struct resource_rules {
 	record_hook check;                    /* create and update; NULL when none */
 	record_hook check_delete;             /* NULL when any visible record may go */
 	const char *const *conflicts;         /* pairs of unique constraint and message, NULL-terminated */
+	record_history_fn history;            /* a history of its own; NULL: every value of each field */
 };
 
 struct resource {
@@ -170,6 +177,11 @@ enum cw_code resource_check_visible(struct db_pool *pool, const struct resource 
 
 enum cw_code resource_get(struct db_pool *pool, const struct resource *kind, const struct principal *p,
 			  const char *id, struct record_text *out, struct cw_error *err);
+
+/* The same for a record under the parent in the path (a goal's progress
+ * note): CW_NOT_FOUND when it is under another. */
+enum cw_code resource_get_under(struct db_pool *pool, const struct resource *kind, const struct principal *p,
+				const char *parent_id, const char *id, struct record_text *out, struct cw_error *err);
 
 /* The same by another key: stmt takes the caller's scope as $1-$3 and key as $4. */
 enum cw_code resource_get_by(struct db_pool *pool, const struct resource *kind, const struct db_statement *stmt,

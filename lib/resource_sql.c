@@ -115,6 +115,17 @@ static void write_reads(struct writer *w)
 		add(&sb, " AND ", k->store.alias, ".id = $4", locks[i], locks[i][0] ? k->store.alias : "");
 		finish(w, stmts[i], names[i], &sb, k->store.protected_when ? 5 : 4, stmts[i] != &w->sql->exists);
 	}
+	if (k->store.parent) {
+		struct strbuf sb = STRBUF_INIT;
+		int parent = k->store.protected_when ? 5 : 4;
+
+		strbuf_addstr(&sb, "SELECT ");
+		add_fields(&sb, k);
+		add_visible(&sb, k, 4);
+		add(&sb, " AND ", k->store.alias, ".id = $4 AND ", k->store.alias, ".", k->store.parent_column, " = ");
+		add_param(&sb, parent);
+		finish(w, &w->sql->get_under, "get_under", &sb, parent + 1, 1);
+	}
 }
 
 static void write_by_ids(struct writer *w)
@@ -361,7 +372,7 @@ int resource_sql_print(const struct resource *const *kinds, FILE *out)
 {
 	for (; *kinds; kinds++) {
 		const struct resource_sql *sql = resource_sql(*kinds);
-		const struct db_statement *named[10];
+		const struct db_statement *named[11];
 		char name[96];
 
 		if (sql == NULL)
@@ -376,7 +387,8 @@ int resource_sql_print(const struct resource *const *kinds, FILE *out)
 		named[7] = &sql->remove;
 		named[8] = &sql->lock_case_of_parent;
 		named[9] = &sql->lock_case_of_record;
-		for (int i = 0; i < 10; i++)
+		named[10] = &sql->get_under;
+		for (int i = 0; i < 11; i++)
 			print_statement(out, "", named[i]);
 		for (int i = 0; i < sql->norders; i++) {
 			const char *sort = sql->orders[i].sort;

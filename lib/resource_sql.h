@@ -10,7 +10,9 @@
  *   get, lock, share  $1-$3 the scope, $4 id (and $5 sud_all for protected
  *                     kinds): the record as the scope sees it; lock and share
  *                     take its row FOR UPDATE or FOR SHARE.
- *   exists            the same, selecting 1: whether the scope sees it.
+ *   get_under         get, of the record under its parent: the parent's id
+ *                     follows ($5, or $6 for protected kinds); unset for a case.
+ *   exists            get, selecting 1: whether the scope sees it.
  *   by_ids            $1 uuid[] (and $2 sud_all): those records, deleted ones
  *                     too, for the change feed.
  *   insert, update    the kind's insert_columns as $1..; $1 id, then its
@@ -59,10 +61,10 @@ struct resource_sql {
 	int norders;
 	int since;                      /* lists take updated_since */
 
-	struct db_statement get, lock, share, exists, by_ids, insert, update, remove;
+	struct db_statement get, get_under, lock, share, exists, by_ids, insert, update, remove;
 	struct db_statement lock_case_of_parent, lock_case_of_record;   /* sql NULL: none */
 	struct resource_list_sql list[RESOURCE_MAX_ORDERS];
-	char names[10][64];
+	char names[11][64];
 };
 
 /* The kind's statements and list shape, written on first use (any thread);
