@@ -1,8 +1,7 @@
-/* audit_handlers: GET /v1/audit, for administrators and auditors. */
-#include "audit.h"
+#include "audit_handlers.h"
 
 #include "access.h"
-#include "handlers.h"
+#include "audit.h"
 #include "reply.h"
 #include "request.h"
 

@@ -1,41 +1,9 @@
-/* case_handlers: /v1/cases and /v1/cases/{id}. */
-#include "cases.h"
+#include "case_handlers.h"
 
-#include "handlers.h"
+#include "cases.h"
 #include "path.h"
-#include "records.h"
 #include "reply.h"
 #include "request.h"
-
-enum cw_code list_cases(struct exchange *x)
-{
-	return record_list_handler(x, &case_resource, 0);
-}
-
-enum cw_code create_case(struct exchange *x)
-{
-	return record_create_handler(x, &case_resource, NULL, "/v1/cases/");
-}
-
-enum cw_code get_case(struct exchange *x)
-{
-	return record_get_handler(x, &case_resource);
-}
-
-enum cw_code get_case_history(struct exchange *x)
-{
-	return record_history_handler(x, &case_resource);
-}
-
-enum cw_code patch_case(struct exchange *x)
-{
-	return record_patch_handler(x, &case_resource);
-}
-
-enum cw_code delete_case(struct exchange *x)
-{
-	return record_delete_handler(x, &case_resource);
-}
 
 #define CASE_NUMBER_MAX 64
 
@@ -50,7 +18,6 @@ enum cw_code get_case_by_number(struct exchange *x)
 	return reply_record(x, 200, &r, NULL);
 }
 
-/* PUT /v1/cases/by-number/{number}: 201 with Location when created, 200 when replaced. */
 enum cw_code put_case_by_number(struct exchange *x)
 {
 	struct actor actor = exchange_actor(x);

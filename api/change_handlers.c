@@ -1,8 +1,7 @@
-/* change_handlers: GET /v1/changes, the feed state systems poll. */
-#include "changes.h"
+#include "change_handlers.h"
 
 #include "access.h"
-#include "handlers.h"
+#include "changes.h"
 #include "reply.h"
 #include "request.h"
 

@@ -1,7 +1,7 @@
-/* health: liveness and readiness, without a token. */
+#include "health.h"
+
 #include <string.h>
 
-#include "handlers.h"
 #include "migrate.h"
 #include "reply.h"
 

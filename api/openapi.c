@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-#include "handlers.h"
 #include "reply.h"
 
 enum cw_code get_openapi_yaml(struct exchange *x)

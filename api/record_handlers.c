@@ -1,5 +1,4 @@
-/* records: GET, POST, PATCH, DELETE and the history of one record, for every kind. */
-#include "records.h"
+#include "record_handlers.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "reply.h"
 #include "request.h"
 #include "resource_sql.h"
+#include "routes.h"
 
 /* sort: absent (the default order), or one of the kind's other orders. */
 static int read_order(struct exchange *x, const struct resource_sql *sql)
@@ -31,9 +31,11 @@ static int read_order(struct exchange *x, const struct resource_sql *sql)
 	return 0;
 }
 
-enum cw_code record_list_handler(struct exchange *x, const struct resource *kind, int nested)
+enum cw_code record_list(struct exchange *x)
 {
+	const struct resource *kind = x->route->kind;
 	const struct resource_sql *sql = resource_sql(kind);
+	int nested = (x->route->flags & ROUTE_UNDER) != 0;
 	const char *allowed[RESOURCE_MAX_FILTERS + 5];
 	char parent[37], instants[RESOURCE_MAX_FILTERS][28];
 	struct list_query q = {0};
@@ -81,19 +83,25 @@ enum cw_code record_list_handler(struct exchange *x, const struct resource *kind
 	return reply_json(x, 200, page);
 }
 
-enum cw_code record_get_handler(struct exchange *x, const struct resource *kind)
+enum cw_code record_get(struct exchange *x)
 {
+	const struct resource *kind = x->route->kind;
 	struct record_text r = {0};
-	char id[37];
+	char parent[37], id[37];
+	int under = (x->route->flags & ROUTE_UNDER) != 0;
 
-	if (path_uuid(x, 0, id, kind->noun) != CW_OK || query_none(x) != CW_OK ||
-	    resource_get(x->app->pool, kind, &x->principal, id, &r, &x->err) != CW_OK)
+	if ((under && path_uuid(x, 0, parent, kind->store.parent->noun) != CW_OK) ||
+	    path_uuid(x, under, id, kind->noun) != CW_OK || query_none(x) != CW_OK)
+		return x->err.code;
+	if ((under ? resource_get_under(x->app->pool, kind, &x->principal, parent, id, &r, &x->err)
+		   : resource_get(x->app->pool, kind, &x->principal, id, &r, &x->err)) != CW_OK)
 		return x->err.code;
 	return reply_record(x, 200, &r, NULL);
 }
 
-enum cw_code record_history_handler(struct exchange *x, const struct resource *kind)
+enum cw_code record_history(struct exchange *x)
 {
+	const struct resource *kind = x->route->kind;
 	struct history_position pos;
 	char id[37];
 	char *page = NULL;
@@ -104,23 +112,25 @@ enum cw_code record_history_handler(struct exchange *x, const struct resource *k
 	return reply_json(x, 200, page);
 }
 
-enum cw_code record_create_handler(struct exchange *x, const struct resource *kind, const char *parent_noun,
-				   const char *location_prefix)
+enum cw_code record_create(struct exchange *x)
 {
+	const struct resource *kind = x->route->kind;
 	struct actor actor = exchange_actor(x);
 	struct record_text r = {0};
 	struct idempotency idem;
 	const struct idempotency *with_key = NULL;
 	const char *key = request_header(x, "Idempotency-Key");
-	char parent[37];
+	char parent[37], location[ROUTE_LOCATION_MAX];
 	const char *parent_id = NULL;
 	int replayed = 0;
 
-	if (parent_noun != NULL) {
-		if (path_uuid(x, 0, parent, parent_noun) != CW_OK)
+	if (x->route->flags & ROUTE_UNDER) {
+		if (path_uuid(x, 0, parent, kind->store.parent->noun) != CW_OK)
 			return x->err.code;
 		parent_id = parent;
 	}
+	if (route_location_prefix(kind, parent_id, location, sizeof(location)) != 0)
+		return cw_fail(&x->err, CW_INTERNAL, "No route reads a %s.", kind->noun);
 	/* Query and key errors are collected, and reported with the body's after the role check. */
 	query_none(x);
 	if (key != NULL && idempotency_key_valid(key) != 0)
@@ -135,11 +145,12 @@ enum cw_code record_create_handler(struct exchange *x, const struct resource *ki
 			    &x->err) != CW_OK)
 		return x->err.code;
 	x->replayed = replayed;
-	return reply_record(x, 201, &r, location_prefix);
+	return reply_record(x, 201, &r, location);
 }
 
-enum cw_code record_patch_handler(struct exchange *x, const struct resource *kind)
+enum cw_code record_update(struct exchange *x)
 {
+	const struct resource *kind = x->route->kind;
 	struct actor actor = exchange_actor(x);
 	struct precondition pre;
 	struct record_text r = {0};
@@ -154,8 +165,9 @@ enum cw_code record_patch_handler(struct exchange *x, const struct resource *kin
 	return reply_record(x, 200, &r, NULL);
 }
 
-enum cw_code record_delete_handler(struct exchange *x, const struct resource *kind)
+enum cw_code record_delete(struct exchange *x)
 {
+	const struct resource *kind = x->route->kind;
 	struct actor actor = exchange_actor(x);
 	struct precondition pre;
 	char id[37];

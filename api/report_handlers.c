@@ -1,11 +1,8 @@
-/* report_handlers: /v1/reports/visit-compliance, /plan-reviews and /referral-outcomes,
- * as JSON, or as CSV when the client asks with Accept: text/csv.
- *
- * Reports run on the report pool (struct app): a few connections of their own,
+/* Reports run on the report pool (struct app): a few connections of their own,
  * so that however many are asked for, every other request keeps its
  * connections; one asked for while all are busy is refused at once (503 with
  * Retry-After), after its parameters were checked, never queued. */
-#include "reports.h"
+#include "report_handlers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +11,8 @@
 #include "accept.h"
 #include "csv.h"
 #include "dates.h"
-#include "handlers.h"
 #include "reply.h"
+#include "reports.h"
 #include "request.h"
 
 #define MAX_RANGE_MONTHS 120   /* ten years */

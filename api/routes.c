@@ -3,84 +3,79 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "handlers.h"
+#include "audit_handlers.h"
+#include "case_handlers.h"
+#include "cases.h"
+#include "change_handlers.h"
+#include "goals.h"
+#include "health.h"
+#include "hearings.h"
+#include "openapi.h"
+#include "participants.h"
+#include "plans.h"
+#include "record_handlers.h"
+#include "referrals.h"
+#include "report_handlers.h"
+#include "visits.h"
+
+/* A kind's own routes: its list across parents, a record, its history, a
+ * change and a delete. */
+#define RECORDS(path, kind)                                             \
+	{"GET", path, record_list, 0, kind},                            \
+	{"GET", path "/{id}", record_get, 0, kind},                     \
+	{"GET", path "/{id}/history", record_history, 0, kind},         \
+	{"PATCH", path "/{id}", record_update, ROUTE_BODY, kind},       \
+	{"DELETE", path "/{id}", record_delete, 0, kind}
+
+/* The list of a kind's records under the record they hang on, and their
+ * creation there. */
+#define RECORDS_UNDER(path, kind)                                       \
+	{"GET", path, record_list, ROUTE_UNDER, kind},                  \
+	{"POST", path, record_create, ROUTE_BODY | ROUTE_UNDER, kind}
 
 static const struct route routes[] = {
-	{"GET", "/healthz", handle_healthz, ROUTE_PUBLIC},
-	{"GET", "/readyz", handle_readyz, ROUTE_PUBLIC},
-	{"GET", "/openapi.yaml", get_openapi_yaml, ROUTE_PUBLIC},
-	{"GET", "/openapi.json", get_openapi_json, ROUTE_PUBLIC},
+	{"GET", "/healthz", handle_healthz, ROUTE_PUBLIC, NULL},
+	{"GET", "/readyz", handle_readyz, ROUTE_PUBLIC, NULL},
+	{"GET", "/openapi.yaml", get_openapi_yaml, ROUTE_PUBLIC, NULL},
+	{"GET", "/openapi.json", get_openapi_json, ROUTE_PUBLIC, NULL},
 
 	/* Before /v1/cases/{id}/...: a case numbered "plans" is a number, not an id. */
-	{"GET", "/v1/cases/by-number/{number}", get_case_by_number, 0},
-	{"PUT", "/v1/cases/by-number/{number}", put_case_by_number, ROUTE_BODY},
+	{"GET", "/v1/cases/by-number/{number}", get_case_by_number, 0, NULL},
+	{"PUT", "/v1/cases/by-number/{number}", put_case_by_number, ROUTE_BODY, NULL},
 
-	{"GET", "/v1/cases", list_cases, 0},
-	{"POST", "/v1/cases", create_case, ROUTE_BODY},
-	{"GET", "/v1/cases/{id}", get_case, 0},
-	{"GET", "/v1/cases/{id}/history", get_case_history, 0},
-	{"PATCH", "/v1/cases/{id}", patch_case, ROUTE_BODY},
-	{"DELETE", "/v1/cases/{id}", delete_case, 0},
-	{"GET", "/v1/cases/{id}/permanency-goals", list_case_permanency_goals, 0},
+	RECORDS("/v1/cases", &case_resource),
+	{"POST", "/v1/cases", record_create, ROUTE_BODY, &case_resource},
+	{"GET", "/v1/cases/{id}/permanency-goals", list_case_permanency_goals, 0, NULL},
 
-	{"GET", "/v1/cases/{id}/participants", list_case_participants, 0},
-	{"POST", "/v1/cases/{id}/participants", create_participant, ROUTE_BODY},
-	{"GET", "/v1/participants", list_participants, 0},
-	{"GET", "/v1/participants/{id}", get_participant, 0},
-	{"GET", "/v1/participants/{id}/history", get_participant_history, 0},
-	{"PATCH", "/v1/participants/{id}", patch_participant, ROUTE_BODY},
-	{"DELETE", "/v1/participants/{id}", delete_participant, 0},
+	RECORDS_UNDER("/v1/cases/{id}/participants", &participant_resource),
+	RECORDS("/v1/participants", &participant_resource),
 
-	{"GET", "/v1/cases/{id}/plans", list_case_plans, 0},
-	{"POST", "/v1/cases/{id}/plans", create_plan, ROUTE_BODY},
-	{"GET", "/v1/plans", list_plans, 0},
-	{"GET", "/v1/plans/{id}", get_plan, 0},
-	{"GET", "/v1/plans/{id}/history", get_plan_history, 0},
-	{"PATCH", "/v1/plans/{id}", patch_plan, ROUTE_BODY},
-	{"DELETE", "/v1/plans/{id}", delete_plan, 0},
+	RECORDS_UNDER("/v1/cases/{id}/plans", &plan_resource),
+	RECORDS("/v1/plans", &plan_resource),
 
-	{"GET", "/v1/plans/{id}/goals", list_plan_goals, 0},
-	{"POST", "/v1/plans/{id}/goals", create_goal, ROUTE_BODY},
-	{"GET", "/v1/goals", list_goals, 0},
-	{"GET", "/v1/goals/{id}", get_goal, 0},
-	{"GET", "/v1/goals/{id}/history", get_goal_history, 0},
-	{"PATCH", "/v1/goals/{id}", patch_goal, ROUTE_BODY},
-	{"DELETE", "/v1/goals/{id}", delete_goal, 0},
-	{"GET", "/v1/goals/{id}/progress", list_goal_progress, 0},
-	{"POST", "/v1/goals/{id}/progress", create_goal_progress, ROUTE_BODY},
-	{"GET", "/v1/goals/{id}/progress/{note}", get_goal_progress, 0},
+	RECORDS_UNDER("/v1/plans/{id}/goals", &goal_resource),
+	RECORDS("/v1/goals", &goal_resource),
 
-	{"GET", "/v1/cases/{id}/service-referrals", list_case_referrals, 0},
-	{"POST", "/v1/cases/{id}/service-referrals", create_referral, ROUTE_BODY},
-	{"GET", "/v1/service-referrals", list_referrals, 0},
-	{"GET", "/v1/service-referrals/{id}", get_referral, 0},
-	{"PATCH", "/v1/service-referrals/{id}", patch_referral, ROUTE_BODY},
-	{"DELETE", "/v1/service-referrals/{id}", delete_referral, 0},
-	{"GET", "/v1/service-referrals/{id}/history", list_referral_history, 0},
+	/* Progress notes are written once and read under their goal. */
+	RECORDS_UNDER("/v1/goals/{id}/progress", &progress_resource),
+	{"GET", "/v1/goals/{id}/progress/{note}", record_get, ROUTE_UNDER, &progress_resource},
 
-	{"GET", "/v1/cases/{id}/visits", list_case_visits, 0},
-	{"POST", "/v1/cases/{id}/visits", create_visit, ROUTE_BODY},
-	{"GET", "/v1/visits", list_visits, 0},
-	{"GET", "/v1/visits/{id}", get_visit, 0},
-	{"GET", "/v1/visits/{id}/history", get_visit_history, 0},
-	{"PATCH", "/v1/visits/{id}", patch_visit, ROUTE_BODY},
-	{"DELETE", "/v1/visits/{id}", delete_visit, 0},
+	RECORDS_UNDER("/v1/cases/{id}/service-referrals", &referral_resource),
+	RECORDS("/v1/service-referrals", &referral_resource),
 
-	{"GET", "/v1/cases/{id}/hearings", list_case_hearings, 0},
-	{"POST", "/v1/cases/{id}/hearings", create_hearing, ROUTE_BODY},
-	{"GET", "/v1/hearings", list_hearings, 0},
-	{"GET", "/v1/hearings/{id}", get_hearing, 0},
-	{"GET", "/v1/hearings/{id}/history", get_hearing_history, 0},
-	{"PATCH", "/v1/hearings/{id}", patch_hearing, ROUTE_BODY},
-	{"DELETE", "/v1/hearings/{id}", delete_hearing, 0},
+	RECORDS_UNDER("/v1/cases/{id}/visits", &visit_resource),
+	RECORDS("/v1/visits", &visit_resource),
 
-	{"GET", "/v1/reports/visit-compliance", report_visit_compliance, ROUTE_NEGOTIATED},
-	{"GET", "/v1/reports/plan-reviews", report_plan_reviews, ROUTE_NEGOTIATED},
-	{"GET", "/v1/reports/referral-outcomes", report_referral_outcomes, ROUTE_NEGOTIATED},
+	RECORDS_UNDER("/v1/cases/{id}/hearings", &hearing_resource),
+	RECORDS("/v1/hearings", &hearing_resource),
 
-	{"GET", "/v1/changes", list_changes, 0},
+	{"GET", "/v1/reports/visit-compliance", report_visit_compliance, ROUTE_NEGOTIATED, NULL},
+	{"GET", "/v1/reports/plan-reviews", report_plan_reviews, ROUTE_NEGOTIATED, NULL},
+	{"GET", "/v1/reports/referral-outcomes", report_referral_outcomes, ROUTE_NEGOTIATED, NULL},
 
-	{"GET", "/v1/audit", list_audit, 0},
+	{"GET", "/v1/changes", list_changes, 0, NULL},
+
+	{"GET", "/v1/audit", list_audit, 0, NULL},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -158,4 +153,33 @@ enum route_outcome route_match(const char *method, const char *path, const struc
 		}
 	}
 	return route_methods(path, allow, allow_len) ? ROUTE_NO_METHOD : ROUTE_NO_PATH;
+}
+
+int route_location_prefix(const struct resource *kind, const char *parent_id, char *out, size_t len)
+{
+	for (size_t i = 0; i < NROUTES; i++) {
+		const char *t = routes[i].path, *last = strrchr(t, '{');
+		size_t n = 0;
+
+		if (routes[i].kind != kind || routes[i].handler != record_get || last == NULL)
+			continue;
+		/* Every {param} before the record's own is the parent's id. */
+		while (t < last && n + 1 < len) {
+			if (*t == '{' && parent_id) {
+				int w = snprintf(out + n, len - n, "%s", parent_id);
+
+				if (w < 0 || (size_t)w >= len - n)
+					return -1;
+				n += (size_t)w;
+				t += strcspn(t, "}") + 1;
+			} else {
+				out[n++] = *t++;
+			}
+		}
+		if (n >= len)
+			return -1;
+		out[n] = '\0';
+		return t == last ? 0 : -1;
+	}
+	return -1;
 }

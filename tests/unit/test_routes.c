@@ -2,7 +2,18 @@
 #include "routes.h"
 
 #include "check.h"
-#include "handlers.h"
+#include "audit_handlers.h"
+#include "case_handlers.h"
+#include "cases.h"
+#include "change_handlers.h"
+#include "goals.h"
+#include "health.h"
+#include "openapi.h"
+#include "participants.h"
+#include "plans.h"
+#include "record_handlers.h"
+#include "referrals.h"
+#include "visits.h"
 
 #define ID "123e4567-e89b-12d3-a456-426614174000"
 
@@ -21,12 +32,14 @@ static struct match match(const char *method, const char *path)
 	return m;
 }
 
-/* 1 when method and path reach handler (and the first parameter is param, if given). */
-static int reaches(const char *method, const char *path, handler_fn handler, const char *param)
+/* 1 when method and path reach handler serving kind (NULL for a handler of
+ * its own), and the first parameter is param, if given. */
+static int reaches(const char *method, const char *path, handler_fn handler, const struct resource *kind,
+		   const char *param)
 {
 	struct match m = match(method, path);
 	int ok = m.outcome == ROUTE_FOUND && m.route != NULL && m.route->handler == handler &&
-		 (param == NULL || strcmp(m.params[0], param) == 0);
+		 m.route->kind == kind && (param == NULL || strcmp(m.params[0], param) == 0);
 
 	if (!ok)
 		fprintf(stderr, "  %s %s: outcome %d\n", method, path, (int)m.outcome);
@@ -56,49 +69,49 @@ static int not_allowed(const char *method, const char *path, const char *allow)
 
 static void test_every_route_reaches_its_handler(void)
 {
-	CHECK(reaches("GET", "/healthz", handle_healthz, NULL));
-	CHECK(reaches("GET", "/readyz", handle_readyz, NULL));
-	CHECK(reaches("GET", "/openapi.yaml", get_openapi_yaml, NULL));
-	CHECK(reaches("GET", "/openapi.json", get_openapi_json, NULL));
-	CHECK(reaches("GET", "/v1/cases", list_cases, NULL));
-	CHECK(reaches("POST", "/v1/cases", create_case, NULL));
-	CHECK(reaches("GET", "/v1/cases/" ID, get_case, ID));
-	CHECK(reaches("PATCH", "/v1/cases/" ID, patch_case, ID));
-	CHECK(reaches("DELETE", "/v1/cases/" ID, delete_case, ID));
-	CHECK(reaches("GET", "/v1/cases/" ID "/permanency-goals", list_case_permanency_goals, ID));
-	CHECK(reaches("GET", "/v1/audit", list_audit, NULL));
-	CHECK(reaches("GET", "/v1/cases/" ID "/participants", list_case_participants, ID));
-	CHECK(reaches("POST", "/v1/cases/" ID "/participants", create_participant, ID));
-	CHECK(reaches("GET", "/v1/participants", list_participants, NULL));
-	CHECK(reaches("GET", "/v1/participants/" ID, get_participant, ID));
-	CHECK(reaches("PATCH", "/v1/participants/" ID, patch_participant, ID));
-	CHECK(reaches("DELETE", "/v1/participants/" ID, delete_participant, ID));
-	CHECK(reaches("GET", "/v1/cases/" ID "/plans", list_case_plans, ID));
-	CHECK(reaches("POST", "/v1/cases/" ID "/plans", create_plan, ID));
-	CHECK(reaches("GET", "/v1/plans", list_plans, NULL));
-	CHECK(reaches("GET", "/v1/plans/" ID, get_plan, ID));
-	CHECK(reaches("PATCH", "/v1/plans/" ID, patch_plan, ID));
-	CHECK(reaches("DELETE", "/v1/plans/" ID, delete_plan, ID));
-	CHECK(reaches("GET", "/v1/plans/" ID "/goals", list_plan_goals, ID));
-	CHECK(reaches("POST", "/v1/plans/" ID "/goals", create_goal, ID));
-	CHECK(reaches("GET", "/v1/goals", list_goals, NULL));
-	CHECK(reaches("GET", "/v1/goals/" ID, get_goal, ID));
-	CHECK(reaches("PATCH", "/v1/goals/" ID, patch_goal, ID));
-	CHECK(reaches("DELETE", "/v1/goals/" ID, delete_goal, ID));
-	CHECK(reaches("GET", "/v1/goals/" ID "/progress", list_goal_progress, ID));
-	CHECK(reaches("POST", "/v1/goals/" ID "/progress", create_goal_progress, ID));
-	CHECK(reaches("GET", "/v1/goals/" ID "/progress/" ID, get_goal_progress, ID));
-	CHECK(reaches("GET", "/v1/service-referrals/" ID "/history", list_referral_history, ID));
-	CHECK(reaches("GET", "/v1/changes", list_changes, NULL));
+	CHECK(reaches("GET", "/healthz", handle_healthz, NULL, NULL));
+	CHECK(reaches("GET", "/readyz", handle_readyz, NULL, NULL));
+	CHECK(reaches("GET", "/openapi.yaml", get_openapi_yaml, NULL, NULL));
+	CHECK(reaches("GET", "/openapi.json", get_openapi_json, NULL, NULL));
+	CHECK(reaches("GET", "/v1/cases", record_list, &case_resource, NULL));
+	CHECK(reaches("POST", "/v1/cases", record_create, &case_resource, NULL));
+	CHECK(reaches("GET", "/v1/cases/" ID, record_get, &case_resource, ID));
+	CHECK(reaches("PATCH", "/v1/cases/" ID, record_update, &case_resource, ID));
+	CHECK(reaches("DELETE", "/v1/cases/" ID, record_delete, &case_resource, ID));
+	CHECK(reaches("GET", "/v1/cases/" ID "/permanency-goals", list_case_permanency_goals, NULL, ID));
+	CHECK(reaches("GET", "/v1/audit", list_audit, NULL, NULL));
+	CHECK(reaches("GET", "/v1/cases/" ID "/participants", record_list, &participant_resource, ID));
+	CHECK(reaches("POST", "/v1/cases/" ID "/participants", record_create, &participant_resource, ID));
+	CHECK(reaches("GET", "/v1/participants", record_list, &participant_resource, NULL));
+	CHECK(reaches("GET", "/v1/participants/" ID, record_get, &participant_resource, ID));
+	CHECK(reaches("PATCH", "/v1/participants/" ID, record_update, &participant_resource, ID));
+	CHECK(reaches("DELETE", "/v1/participants/" ID, record_delete, &participant_resource, ID));
+	CHECK(reaches("GET", "/v1/cases/" ID "/plans", record_list, &plan_resource, ID));
+	CHECK(reaches("POST", "/v1/cases/" ID "/plans", record_create, &plan_resource, ID));
+	CHECK(reaches("GET", "/v1/plans", record_list, &plan_resource, NULL));
+	CHECK(reaches("GET", "/v1/plans/" ID, record_get, &plan_resource, ID));
+	CHECK(reaches("PATCH", "/v1/plans/" ID, record_update, &plan_resource, ID));
+	CHECK(reaches("DELETE", "/v1/plans/" ID, record_delete, &plan_resource, ID));
+	CHECK(reaches("GET", "/v1/plans/" ID "/goals", record_list, &goal_resource, ID));
+	CHECK(reaches("POST", "/v1/plans/" ID "/goals", record_create, &goal_resource, ID));
+	CHECK(reaches("GET", "/v1/goals", record_list, &goal_resource, NULL));
+	CHECK(reaches("GET", "/v1/goals/" ID, record_get, &goal_resource, ID));
+	CHECK(reaches("PATCH", "/v1/goals/" ID, record_update, &goal_resource, ID));
+	CHECK(reaches("DELETE", "/v1/goals/" ID, record_delete, &goal_resource, ID));
+	CHECK(reaches("GET", "/v1/goals/" ID "/progress", record_list, &progress_resource, ID));
+	CHECK(reaches("POST", "/v1/goals/" ID "/progress", record_create, &progress_resource, ID));
+	CHECK(reaches("GET", "/v1/goals/" ID "/progress/" ID, record_get, &progress_resource, ID));
+	CHECK(reaches("GET", "/v1/service-referrals/" ID "/history", record_history, &referral_resource, ID));
+	CHECK(reaches("GET", "/v1/changes", list_changes, NULL, NULL));
 }
 
 static void test_history_of_every_kind(void)
 {
-	CHECK(reaches("GET", "/v1/cases/" ID "/history", get_case_history, ID));
-	CHECK(reaches("GET", "/v1/participants/" ID "/history", get_participant_history, ID));
-	CHECK(reaches("GET", "/v1/plans/" ID "/history", get_plan_history, ID));
-	CHECK(reaches("GET", "/v1/goals/" ID "/history", get_goal_history, ID));
-	CHECK(reaches("GET", "/v1/visits/" ID "/history", get_visit_history, ID));
+	CHECK(reaches("GET", "/v1/cases/" ID "/history", record_history, &case_resource, ID));
+	CHECK(reaches("GET", "/v1/participants/" ID "/history", record_history, &participant_resource, ID));
+	CHECK(reaches("GET", "/v1/plans/" ID "/history", record_history, &plan_resource, ID));
+	CHECK(reaches("GET", "/v1/goals/" ID "/history", record_history, &goal_resource, ID));
+	CHECK(reaches("GET", "/v1/visits/" ID "/history", record_history, &visit_resource, ID));
 	CHECK(not_allowed("POST", "/v1/cases/" ID "/history", "GET, HEAD, OPTIONS"));
 }
 
@@ -139,10 +152,10 @@ static void test_only_reports_are_negotiated(void)
 /* The state's number is a path segment of its own, before any {id}. */
 static void test_cases_by_number(void)
 {
-	CHECK(reaches("GET", "/v1/cases/by-number/ST-2024-17", get_case_by_number, "ST-2024-17"));
-	CHECK(reaches("PUT", "/v1/cases/by-number/ST-2024-17", put_case_by_number, "ST-2024-17"));
-	CHECK(reaches("GET", "/v1/cases/by-number/history", get_case_by_number, "history"));
-	CHECK(reaches("PUT", "/v1/cases/by-number/a%2Fb", put_case_by_number, "a%2Fb"));
+	CHECK(reaches("GET", "/v1/cases/by-number/ST-2024-17", get_case_by_number, NULL, "ST-2024-17"));
+	CHECK(reaches("PUT", "/v1/cases/by-number/ST-2024-17", put_case_by_number, NULL, "ST-2024-17"));
+	CHECK(reaches("GET", "/v1/cases/by-number/history", get_case_by_number, NULL, "history"));
+	CHECK(reaches("PUT", "/v1/cases/by-number/a%2Fb", put_case_by_number, NULL, "a%2Fb"));
 	CHECK(not_allowed("PATCH", "/v1/cases/by-number/ST-1", "GET, HEAD, PUT, OPTIONS"));
 	CHECK(not_found("GET", "/v1/cases/by-number/"));
 	CHECK(not_found("GET", "/v1/cases/by-number/a/b"));
@@ -151,10 +164,10 @@ static void test_cases_by_number(void)
 
 static void test_head_matches_get(void)
 {
-	CHECK(reaches("HEAD", "/healthz", handle_healthz, NULL));
-	CHECK(reaches("HEAD", "/v1/cases", list_cases, NULL));
-	CHECK(reaches("HEAD", "/v1/cases/" ID, get_case, ID));
-	CHECK(reaches("HEAD", "/v1/audit", list_audit, NULL));
+	CHECK(reaches("HEAD", "/healthz", handle_healthz, NULL, NULL));
+	CHECK(reaches("HEAD", "/v1/cases", record_list, &case_resource, NULL));
+	CHECK(reaches("HEAD", "/v1/cases/" ID, record_get, &case_resource, ID));
+	CHECK(reaches("HEAD", "/v1/audit", list_audit, NULL, NULL));
 }
 
 /* Path parameters are copied as given; the handler decides whether they name a record. */
@@ -162,11 +175,11 @@ static void test_id_segment_is_passed_through(void)
 {
 	char longest[PATH_PARAM_MAX + 1], path[PATH_PARAM_MAX + 64];
 
-	CHECK(reaches("GET", "/v1/cases/not-a-uuid", get_case, "not-a-uuid"));
+	CHECK(reaches("GET", "/v1/cases/not-a-uuid", record_get, &case_resource, "not-a-uuid"));
 	memset(longest, 'a', PATH_PARAM_MAX);
 	longest[PATH_PARAM_MAX] = '\0';
 	snprintf(path, sizeof(path), "/v1/cases/%s", longest);
-	CHECK(reaches("GET", path, get_case, longest));
+	CHECK(reaches("GET", path, record_get, &case_resource, longest));
 }
 
 static void test_id_segment_longer_than_the_limit_is_not_found(void)
@@ -232,8 +245,34 @@ static void test_near_miss_paths_are_404(void)
 	CHECK(not_found("GET", "/v1/cases/" ID "/permanency-goals/"));
 }
 
+/* Location names the path a new record is read at, under its parent's id where it is read under it. */
+static void test_a_new_record_is_located_where_it_is_read(void)
+{
+	char out[ROUTE_LOCATION_MAX], small[12];
+
+	CHECK(route_location_prefix(&case_resource, NULL, out, sizeof(out)) == 0);
+	CHECK_STR(out, "/v1/cases/");
+	CHECK(route_location_prefix(&visit_resource, ID, out, sizeof(out)) == 0);
+	CHECK_STR(out, "/v1/visits/");
+	CHECK(route_location_prefix(&progress_resource, ID, out, sizeof(out)) == 0);
+	CHECK_STR(out, "/v1/goals/" ID "/progress/");
+	CHECK(route_location_prefix(&progress_resource, ID, small, sizeof(small)) == -1);
+}
+
+/* Lists and creations under a record, and a note read under its goal, take the record from the path. */
+static void test_routes_under_a_record_say_so(void)
+{
+	CHECK(flags_of("GET", "/v1/cases/" ID "/visits") == ROUTE_UNDER);
+	CHECK(flags_of("POST", "/v1/plans/" ID "/goals") == (ROUTE_BODY | ROUTE_UNDER));
+	CHECK(flags_of("GET", "/v1/goals/" ID "/progress/" ID) == ROUTE_UNDER);
+	CHECK(flags_of("GET", "/v1/goals") == 0);
+	CHECK(flags_of("PATCH", "/v1/goals/" ID) == ROUTE_BODY);
+}
+
 int main(void)
 {
+	RUN(test_a_new_record_is_located_where_it_is_read);
+	RUN(test_routes_under_a_record_say_so);
 	RUN(test_every_route_reaches_its_handler);
 	RUN(test_only_health_and_the_contract_are_public_and_writes_take_a_body);
 	RUN(test_only_reports_are_negotiated);

@@ -1,0 +1,19 @@
+/*
+ * report_handlers: the reports, as JSON, or as CSV when the client asks with
+ * Accept: text/csv.
+ */
+#ifndef CW_REPORT_HANDLERS_H
+#define CW_REPORT_HANDLERS_H
+
+#include "http.h"
+
+/* GET /v1/reports/visit-compliance?from=YYYY-MM&to=YYYY-MM[&unit=] */
+enum cw_code report_visit_compliance(struct exchange *x);
+
+/* GET /v1/reports/plan-reviews[?due_within_days=&unit=&limit=&cursor=] */
+enum cw_code report_plan_reviews(struct exchange *x);
+
+/* GET /v1/reports/referral-outcomes?from=YYYY-MM-DD&to=YYYY-MM-DD */
+enum cw_code report_referral_outcomes(struct exchange *x);
+
+#endif
