@@ -15,7 +15,7 @@ static const char *const permanency_goals[] = {"reunification", "live_with_relat
 					       "guardianship", "appla", "not_established", NULL};
 
 const struct field_spec case_fields[] = {
-	{"id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
+	RECORD_ID_FIELD,
 	{"case_number", FT_STRING, F_REQUIRED, 64, NULL, 0, 0},
 	{"family_name", FT_STRING, F_REQUIRED, 200, NULL, 0, 0},
 	{"case_type", FT_ENUM, F_REQUIRED, 0, case_types, 0, 0},
@@ -27,10 +27,7 @@ const struct field_spec case_fields[] = {
 	{"unit", FT_STRING, F_NULLABLE, PRINCIPAL_UNIT_MAX, NULL, 0, 0},
 	{"permanency_goal", FT_ENUM, 0, 0, permanency_goals, 0, 0},
 	{"permanency_goal_since", FT_DATE, 0, 0, NULL, 0, 0},
-	{"version", FT_INT, F_READ_ONLY, 0, NULL, 0, 0},
-	{"created_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
-	{"updated_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
-	{NULL, 0, 0, 0, NULL, 0, 0},
+	RECORD_KEPT_FIELDS,
 };
 
 /* The stored columns, in the order of the INSERT and UPDATE parameters. */
@@ -92,19 +89,6 @@ enum cw_code cases_permanency_goals(struct db_pool *pool, const struct principal
 
 /* ---- rules ------------------------------------------------------------ */
 
-static const char *text_of(const json_t *record, const char *field)
-{
-	return json_string_value(json_object_get(record, field));
-}
-
-static void set_date(json_t *record, const char *field, const struct cw_date *d)
-{
-	char text[11];
-
-	date_format(d, text);
-	json_object_set_new(record, field, json_string(text));
-}
-
 static void set_default(json_t *record, const char *field, json_t *value)
 {
 	if (json_object_get(record, field) == NULL)
@@ -119,13 +103,13 @@ static void apply_create_defaults(json_t *record, const struct principal *p)
 
 	set_default(record, "status", json_string("open"));
 	if (json_object_get(record, "opened_on") == NULL)
-		set_date(record, "opened_on", &today);
-	if (strcmp(text_of(record, "status"), "closed") == 0 && json_object_get(record, "closed_on") == NULL)
-		set_date(record, "closed_on", &today);
+		record_set_date(record, "opened_on", &today);
+	if (cases_is_closed(record) && json_object_get(record, "closed_on") == NULL)
+		record_set_date(record, "closed_on", &today);
 	set_default(record, "assigned_worker", json_string(p->sub));
 	set_default(record, "unit", p->unit[0] ? json_string(p->unit) : json_null());
 	set_default(record, "permanency_goal", json_string("not_established"));
-	set_default(record, "permanency_goal_since", json_string(text_of(record, "opened_on")));
+	set_default(record, "permanency_goal_since", json_string(record_text_member(record, "opened_on")));
 }
 
 /* Consequences of a change the patch did not spell out. */
@@ -134,10 +118,10 @@ static void apply_update_defaults(json_t *merged, const json_t *current, const j
 	struct cw_date today = date_today();
 
 	if (record_field_changed(current, merged, "status")) {
-		int closing = strcmp(text_of(merged, "status"), "closed") == 0;
+		int closing = cases_is_closed(merged);
 
 		if (closing && json_object_get(patch, "closed_on") == NULL)
-			set_date(merged, "closed_on", &today);
+			record_set_date(merged, "closed_on", &today);
 		if (!closing && json_object_get(patch, "closed_on") == NULL)
 			json_object_set_new(merged, "closed_on", json_null());
 		if (!closing && json_object_get(patch, "closure_reason") == NULL)
@@ -145,7 +129,7 @@ static void apply_update_defaults(json_t *merged, const json_t *current, const j
 	}
 	if (record_field_changed(current, merged, "permanency_goal") &&
 	    json_object_get(patch, "permanency_goal_since") == NULL)
-		set_date(merged, "permanency_goal_since", &today);
+		record_set_date(merged, "permanency_goal_since", &today);
 }
 
 /* Rules across fields of a complete record (every single field already
@@ -154,7 +138,7 @@ static void apply_update_defaults(json_t *merged, const json_t *current, const j
 static void check_case_rules(const json_t *record, const json_t *input, struct cw_error *err)
 {
 	struct cw_date closed;
-	int closed_status = strcmp(text_of(record, "status"), "closed") == 0;
+	int closed_status = cases_is_closed(record);
 	int has_closed_on = record_date(record, "closed_on", &closed) == 0;
 
 	rule_not_future(record, "opened_on", err);
@@ -165,7 +149,7 @@ static void check_case_rules(const json_t *record, const json_t *input, struct c
 		cw_field_error(err, "closed_on", "is required when status is closed");
 	if (!closed_status && has_closed_on)
 		cw_field_error(err, "closed_on", "must be null while the case is open");
-	if (!closed_status && text_of(record, "closure_reason") != NULL)
+	if (!closed_status && record_text_member(record, "closure_reason") != NULL)
 		cw_field_error(err, "closure_reason", "must be null while the case is open");
 	rule_not_before(record, "closed_on", "opened_on", err);
 }
@@ -177,7 +161,7 @@ static int same_text(const char *a, const char *b)
 
 static struct access_target target_of(const json_t *c)
 {
-	return (struct access_target){text_of(c, "assigned_worker"), text_of(c, "unit"), 0};
+	return (struct access_target){record_text_member(c, "assigned_worker"), record_text_member(c, "unit"), 0};
 }
 
 /* Why no single role of p may do actions on the case: the first action no

@@ -6,6 +6,7 @@
 
 #include "access.h"
 #include "dates.h"
+#include "lifecycle.h"
 #include "page.h"
 #include "participants.h"
 #include "plans.h"
@@ -14,31 +15,25 @@ static const char *const statuses[] = {"not_started", "in_progress", "achieved",
 				       "discontinued", NULL};
 
 const struct field_spec goal_fields[] = {
-	{"id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
-	{"plan_id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
-	{"case_id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
+	RECORD_ID_FIELD,
+	RECORD_KEY_FIELD("plan_id"),
+	RECORD_KEY_FIELD("case_id"),
 	{"description", FT_TEXT, F_REQUIRED, 2000, NULL, 0, 0},
 	{"participant_id", FT_UUID, F_NULLABLE, 0, NULL, 0, 0},
 	{"target_date", FT_DATE, F_NULLABLE, 0, NULL, 0, 0},
 	{"status", FT_ENUM, 0, 0, statuses, 0, 0},
 	{"achieved_on", FT_DATE, F_NULLABLE, 0, NULL, 0, 0},
-	{"version", FT_INT, F_READ_ONLY, 0, NULL, 0, 0},
-	{"created_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
-	{"updated_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
-	{NULL, 0, 0, 0, NULL, 0, 0},
+	RECORD_KEPT_FIELDS,
 };
 
 const struct field_spec progress_fields[] = {
-	{"id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
-	{"goal_id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
-	{"case_id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
+	RECORD_ID_FIELD,
+	RECORD_KEY_FIELD("goal_id"),
+	RECORD_KEY_FIELD("case_id"),
 	{"noted_on", FT_DATE, 0, 0, NULL, 0, 0},
 	{"note", FT_TEXT, F_REQUIRED, 10000, NULL, 0, 0},
 	{"author", FT_STRING, F_READ_ONLY, 0, NULL, 0, 0},
-	{"version", FT_INT, F_READ_ONLY, 0, NULL, 0, 0},
-	{"created_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
-	{"updated_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
-	{NULL, 0, 0, 0, NULL, 0, 0},
+	RECORD_KEPT_FIELDS,
 };
 
 static const char *const goal_insert_columns[] = {
@@ -49,57 +44,28 @@ static const char *const goal_update_columns[] = {
 static const char *const goal_fixed_when_active[] = {"description", "participant_id", "target_date", NULL};
 static const char *const progress_columns[] = {"goal_id", "case_id", "noted_on", "note", "author", NULL};
 
-/* The statuses a goal may move to from `from` ("" when it is final). */
-static const char *goal_next(const char *from)
-{
-	if (strcmp(from, "not_started") == 0)
-		return "in_progress, discontinued";
-	if (strcmp(from, "in_progress") == 0)
-		return "achieved, not_achieved, discontinued";
-	return "";
-}
+static const struct lifecycle goal_lifecycle = {
+	.noun = "goal", .field = "status", .initial = "not_started", .initial_rule = "a goal starts as not_started",
+	.moves = (const struct lifecycle_move[]){
+		{"not_started", "in_progress", 0}, {"not_started", "discontinued", 0},
+		{"in_progress", "achieved", 0}, {"in_progress", "not_achieved", 0}, {"in_progress", "discontinued", 0},
+		{NULL, NULL, 0}},
+	/* Today when the goal becomes achieved; the recorded date is never replaced. */
+	.stamps = (const struct lifecycle_stamp[]){{"achieved", "achieved_on"}, {NULL, NULL}},
+};
 
-static int goal_may_move(const char *from, const char *to)
-{
-	const char *next = goal_next(from);
-	size_t n = strlen(to);
-
-	for (const char *p = strstr(next, to); p; p = strstr(p + 1, to))
-		if ((p == next || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0'))
-			return 1;
-	return 0;
-}
-
-static void set_today(json_t *record, const char *field)
-{
-	struct cw_date today = date_today();
-	char text[11];
-
-	date_format(&today, text);
-	json_object_set_new(record, field, json_string(text));
-}
-
+/* The lifecycle, then achieved_on: set while the goal is achieved, and only then. */
 static enum cw_code check_goal_status(struct record_change *ch, struct cw_error *err)
 {
-	const char *from = ch->before ? record_text_member(ch->before, "status") : NULL;
+	const struct lifecycle_move *move;
+	enum cw_code rc = lifecycle_apply(&goal_lifecycle, ch->before, ch->input, ch->after, &move, err);
 	const char *to = record_text_member(ch->after, "status");
-	int achieved = strcmp(to, "achieved") == 0;
+	int achieved = to && strcmp(to, "achieved") == 0;
 
-	if (from == NULL && strcmp(to, "not_started") != 0)
-		cw_field_error(err, "status", "a goal starts as not_started");
-	if (from && strcmp(from, to) != 0 && !goal_may_move(from, to)) {
-		const char *next = goal_next(from);
-
-		return cw_fail(err, CW_CONFLICT, "A goal that is %s can become %s%s.", from,
-			       next[0] ? next : "nothing", next[0] ? " only" : ": it is final");
-	}
-	/* Today when the goal becomes achieved; the recorded date is never replaced. */
-	if (achieved && record_text_member(ch->after, "achieved_on") == NULL) {
-		if (from && strcmp(from, "achieved") == 0)
-			cw_field_error(err, "achieved_on", "is required while the goal is achieved");
-		else
-			set_today(ch->after, "achieved_on");
-	}
+	if (rc != CW_OK)
+		return rc;
+	if (achieved && record_text_member(ch->after, "achieved_on") == NULL && ch->before && move == NULL)
+		cw_field_error(err, "achieved_on", "is required while the goal is achieved");
 	if (!achieved && record_text_member(ch->after, "achieved_on") != NULL)
 		cw_field_error(err, "achieved_on", "is set only when the goal is achieved");
 	rule_not_future(ch->after, "achieved_on", err);
@@ -116,7 +82,7 @@ static enum cw_code check_goal(struct record_change *ch, struct cw_error *err)
 
 	if (ch->before && !record_changed_any(ch->before, ch->after, goal_update_columns))
 		return CW_OK;
-	rc = resource_load_locked(ch->conn, &plan_resource, p, plan_id, 0, &plan, err);
+	rc = resource_load_parent(ch, 0, &plan, err);
 	if (rc != CW_OK)
 		return rc;
 	rc = plans_check_open(ch->conn, p, plan, "goals", err);
@@ -130,8 +96,6 @@ static enum cw_code check_goal(struct record_change *ch, struct cw_error *err)
 	if (rc == CW_OK && ch->before == NULL) {
 		json_object_set_new(ch->after, "plan_id", json_string(plan_id));
 		json_object_set(ch->after, "case_id", json_object_get(plan, "case_id"));
-		if (json_object_get(ch->after, "status") == NULL)
-			json_object_set_new(ch->after, "status", json_string("not_started"));
 	}
 	participant = record_text_member(ch->after, "participant_id");
 	if (rc == CW_OK && participant && (ch->before == NULL || record_field_changed(ch->before, ch->after,
@@ -152,14 +116,10 @@ static const struct db_statement goal_named = {
  * serving a goal nobody can read. */
 static enum cw_code check_goal_delete(struct record_change *ch, struct cw_error *err)
 {
-	const char *params[1] = {record_text_member(ch->before, "id")};
-	PGresult *res = db_run(ch->conn, &goal_named, params, err);
 	long named;
 
-	if (res == NULL)
+	if (resource_count(ch->conn, &goal_named, ch->before, &named, err) != CW_OK)
 		return err->code;
-	named = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
 	if (named > 0)
 		return cw_fail(err, CW_CONFLICT, "Service referrals (%ld) name this goal: change them first.", named);
 	return CW_OK;
@@ -179,7 +139,7 @@ static enum cw_code check_progress(struct record_change *ch, struct cw_error *er
 {
 	const struct principal *p = ch->actor->principal;
 	json_t *goal, *plan = NULL;
-	enum cw_code rc = resource_load_locked(ch->conn, &goal_resource, p, ch->parent_id, 0, &goal, err);
+	enum cw_code rc = resource_load_parent(ch, 0, &goal, err);
 
 	if (rc != CW_OK)
 		return rc;
@@ -191,7 +151,7 @@ static enum cw_code check_progress(struct record_change *ch, struct cw_error *er
 		json_object_set(ch->after, "case_id", json_object_get(goal, "case_id"));
 		json_object_set_new(ch->after, "author", json_string(p->sub));
 		if (json_object_get(ch->after, "noted_on") == NULL)
-			set_today(ch->after, "noted_on");
+			record_set_today(ch->after, "noted_on");
 		rule_not_future(ch->after, "noted_on", err);
 	}
 	json_decref(plan);

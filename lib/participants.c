@@ -13,18 +13,15 @@
 static const char *const roles[] = {"child", "parent", "caregiver", "relative", "foster_parent", "other", NULL};
 
 const struct field_spec participant_fields[] = {
-	{"id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
-	{"case_id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
+	RECORD_ID_FIELD,
+	RECORD_KEY_FIELD("case_id"),
 	{"first_name", FT_STRING, F_REQUIRED, 100, NULL, 0, 0},
 	{"last_name", FT_STRING, F_REQUIRED, 100, NULL, 0, 0},
 	{"role", FT_ENUM, F_REQUIRED, 0, roles, 0, 0},
 	{"date_of_birth", FT_DATE, F_NULLABLE, 0, NULL, 0, 0},
 	{"in_care_since", FT_DATE, F_NULLABLE, 0, NULL, 0, 0},
 	{"in_care_until", FT_DATE, F_NULLABLE, 0, NULL, 0, 0},
-	{"version", FT_INT, F_READ_ONLY, 0, NULL, 0, 0},
-	{"created_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
-	{"updated_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
-	{NULL, 0, 0, 0, NULL, 0, 0},
+	RECORD_KEPT_FIELDS,
 };
 
 static const char *const insert_columns[] = {
@@ -74,22 +71,17 @@ static const struct db_statement only_child_of_visits = {
  * that hearings concern. */
 static enum cw_code check_role_change(struct record_change *ch, struct cw_error *err)
 {
-	const char *params[1] = {record_text_member(ch->before, "id")};
-	PGresult *res;
 	long visits, hearings;
 
 	if (strcmp(record_text_member(ch->before, "role"), "child") != 0 ||
 	    !record_field_changed(ch->before, ch->after, "role"))
 		return CW_OK;
-	if (hearings_naming(ch->conn, params[0], &hearings, err) != CW_OK)
+	if (hearings_naming(ch->conn, record_text_member(ch->before, "id"), &hearings, err) != CW_OK)
 		return err->code;
 	if (hearings > 0)
 		return cw_fail(err, CW_CONFLICT, "Hearings (%ld) concern this child; change them first.", hearings);
-	res = db_run(ch->conn, &only_child_of_visits, params, err);
-	if (res == NULL)
+	if (resource_count(ch->conn, &only_child_of_visits, ch->before, &visits, err) != CW_OK)
 		return err->code;
-	visits = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
 	if (visits > 0)
 		return cw_fail(err, CW_CONFLICT, "Caseworker_child visits (%ld) have this child as their only child; "
 			       "change them first.", visits);
@@ -100,8 +92,7 @@ static enum cw_code check_participant(struct record_change *ch, struct cw_error 
 {
 	if (ch->before == NULL) {
 		json_t *parent;
-		enum cw_code rc = resource_load_locked(ch->conn, &case_resource, ch->actor->principal, ch->parent_id, 0,
-						       &parent, err);
+		enum cw_code rc = resource_load_parent(ch, 0, &parent, err);
 
 		if (rc != CW_OK)
 			return rc;
@@ -125,14 +116,10 @@ static const struct db_statement participant_named = {
  * deleting it would leave them pointing at nobody. */
 static enum cw_code check_participant_delete(struct record_change *ch, struct cw_error *err)
 {
-	const char *params[1] = {record_text_member(ch->before, "id")};
-	PGresult *res = db_run(ch->conn, &participant_named, params, err);
 	long named;
 
-	if (res == NULL)
+	if (resource_count(ch->conn, &participant_named, ch->before, &named, err) != CW_OK)
 		return err->code;
-	named = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
 	if (named > 0)
 		return cw_fail(err, CW_CONFLICT, "Goals, referrals, visits or hearings (%ld) name this participant: "
 			       "delete them, or change them to name someone else, first.", named);

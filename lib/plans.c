@@ -6,13 +6,14 @@
 #include "access.h"
 #include "cases.h"
 #include "dates.h"
+#include "lifecycle.h"
 #include "page.h"
 
 static const char *const statuses[] = {"draft", "active", "completed", "superseded", NULL};
 
 const struct field_spec plan_fields[] = {
-	{"id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
-	{"case_id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
+	RECORD_ID_FIELD,
+	RECORD_KEY_FIELD("case_id"),
 	{"status", FT_ENUM, 0, 0, statuses, 0, 0},
 	{"effective_on", FT_DATE, 0, 0, NULL, 0, 0},
 	{"review_due_on", FT_DATE, 0, 0, NULL, 0, 0},
@@ -21,10 +22,7 @@ const struct field_spec plan_fields[] = {
 	{"needs", FT_TEXT, F_NULLABLE, 10000, NULL, 0, 0},
 	{"approved_by", FT_STRING, F_READ_ONLY, 0, NULL, 0, 0},
 	{"approved_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
-	{"version", FT_INT, F_READ_ONLY, 0, NULL, 0, 0},
-	{"created_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
-	{"updated_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
-	{NULL, 0, 0, 0, NULL, 0, 0},
+	RECORD_KEPT_FIELDS,
 };
 
 static const char *const insert_columns[] = {
@@ -39,25 +37,18 @@ static const struct db_statement supersede_active = {
 	"UPDATE plans SET status = 'superseded'"
 	" WHERE case_id = $1 AND status = 'active' AND deleted_at IS NULL AND id <> $2", 2, 0};
 
-/* The moves a plan's status may make. */
-static const char *next_status(const char *from)
-{
-	if (strcmp(from, "draft") == 0)
-		return "active";
-	if (strcmp(from, "active") == 0)
-		return "completed";
-	return NULL;
-}
-
-static int is_final(const char *status)
-{
-	return next_status(status) == NULL;
-}
+/* Draft, then active (an approval, which supersedes the case's active plan),
+ * then completed; superseded (set in the database) and completed are final. */
+static const struct lifecycle plan_lifecycle = {
+	.noun = "plan", .field = "status", .initial = "draft",
+	.initial_rule = "a plan is created as a draft; make it active with PATCH",
+	.moves = (const struct lifecycle_move[]){
+		{"draft", "active", ACCESS_APPROVE_PLAN}, {"active", "completed", 0}, {NULL, NULL, 0}},
+};
 
 static void set_review_default(json_t *plan, struct cw_error *err)
 {
 	struct cw_date effective, review;
-	char text[11];
 
 	if (record_date(plan, "effective_on", &effective) != 0)
 		return;
@@ -67,8 +58,7 @@ static void set_review_default(json_t *plan, struct cw_error *err)
 			       "past %d): send review_due_on", DATE_MAX_YEAR);
 		return;
 	}
-	date_format(&review, text);
-	json_object_set_new(plan, "review_due_on", json_string(text));
+	record_set_date(plan, "review_due_on", &review);
 }
 
 /* Whether the stored review date is the default for the stored effective date. */
@@ -84,43 +74,32 @@ static int review_is_default(const json_t *plan)
 
 static enum cw_code check_new_plan(struct record_change *ch, struct cw_error *err)
 {
-	const char *status = record_text_member(ch->input, "status");
-	struct cw_date today = date_today();
-	char text[11];
+	const struct lifecycle_move *move;
 
-	if (status && strcmp(status, "draft") != 0)
-		cw_field_error(err, "status", "a plan is created as a draft; make it active with PATCH");
+	lifecycle_apply(&plan_lifecycle, NULL, ch->input, ch->after, &move, err);
 	json_object_set_new(ch->after, "case_id", json_string(ch->parent_id));
-	json_object_set_new(ch->after, "status", json_string("draft"));
-	if (json_object_get(ch->after, "effective_on") == NULL) {
-		date_format(&today, text);
-		json_object_set_new(ch->after, "effective_on", json_string(text));
-	}
+	if (json_object_get(ch->after, "effective_on") == NULL)
+		record_set_today(ch->after, "effective_on");
 	if (json_object_get(ch->after, "review_due_on") == NULL)
 		set_review_default(ch->after, err);
 	rule_not_before(ch->after, "review_due_on", "effective_on", err);
 	return CW_OK;
 }
 
-/* draft -> active (approval, superseding the active plan), active -> completed. */
+/* A move along the lifecycle; an approval by one role that may approve and
+ * sees the case, superseding the case's active plan. */
 static enum cw_code check_status_move(struct record_change *ch, const json_t *the_case, struct cw_error *err)
 {
-	const char *from = record_text_member(ch->before, "status");
-	const char *to = record_text_member(ch->after, "status");
-	const char *next = next_status(from);
 	const struct access_target approved = {record_text_member(the_case, "assigned_worker"),
 					       record_text_member(the_case, "unit"), 0};
+	const struct lifecycle_move *move;
 	const char *params[2];
 	PGresult *res;
+	enum cw_code rc = lifecycle_apply(&plan_lifecycle, ch->before, ch->input, ch->after, &move, err);
 
-	if (strcmp(from, to) == 0)
-		return CW_OK;
-	if (next == NULL || strcmp(next, to) != 0)
-		return cw_fail(err, CW_CONFLICT, "A plan that is %s can become %s%s.", from, next ? next : "nothing",
-			       next ? " only" : ": it is final");
-	if (strcmp(to, "active") != 0)
-		return CW_OK;
-	if (!access_allows(ch->actor->principal, ch->actions | ACCESS_APPROVE_PLAN, &approved, &approved))
+	if (rc != CW_OK || move == NULL || move->actions == 0)
+		return rc;
+	if (!access_allows(ch->actor->principal, ch->actions | move->actions, &approved, &approved))
 		return cw_fail(err, CW_FORBIDDEN, "Only a supervisor of the case's unit, an administrator or an "
 			       "integration approves a plan.");
 	params[0] = record_text_member(ch->before, "case_id");
@@ -136,7 +115,7 @@ static enum cw_code check_plan_change(struct record_change *ch, const json_t *th
 
 	if (!record_changed_any(ch->before, ch->after, update_columns))
 		return CW_OK;
-	if (is_final(from))
+	if (lifecycle_is_final(&plan_lifecycle, from))
 		return cw_fail(err, CW_CONFLICT, "The plan is %s: it can no longer change.", from);
 	if (strcmp(from, "draft") != 0 && record_changed_any(ch->before, ch->after, content_columns))
 		return cw_fail(err, CW_CONFLICT, "An active plan's content is fixed (only review_due_on and "
@@ -152,10 +131,8 @@ static enum cw_code check_plan_change(struct record_change *ch, const json_t *th
 
 static enum cw_code check_plan(struct record_change *ch, struct cw_error *err)
 {
-	const char *case_id = ch->before ? record_text_member(ch->before, "case_id") : ch->parent_id;
 	json_t *the_case;
-	enum cw_code rc = resource_load_locked(ch->conn, &case_resource, ch->actor->principal, case_id, 1, &the_case,
-					       err);
+	enum cw_code rc = resource_load_parent(ch, 1, &the_case, err);
 
 	if (rc != CW_OK)
 		return rc;
@@ -192,7 +169,7 @@ enum cw_code plans_check_open(struct db_conn *conn, const struct principal *p, c
 		return rc;
 	if (cases_is_closed(the_case))
 		rc = cw_fail(err, CW_CONFLICT, "The case is closed: its %s are read-only.", what);
-	else if (is_final(status))
+	else if (lifecycle_is_final(&plan_lifecycle, status))
 		rc = cw_fail(err, CW_CONFLICT, "The plan is %s: its %s are read-only.", status, what);
 	json_decref(the_case);
 	return rc;

@@ -1,5 +1,6 @@
 #include "record.h"
 
+#include "dates.h"
 #include "rowjson.h"
 #include "strbuf.h"
 
@@ -27,6 +28,26 @@ int record_text_from_row(struct record_text *r, const PGresult *res, int row)
 	rowjson_append(&sb, res, row);
 	r->json = strbuf_detach(&sb);
 	return r->json ? 0 : -1;
+}
+
+const char *record_text_member(const json_t *record, const char *field)
+{
+	return json_string_value(json_object_get(record, field));
+}
+
+void record_set_date(json_t *record, const char *field, const struct cw_date *d)
+{
+	char text[11];
+
+	date_format(d, text);
+	json_object_set_new(record, field, json_string(text));
+}
+
+void record_set_today(json_t *record, const char *field)
+{
+	struct cw_date today = date_today();
+
+	record_set_date(record, field, &today);
 }
 
 int precondition_holds(const struct precondition *p, long long version)

@@ -54,6 +54,17 @@ int precondition_holds(const struct precondition *p, long long version);
  * are kept as JSON null, meaning "cleared"). Caller decrefs the result. */
 json_t *record_merge(const json_t *current, const json_t *patch);
 
+/* The text of a member, NULL when absent or null. */
+const char *record_text_member(const json_t *record, const char *field);
+
+struct cw_date;
+
+/* Sets field to the date (YYYY-MM-DD). */
+void record_set_date(json_t *record, const char *field, const struct cw_date *d);
+
+/* Sets field to today in the agency's time zone. */
+void record_set_today(json_t *record, const char *field);
+
 /* 1 when field differs between a and b (absent equals null). */
 int record_field_changed(const json_t *a, const json_t *b, const char *field);
 

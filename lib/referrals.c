@@ -9,32 +9,30 @@
 #include "dates.h"
 #include "goals.h"
 #include "history.h"
+#include "lifecycle.h"
 #include "page.h"
 #include "participants.h"
 
-#define SUD "substance_use_treatment"
+#define SUD REFERRAL_PROTECTED_TYPE
 
-static const char *const service_types[] = {SUD, "mental_health", "parenting", "domestic_violence", "housing",
-					    "employment", "education", "health", "family_preservation", "other",
-					    NULL};
-static const char *const statuses[] = {"referred", "accepted", "declined", "in_progress", "completed",
-				       "cancelled", NULL};
+const char *const referral_service_types[REFERRAL_SERVICE_TYPES + 1] = {
+	SUD, "mental_health", "parenting", "domestic_violence", "housing", "employment", "education", "health",
+	"family_preservation", "other", NULL};
+const char *const referral_statuses[REFERRAL_STATUSES + 1] = {
+	"referred", "accepted", "declined", "in_progress", "completed", "cancelled", NULL};
 
 const struct field_spec referral_fields[] = {
-	{"id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
-	{"case_id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
-	{"service_type", FT_ENUM, F_REQUIRED, 0, service_types, 0, 0},
+	RECORD_ID_FIELD,
+	RECORD_KEY_FIELD("case_id"),
+	{"service_type", FT_ENUM, F_REQUIRED, 0, referral_service_types, 0, 0},
 	{"provider", FT_STRING, F_REQUIRED, 200, NULL, 0, 0},
 	{"participant_id", FT_UUID, F_NULLABLE, 0, NULL, 0, 0},
 	{"goal_id", FT_UUID, F_NULLABLE, 0, NULL, 0, 0},
 	{"referred_on", FT_DATE, 0, 0, NULL, 0, 0},
-	{"status", FT_ENUM, 0, 0, statuses, 0, 0},
+	{"status", FT_ENUM, 0, 0, referral_statuses, 0, 0},
 	{"status_changed_on", FT_DATE, 0, 0, NULL, 0, 0},
 	{"outcome", FT_TEXT, F_NULLABLE, 2000, NULL, 0, 0},
-	{"version", FT_INT, F_READ_ONLY, 0, NULL, 0, 0},
-	{"created_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
-	{"updated_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
-	{NULL, 0, 0, 0, NULL, 0, 0},
+	RECORD_KEPT_FIELDS,
 };
 
 static const char *const insert_columns[] = {"case_id", "service_type", "provider", "participant_id", "goal_id",
@@ -63,76 +61,44 @@ static const struct db_statement referral_history = {
 	" AND r.id = $4 AND h.id > $6 ORDER BY h.id LIMIT $7",
 	7, 1};
 
-/* The statuses a referral may move to from `from` ("" when it is final). */
-static const char *next_statuses(const char *from)
-{
-	if (strcmp(from, "referred") == 0)
-		return "accepted, declined, cancelled";
-	if (strcmp(from, "accepted") == 0)
-		return "in_progress, cancelled";
-	if (strcmp(from, "in_progress") == 0)
-		return "completed, cancelled";
-	return "";
-}
+/* Every status with its date is kept (referrals_history); a move is dated
+ * today unless the request gives the date. */
+static const struct lifecycle referral_lifecycle = {
+	.noun = "referral", .field = "status", .initial = "referred", .initial_rule = "a referral starts as referred",
+	.moves = (const struct lifecycle_move[]){
+		{"referred", "accepted", 0}, {"referred", "declined", 0}, {"referred", "cancelled", 0},
+		{"accepted", "in_progress", 0}, {"accepted", "cancelled", 0},
+		{"in_progress", "completed", 0}, {"in_progress", "cancelled", 0},
+		{NULL, NULL, 0}},
+	.stamps = (const struct lifecycle_stamp[]){{NULL, "status_changed_on"}, {NULL, NULL}},
+};
 
-static int may_move(const char *from, const char *to)
-{
-	const char *next = next_statuses(from);
-	size_t n = strlen(to);
-
-	for (const char *p = strstr(next, to); p; p = strstr(p + 1, to))
-		if ((p == next || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0'))
-			return 1;
-	return 0;
-}
-
-static void set_date(json_t *record, const char *field, const struct cw_date *d)
-{
-	char text[11];
-
-	date_format(d, text);
-	json_object_set_new(record, field, json_string(text));
-}
-
+/* A new referral is referred: the date rules read it so, whatever status
+ * was sent (which is an error). */
 static void defaults_on_create(struct record_change *ch, struct cw_error *err)
 {
-	const char *status = record_text_member(ch->input, "status");
-	struct cw_date today = date_today();
+	const struct lifecycle_move *move;
 
-	if (status && strcmp(status, "referred") != 0)
-		cw_field_error(err, "status", "a referral starts as referred");
+	lifecycle_apply(&referral_lifecycle, NULL, ch->input, ch->after, &move, err);
 	json_object_set_new(ch->after, "case_id", json_string(ch->parent_id));
 	json_object_set_new(ch->after, "status", json_string("referred"));
 	if (json_object_get(ch->after, "referred_on") == NULL)
-		set_date(ch->after, "referred_on", &today);
+		record_set_today(ch->after, "referred_on");
 }
 
-/* A move along the lifecycle, dated today unless the patch gives the date. */
+/* A move along the lifecycle; a date given for it is not before the move before. */
 static enum cw_code check_move(struct record_change *ch, struct cw_error *err)
 {
-	const char *from = record_text_member(ch->before, "status");
-	const char *to = record_text_member(ch->after, "status");
-	struct cw_date today = date_today();
+	const struct lifecycle_move *move;
+	enum cw_code rc = lifecycle_apply(&referral_lifecycle, ch->before, ch->input, ch->after, &move, err);
+	struct cw_date moved, previous;
 
-	if (strcmp(from, to) == 0)
-		return CW_OK;
-	if (!may_move(from, to)) {
-		const char *next = next_statuses(from);
-
-		return cw_fail(err, CW_CONFLICT, "A referral that is %s can become %s%s.", from,
-			       next[0] ? next : "nothing", next[0] ? " only" : ": it is final");
-	}
-	if (json_object_get(ch->input, "status_changed_on") == NULL) {
-		set_date(ch->after, "status_changed_on", &today);
-	} else {
-		struct cw_date moved, previous;
-
-		if (record_date(ch->after, "status_changed_on", &moved) == 0 &&
-		    record_date(ch->before, "status_changed_on", &previous) == 0 && date_cmp(&moved, &previous) < 0)
-			cw_field_error(err, "status_changed_on", "cannot be before the previous status change (%s)",
-				       record_text_member(ch->before, "status_changed_on"));
-	}
-	return CW_OK;
+	if (rc == CW_OK && move && json_object_get(ch->input, "status_changed_on") != NULL &&
+	    record_date(ch->after, "status_changed_on", &moved) == 0 &&
+	    record_date(ch->before, "status_changed_on", &previous) == 0 && date_cmp(&moved, &previous) < 0)
+		cw_field_error(err, "status_changed_on", "cannot be before the previous status change (%s)",
+			       record_text_member(ch->before, "status_changed_on"));
+	return rc;
 }
 
 /* The date the referral took the status before its current one, from its
@@ -221,10 +187,9 @@ static int may_write_protected(const struct record_change *ch, const json_t *the
 
 static enum cw_code check_referral(struct record_change *ch, struct cw_error *err)
 {
-	const struct principal *p = ch->actor->principal;
 	const char *case_id = ch->before ? record_text_member(ch->before, "case_id") : ch->parent_id;
 	json_t *the_case;
-	enum cw_code rc = resource_load_locked(ch->conn, &case_resource, p, case_id, 0, &the_case, err);
+	enum cw_code rc = resource_load_parent(ch, 0, &the_case, err);
 
 	if (rc != CW_OK)
 		return rc;

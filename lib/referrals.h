@@ -24,6 +24,14 @@
 #include "history.h"
 #include "resource.h"
 
+#define REFERRAL_PROTECTED_TYPE "substance_use_treatment"
+#define REFERRAL_SERVICE_TYPES 10
+#define REFERRAL_STATUSES 6
+
+/* NULL-terminated, in the order reports list them. */
+extern const char *const referral_service_types[REFERRAL_SERVICE_TYPES + 1];
+extern const char *const referral_statuses[REFERRAL_STATUSES + 1];
+
 extern const struct field_spec referral_fields[];
 extern const struct resource referral_resource;
 

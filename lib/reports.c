@@ -6,11 +6,11 @@
 
 #include "access.h"
 #include "dates.h"
+#include "referrals.h"
 #include "rowjson.h"
 #include "strbuf.h"
 #include "validate.h"
 
-#define SUD "substance_use_treatment"
 
 /*
  * The visit measure in one statement: the months of the range; each visible
@@ -94,7 +94,7 @@ static const struct db_statement referral_outcomes = {
 	"  FROM service_referrals r JOIN cases c ON c.id = r.case_id"
 	" WHERE r.deleted_at IS NULL AND c.deleted_at IS NULL"
 	"   AND cw_visible(c.assigned_worker, c.unit, $1, $2, $3)"
-	"   AND cw_sees_sud(r.service_type = '" SUD "', c.assigned_worker, c.unit, $4, $2, $3)"
+	"   AND cw_sees_sud(r.service_type = '" REFERRAL_PROTECTED_TYPE "', c.assigned_worker, c.unit, $4, $2, $3)"
 	"   AND r.referred_on BETWEEN $5::date AND $6::date"
 	" GROUP BY 1, 2",
 	6, 0};
@@ -267,12 +267,8 @@ enum cw_code reports_plan_reviews(struct db_pool *pool, const struct principal *
 	return *out ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
 }
 
-static const char *const service_types[] = {SUD, "mental_health", "parenting", "domestic_violence", "housing",
-					    "employment", "education", "health", "family_preservation", "other"};
-static const char *const statuses[] = {"referred", "accepted", "declined", "in_progress", "completed",
-				       "cancelled"};
-#define NTYPES (sizeof(service_types) / sizeof(service_types[0]))
-#define NSTATUSES (sizeof(statuses) / sizeof(statuses[0]))
+#define NTYPES REFERRAL_SERVICE_TYPES
+#define NSTATUSES REFERRAL_STATUSES
 
 static int index_of(const char *const *list, size_t n, const char *value)
 {
@@ -285,14 +281,15 @@ static int index_of(const char *const *list, size_t n, const char *value)
 static json_t *outcome_row(const char *type, const long long *counts)
 {
 	json_t *by_status = json_object();
+	int completed = index_of(referral_statuses, NSTATUSES, "completed");
 	long long total = 0;
 
 	for (size_t s = 0; s < NSTATUSES; s++) {
-		json_object_set_new(by_status, statuses[s], json_integer(counts[s]));
+		json_object_set_new(by_status, referral_statuses[s], json_integer(counts[s]));
 		total += counts[s];
 	}
 	return json_pack("{s:s?, s:I, s:o, s:o}", "service_type", type, "total", total, "by_status", by_status,
-			 "completion_rate", report_rate(counts[index_of(statuses, NSTATUSES, "completed")], total));
+			 "completion_rate", report_rate(counts[completed], total));
 }
 
 enum cw_code reports_referral_outcomes(struct db_pool *pool, const struct principal *p, const char *from,
@@ -307,8 +304,8 @@ enum cw_code reports_referral_outcomes(struct db_pool *pool, const struct princi
 	if (res == NULL)
 		return err->code;
 	for (int i = 0; i < PQntuples(res); i++) {
-		int t = index_of(service_types, NTYPES, PQgetvalue(res, i, 0));
-		int st = index_of(statuses, NSTATUSES, PQgetvalue(res, i, 1));
+		int t = index_of(referral_service_types, NTYPES, PQgetvalue(res, i, 0));
+		int st = index_of(referral_statuses, NSTATUSES, PQgetvalue(res, i, 1));
 
 		if (t >= 0 && st >= 0) {
 			counts[t][st] += count_at(res, i, 2);
@@ -318,7 +315,7 @@ enum cw_code reports_referral_outcomes(struct db_pool *pool, const struct princi
 	PQclear(res);
 	types = json_array();
 	for (size_t t = 0; t < NTYPES; t++)
-		json_array_append_new(types, outcome_row(service_types[t], counts[t]));
+		json_array_append_new(types, outcome_row(referral_service_types[t], counts[t]));
 	totals = outcome_row(NULL, all);
 	json_object_del(totals, "service_type");
 	*out = json_pack("{s:s, s:s}", "from", from, "to", to);

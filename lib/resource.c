@@ -14,11 +14,6 @@
 
 #define MAX_COLUMNS 32
 
-const char *record_text_member(const json_t *record, const char *field)
-{
-	return json_string_value(json_object_get(record, field));
-}
-
 /* The kind's statements; NULL with CW_INTERNAL when they could not be written. */
 static const struct resource_sql *statements(const struct resource *kind, struct cw_error *err)
 {
@@ -220,6 +215,28 @@ enum cw_code resource_list(struct db_pool *pool, const struct resource *kind, co
 	params[l->keys.after_param + 1] = q->window.after_id;
 	params[l->nparams - 1] = NULL;   /* LIMIT: paging sets it */
 	return page_list(pool, &l->stmt, params, q->window.limit, &l->keys, page, NULL, err);
+}
+
+enum cw_code resource_load_parent(const struct record_change *ch, int exclusive, json_t **out, struct cw_error *err)
+{
+	const struct resource_store *store = &ch->kind->store;
+	const char *id = ch->before ? record_text_member(ch->before, store->parent_column) : ch->parent_id;
+
+	return resource_load_locked(ch->conn, store->parent, ch->actor->principal, id, exclusive, out, err);
+}
+
+enum cw_code resource_count(struct db_conn *conn, const struct db_statement *stmt, const json_t *record,
+			    long *count, struct cw_error *err)
+{
+	const char *params[1] = {record_text_member(record, "id")};
+	PGresult *res = db_run(conn, stmt, params, err);
+
+	*count = 0;
+	if (res == NULL)
+		return err->code;
+	*count = PQntuples(res) == 1 ? strtol(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+	PQclear(res);
+	return CW_OK;
 }
 
 enum cw_code resource_check_reference(struct db_conn *conn, const struct db_statement *stmt, const char *id,

@@ -67,6 +67,17 @@ struct resource;
 #define RESOURCE_MAX_FILTERS 8    /* of a list, with the ids of the records above */
 #define RESOURCE_MAX_ORDERS 4
 
+/* The fields the server keeps in every kind's table: the id first; the ids
+ * of the records it is under; the version and times last (with the end of
+ * the table). */
+#define RECORD_ID_FIELD {"id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0}
+#define RECORD_KEY_FIELD(name) {name, FT_UUID, F_READ_ONLY, 0, NULL, 0, 0}
+#define RECORD_KEPT_FIELDS                                              \
+	{"version", FT_INT, F_READ_ONLY, 0, NULL, 0, 0},                \
+	{"created_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},       \
+	{"updated_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},       \
+	{NULL, 0, 0, 0, NULL, 0, 0}
+
 /* What a hook sees and may change. */
 struct record_change {
 	const struct resource *kind;
@@ -229,6 +240,15 @@ enum cw_code resource_load(struct db_conn *conn, const struct resource *kind, co
 enum cw_code resource_load_locked(struct db_conn *conn, const struct resource *kind, const struct principal *p,
 				  const char *id, int exclusive, json_t **out, struct cw_error *err);
 
+/* For hooks: resource_load_locked() of the record the change is under (its
+ * parent: the one in the path on create, the one it names after). */
+enum cw_code resource_load_parent(const struct record_change *ch, int exclusive, json_t **out, struct cw_error *err);
+
+/* For hooks: runs stmt ($1 the id of record) for the one count it selects:
+ * how many records stop a change. */
+enum cw_code resource_count(struct db_conn *conn, const struct db_statement *stmt, const json_t *record,
+			    long *count, struct cw_error *err);
+
 /* For references within a case: stmt ($1 id, $2 case id) selects a row when id
  * names a live record of that case. Adds "must name a <noun> of this case" on
  * field otherwise; CW_OK unless the database fails. */
@@ -236,7 +256,5 @@ enum cw_code resource_check_reference(struct db_conn *conn, const struct db_stat
 				      const char *case_id, const char *field, const char *noun,
 				      struct cw_error *err);
 
-/* For hooks and lists: the text of a member, NULL when absent or null. */
-const char *record_text_member(const json_t *record, const char *field);
 
 #endif

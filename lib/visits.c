@@ -17,8 +17,8 @@ static const char *const locations[] = {"child_residence", "parent_home", "offic
 					"virtual", "other", NULL};
 
 const struct field_spec visit_fields[] = {
-	{"id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
-	{"case_id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
+	RECORD_ID_FIELD,
+	RECORD_KEY_FIELD("case_id"),
 	{"visited_at", FT_TIMESTAMP, F_REQUIRED, 0, NULL, 0, 0},
 	{"visit_type", FT_ENUM, F_REQUIRED, 0, visit_types, 0, 0},
 	{"location", FT_ENUM, F_REQUIRED, 0, locations, 0, 0},
@@ -26,10 +26,7 @@ const struct field_spec visit_fields[] = {
 	{"duration_minutes", FT_INT, F_NULLABLE, 0, NULL, 1, 1440},
 	{"summary", FT_TEXT, F_NULLABLE, 20000, NULL, 0, 0},
 	{"safety_concern", FT_BOOL, 0, 0, NULL, 0, 0},
-	{"version", FT_INT, F_READ_ONLY, 0, NULL, 0, 0},
-	{"created_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
-	{"updated_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
-	{NULL, 0, 0, 0, NULL, 0, 0},
+	RECORD_KEPT_FIELDS,
 };
 
 static const char *const insert_columns[] = {"case_id", "visited_at", "visit_type", "location", "participant_ids",
@@ -94,8 +91,7 @@ static enum cw_code check_visit(struct record_change *ch, struct cw_error *err)
 {
 	const char *case_id = ch->before ? record_text_member(ch->before, "case_id") : ch->parent_id;
 	json_t *the_case;
-	enum cw_code rc = resource_load_locked(ch->conn, &case_resource, ch->actor->principal, case_id, 0, &the_case,
-					       err);
+	enum cw_code rc = resource_load_parent(ch, 0, &the_case, err);
 
 	if (rc != CW_OK)
 		return rc;
