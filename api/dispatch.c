@@ -5,12 +5,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "access.h"
 #include "cors.h"
 #include "log.h"
 #include "problem.h"
 #include "reply.h"
 #include "request.h"
 #include "request_id.h"
+#include "resource.h"
 #include "routes.h"
 
 #define ALLOW_MAX 96
@@ -22,6 +24,14 @@ static enum cw_code authenticate(struct exchange *x)
 
 	x->authenticated = rc == CW_OK || rc == CW_FORBIDDEN;
 	return rc;
+}
+
+/* The route's actions, before the path's records, the query and the body
+ * are judged: 401, then 403, then whatever the handler finds (404, 422 ...). */
+static enum cw_code authorize(struct exchange *x)
+{
+	return access_authorize(&x->principal, x->route->actions, x->route->kind ? x->route->kind->noun : NULL,
+				&x->err);
 }
 
 static enum cw_code handle(struct exchange *x, char *allow, int *preflight)
@@ -46,7 +56,7 @@ static enum cw_code handle(struct exchange *x, char *allow, int *preflight)
 	if (x->req->binary_body_length > x->app->config->max_body_bytes)
 		return cw_fail(&x->err, CW_TOO_LARGE, "The body is larger than %zu bytes.",
 			       x->app->config->max_body_bytes);
-	if (!(x->route->flags & ROUTE_PUBLIC) && authenticate(x) != CW_OK)
+	if (!(x->route->flags & ROUTE_PUBLIC) && (authenticate(x) != CW_OK || authorize(x) != CW_OK))
 		return x->err.code;
 	if ((x->route->flags & ROUTE_BODY) && request_parse_body(x) != CW_OK)
 		return x->err.code;

@@ -1,8 +1,8 @@
 /*
  * dispatch: the path every request takes, once the listener has it.
  *
- * route -> size limit -> authenticate -> parse body -> handler -> answer
- * (success or problem+json) -> one log line. Answers always carry
+ * route -> size limit -> authenticate -> authorise (lib/access.c) -> parse
+ * body -> handler -> answer (success or problem+json) -> one log line. Answers always carry
  * X-Request-Id and Cache-Control: no-store.
  */
 #ifndef CW_DISPATCH_H

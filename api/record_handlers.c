@@ -172,9 +172,8 @@ enum cw_code record_delete(struct exchange *x)
 	struct precondition pre;
 	char id[37];
 
-	if (path_uuid(x, 0, id, kind->noun) != CW_OK)
+	if (path_uuid(x, 0, id, kind->noun) != CW_OK || query_none(x) != CW_OK)
 		return x->err.code;
-	query_none(x);
 	request_precondition(x, &pre);
 	if (resource_delete(x->app->pool, kind, &actor, id, &pre, &x->err) != CW_OK)
 		return x->err.code;

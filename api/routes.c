@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "access.h"
 #include "audit_handlers.h"
 #include "case_handlers.h"
 #include "cases.h"
@@ -20,32 +21,33 @@
 
 /* A kind's own routes: its list across parents, a record, its history, a
  * change and a delete. */
-#define RECORDS(path, kind)                                             \
-	{"GET", path, record_list, 0, kind},                            \
-	{"GET", path "/{id}", record_get, 0, kind},                     \
-	{"GET", path "/{id}/history", record_history, 0, kind},         \
-	{"PATCH", path "/{id}", record_update, ROUTE_BODY, kind},       \
-	{"DELETE", path "/{id}", record_delete, 0, kind}
+#define RECORDS(path, kind)                                                     \
+	{"GET", path, record_list, 0, 0, kind},                                 \
+	{"GET", path "/{id}", record_get, 0, 0, kind},                          \
+	{"GET", path "/{id}/history", record_history, 0, 0, kind},              \
+	{"PATCH", path "/{id}", record_update, ROUTE_BODY, ACCESS_WRITE, kind}, \
+	{"DELETE", path "/{id}", record_delete, 0, ACCESS_DELETE, kind}
 
 /* The list of a kind's records under the record they hang on, and their
  * creation there. */
-#define RECORDS_UNDER(path, kind)                                       \
-	{"GET", path, record_list, ROUTE_UNDER, kind},                  \
-	{"POST", path, record_create, ROUTE_BODY | ROUTE_UNDER, kind}
+#define RECORDS_UNDER(path, kind)                                               \
+	{"GET", path, record_list, ROUTE_UNDER, 0, kind},                       \
+	{"POST", path, record_create, ROUTE_BODY | ROUTE_UNDER, ACCESS_WRITE, kind}
 
 static const struct route routes[] = {
-	{"GET", "/healthz", handle_healthz, ROUTE_PUBLIC, NULL},
-	{"GET", "/readyz", handle_readyz, ROUTE_PUBLIC, NULL},
-	{"GET", "/openapi.yaml", get_openapi_yaml, ROUTE_PUBLIC, NULL},
-	{"GET", "/openapi.json", get_openapi_json, ROUTE_PUBLIC, NULL},
+	{"GET", "/healthz", handle_healthz, ROUTE_PUBLIC, 0, NULL},
+	{"GET", "/readyz", handle_readyz, ROUTE_PUBLIC, 0, NULL},
+	{"GET", "/openapi.yaml", get_openapi_yaml, ROUTE_PUBLIC, 0, NULL},
+	{"GET", "/openapi.json", get_openapi_json, ROUTE_PUBLIC, 0, NULL},
 
 	/* Before /v1/cases/{id}/...: a case numbered "plans" is a number, not an id. */
-	{"GET", "/v1/cases/by-number/{number}", get_case_by_number, 0, NULL},
-	{"PUT", "/v1/cases/by-number/{number}", put_case_by_number, ROUTE_BODY, NULL},
+	{"GET", "/v1/cases/by-number/{number}", get_case_by_number, 0, 0, NULL},
+	{"PUT", "/v1/cases/by-number/{number}", put_case_by_number, ROUTE_BODY, ACCESS_WRITE | ACCESS_UPSERT,
+	 &case_resource},
 
 	RECORDS("/v1/cases", &case_resource),
-	{"POST", "/v1/cases", record_create, ROUTE_BODY, &case_resource},
-	{"GET", "/v1/cases/{id}/permanency-goals", list_case_permanency_goals, 0, NULL},
+	{"POST", "/v1/cases", record_create, ROUTE_BODY, ACCESS_WRITE, &case_resource},
+	{"GET", "/v1/cases/{id}/permanency-goals", list_case_permanency_goals, 0, 0, NULL},
 
 	RECORDS_UNDER("/v1/cases/{id}/participants", &participant_resource),
 	RECORDS("/v1/participants", &participant_resource),
@@ -58,7 +60,7 @@ static const struct route routes[] = {
 
 	/* Progress notes are written once and read under their goal. */
 	RECORDS_UNDER("/v1/goals/{id}/progress", &progress_resource),
-	{"GET", "/v1/goals/{id}/progress/{note}", record_get, ROUTE_UNDER, &progress_resource},
+	{"GET", "/v1/goals/{id}/progress/{note}", record_get, ROUTE_UNDER, 0, &progress_resource},
 
 	RECORDS_UNDER("/v1/cases/{id}/service-referrals", &referral_resource),
 	RECORDS("/v1/service-referrals", &referral_resource),
@@ -69,13 +71,13 @@ static const struct route routes[] = {
 	RECORDS_UNDER("/v1/cases/{id}/hearings", &hearing_resource),
 	RECORDS("/v1/hearings", &hearing_resource),
 
-	{"GET", "/v1/reports/visit-compliance", report_visit_compliance, ROUTE_NEGOTIATED, NULL},
-	{"GET", "/v1/reports/plan-reviews", report_plan_reviews, ROUTE_NEGOTIATED, NULL},
-	{"GET", "/v1/reports/referral-outcomes", report_referral_outcomes, ROUTE_NEGOTIATED, NULL},
+	{"GET", "/v1/reports/visit-compliance", report_visit_compliance, ROUTE_NEGOTIATED, 0, NULL},
+	{"GET", "/v1/reports/plan-reviews", report_plan_reviews, ROUTE_NEGOTIATED, 0, NULL},
+	{"GET", "/v1/reports/referral-outcomes", report_referral_outcomes, ROUTE_NEGOTIATED, 0, NULL},
 
-	{"GET", "/v1/changes", list_changes, 0, NULL},
+	{"GET", "/v1/changes", list_changes, 0, ACCESS_READ_CHANGES, NULL},
 
-	{"GET", "/v1/audit", list_audit, 0, NULL},
+	{"GET", "/v1/audit", list_audit, 0, ACCESS_READ_AUDIT, NULL},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

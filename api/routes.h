@@ -24,7 +24,10 @@ struct route {
 	const char *path;
 	handler_fn handler;
 	unsigned flags;
-	const struct resource *kind;   /* the kind of record a record handler serves; NULL for others */
+	unsigned actions;              /* what the request does (enum access_action): authorised before
+					  anything else of it is read; 0 for reads */
+	const struct resource *kind;   /* the kind of record the route serves (a record handler's, and the
+					  noun of a refusal); NULL for others */
 };
 
 enum route_outcome { ROUTE_FOUND, ROUTE_NO_PATH, ROUTE_NO_METHOD };

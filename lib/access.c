@@ -111,6 +111,28 @@ int access_may(const struct principal *p, unsigned actions)
 	return 0;
 }
 
+/* Why a request is refused: the first line naming an action it does. */
+static const struct refusal {
+	unsigned action;
+	const char *why;            /* with %s, the kind of record */
+} refusals[] = {
+	{ACCESS_UPSERT, "Only integrations and administrators write %s records by number."},
+	{ACCESS_DELETE, "Only administrators delete %s records."},
+	{ACCESS_READ_AUDIT, "Only administrators and auditors read the audit trail."},
+	{ACCESS_READ_CHANGES, "Only integrations, administrators and auditors read the change feed."},
+	{ACCESS_WRITE, "Your role may not create or change %s records."},
+};
+
+enum cw_code access_authorize(const struct principal *p, unsigned actions, const char *noun, struct cw_error *err)
+{
+	if (access_may(p, actions))
+		return CW_OK;
+	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
+		if (actions & refusals[i].action)
+			return cw_fail(err, CW_FORBIDDEN, refusals[i].why, noun ? noun : "such");
+	return cw_fail(err, CW_FORBIDDEN, "Your role may not do this.");
+}
+
 int access_allows(const struct principal *p, unsigned actions, const struct access_target *before,
 		  const struct access_target *after)
 {

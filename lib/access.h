@@ -39,6 +39,7 @@
 #define CW_ACCESS_H
 
 #include "auth.h"
+#include "error.h"
 
 /* What a request does, as bits: a write names every action it does. */
 enum access_action {
@@ -86,6 +87,15 @@ struct access_scope access_scope_for(const struct principal *p, unsigned actions
 
 /* Whether one role of the caller may do every action in actions somewhere. */
 int access_may(const struct principal *p, unsigned actions);
+
+/* The authorisation step of every request, taken once, after the caller is
+ * known and before anything else of the request (its path's records, its
+ * query, its body) is judged: CW_OK when one role of the caller may do every
+ * action the request does somewhere; otherwise CW_FORBIDDEN, saying why
+ * (noun names the kind of record, or is NULL). Which records the caller may
+ * do them on is decided later, record by record (access_scope_for,
+ * access_allows). */
+enum cw_code access_authorize(const struct principal *p, unsigned actions, const char *noun, struct cw_error *err);
 
 /* Whether one single role of the caller may do every action in actions and
  * sees the record both before (NULL on create) and after (NULL on delete) the

@@ -253,8 +253,6 @@ enum cw_code cases_put_by_number(struct db_pool *pool, const struct actor *actor
 	json_t *record;
 	enum cw_code rc;
 
-	if (!access_may(actor->principal, ACCESS_WRITE | ACCESS_UPSERT))
-		return cw_fail(err, CW_FORBIDDEN, "Only integrations and administrators write cases by number.");
 	if (given && !(json_is_string(given) && strcmp(json_string_value(given), number) == 0))
 		cw_field_error(err, "case_number", "must be the number in the path, or left out");
 	record = json_deep_copy(body);

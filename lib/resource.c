@@ -507,8 +507,6 @@ enum cw_code resource_create(struct db_pool *pool, const struct resource *kind, 
 	struct write w = {kind, actor, ACCESS_WRITE, parent_id, body, NULL, out, idem, 0};
 	enum cw_code rc;
 
-	if (!access_may(actor->principal, w.actions))
-		return cw_fail(err, CW_FORBIDDEN, "Your role may not create %s records.", kind->noun);
 	validate_body(body, kind->fields, VALIDATE_CREATE, err);
 	if (cw_has_field_errors(err))
 		return CW_INVALID;
@@ -576,8 +574,6 @@ enum cw_code resource_update(struct db_pool *pool, const struct resource *kind, 
 {
 	struct write w = {kind, actor, ACCESS_WRITE, id, patch, pre, out, NULL, 0};
 
-	if (!access_may(actor->principal, w.actions))
-		return cw_fail(err, CW_FORBIDDEN, "Your role may not change %s records.", kind->noun);
 	validate_body(patch, kind->fields, VALIDATE_PATCH, err);
 	if (cw_has_field_errors(err))
 		return CW_INVALID;
@@ -617,10 +613,6 @@ enum cw_code resource_delete(struct db_pool *pool, const struct resource *kind, 
 {
 	struct write w = {kind, actor, ACCESS_DELETE, id, NULL, pre, NULL, NULL, 0};
 
-	if (!access_may(actor->principal, w.actions))
-		return cw_fail(err, CW_FORBIDDEN, "Only administrators delete %s records.", kind->noun);
-	if (cw_has_field_errors(err))
-		return CW_INVALID;
 	return audit_transaction(pool, actor, delete_work, &w, err);
 }
 
@@ -700,8 +692,6 @@ enum cw_code resource_put(struct db_pool *pool, const struct resource *kind, con
 	struct put put = {{kind, actor, ACCESS_WRITE | actions, NULL, body, pre, out, NULL, 0}, find, key, 0};
 	enum cw_code rc;
 
-	if (!access_may(actor->principal, put.w.actions))
-		return cw_fail(err, CW_FORBIDDEN, "Your role may not write %s records.", kind->noun);
 	validate_body(body, kind->fields, VALIDATE_CREATE, err);
 	if (cw_has_field_errors(err))
 		return CW_INVALID;

@@ -11,19 +11,21 @@
  *   list    a page of the records the caller's roles see, filtered; under a
  *           record in the path, that record must be visible (404).
  *
- *   create  a role may write (403), fields (422), then in one audited
- *           transaction: hook (parent writable 403 or visible 404, defaults,
- *           rules 422, rights 403, state 409), insert.
- *   update  a role may write (403), fields (422), then in one audited
- *           transaction: lock the record a role that may write sees (403 when
- *           only other roles see it, 404 when none does), If-Match (412),
- *           merge the patch, hook, and store only when something changed.
- *   delete  a role may delete (403), then in one audited transaction: lock as
- *           for update, under the roles that may delete (403, 404), If-Match
- *           (412), hook (409), soft delete.
+ *   create  fields (422), then in one audited transaction: hook (parent
+ *           writable 403 or visible 404, defaults, rules 422, rights 403,
+ *           state 409), insert.
+ *   update  fields (422), then in one audited transaction: lock the record a
+ *           role that may write sees (403 when only other roles see it, 404
+ *           when none does), If-Match (412), merge the patch, hook, and store
+ *           only when something changed.
+ *   delete  in one audited transaction: lock as for update, under the roles
+ *           that may delete (403, 404), If-Match (412), hook (409), soft
+ *           delete.
  *
- * Field errors already in err when these are called (the request's query
- * parameters, say) are reported with the body's, after the role check.
+ * Whether a role of the caller may write (delete) at all was decided before,
+ * once for the request, by access_authorize(). Field errors already in err
+ * when create or update is called (the request's query parameters) are
+ * reported with the body's, in one answer.
  *
  * Statements take a scope as $1-$3 (lib/access.c) wherever they read by id
  * ($4), so a record the caller may not see is CW_NOT_FOUND; those of protected

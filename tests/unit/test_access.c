@@ -317,6 +317,32 @@ static void test_plans_are_approved_by_the_unit_supervisor_administrator_or_inte
 	CHECK(!access_allows(&auditor, approve, &north_cw1, &north_cw1));
 }
 
+/* A request's actions are authorised once, before anything else of it is read. */
+static void test_a_request_is_authorised_for_what_it_does(void)
+{
+	struct principal auditor = who("au-1", "", ROLE_AUDITOR), worker = who("cw-1", "north", ROLE_CASEWORKER);
+	struct principal admin = who("ad-1", "", ROLE_ADMINISTRATOR), both = who("x", "north", ROLE_CASEWORKER | ROLE_AUDITOR);
+	struct cw_error err = CW_ERROR_INIT;
+
+	CHECK(access_authorize(&auditor, 0, NULL, &err) == CW_OK);
+	CHECK(access_authorize(&auditor, ACCESS_READ_AUDIT, NULL, &err) == CW_OK);
+	CHECK(access_authorize(&admin, ACCESS_DELETE, "case", &err) == CW_OK);
+	CHECK(access_authorize(&both, ACCESS_WRITE, "case", &err) == CW_OK);
+	CHECK(access_authorize(&both, ACCESS_READ_AUDIT, NULL, &err) == CW_OK);
+	CHECK(access_authorize(&auditor, ACCESS_WRITE, "case", &err) == CW_FORBIDDEN);
+	CHECK(strstr(err.detail, "case records") != NULL);
+	cw_error_release(&err);
+	err = (struct cw_error)CW_ERROR_INIT;
+	CHECK(access_authorize(&worker, ACCESS_DELETE, "visit", &err) == CW_FORBIDDEN);
+	CHECK(strstr(err.detail, "Only administrators delete visit records") != NULL);
+	cw_error_release(&err);
+	err = (struct cw_error)CW_ERROR_INIT;
+	CHECK(access_authorize(&worker, ACCESS_READ_CHANGES, NULL, &err) == CW_FORBIDDEN);
+	CHECK(strstr(err.detail, "change feed") != NULL);
+	CHECK(!cw_has_field_errors(&err));
+	cw_error_release(&err);
+}
+
 int main(void)
 {
 	RUN(test_scope_of_caseworker_is_their_caseload);
@@ -340,5 +366,6 @@ int main(void)
 	RUN(test_substance_use_referrals_are_written_by_a_role_that_sees_them);
 	RUN(test_disclosure_opens_substance_use_referrals_to_auditors_and_integration);
 	RUN(test_plans_are_approved_by_the_unit_supervisor_administrator_or_integration);
+	RUN(test_a_request_is_authorised_for_what_it_does);
 	return check_result();
 }

@@ -2,6 +2,7 @@
 #include "routes.h"
 
 #include "check.h"
+#include "access.h"
 #include "audit_handlers.h"
 #include "case_handlers.h"
 #include "cases.h"
@@ -153,9 +154,9 @@ static void test_only_reports_are_negotiated(void)
 static void test_cases_by_number(void)
 {
 	CHECK(reaches("GET", "/v1/cases/by-number/ST-2024-17", get_case_by_number, NULL, "ST-2024-17"));
-	CHECK(reaches("PUT", "/v1/cases/by-number/ST-2024-17", put_case_by_number, NULL, "ST-2024-17"));
+	CHECK(reaches("PUT", "/v1/cases/by-number/ST-2024-17", put_case_by_number, &case_resource, "ST-2024-17"));
 	CHECK(reaches("GET", "/v1/cases/by-number/history", get_case_by_number, NULL, "history"));
-	CHECK(reaches("PUT", "/v1/cases/by-number/a%2Fb", put_case_by_number, NULL, "a%2Fb"));
+	CHECK(reaches("PUT", "/v1/cases/by-number/a%2Fb", put_case_by_number, &case_resource, "a%2Fb"));
 	CHECK(not_allowed("PATCH", "/v1/cases/by-number/ST-1", "GET, HEAD, PUT, OPTIONS"));
 	CHECK(not_found("GET", "/v1/cases/by-number/"));
 	CHECK(not_found("GET", "/v1/cases/by-number/a/b"));
@@ -269,10 +270,33 @@ static void test_routes_under_a_record_say_so(void)
 	CHECK(flags_of("PATCH", "/v1/goals/" ID) == ROUTE_BODY);
 }
 
+/* The actions of a route, authorised before the rest of its request is read. */
+static unsigned actions_of(const char *method, const char *path)
+{
+	struct match m = match(method, path);
+
+	return m.outcome == ROUTE_FOUND ? m.route->actions : ~0u;
+}
+
+static void test_routes_name_what_their_requests_do(void)
+{
+	CHECK(actions_of("GET", "/v1/cases") == 0);
+	CHECK(actions_of("GET", "/v1/visits/" ID) == 0);
+	CHECK(actions_of("GET", "/v1/reports/plan-reviews") == 0);
+	CHECK(actions_of("POST", "/v1/cases") == ACCESS_WRITE);
+	CHECK(actions_of("POST", "/v1/goals/" ID "/progress") == ACCESS_WRITE);
+	CHECK(actions_of("PATCH", "/v1/plans/" ID) == ACCESS_WRITE);
+	CHECK(actions_of("DELETE", "/v1/participants/" ID) == ACCESS_DELETE);
+	CHECK(actions_of("PUT", "/v1/cases/by-number/ST-1") == (ACCESS_WRITE | ACCESS_UPSERT));
+	CHECK(actions_of("GET", "/v1/audit") == ACCESS_READ_AUDIT);
+	CHECK(actions_of("GET", "/v1/changes") == ACCESS_READ_CHANGES);
+}
+
 int main(void)
 {
 	RUN(test_a_new_record_is_located_where_it_is_read);
 	RUN(test_routes_under_a_record_say_so);
+	RUN(test_routes_name_what_their_requests_do);
 	RUN(test_every_route_reaches_its_handler);
 	RUN(test_only_health_and_the_contract_are_public_and_writes_take_a_body);
 	RUN(test_only_reports_are_negotiated);
