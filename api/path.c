@@ -1,6 +1,7 @@
 #include "path.h"
 
 #include "hex.h"
+#include "text.h"
 #include "uuid.h"
 #include "validate.h"
 

@@ -7,6 +7,7 @@
 
 #include "dates.h"
 #include "hex.h"
+#include "text.h"
 
 struct actor exchange_actor(const struct exchange *x)
 {

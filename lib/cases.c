@@ -8,6 +8,7 @@
 #include "dates.h"
 #include "page.h"
 #include "rowjson.h"
+#include "rules.h"
 
 static const char *const case_types[] = {"in_home", "out_of_home", NULL};
 static const char *const case_statuses[] = {"open", "closed", NULL};

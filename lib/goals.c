@@ -10,6 +10,7 @@
 #include "page.h"
 #include "participants.h"
 #include "plans.h"
+#include "rules.h"
 
 static const char *const statuses[] = {"not_started", "in_progress", "achieved", "not_achieved",
 				       "discontinued", NULL};

@@ -9,6 +9,7 @@
 #include "hearings.h"
 #include "page.h"
 #include "rowjson.h"
+#include "rules.h"
 
 static const char *const roles[] = {"child", "parent", "caregiver", "relative", "foster_parent", "other", NULL};
 

@@ -8,6 +8,7 @@
 #include "dates.h"
 #include "lifecycle.h"
 #include "page.h"
+#include "rules.h"
 
 static const char *const statuses[] = {"draft", "active", "completed", "superseded", NULL};
 

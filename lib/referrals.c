@@ -12,6 +12,7 @@
 #include "lifecycle.h"
 #include "page.h"
 #include "participants.h"
+#include "rules.h"
 
 #define SUD REFERRAL_PROTECTED_TYPE
 

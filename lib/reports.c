@@ -9,6 +9,7 @@
 #include "referrals.h"
 #include "rowjson.h"
 #include "strbuf.h"
+#include "text.h"
 #include "validate.h"
 
 

@@ -1,9 +1,9 @@
 #include "validate.h"
 
-#include <ctype.h>
 #include <string.h>
 
 #include "dates.h"
+#include "text.h"
 #include "uuid.h"
 
 const struct field_spec *field_spec_find(const struct field_spec *specs, const char *name)
@@ -14,98 +14,6 @@ const struct field_spec *field_spec_find(const struct field_spec *specs, const c
 	return NULL;
 }
 
-size_t utf8_length(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
-
-int utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		int extra;
-		unsigned cp;
-
-		if (*p < 0x80) {
-			p++;
-			continue;
-		} else if ((*p & 0xE0) == 0xC0) {
-			extra = 1;
-			cp = *p & 0x1F;
-		} else if ((*p & 0xF0) == 0xE0) {
-			extra = 2;
-			cp = *p & 0x0F;
-		} else if ((*p & 0xF8) == 0xF0) {
-			extra = 3;
-			cp = *p & 0x07;
-		} else {
-			return 0;
-		}
-		for (int i = 1; i <= extra; i++) {
-			if ((p[i] & 0xC0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i] & 0x3F);
-		}
-		if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) ||
-		    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return 0;
-		p += extra + 1;
-	}
-	return 1;
-}
-
-int text_is_clean(const char *s, int multiline)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (multiline && (c == '\n' || c == '\r' || c == '\t'))
-			continue;
-		if (c < 0x20 || c == 0x7f)
-			return 0;
-		/* C1 controls U+0080..U+009F (NEXT LINE, CSI ...) are 0xC2 0x80..0x9F. */
-		if (c == 0xC2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9F)
-			return 0;
-	}
-	return 1;
-}
-
-static int is_blank(const char *s)
-{
-	for (; *s; s++)
-		if (!isspace((unsigned char)*s))
-			return 0;
-	return 1;
-}
-
-int record_date(const json_t *record, const char *field, struct cw_date *out)
-{
-	const char *text = json_string_value(json_object_get(record, field));
-
-	return text != NULL && date_parse(text, out) == 0 ? 0 : -1;
-}
-
-void rule_not_future(const json_t *record, const char *field, struct cw_error *err)
-{
-	struct cw_date d, today = date_today();
-
-	if (record_date(record, field, &d) == 0 && date_cmp(&d, &today) > 0)
-		cw_field_error(err, field, "cannot be in the future");
-}
-
-void rule_not_before(const json_t *record, const char *later, const char *earlier, struct cw_error *err)
-{
-	struct cw_date a, b;
-
-	if (record_date(record, later, &a) == 0 && record_date(record, earlier, &b) == 0 && date_cmp(&a, &b) < 0)
-		cw_field_error(err, later, "cannot be before %s", earlier);
-}
-
 static int check_text(const json_t *value, const struct field_spec *spec, struct cw_error *err)
 {
 	const char *s;
@@ -113,7 +21,7 @@ static int check_text(const json_t *value, const struct field_spec *spec, struct
 	if (!json_is_string(value))
 		return cw_field_error(err, spec->name, "must be a string"), -1;
 	s = json_string_value(value);
-	if (is_blank(s))
+	if (text_is_blank(s))
 		return cw_field_error(err, spec->name, "must not be blank%s",
 				      spec->flags & F_NULLABLE ? " (send null to clear it)" : ""), -1;
 	if (!text_is_clean(s, spec->type == FT_TEXT))

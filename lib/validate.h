@@ -5,8 +5,9 @@
  * validate_body() checks every member of a request body against it and adds
  * one error per bad member (unknown, read-only, missing, null where not
  * allowed, wrong type, bad enum, impossible date, over-long or blank text),
- * so the client learns every problem at once. Cross-field rules belong to the
- * resource's own module.
+ * so the client learns every problem at once. Rules across fields belong to
+ * the resource's own module (those several share: rules.h); what a string is
+ * as text, to text.h.
  */
 #ifndef CW_VALIDATE_H
 #define CW_VALIDATE_H
@@ -53,26 +54,5 @@ int validate_value(const json_t *value, const struct field_spec *spec, struct cw
 
 /* The spec named name, or NULL. */
 const struct field_spec *field_spec_find(const struct field_spec *specs, const char *name);
-
-/* Rules across the fields of a whole record (each field already valid).
- * record_date() reads a date member: 0, or -1 when it is absent or null. */
-struct cw_date;
-int record_date(const json_t *record, const char *field, struct cw_date *out);
-
-/* An error on field when its date is after today. */
-void rule_not_future(const json_t *record, const char *field, struct cw_error *err);
-
-/* An error on later when both dates are set and later comes before earlier. */
-void rule_not_before(const json_t *record, const char *later, const char *earlier, struct cw_error *err);
-
-/* Number of Unicode code points in a valid UTF-8 string. */
-size_t utf8_length(const char *s);
-
-/* 1 when s is valid UTF-8 (query parameters are not checked by the HTTP layer). */
-int utf8_valid(const char *s);
-
-/* 1 when s has no control characters, C0 or C1 (newline, carriage return and
- * tab allowed when multiline). */
-int text_is_clean(const char *s, int multiline);
 
 #endif

@@ -22,6 +22,7 @@
 #include "dates.h"
 #include "hex.h"
 #include "request.h"
+#include "text.h"
 
 static const char *const allowed[] = {"limit", "cursor", "updated_since", "status", NULL};
 static const char *const statuses[] = {"open", "closed", NULL};

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "rules.h"
+#include "text.h"
 
 static const char *const colours[] = {"red", "green", NULL};
 
