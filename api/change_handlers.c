@@ -1,10 +1,24 @@
 #include "change_handlers.h"
 
+#include <stdio.h>
+
 #include "changes.h"
+#include "kinds.h"
 #include "reply.h"
 #include "request.h"
 
 static const struct field_spec case_id_spec = {"case_id", FT_UUID, 0, 0, NULL, 0, 0};
+
+/* "must be one of: case, participant, ...": every kind of the feed. */
+static void refuse_type(struct exchange *x)
+{
+	char types[256] = "";
+	size_t used = 0;
+
+	for (const struct resource *const *k = record_kinds; *k && used < sizeof(types); k++)
+		used += (size_t)snprintf(types + used, sizeof(types) - used, "%s%s", used ? ", " : "", (*k)->audit_type);
+	cw_field_error(&x->err, "resource_type", "must be one of: %s", types);
+}
 
 enum cw_code list_changes(struct exchange *x)
 {
@@ -21,8 +35,7 @@ enum cw_code list_changes(struct exchange *x)
 			       "item's cursor unchanged");
 	query_text(x, "resource_type", &q.resource_type);
 	if (q.resource_type != NULL && !changes_known_type(q.resource_type))
-		cw_field_error(&x->err, "resource_type", "must be one of: case, participant, plan, goal, "
-			       "goal_progress, service_referral, visit");
+		refuse_type(x);
 	q.case_id = query_value(x, "case_id", &case_id_spec);
 	q.limit = query_limit(x);
 	if (cw_has_field_errors(&x->err))
