@@ -109,22 +109,11 @@ static enum cw_code check_goal(struct record_change *ch, struct cw_error *err)
 	return rc;
 }
 
+/* A goal that live referrals name stays: deleting it would leave them
+ * serving a goal nobody can read. */
 static const struct db_statement goal_named = {
 	"goal_named",
 	"SELECT count(*) FROM service_referrals WHERE goal_id = $1::uuid AND deleted_at IS NULL", 1, 0};
-
-/* A goal that live referrals name stays: deleting it would leave them
- * serving a goal nobody can read. */
-static enum cw_code check_goal_delete(struct record_change *ch, struct cw_error *err)
-{
-	long named;
-
-	if (resource_count(ch->conn, &goal_named, ch->before, &named, err) != CW_OK)
-		return err->code;
-	if (named > 0)
-		return cw_fail(err, CW_CONFLICT, "Service referrals (%ld) name this goal: change them first.", named);
-	return CW_OK;
-}
 
 /* Writes under a plan take its case first (shared), as plan writes do
  * (exclusively), so that the two never wait on each other in turn. */
@@ -133,7 +122,8 @@ const struct resource goal_resource = {
 	.store = {.table = "goals", .alias = "g", .parent = &plan_resource, .parent_column = "plan_id"},
 	.insert_columns = goal_insert_columns, .update_columns = goal_update_columns,
 	.lists = {CURSOR_GOALS, (const char *const[]){"status", NULL}, NULL, NULL},
-	.rules = {check_goal, check_goal_delete, NULL},
+	.rules = {.check = check_goal, .named_by = &goal_named,
+		  .named_by_refusal = "Service referrals (%ld) name this goal: change them first."},
 };
 
 static enum cw_code check_progress(struct record_change *ch, struct cw_error *err)

@@ -72,16 +72,17 @@ static const struct db_statement only_child_of_visits = {
  * that hearings concern. */
 static enum cw_code check_role_change(struct record_change *ch, struct cw_error *err)
 {
+	const char *id = record_text_member(ch->before, "id");
 	long visits, hearings;
 
 	if (strcmp(record_text_member(ch->before, "role"), "child") != 0 ||
 	    !record_field_changed(ch->before, ch->after, "role"))
 		return CW_OK;
-	if (hearings_naming(ch->conn, record_text_member(ch->before, "id"), &hearings, err) != CW_OK)
+	if (hearings_naming(ch->conn, id, &hearings, err) != CW_OK)
 		return err->code;
 	if (hearings > 0)
 		return cw_fail(err, CW_CONFLICT, "Hearings (%ld) concern this child; change them first.", hearings);
-	if (resource_count(ch->conn, &only_child_of_visits, ch->before, &visits, err) != CW_OK)
+	if (resource_count(ch->conn, &only_child_of_visits, id, &visits, err) != CW_OK)
 		return err->code;
 	if (visits > 0)
 		return cw_fail(err, CW_CONFLICT, "Caseworker_child visits (%ld) have this child as their only child; "
@@ -104,6 +105,8 @@ static enum cw_code check_participant(struct record_change *ch, struct cw_error 
 	return ch->before ? check_role_change(ch, err) : CW_OK;
 }
 
+/* A participant that live goals, referrals or visits name stays: deleting it
+ * would leave them pointing at nobody. */
 static const struct db_statement participant_named = {
 	"participant_named",
 	"SELECT (SELECT count(*) FROM goals g JOIN plans pl ON pl.id = g.plan_id"
@@ -113,6 +116,7 @@ static const struct db_statement participant_named = {
 	"    WHERE vp.participant_id = $1::uuid AND v.deleted_at IS NULL)"
 	" + (SELECT count(*) FROM hearing_children WHERE participant_id = $1::uuid)", 1, 0};
 
+<<<<<<< HEAD
 /* A participant that live goals, referrals, visits or hearings name stays:
  * deleting it would leave them pointing at nobody. */
 static enum cw_code check_participant_delete(struct record_change *ch, struct cw_error *err)
@@ -127,12 +131,16 @@ static enum cw_code check_participant_delete(struct record_change *ch, struct cw
 	return CW_OK;
 }
 
+=======
+>>>>>>> 8d98106 (A record that live records name is kept: a rule of the descriptor)
 const struct resource participant_resource = {
 	.noun = "participant", .audit_type = "participant", .fields = participant_fields,
 	.store = {.table = "participants", .alias = "p", .parent = &case_resource, .parent_column = "case_id"},
 	.insert_columns = insert_columns, .update_columns = update_columns,
 	.lists = {CURSOR_PARTICIPANTS, (const char *const[]){"role", NULL}, NULL, NULL},
-	.rules = {check_participant, check_participant_delete, NULL},
+	.rules = {.check = check_participant, .named_by = &participant_named,
+		  .named_by_refusal = "Goals, referrals or visits (%ld) name this participant: "
+				      "delete them, or change them to name someone else, first."},
 };
 
 enum cw_code participants_check_in_case(struct db_conn *conn, const char *id, const char *case_id,

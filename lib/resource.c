@@ -225,10 +225,10 @@ enum cw_code resource_load_parent(const struct record_change *ch, int exclusive,
 	return resource_load_locked(ch->conn, store->parent, ch->actor->principal, id, exclusive, out, err);
 }
 
-enum cw_code resource_count(struct db_conn *conn, const struct db_statement *stmt, const json_t *record,
-			    long *count, struct cw_error *err)
+enum cw_code resource_count(struct db_conn *conn, const struct db_statement *stmt, const char *id, long *count,
+			    struct cw_error *err)
 {
-	const char *params[1] = {record_text_member(record, "id")};
+	const char *params[1] = {id};
 	PGresult *res = db_run(conn, stmt, params, err);
 
 	*count = 0;
@@ -590,7 +590,12 @@ static enum cw_code delete_work(struct db_conn *conn, void *ctx, struct cw_error
 	const char *params[1];
 	PGresult *res;
 	enum cw_code rc = sql ? lock_current(conn, w, sql, &current, err) : err->code;
+	long named = 0;
 
+	if (rc == CW_OK && w->kind->rules.named_by)
+		rc = resource_count(conn, w->kind->rules.named_by, current.id, &named, err);
+	if (rc == CW_OK && named > 0)
+		rc = cw_fail(err, CW_CONFLICT, w->kind->rules.named_by_refusal, named);
 	if (rc == CW_OK && w->kind->rules.check_delete) {
 		before = json_loads(current.json, 0, NULL);
 		ch.before = before;

@@ -54,7 +54,9 @@
  *                      what its writes store, in order; a kind without
  *                      update_columns is never changed or deleted;
  *   lists              its lists' cursor, filters, ranges and further orders;
- *   rules              its own rules: hooks, and messages for conflicts.
+ *   rules              its own rules: hooks, the records that keep one from
+ *                      being deleted while they name it, and messages for
+ *                      conflicts.
  */
 #ifndef CW_RESOURCE_H
 #define CW_RESOURCE_H
@@ -154,6 +156,8 @@ typedef enum cw_code (*record_history_fn)(struct db_pool *pool, const struct pri
 struct resource_rules {
 	record_hook check;                    /* create and update; NULL when none */
 	record_hook check_delete;             /* NULL when any visible record may go */
+	const struct db_statement *named_by;  /* $1 the id: how many live records name it; NULL for none */
+	const char *named_by_refusal;         /* the 409 for deleting a record they name, with %ld for them */
 	const char *const *conflicts;         /* pairs of unique constraint and message, NULL-terminated */
 	record_history_fn history;            /* a history of its own; NULL: every value of each field */
 };
@@ -246,10 +250,10 @@ enum cw_code resource_load_locked(struct db_conn *conn, const struct resource *k
  * parent: the one in the path on create, the one it names after). */
 enum cw_code resource_load_parent(const struct record_change *ch, int exclusive, json_t **out, struct cw_error *err);
 
-/* For hooks: runs stmt ($1 the id of record) for the one count it selects:
- * how many records stop a change. */
-enum cw_code resource_count(struct db_conn *conn, const struct db_statement *stmt, const json_t *record,
-			    long *count, struct cw_error *err);
+/* For hooks: runs stmt ($1 id) for the one count it selects: how many
+ * records stop a change. */
+enum cw_code resource_count(struct db_conn *conn, const struct db_statement *stmt, const char *id, long *count,
+			    struct cw_error *err);
 
 /* For references within a case: stmt ($1 id, $2 case id) selects a row when id
  * names a live record of that case. Adds "must name a <noun> of this case" on
