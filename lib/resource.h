@@ -53,10 +53,22 @@
  *   insert_columns, update_columns
  *                      what its writes store, in order; a kind without
  *                      update_columns is never changed or deleted;
- *   lists              its lists' cursor, filters, ranges and further orders;
- *   rules              its own rules: hooks, the records that keep one from
- *                      being deleted while they name it, and messages for
- *                      conflicts.
+ *   lists              its lists' cursor (an enum cursor_kind of its own),
+ *                      filters, ranges and further orders;
+ *   rules              its own rules: hooks (which hold a lifecycle, when it
+ *                      has statuses: lib/lifecycle.h), the records that keep
+ *                      one from being deleted while they name it, messages for
+ *                      conflicts, and a history of its own (a referral's).
+ *
+ * For example, lib/visits.c:
+ *
+ *   const struct resource visit_resource = {
+ *       .noun = "visit", .audit_type = "visit", .fields = visit_fields,
+ *       .store = {.table = "visits", .alias = "v", .parent = &case_resource, .parent_column = "case_id"},
+ *       .insert_columns = insert_columns, .update_columns = update_columns,
+ *       .lists = {CURSOR_VISITS, (const char *const[]){"visit_type", NULL}, ranges, sorts},
+ *       .rules = {.check = check_visit},
+ *   };
  */
 #ifndef CW_RESOURCE_H
 #define CW_RESOURCE_H
