@@ -6,6 +6,7 @@
 #include "cases.h"
 #include "dates.h"
 #include "participants.h"
+#include "rules.h"
 
 static const char *const hearing_types[] = {"removal", "adjudication", "disposition", "review", "permanency",
 					    "tpr", "other", NULL};

@@ -105,8 +105,8 @@ static enum cw_code check_participant(struct record_change *ch, struct cw_error 
 	return ch->before ? check_role_change(ch, err) : CW_OK;
 }
 
-/* A participant that live goals, referrals or visits name stays: deleting it
- * would leave them pointing at nobody. */
+/* A participant that live goals, referrals, visits or hearings name stays:
+ * deleting it would leave them pointing at nobody. */
 static const struct db_statement participant_named = {
 	"participant_named",
 	"SELECT (SELECT count(*) FROM goals g JOIN plans pl ON pl.id = g.plan_id"
@@ -116,30 +116,13 @@ static const struct db_statement participant_named = {
 	"    WHERE vp.participant_id = $1::uuid AND v.deleted_at IS NULL)"
 	" + (SELECT count(*) FROM hearing_children WHERE participant_id = $1::uuid)", 1, 0};
 
-<<<<<<< HEAD
-/* A participant that live goals, referrals, visits or hearings name stays:
- * deleting it would leave them pointing at nobody. */
-static enum cw_code check_participant_delete(struct record_change *ch, struct cw_error *err)
-{
-	long named;
-
-	if (resource_count(ch->conn, &participant_named, ch->before, &named, err) != CW_OK)
-		return err->code;
-	if (named > 0)
-		return cw_fail(err, CW_CONFLICT, "Goals, referrals, visits or hearings (%ld) name this participant: "
-			       "delete them, or change them to name someone else, first.", named);
-	return CW_OK;
-}
-
-=======
->>>>>>> 8d98106 (A record that live records name is kept: a rule of the descriptor)
 const struct resource participant_resource = {
 	.noun = "participant", .audit_type = "participant", .fields = participant_fields,
 	.store = {.table = "participants", .alias = "p", .parent = &case_resource, .parent_column = "case_id"},
 	.insert_columns = insert_columns, .update_columns = update_columns,
 	.lists = {CURSOR_PARTICIPANTS, (const char *const[]){"role", NULL}, NULL, NULL},
 	.rules = {.check = check_participant, .named_by = &participant_named,
-		  .named_by_refusal = "Goals, referrals or visits (%ld) name this participant: "
+		  .named_by_refusal = "Goals, referrals, visits or hearings (%ld) name this participant: "
 				      "delete them, or change them to name someone else, first."},
 };
 
