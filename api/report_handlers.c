@@ -126,6 +126,19 @@ static char *csv_of(const json_t *rows, const char *const *columns, size_t ncolu
 	return strbuf_detach(&sb);
 }
 
+/* The CSV rows of a report: each of its parts (months, service types), then
+ * the report's own figures as a last row whose key column says "total". */
+static json_t *rows_with_total(const json_t *report, const char *parts, const char *key_column)
+{
+	json_t *rows = json_deep_copy(json_object_get(report, parts));
+	json_t *total = json_deep_copy(report);
+
+	json_object_del(total, parts);
+	json_object_set_new(total, key_column, json_string("total"));
+	json_array_append_new(rows, total);
+	return rows;
+}
+
 /* Answers the report as JSON, or as CSV of rows with a download name. */
 static enum cw_code reply_report(struct exchange *x, json_t *report, json_t *rows, const char *const *columns,
 				 size_t ncolumns, const char *filename)
@@ -161,7 +174,7 @@ enum cw_code report_visit_compliance(struct exchange *x)
 	struct cw_date from, to;
 	char from_text[11], to_text[11], filename[64];
 	const char *unit;
-	json_t *report, *rows, *total;
+	json_t *report, *rows;
 	int ok;
 
 	query_only(x, allowed);
@@ -176,11 +189,7 @@ enum cw_code report_visit_compliance(struct exchange *x)
 	date_format(&to, to_text);
 	if (reports_visit_compliance(x->app->report_pool, &x->principal, from_text, to_text, unit, &report, &x->err) != CW_OK)
 		return x->err.code;
-	rows = json_deep_copy(json_object_get(report, "months"));
-	total = json_deep_copy(report);
-	json_object_del(total, "months");
-	json_object_set_new(total, "month", json_string("total"));
-	json_array_append_new(rows, total);
+	rows = rows_with_total(report, "months", "month");
 	snprintf(filename, sizeof(filename), "visit-compliance-%.7s-%.7s.csv", from_text, to_text);
 	return reply_report(x, report, rows, columns, sizeof(columns) / sizeof(columns[0]), filename);
 }
@@ -240,7 +249,7 @@ enum cw_code report_referral_outcomes(struct exchange *x)
 					      "by_status.cancelled", "completion_rate"};
 	struct cw_date from, to;
 	char from_text[11], to_text[11], filename[64];
-	json_t *report, *rows, *total;
+	json_t *report, *rows;
 	int ok;
 
 	query_only(x, allowed);
@@ -254,11 +263,7 @@ enum cw_code report_referral_outcomes(struct exchange *x)
 	date_format(&to, to_text);
 	if (reports_referral_outcomes(x->app->report_pool, &x->principal, from_text, to_text, &report, &x->err) != CW_OK)
 		return x->err.code;
-	rows = json_deep_copy(json_object_get(report, "types"));
-	total = json_deep_copy(report);
-	json_object_del(total, "types");
-	json_object_set_new(total, "service_type", json_string("total"));
-	json_array_append_new(rows, total);
+	rows = rows_with_total(report, "types", "service_type");
 	snprintf(filename, sizeof(filename), "referral-outcomes-%s-%s.csv", from_text, to_text);
 	return reply_report(x, report, rows, columns, sizeof(columns) / sizeof(columns[0]), filename);
 }
