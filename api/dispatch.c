@@ -14,6 +14,7 @@
 #include "request_id.h"
 #include "resource.h"
 #include "routes.h"
+#include "traffic.h"
 
 #define ALLOW_MAX 96
 
@@ -130,6 +131,7 @@ int dispatch_request(const struct _u_request *req, struct _u_response *resp, voi
 	char allow[ALLOW_MAX] = "";
 	int preflight = 0;
 	struct timespec start;
+	double duration_ms;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	request_id_assign(&x);
@@ -139,9 +141,12 @@ int dispatch_request(const struct _u_request *req, struct _u_response *resp, voi
 		problem_reply(&x);
 	}
 	send_answer(&x, resp, allow, preflight);
+	duration_ms = elapsed_ms(&start);
+	traffic_record(x.route ? x.route : route_for_path(req->url_path), req->http_verb, x.status,
+		       duration_ms / 1e3);
 	log_request(&(struct log_request_line){x.request_id, x.client_request_id[0] ? x.client_request_id : NULL,
 					       req->http_verb, x.route ? x.route->path : NULL, x.status,
-					       elapsed_ms(&start), x.authenticated ? x.principal.sub : NULL});
+					       duration_ms, x.authenticated ? x.principal.sub : NULL});
 	json_decref(x.body);
 	free(x.reply_body);
 	cw_error_release(&x.err);

@@ -11,6 +11,7 @@
 #define CW_HTTP_H
 
 #include <jansson.h>
+#include <time.h>
 #include <ulfius.h>
 
 #include "auth.h"
@@ -30,6 +31,7 @@ struct app {
 	struct db_pool *pool;           /* every request's, but reports' */
 	struct db_pool *report_pool;    /* reports': small, refuses at once when all are busy */
 	struct auth *auth;
+	time_t started;                 /* when the service started serving */
 };
 
 struct route;

@@ -180,10 +180,11 @@ static int run_serve(void)
 		return fail("cannot initialise the HTTP client");
 	}
 	app.config = &cfg;
+	app.started = time(NULL);
 	app.pool = db_pool_new(cfg.database_url, &(struct db_pool_settings){
-		"caseworkd", cfg.pool_size, DB_STATEMENT_TIMEOUT_SECONDS, 1});
+		"requests", "caseworkd", cfg.pool_size, DB_STATEMENT_TIMEOUT_SECONDS, 1});
 	app.report_pool = db_pool_new(cfg.database_url, &(struct db_pool_settings){
-		"caseworkd reports", cfg.report_concurrency, cfg.report_timeout, 0});
+		"reports", "caseworkd reports", cfg.report_concurrency, cfg.report_timeout, 0});
 	app.auth = auth_new(&cfg, why, sizeof(why));
 	if (app.auth == NULL) {
 		fail(why);

@@ -11,6 +11,7 @@
 #include "goals.h"
 #include "health.h"
 #include "hearings.h"
+#include "metrics_handlers.h"
 #include "openapi.h"
 #include "participants.h"
 #include "plans.h"
@@ -39,6 +40,7 @@ static const struct route routes[] = {
 	{"GET", "/readyz", handle_readyz, ROUTE_PUBLIC, 0, NULL},
 	{"GET", "/openapi.yaml", get_openapi_yaml, ROUTE_PUBLIC, 0, NULL},
 	{"GET", "/openapi.json", get_openapi_json, ROUTE_PUBLIC, 0, NULL},
+	{"GET", "/metrics", get_metrics, ROUTE_PUBLIC, 0, NULL},
 
 	/* Before /v1/cases/{id}/...: a case numbered "plans" is a number, not an id. */
 	{"GET", "/v1/cases/by-number/{number}", get_case_by_number, 0, 0, NULL},
@@ -184,4 +186,32 @@ int route_location_prefix(const struct resource *kind, const char *parent_id, ch
 		return t == last ? 0 : -1;
 	}
 	return -1;
+}
+
+const struct route *route_for_path(const char *path)
+{
+	for (size_t i = 0; i < NROUTES; i++)
+		if (path_matches(routes[i].path, path, NULL))
+			return &routes[i];
+	return NULL;
+}
+
+size_t route_count(void)
+{
+	return NROUTES;
+}
+
+const struct route *route_at(size_t i)
+{
+	return &routes[i];
+}
+
+size_t route_template_slot(const struct route *r)
+{
+	size_t i = (size_t)(r - routes);
+
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(routes[j].path, r->path) == 0)
+			return j;
+	return i;
 }

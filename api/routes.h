@@ -45,6 +45,18 @@ enum route_outcome route_match(const char *method, const char *path, const struc
  * under its parent. 0, or -1 when no route reads the kind. */
 int route_location_prefix(const struct resource *kind, const char *parent_id, char *out, size_t len);
 
+/* The first route whose template matches path, whatever its method; NULL
+ * when none does. */
+const struct route *route_for_path(const char *path);
+
+/* How many routes the table holds; route_at(i) is the i-th (0 <= i < route_count()). */
+size_t route_count(void);
+const struct route *route_at(size_t i);
+
+/* The number of the first route with r's path template: the same for every
+ * method of a path, below route_count(). */
+size_t route_template_slot(const struct route *r);
+
 /* The methods a path answers ("GET, HEAD, PATCH, DELETE, OPTIONS"), for OPTIONS
  * and 405; returns the number of routes on the path, 0 when none. */
 int route_methods(const char *path, char *allow, size_t allow_len);

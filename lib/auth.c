@@ -10,6 +10,7 @@
 #include "jwks.h"
 #include "jws.h"
 #include "log.h"
+#include "metrics.h"
 #include "tokencache.h"
 
 #define MAX_TOKEN_BYTES 8192
@@ -317,4 +318,15 @@ enum cw_code auth_authenticate(struct auth *a, const char *authorization, struct
 	if (rc == CW_OK || rc == CW_FORBIDDEN)
 		token_cache_put(a->cache, token, len, &answer);
 	return rc;
+}
+
+void auth_metrics_write(struct auth *a, struct strbuf *out)
+{
+	uint64_t hits, misses;
+
+	token_cache_counts(a->cache, &hits, &misses);
+	metrics_family(out, "casework_token_cache_lookups_total", "counter",
+		       "Bearer tokens looked up among those verified before: found (hit) or verified anew (miss).");
+	metrics_sample(out, "casework_token_cache_lookups_total", &(struct metrics_label){"result", "hit"}, 1, hits);
+	metrics_sample(out, "casework_token_cache_lookups_total", &(struct metrics_label){"result", "miss"}, 1, misses);
 }

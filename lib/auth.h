@@ -16,6 +16,7 @@
 #include "claims.h"
 #include "config.h"
 #include "error.h"
+#include "strbuf.h"
 
 struct auth;
 
@@ -40,5 +41,9 @@ void auth_reload(struct auth *auth);
  * wait up to the fetch timeout for a key set when the token's kid is new. */
 enum cw_code auth_authenticate(struct auth *auth, const char *authorization,
 			       struct principal *out, struct cw_error *err);
+
+/* Writes the metrics of token checking (lib/metrics.h): lookups of verified
+ * tokens remembered, found or not. */
+void auth_metrics_write(struct auth *auth, struct strbuf *out);
 
 #endif

@@ -352,7 +352,7 @@ struct changes_numberer *changes_numberer_start(const char *conninfo, unsigned i
 		return NULL;
 	n->interval_ms = interval_ms;
 	n->pool = db_pool_new(conninfo, &(struct db_pool_settings){
-		"caseworkd change numbering", 1, DB_STATEMENT_TIMEOUT_SECONDS, 1});
+		"numbering", "caseworkd change numbering", 1, DB_STATEMENT_TIMEOUT_SECONDS, 1});
 	if (n->pool == NULL) {
 		free(n);
 		return NULL;

@@ -2,12 +2,14 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "log.h"
+#include "metrics.h"
 
 #define ACQUIRE_TIMEOUT_SECONDS 10
 #define RECONNECT_BACKOFF_MS 1000
@@ -36,6 +38,7 @@ struct db_conn {
 	struct db_pool *pool;
 	PGconn *pg;
 	int in_use;
+	int connected;  /* counted in the pool's open connections */
 	int untried;    /* no statement has run since it was taken from the pool */
 	const struct db_statement *prepared[MAX_PREPARED];
 	int nprepared;
@@ -46,11 +49,17 @@ struct db_conn {
 
 struct db_pool {
 	char *conninfo;
+	const char *name;
 	const char *application_name;
 	unsigned size;
 	unsigned statement_timeout;
 	int wait;
 	unsigned free_count;
+	unsigned waiting;                     /* threads waiting for a connection */
+	atomic_uint open;                     /* connections open to the database */
+	atomic_uint_least64_t refused;        /* acquisitions that got no connection */
+	atomic_uint_least64_t connect_failures;
+	struct metrics_histogram wait_time;   /* time db_acquire took to hand out a connection */
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
 	struct timespec last_connect_failure; /* CLOCK_MONOTONIC; zero when none */
@@ -63,6 +72,14 @@ static long ms_since(const struct timespec *t)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+static double seconds_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
 }
 
 struct db_pool *db_pool_new(const char *conninfo, const struct db_pool_settings *settings)
@@ -78,6 +95,7 @@ struct db_pool *db_pool_new(const char *conninfo, const struct db_pool_settings 
 		free(pool);
 		return NULL;
 	}
+	pool->name = settings->name ? settings->name : "unnamed";
 	pool->application_name = settings->application_name;
 	pool->size = size;
 	pool->statement_timeout = settings->statement_timeout;
@@ -110,6 +128,39 @@ static void forget_connection(struct db_conn *c)
 	PQfinish(c->pg);
 	c->pg = NULL;
 	c->nprepared = 0;
+	if (c->connected)
+		atomic_fetch_sub_explicit(&c->pool->open, 1, memory_order_relaxed);
+	c->connected = 0;
+}
+
+/* Errors by SQLSTATE class (its first two characters, digits and capital
+ * letters): a bounded set of 36 x 36 labels, of which a handful ever occur. */
+#define SQLSTATE_SYMBOLS 36
+static atomic_uint_least64_t errors_by_class[SQLSTATE_SYMBOLS * SQLSTATE_SYMBOLS];
+
+static int sqlstate_symbol(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static char symbol_char(int v)
+{
+	return (char)(v < 10 ? '0' + v : 'A' + v - 10);
+}
+
+/* A lost connection reports no SQLSTATE: it counts as class 08 (connection exception). */
+static void count_error(const char *state)
+{
+	int hi = state ? sqlstate_symbol(state[0]) : 0;
+	int lo = state ? sqlstate_symbol(state[1]) : 8;
+
+	if (hi < 0 || lo < 0)
+		return;
+	atomic_fetch_add_explicit(&errors_by_class[hi * SQLSTATE_SYMBOLS + lo], 1, memory_order_relaxed);
 }
 
 /* Classifies a failed result (res may be NULL) into err. */
@@ -120,6 +171,7 @@ static enum cw_code classify(PGconn *pg, PGresult *res, struct cw_error *err)
 
 	snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", state ? state : "");
 	snprintf(err->constraint, sizeof(err->constraint), "%s", constraint ? constraint : "");
+	count_error(state && strlen(state) == 5 ? state : NULL);
 	if (PQstatus(pg) != CONNECTION_OK || state == NULL || strncmp(state, "08", 2) == 0 ||
 	    strncmp(state, "57P", 3) == 0)
 		return cw_fail(err, CW_UNAVAILABLE, "The database is unavailable; try again shortly.");
@@ -167,10 +219,14 @@ static int connect_one(struct db_pool *pool, struct db_conn *c)
 	if (PQstatus(c->pg) != CONNECTION_OK) {
 		log_event("warn", "cannot connect to the database: %.200s", PQerrorMessage(c->pg));
 		forget_connection(c);
+		atomic_fetch_add_explicit(&pool->connect_failures, 1, memory_order_relaxed);
 		return -1;
 	}
+	c->connected = 1;
+	atomic_fetch_add_explicit(&pool->open, 1, memory_order_relaxed);
 	if (set_up_session(pool, c->pg) != 0) {
 		forget_connection(c);
+		atomic_fetch_add_explicit(&pool->connect_failures, 1, memory_order_relaxed);
 		return -1;
 	}
 	return 0;
@@ -227,20 +283,28 @@ static struct db_conn *take_free(struct db_pool *pool)
 
 struct db_conn *db_acquire(struct db_pool *pool, struct cw_error *err)
 {
-	struct timespec deadline;
+	struct timespec start, deadline;
 	struct db_conn *c = NULL;
 	int rc = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	deadline = start;
 	deadline.tv_sec += ACQUIRE_TIMEOUT_SECONDS;
 	pthread_mutex_lock(&pool->lock);
-	while (pool->wait && pool->free_count == 0 && rc != ETIMEDOUT)
-		rc = pthread_cond_timedwait(&pool->freed, &pool->lock, &deadline);
+	if (pool->wait && pool->free_count == 0) {
+		pool->waiting++;
+		while (pool->free_count == 0 && rc != ETIMEDOUT)
+			rc = pthread_cond_timedwait(&pool->freed, &pool->lock, &deadline);
+		pool->waiting--;
+	}
 	if (pool->free_count > 0) {
 		c = take_free(pool);
 		pool->free_count--;
 	}
 	pthread_mutex_unlock(&pool->lock);
+	metrics_histogram_observe(&pool->wait_time, seconds_since(&start));
+	if (c == NULL)
+		atomic_fetch_add_explicit(&pool->refused, 1, memory_order_relaxed);
 	if (c == NULL && !pool->wait) {
 		cw_fail(err, CW_BUSY, "As many of these requests as the service runs at once are running; "
 			"try again in a few seconds.");
@@ -632,4 +696,71 @@ enum cw_code db_check_ready(struct db_pool *pool, int min_version, struct cw_err
 		return cw_fail(err, CW_UNAVAILABLE, "The database schema is at version %d; this service needs %d.",
 			       version, min_version);
 	return CW_OK;
+}
+
+/* ---- metrics ------------------------------------------------------------ */
+
+enum pool_gauge { POOL_SIZE, POOL_IN_USE, POOL_WAITING, POOL_OPEN };
+
+static unsigned pool_gauge(struct db_pool *pool, enum pool_gauge which)
+{
+	unsigned v;
+
+	if (which == POOL_OPEN)
+		return atomic_load_explicit(&pool->open, memory_order_relaxed);
+	pthread_mutex_lock(&pool->lock);
+	v = which == POOL_SIZE ? pool->size : which == POOL_IN_USE ? pool->size - pool->free_count : pool->waiting;
+	pthread_mutex_unlock(&pool->lock);
+	return v;
+}
+
+static void write_pool_gauges(struct strbuf *out, struct db_pool *const *pools, size_t npools)
+{
+	static const struct {
+		enum pool_gauge which;
+		const char *name, *help;
+	} gauges[] = {
+		{POOL_SIZE, "casework_db_pool_connections", "Connections the pool may hold."},
+		{POOL_IN_USE, "casework_db_pool_in_use", "Connections taken by a request now."},
+		{POOL_WAITING, "casework_db_pool_waiting", "Requests waiting for a free connection now."},
+		{POOL_OPEN, "casework_db_pool_open", "Connections open to the database now."},
+	};
+
+	for (size_t g = 0; g < sizeof(gauges) / sizeof(gauges[0]); g++) {
+		metrics_family(out, gauges[g].name, "gauge", gauges[g].help);
+		for (size_t p = 0; p < npools; p++)
+			metrics_sample(out, gauges[g].name, &(struct metrics_label){"pool", pools[p]->name}, 1,
+				       pool_gauge(pools[p], gauges[g].which));
+	}
+}
+
+void db_metrics_write(struct strbuf *out, struct db_pool *const *pools, size_t npools)
+{
+	write_pool_gauges(out, pools, npools);
+	metrics_family(out, "casework_db_pool_wait_seconds", "histogram",
+		       "Time taken to get a database connection from the pool, waiting included.");
+	for (size_t p = 0; p < npools; p++)
+		metrics_histogram_write(out, "casework_db_pool_wait_seconds",
+					&(struct metrics_label){"pool", pools[p]->name}, 1, &pools[p]->wait_time);
+	metrics_family(out, "casework_db_pool_refusals_total", "counter",
+		       "Requests that got no connection: none freed up in time, or the pool does not wait.");
+	for (size_t p = 0; p < npools; p++)
+		metrics_sample(out, "casework_db_pool_refusals_total", &(struct metrics_label){"pool", pools[p]->name},
+			       1, atomic_load_explicit(&pools[p]->refused, memory_order_relaxed));
+	metrics_family(out, "casework_db_connect_failures_total", "counter",
+		       "Attempts to open a database connection that failed.");
+	for (size_t p = 0; p < npools; p++)
+		metrics_sample(out, "casework_db_connect_failures_total",
+			       &(struct metrics_label){"pool", pools[p]->name}, 1,
+			       atomic_load_explicit(&pools[p]->connect_failures, memory_order_relaxed));
+	metrics_family(out, "casework_db_errors_total", "counter",
+		       "Statements the database failed, by SQLSTATE class (08 also for a connection lost "
+		       "without one).");
+	for (int i = 0; i < SQLSTATE_SYMBOLS * SQLSTATE_SYMBOLS; i++) {
+		uint64_t count = atomic_load_explicit(&errors_by_class[i], memory_order_relaxed);
+		char class[3] = {symbol_char(i / SQLSTATE_SYMBOLS), symbol_char(i % SQLSTATE_SYMBOLS), '\0'};
+
+		if (count > 0)
+			metrics_sample(out, "casework_db_errors_total", &(struct metrics_label){"class", class}, 1, count);
+	}
 }

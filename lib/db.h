@@ -17,6 +17,7 @@
 #include <libpq-fe.h>
 
 #include "error.h"
+#include "strbuf.h"
 
 struct db_pool;
 struct db_conn;
@@ -34,6 +35,7 @@ struct db_statement {
 #define DB_STATEMENT_TIMEOUT_SECONDS 30   /* for ordinary requests */
 
 struct db_pool_settings {
+	const char *name;             /* the pool's label in metrics ("requests"); kept, not copied */
 	const char *application_name; /* what PostgreSQL shows for these connections */
 	unsigned size;                /* connections at most */
 	unsigned statement_timeout;   /* seconds one statement may run (PostgreSQL's statement_timeout) */
@@ -110,6 +112,11 @@ enum cw_code db_transaction(struct db_pool *pool, db_work_fn work, void *ctx, st
  * every statement of work sees one snapshot, and work may write nothing
  * (REPEATABLE READ READ ONLY). */
 enum cw_code db_read_snapshot(struct db_pool *pool, db_work_fn work, void *ctx, struct cw_error *err);
+
+/* Writes the metrics of these pools and of every database error so far
+ * (lib/metrics.h): connections in use, open and waited for, the time taken to
+ * get one, refusals, failed connects, and errors by SQLSTATE class. */
+void db_metrics_write(struct strbuf *out, struct db_pool *const *pools, size_t npools);
 
 /* CW_OK when the database answers and the schema is at least at min_version. */
 enum cw_code db_check_ready(struct db_pool *pool, int min_version, struct cw_error *err);

@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@ struct cache_entry {
 };
 
 struct token_cache {
+	atomic_uint_least64_t hits, misses;
 	pthread_mutex_t stripes[CACHE_STRIPES];
 	struct cache_entry slots[CACHE_SLOTS];
 };
@@ -77,6 +79,7 @@ int token_cache_get(struct token_cache *c, const char *token, size_t len, struct
 	if (hit)
 		*out = e->answer;
 	pthread_mutex_unlock(lock);
+	atomic_fetch_add_explicit(hit ? &c->hits : &c->misses, 1, memory_order_relaxed);
 	return hit;
 }
 
@@ -117,4 +120,10 @@ void token_cache_forget(struct token_cache *c, const char *token, size_t len)
 		e->token = NULL;
 	}
 	pthread_mutex_unlock(lock);
+}
+
+void token_cache_counts(struct token_cache *c, uint64_t *hits, uint64_t *misses)
+{
+	*hits = atomic_load_explicit(&c->hits, memory_order_relaxed);
+	*misses = atomic_load_explicit(&c->misses, memory_order_relaxed);
 }

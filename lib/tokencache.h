@@ -44,4 +44,7 @@ void token_cache_confirm(struct token_cache *cache, const char *token, size_t le
 /* Forgets the token, if it is remembered. */
 void token_cache_forget(struct token_cache *cache, const char *token, size_t len);
 
+/* How many token_cache_get() calls found their token (hits) and did not (misses). */
+void token_cache_counts(struct token_cache *cache, uint64_t *hits, uint64_t *misses);
+
 #endif

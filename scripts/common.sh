@@ -12,7 +12,7 @@ PACKAGES_BUILD="gcc libc6-dev meson ninja-build pkg-config libulfius-dev libjans
 PACKAGES_RUN="postgresql-15 postgresql-client-15 openssl curl tzdata acl"
 PACKAGES_BENCH="wrk postgresql-contrib"
 PACKAGES_FUZZ="clang-14 libfuzzer-14-dev"
-PACKAGES_TEST="python3-yaml python3-jsonschema"
+PACKAGES_TEST="python3-yaml python3-jsonschema python3-prometheus-client"
 PACKAGES_CONTAINER="buildah debootstrap curl"
 PACKAGES_PGBOUNCER="pgbouncer"
 

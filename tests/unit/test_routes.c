@@ -1,5 +1,6 @@
 /* routes: method and path -> handler, 404 or 405 with the right Allow list. */
 #include "routes.h"
+#include "traffic.h"
 
 #include "check.h"
 #include "access.h"
@@ -9,6 +10,7 @@
 #include "change_handlers.h"
 #include "goals.h"
 #include "health.h"
+#include "metrics_handlers.h"
 #include "openapi.h"
 #include "participants.h"
 #include "plans.h"
@@ -74,6 +76,7 @@ static void test_every_route_reaches_its_handler(void)
 	CHECK(reaches("GET", "/readyz", handle_readyz, NULL, NULL));
 	CHECK(reaches("GET", "/openapi.yaml", get_openapi_yaml, NULL, NULL));
 	CHECK(reaches("GET", "/openapi.json", get_openapi_json, NULL, NULL));
+	CHECK(reaches("GET", "/metrics", get_metrics, NULL, NULL));
 	CHECK(reaches("GET", "/v1/cases", record_list, &case_resource, NULL));
 	CHECK(reaches("POST", "/v1/cases", record_create, &case_resource, NULL));
 	CHECK(reaches("GET", "/v1/cases/" ID, record_get, &case_resource, ID));
@@ -131,6 +134,7 @@ static void test_only_health_and_the_contract_are_public_and_writes_take_a_body(
 	CHECK(flags_of("GET", "/readyz") == ROUTE_PUBLIC);
 	CHECK(flags_of("GET", "/openapi.yaml") == ROUTE_PUBLIC);
 	CHECK(flags_of("GET", "/openapi.json") == ROUTE_PUBLIC);
+	CHECK(flags_of("GET", "/metrics") == ROUTE_PUBLIC);
 	CHECK(flags_of("GET", "/v1/cases") == 0);
 	CHECK(flags_of("POST", "/v1/cases") == ROUTE_BODY);
 	CHECK(flags_of("GET", "/v1/cases/" ID) == 0);
@@ -292,6 +296,25 @@ static void test_routes_name_what_their_requests_do(void)
 	CHECK(actions_of("GET", "/v1/changes") == ACCESS_READ_CHANGES);
 }
 
+/* Metrics name a route by its template: one slot per template, whatever the
+ * method, and every route of the table has one. */
+static void test_every_template_has_one_metrics_slot(void)
+{
+	const struct route *get = route_for_path("/v1/cases/" ID);
+	struct match patch = match("PATCH", "/v1/cases/" ID);
+
+	CHECK(route_count() <= TRAFFIC_ROUTES_MAX);
+	CHECK(get != NULL && strcmp(get->path, "/v1/cases/{id}") == 0 && strcmp(get->method, "GET") == 0);
+	CHECK(patch.outcome == ROUTE_FOUND && route_template_slot(patch.route) == route_template_slot(get));
+	CHECK(route_at(route_template_slot(get)) == get);
+	CHECK(route_for_path("/v1/cases/" ID "/nowhere") == NULL);
+	for (size_t i = 0; i < route_count(); i++) {
+		size_t slot = route_template_slot(route_at(i));
+
+		CHECK(slot <= i && strcmp(route_at(slot)->path, route_at(i)->path) == 0);
+	}
+}
+
 int main(void)
 {
 	RUN(test_a_new_record_is_located_where_it_is_read);
@@ -309,5 +332,6 @@ int main(void)
 	RUN(test_route_methods_lists_what_a_path_answers);
 	RUN(test_unknown_paths_are_404);
 	RUN(test_near_miss_paths_are_404);
+	RUN(test_every_template_has_one_metrics_slot);
 	return check_result();
 }
