@@ -135,18 +135,30 @@ int dispatch_request(const struct _u_request *req, struct _u_response *resp, voi
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	request_id_assign(&x);
+	request_trace_assign(&x);
+	/* A trace the caller records (sampled) is passed on to the database; one it
+	 * does not record would only cost a round trip there for nothing to join. */
+	if (x.traced && (x.trace.flags & TRACE_SAMPLED)) {
+		char traceparent[TRACEPARENT_LEN + 1];
+
+		trace_traceparent(&x.trace, traceparent);
+		db_set_application_name(traceparent);
+	}
 	if (handle(&x, allow, &preflight) != CW_OK || x.status == 0) {
 		if (x.err.code == CW_OK)
 			cw_fail(&x.err, CW_INTERNAL, "The handler gave no answer.");
 		problem_reply(&x);
 	}
+	db_set_application_name(NULL);
 	send_answer(&x, resp, allow, preflight);
 	duration_ms = elapsed_ms(&start);
 	traffic_record(x.route ? x.route : route_for_path(req->url_path), req->http_verb, x.status,
 		       duration_ms / 1e3);
 	log_request(&(struct log_request_line){x.request_id, x.client_request_id[0] ? x.client_request_id : NULL,
 					       req->http_verb, x.route ? x.route->path : NULL, x.status,
-					       duration_ms, x.authenticated ? x.principal.sub : NULL});
+					       duration_ms, x.authenticated ? x.principal.sub : NULL,
+					       x.traced ? x.trace.trace_id : NULL, x.traced ? x.trace.span_id : NULL,
+					       x.traced ? x.trace.parent_id : NULL});
 	json_decref(x.body);
 	free(x.reply_body);
 	cw_error_release(&x.err);

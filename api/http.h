@@ -20,6 +20,7 @@
 #include "db.h"
 #include "error.h"
 #include "record.h"
+#include "trace.h"
 
 #define MAX_PATH_PARAMS 2
 #define PATH_PARAM_MAX 768   /* 64 characters of four UTF-8 bytes, each percent-encoded */
@@ -44,6 +45,8 @@ struct exchange {
 	char params[MAX_PATH_PARAMS][PATH_PARAM_MAX + 1];
 	char request_id[REQUEST_ID_MAX + 1];         /* the service's own */
 	char client_request_id[REQUEST_ID_MAX + 1];  /* the client's X-Request-Id when usable, else "" */
+	struct trace_context trace;   /* the caller's W3C trace and this request's span in it */
+	int traced;                   /* a valid traceparent came: trace is filled */
 	struct principal principal;
 	int authenticated;
 	json_t *body;                 /* parsed JSON object for routes that take one */

@@ -60,3 +60,16 @@ void request_id_assign(struct exchange *x)
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
 	uuid_format(b, x->request_id);
 }
+
+void request_trace_assign(struct exchange *x)
+{
+	unsigned char b[16];
+	uint64_t span;
+
+	x->traced = trace_parse(request_header(x, "traceparent"), &x->trace) == 0;
+	if (!x->traced)
+		return;
+	random_128(b);
+	memcpy(&span, b, sizeof(span));
+	trace_join(&x->trace, span);
+}

@@ -40,6 +40,7 @@ struct db_conn {
 	int in_use;
 	int connected;  /* counted in the pool's open connections */
 	int untried;    /* no statement has run since it was taken from the pool */
+	char own_name[DB_APPLICATION_NAME_MAX + 1]; /* application_name as the connection was opened */
 	const struct db_statement *prepared[MAX_PREPARED];
 	int nprepared;
 	struct deferred deferred[DB_DEFER_MAX];
@@ -224,6 +225,8 @@ static int connect_one(struct db_pool *pool, struct db_conn *c)
 	}
 	c->connected = 1;
 	atomic_fetch_add_explicit(&pool->open, 1, memory_order_relaxed);
+	snprintf(c->own_name, sizeof(c->own_name), "%s",
+		 PQparameterStatus(c->pg, "application_name") ? PQparameterStatus(c->pg, "application_name") : "");
 	if (set_up_session(pool, c->pg) != 0) {
 		forget_connection(c);
 		atomic_fetch_add_explicit(&pool->connect_failures, 1, memory_order_relaxed);
@@ -465,11 +468,99 @@ static PGresult *run_pipelined(struct db_conn *c, const struct db_statement *stm
 	return mine;
 }
 
+/* The name this thread's statements run under; "" for the connection's own. */
+static __thread char thread_application_name[DB_APPLICATION_NAME_MAX + 1];
+
+void db_set_application_name(const char *name)
+{
+	snprintf(thread_application_name, sizeof(thread_application_name), "%s", name ? name : "");
+}
+
+static const struct db_statement set_application_name = {
+	"db_set_application_name", "SELECT set_config('application_name', $1, false)", 1, 0};
+
+/* The name c must take before its next statement, or NULL when it has it
+ * already (the server reports the current name with every change:
+ * PQparameterStatus knows it) or a transaction is open. */
+static const char *name_to_take(const struct db_conn *c)
+{
+	const char *want = thread_application_name[0] ? thread_application_name : c->own_name;
+	const char *has = PQparameterStatus(c->pg, "application_name");
+
+	if ((has && strcmp(has, want) == 0) || PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+		return NULL;
+	return want;
+}
+
+/* Gives c the name this thread wants, when it needs another: one round trip. */
+static enum cw_code take_application_name(struct db_conn *c, struct cw_error *err)
+{
+	const char *params[1] = {name_to_take(c)};
+	PGresult *res;
+
+	if (params[0] == NULL)
+		return CW_OK;
+	if (prepare(c, &set_application_name, err) != CW_OK)
+		return err->code;
+	res = checked(c, PQexecPrepared(c->pg, set_application_name.name, 1, params, NULL, NULL, 0), err);
+	if (res == NULL)
+		return err->code;
+	PQclear(res);
+	return CW_OK;
+}
+
+/* Sets the name, then runs stmt, in one round trip: libpq's pipeline mode,
+ * each in a transaction of its own (a Sync after each), so that a statement
+ * that begins a transaction finds the name set, and a failed statement does
+ * not take it back. The statement's result, as PQexec would give it; NULL
+ * when the connection failed. */
+static PGresult *run_after_naming(struct db_conn *c, const char *name, const struct db_statement *stmt,
+				  const char *const *params)
+{
+	const char *name_param[1] = {name};
+	PGresult *res, *answer = NULL;
+	int syncs = 0, nulls = 0;
+
+	if (!PQenterPipelineMode(c->pg))
+		return NULL;
+	if (!PQsendQueryPrepared(c->pg, set_application_name.name, 1, name_param, NULL, NULL, 0) ||
+	    !PQpipelineSync(c->pg) || !send_statement(c, stmt, params) || !PQpipelineSync(c->pg))
+		syncs = 2;  /* nothing more will come: the connection failed */
+	/* Each query's results end with NULL, each part with its sync result. */
+	while (syncs < 2 && nulls < 2) {
+		res = PQgetResult(c->pg);
+		nulls = res == NULL ? nulls + 1 : 0;
+		if (res != NULL && syncs == 1 && answer == NULL && PQresultStatus(res) != PGRES_PIPELINE_SYNC) {
+			answer = res;
+			continue;
+		}
+		if (res != NULL && PQresultStatus(res) == PGRES_PIPELINE_SYNC)
+			syncs++;
+		PQclear(res);
+		if (res == NULL && PQstatus(c->pg) != CONNECTION_OK)
+			break;
+	}
+	PQexitPipelineMode(c->pg);
+	return answer;
+}
+
 static PGresult *run(struct db_conn *c, const struct db_statement *stmt, const char *const *params,
 		     struct cw_error *err)
 {
-	if (c->ndeferred > 0)
+	const char *name = name_to_take(c);
+
+	/* Deferred statements go in one pipeline with stmt: the name is taken first, on its own. */
+	if (c->ndeferred > 0) {
+		if (name != NULL && take_application_name(c, err) != CW_OK)
+			return NULL;
 		return run_pipelined(c, stmt, params, c->ndeferred, err);
+	}
+	if (name != NULL) {
+		if (prepare(c, &set_application_name, err) != CW_OK ||
+		    (stmt->name != NULL && prepare(c, stmt, err) != CW_OK))
+			return NULL;
+		return checked(c, run_after_naming(c, name, stmt, params), err);
+	}
 	if (stmt->name == NULL)
 		return checked(c, PQexecParams(c->pg, stmt->sql, stmt->nparams, NULL, params, NULL, NULL,
 					       stmt->binary), err);
@@ -566,7 +657,7 @@ static enum cw_code stream(struct db_conn *c, const struct db_statement *stmt, c
 	int wanted = 1;
 	PGresult *res;
 
-	if (stmt->name != NULL && prepare(c, stmt, err) != CW_OK)
+	if (take_application_name(c, err) != CW_OK || (stmt->name != NULL && prepare(c, stmt, err) != CW_OK))
 		return err->code;
 	if (!send_statement(c, stmt, params)) {
 		if (PQstatus(c->pg) != CONNECTION_OK)

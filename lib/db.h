@@ -57,6 +57,17 @@ struct db_conn *db_acquire(struct db_pool *pool, struct cw_error *err);
 /* Returns conn to the pool; a connection left inside a transaction is rolled back. */
 void db_release(struct db_pool *pool, struct db_conn *conn);
 
+#define DB_APPLICATION_NAME_MAX 63   /* PostgreSQL's NAMEDATALEN - 1 */
+
+/* The application_name under which the statements this thread runs from now
+ * on run (copied; longer than DB_APPLICATION_NAME_MAX bytes is cut), or NULL
+ * for the connection's own (the pool's, or the one the connection URL sets).
+ * So PostgreSQL's logs and pg_stat_activity name the request a statement
+ * serves. A connection takes the name before a statement that starts a
+ * transaction (never within one), at the cost of one round trip to the
+ * database when the name differs from the one it has. */
+void db_set_application_name(const char *name);
+
 /* Runs a statement; params are text, or NULL for SQL NULL. Returns the result
  * (caller PQclear()s) or NULL with err filled. */
 PGresult *db_run(struct db_conn *conn, const struct db_statement *stmt, const char *const *params,

@@ -230,6 +230,12 @@ void log_request(const struct log_request_line *r)
 	put_uint(&l, micros % 1000, 3);
 	PUT_LITERAL(&l, ",\"sub\":");
 	put_string_or_null(&l, r->sub);
+	PUT_LITERAL(&l, ",\"trace_id\":");
+	put_string_or_null(&l, r->trace_id);
+	PUT_LITERAL(&l, ",\"span_id\":");
+	put_string_or_null(&l, r->span_id);
+	PUT_LITERAL(&l, ",\"parent_id\":");
+	put_string_or_null(&l, r->parent_id);
 	emit(&l, 0);
 }
 

@@ -2,7 +2,8 @@
  * log: one JSON object per line on stdout.
  *
  * Only operational facts go here: method, route template, status, duration,
- * the caller's sub, the request's id and the one its client gave it. Never names, notes, bodies or tokens.
+ * the caller's sub, the request's id and the one its client gave it, and the
+ * W3C trace it belongs to. Never names, notes, bodies or tokens.
  * Lines are whole: threads never mix them.
  *
  * While buffering is on (log_start_buffering), lines gather in one buffer that
@@ -21,6 +22,9 @@ struct log_request_line {
 	int status;
 	double duration_ms;
 	const char *sub;        /* NULL when unauthenticated */
+	const char *trace_id;   /* the W3C trace, or NULL when the request came without one */
+	const char *span_id;    /* the request's span in it */
+	const char *parent_id;  /* the caller's span */
 };
 
 #define LOG_FLUSH_MS 100

@@ -724,3 +724,113 @@ class CheckOrderTest(ConventionTest):
                          self.world.worker_a1)
         p = self.assertProblem(r, 403)
         self.assertNotIn('errors', p)
+
+
+class TraceContextTest(ConventionTest):
+    """A W3C traceparent makes the request a span of the caller's trace, in the log
+    and in PostgreSQL's application_name; a broken one is ignored, never refused."""
+
+    TRACE = '4bf92f3577b34da6a3ce929d0e0e4736'
+    PARENT = '00f067aa0ba902b7'
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # One database connection, the one every request of this service runs on,
+        # named by the connection URL.
+        cls.api = cls.cluster.start_service('traced', CASEWORK_DB_POOL_SIZE='1',
+                                            CASEWORK_DATABASE_URL=cls.cluster.database_url + ' application_name=traced')
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cluster.stop_service(cls.api)
+
+    def traced_line(self, traceparent, path='/healthz', who=None):
+        headers = {} if traceparent is None else {'traceparent': traceparent}
+        r = self.request('GET', path, who, headers=headers)
+        self.assertEqual(r.status, 200, r)
+        lines = self.api.log_lines_for(r.header('X-Request-Id'))
+        self.assertEqual(len(lines), 1, lines)
+        return lines[0]
+
+    def traced_names(self):
+        return {name for name in self.application_names() if name.startswith('00-')}
+
+    def application_names(self):
+        """The names of this service's connections (only its requests carry traceparent;
+        its change numbering has a connection of its own, named by the URL too)."""
+        return set(self.cluster.psql(
+            "SELECT application_name FROM pg_stat_activity WHERE application_name LIKE '00-%' "
+            "OR application_name = 'traced'").split())
+
+    def test_a_valid_traceparent_is_in_the_log_line(self):
+        line = self.traced_line(f'00-{self.TRACE}-{self.PARENT}-01')
+        self.assertEqual((line['trace_id'], line['parent_id']), (self.TRACE, self.PARENT))
+        self.assertRegex(line['span_id'], r'^[0-9a-f]{16}$')
+        self.assertNotEqual(line['span_id'], self.PARENT)
+        other = self.traced_line(f'00-{self.TRACE}-{self.PARENT}-00')
+        self.assertNotEqual(other['span_id'], line['span_id'], 'each request is a span of its own')
+        untraced = self.traced_line(None)
+        self.assertEqual((untraced['trace_id'], untraced['span_id'], untraced['parent_id']), (None, None, None))
+
+    def test_a_later_version_is_read_by_its_first_55_characters(self):
+        line = self.traced_line(f'01-{self.TRACE}-{self.PARENT}-01-and-more-fields')
+        self.assertEqual(line['trace_id'], self.TRACE)
+
+    def test_a_broken_traceparent_is_ignored(self):
+        t, p = self.TRACE, self.PARENT
+        broken = {
+            'upper-case hex': f'00-{t.upper()}-{p}-01',
+            'all-zero trace id': f'00-{"0" * 32}-{p}-01',
+            'all-zero parent id': f'00-{t}-{"0" * 16}-01',
+            'version ff': f'ff-{t}-{p}-01',
+            'version 00 with more': f'00-{t}-{p}-01-x',
+            'a later version going on without a dash': f'01-{t}-{p}-01x',
+            'too short': f'00-{t}-{p[:-1]}-01',
+            'other separators': f'00_{t}_{p}_01',
+            'flags not hex': f'00-{t}-{p}-0g',
+            'empty': '',
+            'junk': 'x' * 300,
+        }
+        for what, header in broken.items():
+            with self.subTest(what):
+                line = self.traced_line(header)
+                self.assertIsNone(line['trace_id'], line)
+
+    def test_two_traceparent_headers_are_ignored(self):
+        raw = (f'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n'
+               f'traceparent: 00-{self.TRACE}-{self.PARENT}-01\r\n'
+               f'traceparent: 00-{"1" * 32}-{self.PARENT}-01\r\n\r\n').encode()
+        with socket.create_connection(('127.0.0.1', self.api.port)) as s:
+            s.sendall(raw)
+            answer = b''
+            while chunk := s.recv(65536):
+                answer += chunk
+        r = harness.received('GET', '/healthz', harness.parse_answer(answer))
+        self.assertEqual(r.status, 200, r)
+        line = self.api.log_lines_for(r.header('X-Request-Id'))[0]
+        self.assertIsNone(line['trace_id'], line)
+
+    def test_postgresql_sees_the_request_span_as_application_name(self):
+        w = self.world.worker_a1
+        case = self.create_case(w)
+        line = self.traced_line(f'00-{self.TRACE}-{self.PARENT}-01', f'/v1/cases/{case["id"]}', w)
+        self.assertIn(f'00-{self.TRACE}-{line["span_id"]}-01', self.application_names())
+        # A write runs its transaction under the name too.
+        r = self.request('PATCH', f'/v1/cases/{case["id"]}', w, body={'family_name': 'Traced'},
+                         headers={'traceparent': f'00-{"2" * 32}-{self.PARENT}-01'})
+        self.assertEqual(r.status, 200, r)
+        span = self.api.log_lines_for(r.header('X-Request-Id'))[0]['span_id']
+        self.assertEqual(self.traced_names(), {f'00-{"2" * 32}-{span}-01'})
+        # A trace its caller does not record (not sampled) is logged, not passed on.
+        line = self.traced_line(f'00-{"3" * 32}-{self.PARENT}-00', f'/v1/cases/{case["id"]}', w)
+        self.assertEqual(line['trace_id'], '3' * 32)
+        self.assertEqual(self.traced_names(), set())
+        # So does an untraced request: the connection has its own name back.
+        self.traced_line(f'00-{"4" * 32}-{self.PARENT}-01', f'/v1/cases/{case["id"]}', w)
+        self.traced_line(None, f'/v1/cases/{case["id"]}', w)
+        self.assertEqual(self.traced_names(), set())
+        self.assertIn('traced', self.application_names())
+        # Lists read their rows a chunk at a time, under the name as well.
+        line = self.traced_line(f'00-{"5" * 32}-{self.PARENT}-01', '/v1/cases?limit=1', w)
+        self.assertEqual(self.traced_names(), {f'00-{"5" * 32}-{line["span_id"]}-01'})

@@ -21,10 +21,11 @@ class DatabaseRestartTest(ApiTest):
         data = os.path.join(self.cluster.dir, 'pgdata')
         self.cluster._pg('pg_ctl', '-D', data, '-w', *args)
 
-    def statuses(self, path, who, count=40):
+    def statuses(self, path, who, count=40, headers=None):
         token = who.token
         with ThreadPoolExecutor(max_workers=8) as pool:
-            return list(pool.map(lambda _: self.api.request('GET', path, token=token).status, range(count)))
+            return list(pool.map(lambda _: self.api.request('GET', path, token=token, headers=headers).status,
+                                 range(count)))
 
     def start_database(self):
         opts = (f"-c listen_addresses='' -c unix_socket_directories={self.cluster.dir} -c fsync=off "
@@ -40,6 +41,18 @@ class DatabaseRestartTest(ApiTest):
         # Every pooled connection notices the restart before it is used: no request fails.
         self.assertEqual(set(self.statuses(path, w)), {200})
         self.create_case(w)
+
+    def test_traced_requests_ride_out_a_restart_too(self):
+        """A sampled trace sets application_name in the same round trip as the
+        first statement: a connection found dead there is replaced as well."""
+        w = self.world.worker_a1
+        case = self.create_case(w)
+        path = f'/v1/cases/{case["id"]}'
+        traced = {'traceparent': '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'}
+        self.assertEqual(set(self.statuses(path, w)), {200})
+        self.pg_ctl('-m', 'fast', 'restart')
+        self.assertEqual(set(self.statuses(path, w, headers=traced)), {200})
+        self.assertEqual(set(self.statuses('/v1/cases?limit=2', w, headers=traced)), {200})
 
     def test_database_down_answers_503_then_recovers(self):
         w = self.world.worker_a1

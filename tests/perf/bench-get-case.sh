@@ -15,6 +15,10 @@
 #   CONNECTIONS=16       wrk -c and pgbench -c
 #   DB_POOL_SIZE=N       CASEWORK_DB_POOL_SIZE for the service (default: the
 #                        service's own default, 2 x cores)
+#   TRACE_MODES="off on" run each threading model without and with a W3C
+#                        traceparent on every request (a new trace each), in
+#                        turn; "unsampled" sends traces whose caller does not
+#                        record them (flags 00) (default: off)
 #   PERF_KEEP=1          keep the temporary directory (logs, wrk script) at the end
 #
 # Builds the service (release), starts a private PostgreSQL 15 on a Unix socket,
@@ -35,6 +39,7 @@ UNITS=10
 PGBENCH_SCALE=${PGBENCH_SCALE:-10}
 CONNECTIONS=${CONNECTIONS:-16}
 THREADS_MODELS=${THREADS_MODELS:-${CASEWORK_HTTP_THREADS:-0}}
+TRACE_MODES=${TRACE_MODES:-off}
 perf_use_db_pool_size
 
 perf_init "$BUILD_DIR"
@@ -74,8 +79,9 @@ print(sql.rstrip(";") + " \\gset r_")
 ' "$WORKERS" "$WORKER_CASES" >"$OWN_SQL" || OWN_SQL=
 [ -n "$OWN_SQL" ] || perf_log "warning: the service's case_get statement was not found; no pgbench row for it"
 
-LUA=$PERF_DIR/get-case.lua
-perf_get_case_lua "$TOKEN" "$WORKER" "$LUA"
+for trace in $TRACE_MODES; do
+	perf_get_case_lua "$TOKEN" "$WORKER" "$PERF_DIR/get-case-$trace.lua" "$trace"
+done
 
 # Every measurement appends one line of key=value pairs to $PERF_DIR/results.
 # CPU figures are ticks over the measured run: the load generator's (client),
@@ -117,11 +123,13 @@ run_all_pgbench() {
 }
 
 FAILED=0
-# run_service THREADS: caseworkd with CASEWORK_HTTP_THREADS=THREADS under wrk.
+# run_service THREADS TRACE: caseworkd with CASEWORK_HTTP_THREADS=THREADS under
+# wrk, every request with a traceparent of its own when TRACE is on.
 run_service() {
-	local threads=$1 name out result rss_before rss_after rss_peak thr logged bad sampler
+	local threads=$1 trace=$2 name out result rss_before rss_after rss_peak thr logged bad sampler
 	local c0 c1 s0 s1 d0 d1
-	name=service-threads-$threads
+	local LUA=$PERF_DIR/get-case-$trace.lua
+	name=service-threads-$threads-trace-$trace
 	export CASEWORK_HTTP_THREADS=$threads
 	perf_start_service "$name"
 	rss_before=$(perf_rss_kb "$PERF_SERVICE_PID")
@@ -151,8 +159,12 @@ run_service() {
 	# Every measured request must have answered 200 (the log has one line per request).
 	logged=$(grep -ac '"route":"/v1/cases/{id}"' "$PERF_SERVICE_LOG" || true)
 	bad=$(grep -a '"route":' "$PERF_SERVICE_LOG" | grep -avc '"status":200' || true)
+	# With traces on, every one of them must have been read as a trace.
+	if [ "$trace" != off ]; then
+		bad=$((bad + logged - $(grep -a '"route":' "$PERF_SERVICE_LOG" | grep -ac '"trace_id":"' || true)))
+	fi
 	perf_stop_service
-	echo "kind=service threads=$threads ${result#RESULT } rss_before=$rss_before rss_after=$rss_after" \
+	echo "kind=service threads=$threads trace=$trace ${result#RESULT } rss_before=$rss_before rss_after=$rss_after" \
 		"rss_peak=$rss_peak threads_running=$thr logged=$logged not_200=$bad client_ticks=$((c1 - c0))" \
 		"service_ticks=$((s1 - s0)) db_ticks=$((d1 - d0))" >>"$PERF_DIR/results"
 	perf_log "caseworkd: $(grep -o 'requests=[0-9]*' <<<"$result") in ${DURATION}s; $logged logged, $bad not 200"
@@ -167,7 +179,9 @@ run_service() {
 : >"$PERF_DIR/results"
 run_all_pgbench
 for t in $THREADS_MODELS; do
-	run_service "$t"
+	for trace in $TRACE_MODES; do
+		run_service "$t" "$trace"
+	done
 done
 run_all_pgbench
 
@@ -213,25 +227,25 @@ for name, what in (('-S', 'pgbench -S (one pgbench_accounts row)'),
 print()
 services = [r for r in rows if r['kind'] == 'service']
 model = lambda r: 'thread/connection' if r['threads'] == '0' else f'epoll pool of {r["threads"]}'
-fmt = '{:>12}  {:<17} {:>7} {:>6} {:>6} {:>7} {:>7} {:>7} {:>7} {:>7}'
-print(fmt.format('HTTP_THREADS', 'model', 'req/s', 'ratio', 'vs own', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms',
-                 'non-2xx'))
+fmt = '{:>12}  {:<17} {:>9} {:>7} {:>6} {:>6} {:>7} {:>7} {:>7} {:>7} {:>7}'
+print(fmt.format('HTTP_THREADS', 'model', 'trace', 'req/s', 'ratio', 'vs own', 'p50 ms', 'p90 ms', 'p99 ms',
+                 'max ms', 'non-2xx'))
 for r in services:
     n = int(r['requests'])
     r['rps'] = n / (int(r['duration_us']) / 1e6)
     ms = lambda key: f'{int(r[key]) / 1000:.2f}'
     errors = int(r['non2xx']) + int(r['socket_errors']) + int(r['not_200'])
-    print(fmt.format(r['threads'], model(r), f'{r["rps"]:.0f}', f'{r["rps"] / pg:.2f}',
+    print(fmt.format(r['threads'], model(r), r['trace'], f'{r["rps"]:.0f}', f'{r["rps"] / pg:.2f}',
                      f'{r["rps"] / own:.2f}' if own else '-', ms('p50_us'), ms('p90_us'), ms('p99_us'),
                      ms('max_us'), errors))
 print()
-fmt = '{:>12}  {:<17} {:>10} {:>10} {:>10} {:>7} {:>16} {:>8} {:>8} {:>6}'
-print(fmt.format('HTTP_THREADS', 'model', 'RSS before', 'RSS after', 'RSS peak', 'threads',
+fmt = '{:>12}  {:<17} {:>9} {:>10} {:>10} {:>10} {:>7} {:>16} {:>8} {:>8} {:>6}'
+print(fmt.format('HTTP_THREADS', 'model', 'trace', 'RSS before', 'RSS after', 'RSS peak', 'threads',
                  'CPU us/req: wrk', 'service', 'database', 'total'))
 for r in services:
     n = int(r['requests'])
     cpu = [int(r[k]) / hz * 1e6 / n for k in ('client_ticks', 'service_ticks', 'db_ticks')]
-    print(fmt.format(r['threads'], model(r), f'{r["rss_before"]} kB', f'{r["rss_after"]} kB',
+    print(fmt.format(r['threads'], model(r), r['trace'], f'{r["rss_before"]} kB', f'{r["rss_after"]} kB',
                      f'{r["rss_peak"]} kB', r['threads_running'], f'{cpu[0]:.1f}', f'{cpu[1]:.1f}',
                      f'{cpu[2]:.1f}', f'{sum(cpu):.1f}'))
 print()

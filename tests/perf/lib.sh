@@ -282,14 +282,21 @@ end
 LUA
 }
 
-# perf_get_case_lua TOKEN WORKER OUT: a wrk script (into the file OUT) that cycles
-# GET /v1/cases/{id} with TOKEN over WORKER's cases, each wrk thread starting
-# at another place in the list, and prints perf_wrk_done_lua's RESULT line.
+# perf_get_case_lua TOKEN WORKER OUT [traced]: a wrk script (into the file OUT)
+# that cycles GET /v1/cases/{id} with TOKEN over WORKER's cases, each wrk thread
+# starting at another place in the list, and prints perf_wrk_done_lua's RESULT
+# line. With "on" (or "unsampled"), every request carries a W3C traceparent of
+# its own trace, sampled (or not: flags 00).
 perf_get_case_lua() {
-	local token=$1 worker=$2 out=$3
+	local token=$1 worker=$2 out=$3 traced=${4:-off}
 	{
 		echo '-- Cycles GET /v1/cases/{id} over one caseworker'"'"'s own cases.'
 		echo "local token = \"$token\""
+		case $traced in
+		on) echo 'local traced, flags = true, "01"' ;;
+		unsampled) echo 'local traced, flags = true, "00"' ;;
+		*) echo 'local traced, flags = false, "00"' ;;
+		esac
 		echo 'local ids = {'
 		perf_psql -At -c "SELECT '\"' || id || '\",' FROM cases WHERE assigned_worker = '$worker'
 		                   AND deleted_at IS NULL ORDER BY id"
@@ -305,8 +312,17 @@ function setup(thread)
    counter = counter + 1
 end
 
+local function hex(digits)
+   local t = {}
+   for d = 1, digits do
+      t[d] = string.format("%x", math.random(1, 15))
+   end
+   return table.concat(t)
+end
+
 function init(args)
    local headers = { ["Authorization"] = "Bearer " .. token, ["Accept"] = "application/json" }
+   math.randomseed((thread_index or 0) + 1)
    for n, id in ipairs(ids) do
       requests[n] = wrk.format("GET", "/v1/cases/" .. id, headers)
    end
@@ -315,6 +331,12 @@ end
 
 function request()
    i = i + 1
+   if traced then
+      -- A trace of its own for every request, as from a traced front end.
+      return wrk.format("GET", "/v1/cases/" .. ids[(i % #ids) + 1],
+         { ["Authorization"] = "Bearer " .. token, ["Accept"] = "application/json",
+           ["traceparent"] = "00-" .. hex(32) .. "-" .. hex(16) .. "-" .. flags })
+   end
    return requests[(i % #requests) + 1]
 end
 LUA
