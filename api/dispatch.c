@@ -71,10 +71,10 @@ static void add_status_headers(const struct exchange *x, struct _u_response *res
 					      request_header(x, "Authorization") ? "Bearer error=\"invalid_token\"" : "Bearer");
 	if ((x->status == 405 || x->status == 204) && allow[0])
 		ulfius_add_header_to_response(resp, "Allow", allow);
-	if (x->status == 503 && problem_retry_after(x->err.code) > 0) {
+	if (x->status == 503 && problem_retry_after(&x->err) > 0) {
 		char seconds[16];
 
-		snprintf(seconds, sizeof(seconds), "%d", problem_retry_after(x->err.code));
+		snprintf(seconds, sizeof(seconds), "%d", problem_retry_after(&x->err));
 		ulfius_add_header_to_response(resp, "Retry-After", seconds);
 	}
 }

@@ -37,9 +37,11 @@ int problem_status(enum cw_code code)
 	return kind_of(code)->status;
 }
 
-int problem_retry_after(enum cw_code code)
+int problem_retry_after(const struct cw_error *err)
 {
-	switch (code) {
+	if (err->retry_after > 0 && (err->code == CW_UNAVAILABLE || err->code == CW_BUSY))
+		return err->retry_after;
+	switch (err->code) {
 	case CW_UNAVAILABLE:
 		return 1;
 	case CW_BUSY:

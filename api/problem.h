@@ -12,8 +12,9 @@
 /* The HTTP status for an error code. */
 int problem_status(enum cw_code code);
 
-/* Seconds a client should wait before asking again (Retry-After), or 0. */
-int problem_retry_after(enum cw_code code);
+/* Seconds a client should wait before asking again (Retry-After), or 0:
+ * what the failure advises (err->retry_after), else a default for its code. */
+int problem_retry_after(const struct cw_error *err);
 
 /* Replaces x's answer with the problem for x->err. */
 void problem_reply(struct exchange *x);

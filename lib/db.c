@@ -64,6 +64,10 @@ struct db_pool {
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
 	struct timespec last_connect_failure; /* CLOCK_MONOTONIC; zero when none */
+	int down;                             /* connecting fails since down_since */
+	struct timespec down_since;
+	int full;                             /* every connection taken since full_since */
+	struct timespec full_since;
 	struct db_conn conns[];
 };
 
@@ -249,15 +253,24 @@ static enum cw_code ensure_connected(struct db_pool *pool, struct db_conn *c, st
 	       ms_since(&pool->last_connect_failure) < RECONNECT_BACKOFF_MS;
 	pthread_mutex_unlock(&pool->lock);
 	if (wait || connect_one(pool, c) != 0) {
+		double down_for;
+
 		pthread_mutex_lock(&pool->lock);
 		if (!wait)
 			clock_gettime(CLOCK_MONOTONIC, &pool->last_connect_failure);
+		if (!pool->down)
+			clock_gettime(CLOCK_MONOTONIC, &pool->down_since);
+		pool->down = 1;
+		down_for = seconds_since(&pool->down_since);
 		pthread_mutex_unlock(&pool->lock);
-		return cw_fail(err, CW_UNAVAILABLE, "The database is unavailable; try again shortly.");
+		cw_fail(err, CW_UNAVAILABLE, "The database is unavailable; try again shortly.");
+		err->retry_after = (int)db_retry_after_seconds(down_for, 1);
+		return CW_UNAVAILABLE;
 	}
 	pthread_mutex_lock(&pool->lock);
 	pool->last_connect_failure.tv_sec = 0;
 	pool->last_connect_failure.tv_nsec = 0;
+	pool->down = 0;
 	pthread_mutex_unlock(&pool->lock);
 	return CW_OK;
 }
@@ -288,6 +301,7 @@ struct db_conn *db_acquire(struct db_pool *pool, struct cw_error *err)
 {
 	struct timespec start, deadline;
 	struct db_conn *c = NULL;
+	double full_for;
 	int rc = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
@@ -302,8 +316,12 @@ struct db_conn *db_acquire(struct db_pool *pool, struct cw_error *err)
 	}
 	if (pool->free_count > 0) {
 		c = take_free(pool);
-		pool->free_count--;
+		if (--pool->free_count == 0) {
+			pool->full = 1;
+			clock_gettime(CLOCK_MONOTONIC, &pool->full_since);
+		}
 	}
+	full_for = pool->full ? seconds_since(&pool->full_since) : 0;
 	pthread_mutex_unlock(&pool->lock);
 	metrics_histogram_observe(&pool->wait_time, seconds_since(&start));
 	if (c == NULL)
@@ -311,10 +329,12 @@ struct db_conn *db_acquire(struct db_pool *pool, struct cw_error *err)
 	if (c == NULL && !pool->wait) {
 		cw_fail(err, CW_BUSY, "As many of these requests as the service runs at once are running; "
 			"try again in a few seconds.");
+		err->retry_after = (int)db_retry_after_seconds(full_for, DB_BUSY_RETRY_AFTER_LEAST);
 		return NULL;
 	}
 	if (c == NULL) {
 		cw_fail(err, CW_UNAVAILABLE, "The service is busy; try again shortly.");
+		err->retry_after = (int)db_retry_after_seconds(full_for, 1);
 		return NULL;
 	}
 	if (ensure_connected(pool, c, err) != CW_OK) {
@@ -349,6 +369,7 @@ void db_release(struct db_pool *pool, struct db_conn *c)
 	pthread_mutex_lock(&pool->lock);
 	c->in_use = 0;
 	pool->free_count++;
+	pool->full = 0;
 	pthread_cond_signal(&pool->freed);
 	pthread_mutex_unlock(&pool->lock);
 }
@@ -772,6 +793,18 @@ enum cw_code db_read_snapshot(struct db_pool *pool, db_work_fn work, void *ctx, 
 	return run_transaction(pool, &begin_snapshot, work, ctx, err);
 }
 
+unsigned db_retry_after_seconds(double seconds, unsigned least)
+{
+	unsigned whole;
+
+	if (!(seconds > least))
+		return least;
+	if (seconds >= DB_RETRY_AFTER_MAX)
+		return DB_RETRY_AFTER_MAX;
+	whole = (unsigned)seconds;
+	return whole < seconds ? whole + 1 : whole;
+}
+
 enum cw_code db_check_ready(struct db_pool *pool, int min_version, struct cw_error *err)
 {
 	static const struct db_statement schema_version = {
@@ -791,7 +824,7 @@ enum cw_code db_check_ready(struct db_pool *pool, int min_version, struct cw_err
 
 /* ---- metrics ------------------------------------------------------------ */
 
-enum pool_gauge { POOL_SIZE, POOL_IN_USE, POOL_WAITING, POOL_OPEN };
+enum pool_gauge { POOL_SIZE, POOL_IN_USE, POOL_WAITING, POOL_OPEN, POOL_DOWN };
 
 static unsigned pool_gauge(struct db_pool *pool, enum pool_gauge which)
 {
@@ -800,7 +833,10 @@ static unsigned pool_gauge(struct db_pool *pool, enum pool_gauge which)
 	if (which == POOL_OPEN)
 		return atomic_load_explicit(&pool->open, memory_order_relaxed);
 	pthread_mutex_lock(&pool->lock);
-	v = which == POOL_SIZE ? pool->size : which == POOL_IN_USE ? pool->size - pool->free_count : pool->waiting;
+	if (which == POOL_DOWN)
+		v = pool->down ? (unsigned)seconds_since(&pool->down_since) : 0;
+	else
+		v = which == POOL_SIZE ? pool->size : which == POOL_IN_USE ? pool->size - pool->free_count : pool->waiting;
 	pthread_mutex_unlock(&pool->lock);
 	return v;
 }
@@ -815,6 +851,8 @@ static void write_pool_gauges(struct strbuf *out, struct db_pool *const *pools, 
 		{POOL_IN_USE, "casework_db_pool_in_use", "Connections taken by a request now."},
 		{POOL_WAITING, "casework_db_pool_waiting", "Requests waiting for a free connection now."},
 		{POOL_OPEN, "casework_db_pool_open", "Connections open to the database now."},
+		{POOL_DOWN, "casework_db_pool_down_seconds",
+		 "How long connecting to the database has been failing; 0 while it succeeds."},
 	};
 
 	for (size_t g = 0; g < sizeof(gauges) / sizeof(gauges[0]); g++) {

@@ -126,8 +126,19 @@ enum cw_code db_read_snapshot(struct db_pool *pool, db_work_fn work, void *ctx, 
 
 /* Writes the metrics of these pools and of every database error so far
  * (lib/metrics.h): connections in use, open and waited for, the time taken to
- * get one, refusals, failed connects, and errors by SQLSTATE class. */
+ * get one, refusals, failed connects and for how long they have failed, and
+ * errors by SQLSTATE class. */
 void db_metrics_write(struct strbuf *out, struct db_pool *const *pools, size_t npools);
+
+/* Retry-After advice (err->retry_after) for a failure that has lasted
+ * seconds: a client told to wait as long as the trouble has lasted backs off
+ * the longer it lasts. At least least, at most DB_RETRY_AFTER_MAX, whole
+ * seconds rounded up. Given by db_acquire (every connection taken: since
+ * when; at least DB_BUSY_RETRY_AFTER_LEAST for a pool that does not wait) and
+ * whatever cannot connect (the database unreachable: since when). */
+#define DB_RETRY_AFTER_MAX 30
+#define DB_BUSY_RETRY_AFTER_LEAST 5
+unsigned db_retry_after_seconds(double seconds, unsigned least);
 
 /* CW_OK when the database answers and the schema is at least at min_version. */
 enum cw_code db_check_ready(struct db_pool *pool, int min_version, struct cw_error *err);

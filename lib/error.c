@@ -70,4 +70,5 @@ void cw_error_release(struct cw_error *err)
 	err->detail[0] = '\0';
 	err->constraint[0] = '\0';
 	err->sqlstate[0] = '\0';
+	err->retry_after = 0;
 }

@@ -34,14 +34,16 @@ struct cw_error {
 	char sqlstate[6];      /* database error code, when the database failed */
 	json_t *fields;        /* array of {"field","message"}; NULL until one is added */
 	int field_errors;      /* how many were found (the array keeps the first ones) */
+	int retry_after;       /* seconds to wait before asking again, when the failure knows; else 0 */
 };
 
 #define CW_MAX_FIELD_ERRORS 100
 #define CW_FIELD_NAME_MAX 100
 
-#define CW_ERROR_INIT { CW_OK, "", "", "", NULL, 0 }
+#define CW_ERROR_INIT { CW_OK, "", "", "", NULL, 0, 0 }
 
-/* Set code and detail (printf-style). Keeps fields added earlier. Returns code. */
+/* Set code and detail (printf-style). Keeps fields added earlier, and retry
+ * advice (a rewording keeps it). Returns code. */
 enum cw_code cw_fail(struct cw_error *err, enum cw_code code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -116,6 +116,7 @@ class MetricsTest(ApiTest):
             'casework_db_pool_in_use': 'gauge',
             'casework_db_pool_waiting': 'gauge',
             'casework_db_pool_open': 'gauge',
+            'casework_db_pool_down_seconds': 'gauge',
             'casework_db_pool_wait_seconds': 'histogram',
             'casework_db_pool_refusals_total': 'counter',
             'casework_db_connect_failures_total': 'counter',

@@ -125,6 +125,7 @@ class ReportIsolationTest(ApiTest):
         auditor = self.world.auditor
         with HeldLock(self.cluster, 'visit_participants'):
             [running] = self.start_reports(svc, auditor, 1)
+            busy_since = time.monotonic()
             for path in (query(VISITS, **{'from': '2024-01', 'to': '2024-12'}), REVIEWS):
                 with self.subTest(path=path):
                     r, seconds = self.timed(lambda: svc.request('GET', path, token=auditor.token))
@@ -132,6 +133,12 @@ class ReportIsolationTest(ApiTest):
                     self.assertEqual(p['type'], 'urn:casework:problem:busy')
                     self.assertEqual(r.header('Retry-After'), '5')
                     self.assertLess(seconds, PROMPT_SECONDS)
+            # Past five seconds, the advice is as long as every report has been running.
+            time.sleep(max(0.0, busy_since + 6.5 - time.monotonic()))
+            r = svc.request('GET', REVIEWS, token=auditor.token)
+            self.assertProblem(r, 503)
+            self.assertGreaterEqual(int(r.header('Retry-After')), 7)
+            self.assertLessEqual(int(r.header('Retry-After')), 30)
             # Parameters are checked before a report is refused for being one too many.
             self.assertProblem(svc.request('GET', query(VISITS, **{'from': '2024-13'}), token=auditor.token), 422,
                                ['from', 'to'])

@@ -4,6 +4,7 @@ import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import promtext
 from base import ApiTest
 
 
@@ -62,9 +63,19 @@ class DatabaseRestartTest(ApiTest):
             r = self.request('GET', f'/v1/cases/{case["id"]}', w)
             self.assertProblem(r, 503)
             self.assertEqual(r.header('Retry-After'), '1')
+            down_at = time.monotonic()
             self.assertProblem(self.request('POST', '/v1/cases', w, body={}), 422)
-            self.assertProblem(self.request('GET', '/readyz'), 503)
             self.assertEqual(self.request('GET', '/healthz').status, 200)
+            # The longer the outage, the longer clients are asked to wait.
+            time.sleep(max(0.0, down_at + 2.5 - time.monotonic()))
+            for path, who in ((f'/v1/cases/{case["id"]}', w), ('/readyz', None)):
+                with self.subTest(path=path):
+                    r = self.request('GET', path, who)
+                    self.assertProblem(r, 503)
+                    self.assertGreaterEqual(int(r.header('Retry-After')), 3)
+                    self.assertLessEqual(int(r.header('Retry-After')), 30)
+            metrics = promtext.parse(self.request('GET', '/metrics').body.decode())
+            self.assertGreaterEqual(metrics['casework_db_pool_down_seconds'].value(pool='requests'), 2)
         finally:
             self.start_database()
         self.assertTrue(wait_for(lambda: self.request('GET', '/readyz').status == 200, 10))
