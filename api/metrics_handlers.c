@@ -1,5 +1,6 @@
 #include "metrics_handlers.h"
 
+#include "changes.h"
 #include "metrics.h"
 #include "reply.h"
 #include "traffic.h"
@@ -24,5 +25,6 @@ enum cw_code get_metrics(struct exchange *x)
 	traffic_write(&out);
 	db_metrics_write(&out, pools, sizeof(pools) / sizeof(pools[0]));
 	auth_metrics_write(x->app->auth, &out);
+	changes_metrics_write(&out);
 	return reply_text(x, 200, "text/plain; version=0.0.4; charset=utf-8", strbuf_detach(&out));
 }

@@ -2,12 +2,14 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "access.h"
+#include "metrics.h"
 #include "cursor.h"
 #include "dates.h"
 #include "kinds.h"
@@ -254,6 +256,49 @@ struct numbering {
 	int numbered;       /* how many the round numbered; -1 when it skipped */
 };
 
+/* What this instance's rounds did, for /metrics. */
+static atomic_uint_least64_t numbered_total, numbering_failures;
+static atomic_llong last_round_at;   /* CLOCK_MONOTONIC seconds of the last round that worked; 0: none */
+
+static long long monotonic_seconds(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)now.tv_sec;
+}
+
+static void count_round(const struct numbering *n, enum cw_code rc)
+{
+	if (rc != CW_OK) {
+		atomic_fetch_add_explicit(&numbering_failures, 1, memory_order_relaxed);
+		return;
+	}
+	if (n->numbered > 0)
+		atomic_fetch_add_explicit(&numbered_total, (uint_least64_t)n->numbered, memory_order_relaxed);
+	atomic_store_explicit(&last_round_at, monotonic_seconds(), memory_order_relaxed);
+}
+
+void changes_metrics_write(struct strbuf *out)
+{
+	long long last = atomic_load_explicit(&last_round_at, memory_order_relaxed);
+
+	metrics_family(out, "casework_change_feed_numbered_total", "counter",
+		       "Committed changes this instance gave their feed number.");
+	metrics_sample(out, "casework_change_feed_numbered_total", NULL, 0,
+		       atomic_load_explicit(&numbered_total, memory_order_relaxed));
+	metrics_family(out, "casework_change_feed_numbering_failures_total", "counter",
+		       "Numbering rounds of this instance that failed.");
+	metrics_sample(out, "casework_change_feed_numbering_failures_total", NULL, 0,
+		       atomic_load_explicit(&numbering_failures, memory_order_relaxed));
+	metrics_family(out, "casework_change_feed_numbered_ago_seconds", "gauge",
+		       "Seconds since this instance last numbered the feed (a round that worked, whatever it found): "
+		       "how long a committed change may have waited for its number. "
+		       "Below a second while numbering works; -1 before the first round.");
+	metrics_sample_real(out, "casework_change_feed_numbered_ago_seconds", NULL, 0,
+			    last ? (double)(monotonic_seconds() - last) : -1.0);
+}
+
 static enum cw_code number_round(struct db_conn *conn, void *ctx, struct cw_error *err)
 {
 	struct numbering *n = ctx;
@@ -277,8 +322,10 @@ enum cw_code changes_number(struct db_pool *pool, struct cw_error *err)
 {
 	for (int round = 0; round < CHANGES_NUMBER_ROUNDS; round++) {
 		struct numbering n = {"t", 0};
+		enum cw_code rc = db_transaction(pool, number_round, &n, err);
 
-		if (db_transaction(pool, number_round, &n, err) != CW_OK)
+		count_round(&n, rc);
+		if (rc != CW_OK)
 			return err->code;
 		if (n.numbered < CHANGES_NUMBER_BATCH)
 			break;
@@ -300,8 +347,10 @@ static int background_round(struct changes_numberer *n, int *failing)
 {
 	struct numbering round = {"f", 0};
 	struct cw_error err = CW_ERROR_INIT;
+	enum cw_code rc = db_transaction(n->pool, number_round, &round, &err);
 
-	if (db_transaction(n->pool, number_round, &round, &err) != CW_OK) {
+	count_round(&round, rc);
+	if (rc != CW_OK) {
 		if (!*failing)
 			log_event("warn", "numbering the change feed failed: %s", err.detail);
 		*failing = 1;

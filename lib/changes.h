@@ -60,4 +60,8 @@ struct changes_numberer *changes_numberer_start(const char *conninfo, unsigned i
  * Accepts NULL. */
 void changes_numberer_stop(struct changes_numberer *n);
 
+/* Writes the metrics of numbering (lib/metrics.h): changes numbered by this
+ * instance, failed rounds, and the seconds since a round last worked. */
+void changes_metrics_write(struct strbuf *out);
+
 #endif

@@ -122,6 +122,9 @@ class MetricsTest(ApiTest):
             'casework_db_connect_failures_total': 'counter',
             'casework_db_errors_total': 'counter',
             'casework_token_cache_lookups_total': 'counter',
+            'casework_change_feed_numbered_total': 'counter',
+            'casework_change_feed_numbering_failures_total': 'counter',
+            'casework_change_feed_numbered_ago_seconds': 'gauge',
         }
         self.assertEqual({name: fams[name].type for name in expected if name in fams}, expected)
         for name, fam in fams.items():
@@ -187,6 +190,14 @@ class MetricsTest(ApiTest):
         after = self.scrape()['casework_token_cache_lookups_total']
         self.assertEqual(after.value(result='miss') - before.value(result='miss'), 1)
         self.assertEqual(after.value(result='hit') - before.value(result='hit'), 2)
+
+    def test_change_feed_numbering_is_current(self):
+        """Every instance numbers in the background (whichever gets to a change
+        first numbers it): this one's rounds keep working."""
+        self.create_case(self.world.worker_a1)
+        self.eventually(lambda: 0 <= self.scrape()['casework_change_feed_numbered_ago_seconds'].value() <= 2,
+                        'a numbering round has worked within two seconds')
+        self.assertGreaterEqual(self.scrape()['casework_change_feed_numbered_total'].value(), 0)
 
     def test_database_errors_are_counted_by_sqlstate_class(self):
         w = self.world.worker_a1
