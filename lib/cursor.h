@@ -30,6 +30,8 @@ enum cursor_kind {
 	CURSOR_HISTORY = 12,            /* a record's field history (and a referral's statuses) */
 	CURSOR_PERMANENCY_GOALS = 13,   /* a case's permanency goals */
 	CURSOR_PLAN_REVIEWS = 14,       /* the plan-review report: due date, plan, case number */
+	CURSOR_EPISODES = 16,
+	CURSOR_PLACEMENTS = 17,
 	CURSOR_HEARINGS = 20,
 	CURSOR_FEDERAL_CLOCKS = 21,     /* the federal-clocks report: due date, child, case number */
 };

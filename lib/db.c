@@ -182,6 +182,8 @@ static enum cw_code classify(PGconn *pg, PGresult *res, struct cw_error *err)
 		return cw_fail(err, CW_UNAVAILABLE, "The database is unavailable; try again shortly.");
 	if (strcmp(state, "23505") == 0)
 		return cw_fail(err, CW_CONFLICT, "A record with this identifying value already exists.");
+	if (strcmp(state, "23P01") == 0)
+		return cw_fail(err, CW_CONFLICT, "The record's dates overlap those of another record.");
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0 ||
 	    strcmp(state, "57014") == 0 || strcmp(state, "53300") == 0)
 		return cw_fail(err, CW_UNAVAILABLE, "The database is busy; try again shortly.");

@@ -15,11 +15,16 @@
 
 /*
  * The visit measure in one statement: the months of the range; each visible
- * child's full months in care (the whole month inside in_care_since ..
- * in_care_until); the qualifying visits (caseworker_child, not virtual, the
- * child among the participants) counted per child and UTC month; then per
- * month, and overall from one row per child. Each (child, month) pair occurs
- * once in child_months, so plain counts are exact and no DISTINCT is needed.
+ * child's days in care, the union of their removal episodes that reach into
+ * the range (range_agg joins back-to-back episodes into one span: an episode
+ * to the 10th and the next from the 11th leave no gap), as spans [since,
+ * until) (until NULL: still in care); the child's full months in care (the
+ * whole month inside one span; a span is compared as two dates, cheaper
+ * than a range containment per child and month); the qualifying visits
+ * (caseworker_child, not virtual, the child among the participants) counted
+ * per child and UTC month; then per month, and overall from one row per
+ * child. Each (child, month) pair occurs once in child_months, so plain
+ * counts are exact and no DISTINCT is needed.
  * Columns: overall (0 per month, 1 for the whole range), month, children,
  * full_months_in_care, months_with_visit, children_visited_every_month,
  * visits, visits_in_residence.
@@ -30,17 +35,19 @@ static const struct db_statement visit_compliance = {
 	"    SELECT m::date AS first_day, (m + interval '1 month')::date AS next_first"
 	"      FROM generate_series($4::date, $5::date, interval '1 month') AS m"
 	"), children AS ("
-	"    SELECT p.id, p.in_care_since, p.in_care_until"
-	"      FROM participants p JOIN cases c ON c.id = p.case_id"
-	"     WHERE p.role = 'child' AND p.deleted_at IS NULL AND c.deleted_at IS NULL"
-	"       AND p.in_care_since IS NOT NULL AND p.in_care_since <= $5::date"
-	"       AND (p.in_care_until IS NULL OR p.in_care_until >= ($4::date + interval '1 month' - interval '1 day')::date)"
+	"    SELECT e.participant_id AS id, range_agg(cw_episode_days(e.removed_on, e.discharged_on)) AS care"
+	"      FROM episodes e JOIN cases c ON c.id = e.case_id JOIN participants p ON p.id = e.participant_id"
+	"     WHERE e.deleted_at IS NULL AND p.deleted_at IS NULL AND c.deleted_at IS NULL"
+	"       AND e.removed_on < ($5::date + interval '1 month')::date"
+	"       AND (e.discharged_on IS NULL OR e.discharged_on >= $4::date)"
 	"       AND cw_visible(c.assigned_worker, c.unit, $1, $2, $3)"
 	"       AND ($6::text IS NULL OR c.unit = $6)"
+	"     GROUP BY e.participant_id"
+	"), spans AS ("
+	"    SELECT ch.id, lower(r) AS since, upper(r) AS until FROM children ch, unnest(ch.care) AS r"
 	"), pairs AS ("
-	"    SELECT ch.id AS child_id, m.first_day FROM children ch JOIN months m"
-	"        ON ch.in_care_since <= m.first_day"
-	"       AND (ch.in_care_until IS NULL OR ch.in_care_until >= m.next_first - 1)"
+	"    SELECT s.id AS child_id, m.first_day FROM spans s JOIN months m"
+	"        ON s.since <= m.first_day AND (s.until IS NULL OR s.until >= m.next_first)"
 	"), seen AS ("
 	"    SELECT ch.id AS child_id,"
 	"           date_trunc('month', v.visited_at AT TIME ZONE 'UTC')::date AS first_day,"

@@ -39,7 +39,7 @@ static void add_fields(struct strbuf *sb, const struct resource *k)
 
 	for (const struct field_spec *f = k->fields; f->name; f++) {
 		strbuf_addstr(sb, f == k->fields ? "" : ", ");
-		if (f->type == FT_UUID_LIST)
+		if (f->type == FT_UUID_LIST || f->type == FT_ENUM_LIST)
 			add(sb, "array_to_json(", a, ".", f->name, ") AS ", f->name);
 		else
 			add(sb, a, ".", f->name);

@@ -67,6 +67,25 @@ static int check_uuid_list(const json_t *value, const struct field_spec *spec, s
 	return 0;
 }
 
+static int check_enum_list(const json_t *value, const struct field_spec *spec, struct cw_error *err)
+{
+	size_t i, j, n = json_array_size(value);
+	struct field_spec item = *spec;
+
+	if (!json_is_array(value) || n < 1 || n > spec->max_len)
+		return cw_field_error(err, spec->name, "must be an array of 1 to %zu codes", spec->max_len), -1;
+	item.type = FT_ENUM;
+	for (i = 0; i < n; i++) {
+		if (check_enum(json_array_get(value, i), &item, err) != 0)
+			return -1;
+		for (j = 0; j < i; j++)
+			if (json_equal(json_array_get(value, i), json_array_get(value, j)))
+				return cw_field_error(err, spec->name, "names %s twice",
+						      json_string_value(json_array_get(value, i))), -1;
+	}
+	return 0;
+}
+
 int validate_value(const json_t *value, const struct field_spec *spec, struct cw_error *err)
 {
 	struct cw_date d;
@@ -109,6 +128,8 @@ int validate_value(const json_t *value, const struct field_spec *spec, struct cw
 		return -1;
 	case FT_UUID_LIST:
 		return check_uuid_list(value, spec, err);
+	case FT_ENUM_LIST:
+		return check_enum_list(value, spec, err);
 	}
 	return -1;
 }

@@ -28,6 +28,7 @@ enum field_type {
 	FT_INT,
 	FT_UUID,
 	FT_UUID_LIST, /* an array of distinct UUIDs, 1 to max_len of them */
+	FT_ENUM_LIST, /* an array of distinct members of values, 1 to max_len of them */
 };
 
 #define F_REQUIRED  1u  /* must be given when creating */
@@ -39,7 +40,7 @@ struct field_spec {
 	enum field_type type;
 	unsigned flags;
 	size_t max_len;               /* characters, for FT_STRING and FT_TEXT */
-	const char *const *values;    /* FT_ENUM: NULL-terminated members */
+	const char *const *values;    /* FT_ENUM, FT_ENUM_LIST: NULL-terminated members */
 	long long min, max;           /* FT_INT: inclusive range */
 };
 

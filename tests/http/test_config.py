@@ -2,6 +2,7 @@
 with one line on stderr naming the setting; an unreachable database does not;
 the command line (`--help`, `--version`, unknown commands) and `migrate`
 (idempotent, safe to run concurrently)."""
+import hashlib
 import http.client
 import os
 import re
@@ -509,6 +510,67 @@ class MigrateTest(ConfigTest):
         applied_lines = sum(out.count('applied ') for _, out, _ in outputs)
         self.assertEqual(applied_lines, len(self.migrations_on_disk()), outputs)
         self.assertEqual(len(self.applied(db).splitlines()), len(self.migrations_on_disk()))
+
+    def migrate_before(self, dbname, name_part):
+        """Applies, as caseworkd migrate would, every migration before the one whose
+        name holds name_part; returns that one's file name."""
+        names = self.migrations_on_disk()
+        upto = next(i for i, n in enumerate(names) if name_part in n)
+        self.cluster.psql('CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL,'
+                          ' checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())', dbname)
+        for name in names[:upto]:
+            with open(os.path.join(harness.ROOT, 'sql', name), encoding='utf-8') as f:
+                text = f.read()
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            self.cluster.psql(f"{text}\n;INSERT INTO schema_migrations (version, name, checksum)"
+                              f" VALUES ({int(name[:3])}, '{name[:-4]}', '{digest}')", dbname)
+        return names[upto]
+
+    def test_the_episodes_migration_makes_each_childs_care_dates_a_first_episode(self):
+        db = self.cluster.create_database('episodes')
+        self.migrate_before(db, 'episodes_placements')
+        case = '00000000-0000-4000-8000-00000000c001'
+        ids = {k: f'00000000-0000-4000-8000-0000000000{n:02d}' for n, k in enumerate(
+            ('open', 'discharged', 'never', 'parent', 'deleted'), 1)}
+        self.cluster.psql(
+            "SELECT set_config('casework.actor', 'state-loader', true);"
+            "INSERT INTO cases (id, case_number, family_name, case_type, opened_on, assigned_worker,"
+            "                   permanency_goal_since)"
+            f" VALUES ('{case}', 'MIG-1', 'Lopez', 'out_of_home', '2023-01-01', 'w1', '2023-01-01');"
+            "INSERT INTO participants (id, case_id, first_name, last_name, role, in_care_since, in_care_until,"
+            "                          deleted_at) VALUES"
+            f" ('{ids['open']}', '{case}', 'Ana', 'Lopez', 'child', '2024-01-10', NULL, NULL),"
+            f" ('{ids['discharged']}', '{case}', 'Ben', 'Lopez', 'child', '2023-02-01', '2023-09-30', NULL),"
+            f" ('{ids['never']}', '{case}', 'Cal', 'Lopez', 'child', NULL, NULL, NULL),"
+            f" ('{ids['parent']}', '{case}', 'Dee', 'Lopez', 'parent', NULL, NULL, NULL),"
+            f" ('{ids['deleted']}', '{case}', 'Eli', 'Lopez', 'child', '2022-05-05', NULL, now())", db)
+        before = self.cluster.psql('SELECT id, version, updated_at FROM participants ORDER BY id', db)
+        done = self.migrate(db)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        episodes = self.cluster.psql(
+            'SELECT participant_id, case_id, removed_on, discharged_on, discharge_reason, removal_reasons,'
+            ' permanency_goal, version FROM episodes ORDER BY participant_id', db).splitlines()
+        self.assertEqual(episodes, [f"{ids['open']}|{case}|2024-01-10|||||1",
+                                    f"{ids['discharged']}|{case}|2023-02-01|2023-09-30|not_recorded|||1",
+                                    f"{ids['deleted']}|{case}|2022-05-05|||||1"])
+        # The participants themselves are not changed; each episode is audited (and so goes
+        # to the change feed).
+        self.assertEqual(self.cluster.psql('SELECT id, version, updated_at FROM participants ORDER BY id', db),
+                         before)
+        audit = self.cluster.psql(
+            "SELECT a.actor, a.action, a.case_id, count(*) FROM audit_log a"
+            " WHERE a.resource_type = 'episode' GROUP BY 1, 2, 3", db)
+        self.assertEqual(audit.strip(), f'migration-016|create|{case}|3')
+        # From now on the participant's dates and the latest episode move together.
+        self.cluster.psql(
+            "SELECT set_config('casework.actor', 'state-loader', true);"
+            f"UPDATE participants SET in_care_until = '2024-06-30' WHERE id = '{ids['open']}';"
+            f"UPDATE participants SET in_care_since = '2024-02-01' WHERE id = '{ids['never']}'", db)
+        episodes = self.cluster.psql(
+            'SELECT participant_id, removed_on, discharged_on, discharge_reason FROM episodes'
+            f" WHERE participant_id IN ('{ids['open']}', '{ids['never']}') ORDER BY participant_id", db)
+        self.assertEqual(episodes.splitlines(), [f"{ids['open']}|2024-01-10|2024-06-30|not_recorded",
+                                                 f"{ids['never']}|2024-02-01||"])
 
     def test_migrate_without_a_database_fails_with_one_line(self):
         nowhere = tempfile.mkdtemp(prefix='no-pg-', dir=self.cluster.dir)
