@@ -100,7 +100,7 @@ static const char *cell_text(const json_t *row, const char *path, char *buf, siz
 	if (json_is_integer(v))
 		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 	else if (json_is_real(v))
-		snprintf(buf, len, "%.4g", json_real_value(v));
+		snprintf(buf, len, "%.6g", json_real_value(v));
 	else if (json_is_boolean(v))
 		snprintf(buf, len, "%s", json_is_true(v) ? "true" : "false");
 	else
@@ -155,7 +155,7 @@ static enum cw_code reply_report(struct exchange *x, json_t *report, json_t *row
 			 filename);
 		rc = reply_text(x, 200, "text/csv; charset=utf-8", csv);
 	} else {
-		rc = reply_json(x, 200, json_dumps(report, JSON_COMPACT | JSON_REAL_PRECISION(4)));
+		rc = reply_json(x, 200, json_dumps(report, JSON_COMPACT | JSON_REAL_PRECISION(6)));
 	}
 	json_decref(rows);
 	json_decref(report);
@@ -194,14 +194,21 @@ enum cw_code report_visit_compliance(struct exchange *x)
 	return reply_report(x, report, rows, columns, sizeof(columns) / sizeof(columns[0]), filename);
 }
 
-/* limit (default the most, so that a unit's worklist comes in one answer) and cursor. */
-static void query_plan_review_position(struct exchange *x, struct plan_review_position *pos)
+/* A paged report's limit (default the most, so that a unit's worklist comes
+ * in one answer) and its cursor, NULL when none is given. */
+static int query_report_page(struct exchange *x, const char **cursor)
 {
 	const char *v;
+	int limit = query_text(x, "limit", &v) == 0 ? LIST_LIMIT_MAX : query_limit(x);
 
-	memset(pos, 0, sizeof(*pos));
-	pos->limit = query_text(x, "limit", &v) == 0 ? LIST_LIMIT_MAX : query_limit(x);
-	if (query_text(x, "cursor", &v) == 1 && reports_plan_review_cursor_read(v, pos) != 0)
+	*cursor = query_text(x, "cursor", &v) == 1 ? v : NULL;
+	return limit;
+}
+
+/* A cursor the report's reader refused (read != 0) is a field error. */
+static void check_report_cursor(struct exchange *x, int read)
+{
+	if (read != 0)
 		cw_field_error(&x->err, "cursor", "is not a cursor of this report; "
 			       "pass next_cursor from the previous page unchanged");
 }
@@ -217,11 +224,13 @@ enum cw_code report_plan_reviews(struct exchange *x)
 	char today_text[11];
 	long days = 30;
 	const char *unit;
-	struct plan_review_position pos;
+	struct plan_review_position pos = {0};
+	const char *cursor;
 	json_t *report;
 
 	query_only(x, allowed);
-	query_plan_review_position(x, &pos);
+	pos.limit = query_report_page(x, &cursor);
+	check_report_cursor(x, cursor ? reports_plan_review_cursor_read(cursor, &pos) : 0);
 	if (query_text(x, "due_within_days", &days_text) == 1) {
 		char *end;
 
@@ -239,6 +248,38 @@ enum cw_code report_plan_reviews(struct exchange *x)
 		return x->err.code;
 	return reply_report(x, report, json_incref(json_object_get(report, "items")), columns,
 			    sizeof(columns) / sizeof(columns[0]), "plan-reviews.csv");
+}
+
+enum cw_code report_placement_stability(struct exchange *x)
+{
+	static const char *const allowed[] = {"from", "to", "unit", "limit", "cursor", NULL};
+	static const char *const columns[] = {"participant_id", "case_id", "case_number", "assigned_worker",
+					      "children", "days_in_care", "moves", "moves_per_1000_days"};
+	struct cw_date from, to;
+	char from_text[11], to_text[11], filename[80];
+	struct stability_position pos = {0};
+	const char *unit, *cursor;
+	json_t *report, *rows;
+	int ok;
+
+	query_only(x, allowed);
+	ok = query_date(x, "from", &from) == 0;
+	ok = query_date(x, "to", &to) == 0 && ok;
+	unit = query_value(x, "unit", &unit_spec);
+	pos.limit = query_report_page(x, &cursor);
+	check_report_cursor(x, cursor ? reports_stability_cursor_read(cursor, &pos) : 0);
+	if (ok)
+		check_range(x, &from, &to);
+	if (cw_has_field_errors(&x->err))
+		return CW_INVALID;
+	date_format(&from, from_text);
+	date_format(&to, to_text);
+	if (reports_placement_stability(x->app->report_pool, &x->principal, from_text, to_text, unit, &pos, &report,
+					&x->err) != CW_OK)
+		return x->err.code;
+	rows = rows_with_total(report, "items", "participant_id");
+	snprintf(filename, sizeof(filename), "placement-stability-%s-%s.csv", from_text, to_text);
+	return reply_report(x, report, rows, columns, sizeof(columns) / sizeof(columns[0]), filename);
 }
 
 enum cw_code report_referral_outcomes(struct exchange *x)

@@ -13,6 +13,9 @@ enum cw_code report_visit_compliance(struct exchange *x);
 /* GET /v1/reports/plan-reviews[?due_within_days=&unit=&limit=&cursor=] */
 enum cw_code report_plan_reviews(struct exchange *x);
 
+/* GET /v1/reports/placement-stability?from=YYYY-MM-DD&to=YYYY-MM-DD[&unit=&limit=&cursor=] */
+enum cw_code report_placement_stability(struct exchange *x);
+
 /* GET /v1/reports/referral-outcomes?from=YYYY-MM-DD&to=YYYY-MM-DD */
 enum cw_code report_referral_outcomes(struct exchange *x);
 

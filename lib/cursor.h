@@ -30,6 +30,7 @@ enum cursor_kind {
 	CURSOR_HISTORY = 12,            /* a record's field history (and a referral's statuses) */
 	CURSOR_PERMANENCY_GOALS = 13,   /* a case's permanency goals */
 	CURSOR_PLAN_REVIEWS = 14,       /* the plan-review report: due date, plan, case number */
+	CURSOR_PLACEMENT_STABILITY = 15, /* the placement-stability report's children: child, case number */
 	CURSOR_EPISODES = 16,
 	CURSOR_PLACEMENTS = 17,
 	CURSOR_HEARINGS = 20,

@@ -96,6 +96,57 @@ static const struct db_statement plan_reviews = {
 	" ORDER BY pl.review_due_on, c.case_number, pl.id LIMIT $10",
 	10, 1};
 
+/*
+ * Placement stability in one statement: the visible episodes that reach into
+ * [$4, $5], each with its days in the range (a child's episodes never
+ * overlap, so their sum is the child's days in care); the placements of those
+ * episodes that start in the range with the one before each in its episode
+ * (lag over the episode's placements by start: two never start on one day);
+ * a move is such a placement with one before it, neither of them a trial home
+ * visit or a runaway. One row for the whole range (overall = 1), then a page
+ * of children by (case_number, child), after $7/$8, at most $9. Columns:
+ * overall, participant_id, case_id, case_number, assigned_worker, children,
+ * days_in_care, moves.
+ */
+static const struct db_statement placement_stability = {
+	NULL,
+	"WITH eps AS ("
+	"    SELECT e.id, e.participant_id, e.case_id, c.case_number, c.assigned_worker,"
+	"           cw_episode_days(e.removed_on, e.discharged_on) * daterange($4::date, $5::date, '[]') AS days"
+	"      FROM episodes e JOIN cases c ON c.id = e.case_id JOIN participants p ON p.id = e.participant_id"
+	"     WHERE e.deleted_at IS NULL AND p.deleted_at IS NULL AND c.deleted_at IS NULL"
+	"       AND e.removed_on <= $5::date AND (e.discharged_on IS NULL OR e.discharged_on >= $4::date)"
+	"       AND cw_visible(c.assigned_worker, c.unit, $1, $2, $3)"
+	"       AND ($6::text IS NULL OR c.unit = $6)"
+	"), moved AS ("
+	"    SELECT pl.participant_id, count(*) AS moves FROM ("
+	"        SELECT pl.participant_id, pl.started_on, pl.setting,"
+	"               lag(pl.setting) OVER (PARTITION BY pl.episode_id ORDER BY pl.started_on) AS before"
+	"          FROM placements pl JOIN eps ON eps.id = pl.episode_id"
+	"         WHERE pl.deleted_at IS NULL AND pl.started_on <= $5::date) pl"
+	"     WHERE pl.started_on >= $4::date"
+	"       AND pl.setting NOT IN ('trial_home_visit', 'runaway')"
+	"       AND pl.before NOT IN ('trial_home_visit', 'runaway')"
+	"     GROUP BY pl.participant_id"
+	"), per_child AS ("
+	"    SELECT eps.participant_id, eps.case_id, eps.case_number, eps.assigned_worker,"
+	"           sum(upper(eps.days) - lower(eps.days))::bigint AS days_in_care,"
+	"           coalesce(max(m.moves), 0)::bigint AS moves"
+	"      FROM eps LEFT JOIN moved m USING (participant_id)"
+	"     GROUP BY 1, 2, 3, 4"
+	")"
+	" SELECT * FROM ("
+	"   SELECT 1 AS overall, NULL::uuid AS participant_id, NULL::uuid AS case_id, NULL::text AS case_number,"
+	"          NULL::text AS assigned_worker, count(*) AS children,"
+	"          coalesce(sum(days_in_care), 0)::bigint AS days_in_care, coalesce(sum(moves), 0)::bigint AS moves"
+	"     FROM per_child"
+	"   UNION ALL"
+	"   (SELECT 0, participant_id, case_id, case_number, assigned_worker, 1, days_in_care, moves FROM per_child"
+	"     WHERE $7::text IS NULL OR (case_number, participant_id) > ($7::text, $8::uuid)"
+	"     ORDER BY case_number, participant_id LIMIT $9)"
+	" ) r ORDER BY overall DESC, case_number, participant_id",
+	9, 0};
+
 static const struct db_statement referral_outcomes = {
 	NULL,
 	"SELECT r.service_type, r.status, count(*)"
@@ -116,6 +167,16 @@ json_t *report_rate(long long numerator, long long denominator)
 	/* Rounded half up, in integers: the rate is derived, the counts are exact. */
 	ten_thousandths = (numerator * 20000 + denominator) / (2 * denominator);
 	return json_real((double)ten_thousandths / 10000.0);
+}
+
+json_t *report_per_thousand(long long count, long long days)
+{
+	long long hundredths;
+
+	if (days <= 0)
+		return json_null();
+	hundredths = (count * 200000 + days) / (2 * days);
+	return json_real((double)hundredths / 100.0);
 }
 
 /* db_query for a report, with its two refusals said in a report's terms. */
@@ -273,6 +334,89 @@ enum cw_code reports_plan_reviews(struct db_pool *pool, const struct principal *
 	*out = json_pack("{s:s, s:i, s:s?, s:o, s:o}", "as_of", today, "due_within_days", due_within_days, "unit",
 			 unit, "items", items, "next_cursor", next);
 	return *out ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
+}
+
+/* The children of the report's page follow the last one shown, by case
+ * number, then child. */
+static json_t *stability_cursor(const char *number, const char *child)
+{
+	char text[CURSOR_LONG_TEXT_MAX + 1];
+
+	cursor_encode_extra(CURSOR_PLACEMENT_STABILITY, 0, child, number, strlen(number), text);
+	return json_string(text);
+}
+
+int reports_stability_cursor_read(const char *text, struct stability_position *pos)
+{
+	unsigned char number[CURSOR_EXTRA_MAX];
+	int64_t key;
+	size_t n;
+
+	if (cursor_decode_extra(text, CURSOR_PLACEMENT_STABILITY, &key, pos->after_child, number, &n) != 0 ||
+	    n == 0 || key != 0)
+		return -1;
+	memcpy(pos->after_number, number, n);
+	pos->after_number[n] = '\0';
+	if (strlen(pos->after_number) != n || !utf8_valid(pos->after_number))
+		return -1;
+	pos->after = 1;
+	return 0;
+}
+
+/* The stability figures of a row: the whole range's, or one child's. */
+static void stability_figures(json_t *into, const PGresult *res, int row, int with_children)
+{
+	long long days = count_at(res, row, 6), moves = count_at(res, row, 7);
+
+	if (with_children)
+		json_object_set_new(into, "children", json_integer(count_at(res, row, 5)));
+	json_object_set_new(into, "days_in_care", json_integer(days));
+	json_object_set_new(into, "moves", json_integer(moves));
+	json_object_set_new(into, "moves_per_1000_days", report_per_thousand(moves, days));
+}
+
+static json_t *stability_child(const PGresult *res, int row)
+{
+	json_t *child = json_pack("{s:s, s:s, s:s, s:s}", "participant_id", PQgetvalue(res, row, 1), "case_id",
+				  PQgetvalue(res, row, 2), "case_number", PQgetvalue(res, row, 3),
+				  "assigned_worker", PQgetvalue(res, row, 4));
+
+	if (child)
+		stability_figures(child, res, row, 0);
+	return child;
+}
+
+enum cw_code reports_placement_stability(struct db_pool *pool, const struct principal *p, const char *from,
+					 const char *to, const char *unit, const struct stability_position *pos,
+					 json_t **out, struct cw_error *err)
+{
+	struct access_scope s = access_scope_of(p);
+	char limit[16];
+	const char *params[9] = {s.see_all, s.worker, s.unit, from, to, unit,
+				 pos->after ? pos->after_number : NULL, pos->after ? pos->after_child : NULL, limit};
+	PGresult *res;
+	json_t *items, *next = json_null();
+	int rows;
+
+	snprintf(limit, sizeof(limit), "%d", pos->limit + 1);
+	res = report_query(pool, &placement_stability, params, err);
+	if (res == NULL)
+		return err->code;
+	rows = PQntuples(res);
+	*out = json_pack("{s:s, s:s, s:s?}", "from", from, "to", to, "unit", unit);
+	items = json_array();
+	if (rows > 0)
+		stability_figures(*out, res, 0, 1);
+	for (int i = 1; i < rows && i <= pos->limit; i++)
+		json_array_append_new(items, stability_child(res, i));
+	if (rows > pos->limit + 1) {
+		json_decref(next);
+		next = stability_cursor(PQgetvalue(res, pos->limit, 3), PQgetvalue(res, pos->limit, 1));
+	}
+	PQclear(res);
+	json_object_set_new(*out, "items", items);
+	json_object_set_new(*out, "next_cursor", next);
+	return CW_OK;
 }
 
 #define NTYPES REFERRAL_SERVICE_TYPES

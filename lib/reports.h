@@ -10,6 +10,9 @@
  *                   on the rounded rates.
  * plan reviews      active plans whose review is due within N days or
  *                   overdue, most overdue first.
+ * placement stability  children in care in a range of days, their days in
+ *                   care and their moves of placement (DOMAIN.md), overall
+ *                   and per child, a page of children at a time.
  * referral outcomes referrals made in a range of dates by service type and
  *                   current status, with each type's completion rate
  *                   (completed / all of that type); substance use treatment
@@ -58,6 +61,26 @@ enum cw_code reports_plan_reviews(struct db_pool *pool, const struct principal *
 				  int due_within_days, const char *unit, const struct plan_review_position *pos,
 				  json_t **out, struct cw_error *err);
 
+/* Where a page of the placement-stability report's children starts: after
+ * the child last shown, by the report's order (case_number, child). */
+struct stability_position {
+	int limit;
+	int after;                                  /* 0 on the first page */
+	char after_number[CURSOR_EXTRA_MAX + 1];
+	char after_child[37];
+};
+
+/* 0 with pos's after fields set when text is a cursor of the report. */
+int reports_stability_cursor_read(const char *text, struct stability_position *pos);
+
+/* Placement stability over the days from..to (YYYY-MM-DD, both included): the
+ * whole range's figures {"from", "to", "unit", "children", "days_in_care",
+ * "moves", "moves_per_1000_days"}, and a page of at most pos->limit children
+ * with their own ("items", "next_cursor"). *out is the caller's to decref. */
+enum cw_code reports_placement_stability(struct db_pool *pool, const struct principal *p, const char *from,
+					 const char *to, const char *unit, const struct stability_position *pos,
+					 json_t **out, struct cw_error *err);
+
 /* Referrals with referred_on from..to (inclusive dates). */
 enum cw_code reports_referral_outcomes(struct db_pool *pool, const struct principal *p, const char *from,
 				       const char *to, json_t **out, struct cw_error *err);
@@ -65,5 +88,9 @@ enum cw_code reports_referral_outcomes(struct db_pool *pool, const struct princi
 /* numerator / denominator rounded to 4 decimals, or JSON null when the
  * denominator is 0. */
 json_t *report_rate(long long numerator, long long denominator);
+
+/* count x 1000 / days rounded half up to 2 decimals, or JSON null when days
+ * is 0. */
+json_t *report_per_thousand(long long count, long long days);
 
 #endif
