@@ -8,12 +8,14 @@
 #include "case_handlers.h"
 #include "cases.h"
 #include "change_handlers.h"
+#include "episodes.h"
 #include "goals.h"
 #include "health.h"
 #include "hearings.h"
 #include "metrics_handlers.h"
 #include "openapi.h"
 #include "participants.h"
+#include "placements.h"
 #include "plans.h"
 #include "record_handlers.h"
 #include "referrals.h"
@@ -53,6 +55,12 @@ static const struct route routes[] = {
 
 	RECORDS_UNDER("/v1/cases/{id}/participants", &participant_resource),
 	RECORDS("/v1/participants", &participant_resource),
+
+	RECORDS_UNDER("/v1/participants/{id}/episodes", &episode_resource),
+	RECORDS("/v1/episodes", &episode_resource),
+
+	RECORDS_UNDER("/v1/episodes/{id}/placements", &placement_resource),
+	RECORDS("/v1/placements", &placement_resource),
 
 	RECORDS_UNDER("/v1/cases/{id}/plans", &plan_resource),
 	RECORDS("/v1/plans", &plan_resource),

@@ -6,6 +6,7 @@
 
 #include "access.h"
 #include "cases.h"
+#include "episodes.h"
 #include "hearings.h"
 #include "page.h"
 #include "rowjson.h"
@@ -90,57 +91,41 @@ static enum cw_code check_role_change(struct record_change *ch, struct cw_error 
 	return CW_OK;
 }
 
-/* The child's episodes around the latest one (which the participant's dates
- * are): how many others there are, the first other one that $2..$3 would
- * overlap, and the first and last day the latest one's placements hold. */
-static const struct db_statement episodes_around_latest = {
-	"participant_episodes_around_latest",
-	"WITH latest AS (SELECT id FROM episodes WHERE participant_id = $1::uuid AND deleted_at IS NULL"
-	"                 ORDER BY removed_on DESC LIMIT 1),"
-	" others AS (SELECT e.id, e.removed_on, e.discharged_on FROM episodes e"
-	"             WHERE e.participant_id = $1::uuid AND e.deleted_at IS NULL"
-	"               AND e.id NOT IN (SELECT id FROM latest)),"
-	" held AS (SELECT p.started_on, coalesce(p.ended_on, p.started_on) AS last_day FROM placements p"
-	"           WHERE p.episode_id IN (SELECT id FROM latest) AND p.deleted_at IS NULL)"
-	" SELECT (SELECT count(*) FROM others),"
-	"        (SELECT o.id FROM others o WHERE $2::date IS NOT NULL"
-	"            AND cw_episode_days(o.removed_on, o.discharged_on) && cw_episode_days($2::date, $3::date)"
-	"          ORDER BY o.removed_on LIMIT 1),"
-	"        (SELECT min(started_on) < $2::date FROM held),"
-	"        (SELECT max(last_day) > $3::date FROM held)",
-	3, 0};
+/* The child's latest live episode (whose dates the participant's are), and
+ * how many live episodes the child has. */
+static const struct db_statement latest_episode = {
+	"participant_latest_episode",
+	"SELECT (SELECT id FROM episodes WHERE participant_id = $1::uuid AND deleted_at IS NULL"
+	"         ORDER BY removed_on DESC LIMIT 1),"
+	"       (SELECT count(*) FROM episodes WHERE participant_id = $1::uuid AND deleted_at IS NULL)",
+	1, 0};
 
 /* A child's dates are the latest episode's: changing them changes that
- * episode (sql/016), which must not run into another episode nor leave its
- * placements outside. Clearing them deletes it, which only the one episode
- * a child has may be through these fields. */
+ * episode (sql/016), with the rules of an episode's dates. Clearing them
+ * deletes it, which these fields may do only to a child's one episode. */
 static enum cw_code check_latest_episode(struct record_change *ch, struct cw_error *err)
 {
-	const char *since = record_text_member(ch->after, "in_care_since");
-	const char *params[3] = {record_text_member(ch->before, "id"), since,
-				 record_text_member(ch->after, "in_care_until")};
-	char collides[37] = "";
+	const char *id = record_text_member(ch->before, "id");
+	const char *params[1] = {id};
+	char latest[37] = "";
+	long episodes;
 	PGresult *res;
 
 	if (cw_has_field_errors(err) || (!record_field_changed(ch->before, ch->after, "in_care_since") &&
 					 !record_field_changed(ch->before, ch->after, "in_care_until")))
 		return CW_OK;
-	res = db_run(ch->conn, &episodes_around_latest, params, err);
+	res = db_run(ch->conn, &latest_episode, params, err);
 	if (res == NULL)
 		return err->code;
-	if (since == NULL && strtol(PQgetvalue(res, 0, 0), NULL, 10) > 0)
-		cw_field_error(err, "in_care_since", "cannot be cleared while the child has earlier removal episodes; "
-			       "delete episodes through /v1/episodes/{id}");
-	if (!PQgetisnull(res, 0, 1))
-		snprintf(collides, sizeof(collides), "%s", PQgetvalue(res, 0, 1));
-	if (since && strcmp(PQgetvalue(res, 0, 2), "t") == 0)
-		cw_field_error(err, "in_care_since", "cannot be after the first placement of the removal starts");
-	if (params[2] && strcmp(PQgetvalue(res, 0, 3), "t") == 0)
-		cw_field_error(err, "in_care_until", "cannot be before the last placement of the removal starts or ends");
+	if (!PQgetisnull(res, 0, 0))
+		snprintf(latest, sizeof(latest), "%s", PQgetvalue(res, 0, 0));
+	episodes = strtol(PQgetvalue(res, 0, 1), NULL, 10);
 	PQclear(res);
-	if (collides[0] && !cw_has_field_errors(err))
-		return cw_fail(err, CW_CONFLICT, "These dates overlap the child's removal episode %s.", collides);
-	return CW_OK;
+	if (record_text_member(ch->after, "in_care_since") == NULL && episodes > 1)
+		cw_field_error(err, "in_care_since", "cannot be cleared while the child has earlier removal episodes; "
+			       "delete the latest through /v1/episodes/{id}");
+	return episodes_check_dates(ch->conn, id, latest[0] ? latest : NULL, ch->after, "in_care_since",
+				    "in_care_until", err);
 }
 
 static enum cw_code check_participant(struct record_change *ch, struct cw_error *err)

@@ -24,3 +24,14 @@ void rule_not_before(const json_t *record, const char *later, const char *earlie
 	if (record_date(record, later, &a) == 0 && record_date(record, earlier, &b) == 0 && date_cmp(&a, &b) < 0)
 		cw_field_error(err, later, "cannot be before %s", earlier);
 }
+
+void rule_set_together(const json_t *record, const char *field, const char *with, struct cw_error *err)
+{
+	const json_t *f = json_object_get(record, field), *w = json_object_get(record, with);
+	int has_field = f != NULL && !json_is_null(f), has_with = w != NULL && !json_is_null(w);
+
+	if (has_with && !has_field)
+		cw_field_error(err, field, "is required with %s", with);
+	else if (has_field && !has_with)
+		cw_field_error(err, field, "is set only with %s (send null to clear it)", with);
+}

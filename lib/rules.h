@@ -21,4 +21,8 @@ void rule_not_future(const json_t *record, const char *field, struct cw_error *e
 /* An error on later when both dates are set and later comes before earlier. */
 void rule_not_before(const json_t *record, const char *later, const char *earlier, struct cw_error *err);
 
+/* An error on field when exactly one of field and with is set (a reason goes
+ * with its date, and only with it). */
+void rule_set_together(const json_t *record, const char *field, const char *with, struct cw_error *err);
+
 #endif

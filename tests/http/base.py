@@ -20,8 +20,13 @@ def today():
     return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
 
 
+def days_after(day, n):
+    """The date n days after day (YYYY-MM-DD; n may be negative)."""
+    return (datetime.date.fromisoformat(day) + datetime.timedelta(days=n)).isoformat()
+
+
 def days_from_today(n):
-    return (datetime.date.fromisoformat(today()) + datetime.timedelta(days=n)).isoformat()
+    return days_after(today(), n)
 
 
 def without_bookkeeping(record):
@@ -120,6 +125,12 @@ class ApiTest(unittest.TestCase):
             if time.time() > deadline:
                 self.fail(f'not within {seconds} s: {what}')
             time.sleep(0.05)
+
+    def read(self, path, who=None):
+        """What GET path answers who (default an administrator): 200, its JSON."""
+        r = self.request('GET', path, who or self.world.administrator)
+        self.assertEqual(r.status, 200, r)
+        return r.json()
 
     def create_case(self, who, **fields):
         body = {'case_number': harness.unique('CN'), 'family_name': 'Family',
@@ -307,9 +318,7 @@ class RecordTest(ApiTest):
 
     def current(self, record):
         """The record as an administrator reads it now."""
-        r = self.request('GET', self.item_path(record), self.world.administrator)
-        self.assertEqual(r.status, 200, r)
-        return r.json()
+        return self.read(self.item_path(record))
 
     def stored_count(self, parent=None):
         """How many rows, deleted or not, the table holds under parent (default: the default parent)."""

@@ -19,7 +19,9 @@ CONTRACT_PATHS = [
     '/v1/cases/{id}/visits', '/v1/visits/{id}', '/v1/plans', '/v1/goals',
     '/v1/service-referrals', '/v1/visits', '/v1/audit', '/v1/changes',
     '/v1/cases/{id}/permanency-goals', '/v1/reports/visit-compliance',
-    '/v1/reports/plan-reviews', '/v1/reports/referral-outcomes',
+    '/v1/reports/plan-reviews', '/v1/reports/referral-outcomes', '/v1/reports/placement-stability',
+    '/v1/participants/{id}/episodes', '/v1/episodes', '/v1/episodes/{id}', '/v1/episodes/{id}/placements',
+    '/v1/placements', '/v1/placements/{id}',
 ]
 SOME_ID = '6f1c2a4e-8b3d-4c5e-9f70-1a2b3c4d5e6f'
 

@@ -6,8 +6,6 @@ As in test_reports.py, every expected number was worked out by hand from the
 data set next to it and is written as a literal; each data set lives in the
 units of its own World.
 """
-import uuid
-
 from base import Persona
 from test_reports import NOTHING_MONTHS, NOTHING_TOTAL, VISITS, CSV_TYPE, ReportTest, empty_month, m, total
 
@@ -18,35 +16,29 @@ STABILITY_CSV_HEADER = ['participant_id', 'case_id', 'case_number', 'assigned_wo
                         'days_in_care', 'moves', 'moves_per_1000_days']
 
 
-def sql_text(value):
-    return 'NULL' if value is None else f"'{value}'"
-
-
 class EpisodeReportTest(ReportTest):
     """Children with removal episodes and placements of their own, as a data set's records."""
 
     def child(self, case, name):
         return self.participant(case, first_name=name)
 
-    def write(self, sql):
-        self.cluster.psql(f"BEGIN; SELECT set_config('casework.actor', 'test-time-in-care', true); {sql}; COMMIT;")
-
     def episode(self, child, removed_on, discharged_on=None, reason='reunification'):
         """Records a removal episode of the child (and its discharge); returns it."""
-        ep = {'id': str(uuid.uuid4()), 'participant_id': child['id'], 'case_id': child['case_id']}
-        self.write("INSERT INTO episodes (id, participant_id, case_id, removed_on, discharged_on, discharge_reason)"
-                   f" VALUES ('{ep['id']}', '{child['id']}', '{child['case_id']}', '{removed_on}',"
-                   f" {sql_text(discharged_on)}, {sql_text(reason if discharged_on else None)})")
-        return ep
+        body = {'removed_on': removed_on}
+        if discharged_on:
+            body.update(discharged_on=discharged_on, discharge_reason=reason)
+        r = self.request('POST', f'/v1/participants/{child["id"]}/episodes', self.world.administrator, body=body)
+        self.assertEqual(r.status, 201, r)
+        return r.json()
 
     def placements(self, episode, *stays):
         """Records the episode's placements, each (started_on, ended_on or None, setting); each
         one ends with reason 'other' (none for one that has not ended)."""
         for started_on, ended_on, setting in stays:
-            self.write("INSERT INTO placements (episode_id, participant_id, case_id, started_on, ended_on, setting,"
-                       f" end_reason) VALUES ('{episode['id']}', '{episode['participant_id']}',"
-                       f" '{episode['case_id']}', '{started_on}', {sql_text(ended_on)}, '{setting}',"
-                       f" {sql_text('other' if ended_on else None)})")
+            body = {'started_on': started_on, 'ended_on': ended_on, 'setting': setting,
+                    'end_reason': 'other' if ended_on else None}
+            r = self.request('POST', f'/v1/episodes/{episode["id"]}/placements', self.world.administrator, body=body)
+            self.assertEqual(r.status, 201, r)
 
 
 # -- the visit measure across episodes ---------------------------------------------------
@@ -194,17 +186,14 @@ class DeletedEpisodeTest(EpisodeReportTest):
         w = self.world
         case = self.case_in(w.worker_a1)
         eva = self.child(case, 'Eva')
-        self.episode(eva, '2024-11-01', '2025-01-31')
+        first = self.episode(eva, '2024-11-01', '2025-01-31')
         self.episode(eva, '2025-02-01')
         self.visit(case, w.worker_a1, '2025-01-10T10:00:00Z', [eva])
         self.visit(case, w.worker_a1, '2025-02-10T10:00:00Z', [eva])
         both = [m('2025-01', 1, 1, 1, 1, 1, 1, 1.0, 1.0, True, True),
                 m('2025-02', 1, 1, 1, 1, 1, 1, 1.0, 1.0, True, True)]
         self.assertEqual(self.report(VISITS, w.worker_a1, **{'from': '2025-01', 'to': '2025-02'})['months'], both)
-        self.cluster.psql(
-            "BEGIN; SELECT set_config('casework.actor', 'test-time-in-care', true);"
-            f"UPDATE episodes SET deleted_at = now() WHERE participant_id = '{eva['id']}'"
-            " AND removed_on = '2024-11-01'; COMMIT;")
+        self.remove(f'/v1/episodes/{first["id"]}')
         report = self.report(VISITS, w.worker_a1, **{'from': '2025-01', 'to': '2025-02'})
         self.assertEqual(report['months'], [empty_month('2025-01'), both[1]])
 
@@ -395,14 +384,14 @@ class PlacementStabilityTest(EpisodeReportTest):
         self.placements(self.episode(bea, '2025-03-01'), ('2025-03-01', None, 'group_home'))
         report = self.stability(w.administrator, unit=w.unit_a)
         self.assertEqual((report['children'], report['days_in_care'], report['moves']), (5, 146, 4))
-        self.write(f"UPDATE placements SET deleted_at = now() WHERE episode_id = '{first['id']}'"
-                   " AND started_on = '2025-03-10'")
+        moved = self.list_all(f'/v1/episodes/{first["id"]}/placements', w.administrator)[1]
+        self.remove(f'/v1/placements/{moved["id"]}')
         report = self.stability(w.administrator, unit=w.unit_a)
         self.assertEqual((report['children'], report['days_in_care'], report['moves']), (5, 146, 3))
         self.remove(f'/v1/participants/{bea["id"]}')
         report = self.stability(w.administrator, unit=w.unit_a)
         self.assertEqual((report['children'], report['days_in_care'], report['moves']), (4, 115, 3))
-        self.write(f"UPDATE episodes SET deleted_at = now() WHERE id = '{first['id']}'")
+        self.remove(f'/v1/episodes/{first["id"]}')
         self.remove(f'/v1/cases/{case["id"]}')
         self.assertStability(self.stability(w.supervisor_a), figures(3, 84, 3, 35.71),
                              self.rows(self.kim(), self.lu(), self.mo()))

@@ -5,6 +5,7 @@
 #include "check.h"
 #include "goals.h"
 #include "kinds.h"
+#include "placements.h"
 #include "referrals.h"
 #include "visits.h"
 
@@ -74,6 +75,22 @@ static void test_a_goal_is_seen_through_its_plan_and_case(void)
 	CHECK(sql->since == 0);
 }
 
+/* A placement is seen while its episode, its child and its case are live;
+ * its writes take the case first, as the episode's do. */
+static void test_a_placement_is_seen_through_its_episode_child_and_case(void)
+{
+	const struct resource_sql *sql = resource_sql(&placement_resource);
+
+	CHECK(strstr(sql->get.sql, " FROM placements pm JOIN episodes e ON e.id = pm.episode_id"
+			       " JOIN participants p ON p.id = e.participant_id JOIN cases c ON c.id = pm.case_id"
+			       " WHERE pm.deleted_at IS NULL AND e.deleted_at IS NULL AND p.deleted_at IS NULL"
+			       " AND c.deleted_at IS NULL") != NULL);
+	CHECK_STR(sql->lock_case_of_parent.sql,
+		  "SELECT 1 FROM cases WHERE id = (SELECT case_id FROM episodes WHERE id = $1::uuid) FOR UPDATE");
+	CHECK(strstr(resource_sql(&episode_resource)->get.sql, "array_to_json(e.removal_reasons) AS removal_reasons")
+	      != NULL);
+}
+
 static void test_plan_writes_take_their_case_exclusively(void)
 {
 	const struct resource_sql *sql = resource_sql(&goal_resource);
@@ -126,6 +143,7 @@ int main(void)
 	RUN(test_every_kind_has_its_statements);
 	RUN(test_a_case_is_read_as_the_scope_sees_it);
 	RUN(test_a_goal_is_seen_through_its_plan_and_case);
+	RUN(test_a_placement_is_seen_through_its_episode_child_and_case);
 	RUN(test_plan_writes_take_their_case_exclusively);
 	RUN(test_protected_records_take_the_protected_scope);
 	RUN(test_lists_read_filters_in_order);

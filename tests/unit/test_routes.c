@@ -8,11 +8,13 @@
 #include "case_handlers.h"
 #include "cases.h"
 #include "change_handlers.h"
+#include "episodes.h"
 #include "goals.h"
 #include "health.h"
 #include "metrics_handlers.h"
 #include "openapi.h"
 #include "participants.h"
+#include "placements.h"
 #include "plans.h"
 #include "record_handlers.h"
 #include "referrals.h"
@@ -106,6 +108,14 @@ static void test_every_route_reaches_its_handler(void)
 	CHECK(reaches("POST", "/v1/goals/" ID "/progress", record_create, &progress_resource, ID));
 	CHECK(reaches("GET", "/v1/goals/" ID "/progress/" ID, record_get, &progress_resource, ID));
 	CHECK(reaches("GET", "/v1/service-referrals/" ID "/history", record_history, &referral_resource, ID));
+	CHECK(reaches("GET", "/v1/participants/" ID "/episodes", record_list, &episode_resource, ID));
+	CHECK(reaches("POST", "/v1/participants/" ID "/episodes", record_create, &episode_resource, ID));
+	CHECK(reaches("GET", "/v1/episodes", record_list, &episode_resource, NULL));
+	CHECK(reaches("PATCH", "/v1/episodes/" ID, record_update, &episode_resource, ID));
+	CHECK(reaches("GET", "/v1/episodes/" ID "/placements", record_list, &placement_resource, ID));
+	CHECK(reaches("POST", "/v1/episodes/" ID "/placements", record_create, &placement_resource, ID));
+	CHECK(reaches("GET", "/v1/placements", record_list, &placement_resource, NULL));
+	CHECK(reaches("DELETE", "/v1/placements/" ID, record_delete, &placement_resource, ID));
 	CHECK(reaches("GET", "/v1/changes", list_changes, NULL, NULL));
 }
 
@@ -116,6 +126,8 @@ static void test_history_of_every_kind(void)
 	CHECK(reaches("GET", "/v1/plans/" ID "/history", record_history, &plan_resource, ID));
 	CHECK(reaches("GET", "/v1/goals/" ID "/history", record_history, &goal_resource, ID));
 	CHECK(reaches("GET", "/v1/visits/" ID "/history", record_history, &visit_resource, ID));
+	CHECK(reaches("GET", "/v1/episodes/" ID "/history", record_history, &episode_resource, ID));
+	CHECK(reaches("GET", "/v1/placements/" ID "/history", record_history, &placement_resource, ID));
 	CHECK(not_allowed("POST", "/v1/cases/" ID "/history", "GET, HEAD, OPTIONS"));
 }
 
@@ -149,6 +161,7 @@ static void test_only_reports_are_negotiated(void)
 {
 	CHECK(flags_of("GET", "/v1/reports/visit-compliance") == ROUTE_NEGOTIATED);
 	CHECK(flags_of("GET", "/v1/reports/plan-reviews") == ROUTE_NEGOTIATED);
+	CHECK(flags_of("GET", "/v1/reports/placement-stability") == ROUTE_NEGOTIATED);
 	CHECK(flags_of("GET", "/v1/reports/referral-outcomes") == ROUTE_NEGOTIATED);
 	CHECK((flags_of("GET", "/v1/visits") & ROUTE_NEGOTIATED) == 0);
 	CHECK((flags_of("GET", "/openapi.json") & ROUTE_NEGOTIATED) == 0);
@@ -259,6 +272,8 @@ static void test_a_new_record_is_located_where_it_is_read(void)
 	CHECK_STR(out, "/v1/cases/");
 	CHECK(route_location_prefix(&visit_resource, ID, out, sizeof(out)) == 0);
 	CHECK_STR(out, "/v1/visits/");
+	CHECK(route_location_prefix(&placement_resource, ID, out, sizeof(out)) == 0);
+	CHECK_STR(out, "/v1/placements/");
 	CHECK(route_location_prefix(&progress_resource, ID, out, sizeof(out)) == 0);
 	CHECK_STR(out, "/v1/goals/" ID "/progress/");
 	CHECK(route_location_prefix(&progress_resource, ID, small, sizeof(small)) == -1);

@@ -21,6 +21,7 @@ static const struct field_spec specs[] = {
 	{"children", FT_INT, 0, 0, NULL, 0, 20},
 	{"worker", FT_UUID, F_NULLABLE, 0, NULL, 0, 0},
 	{"people", FT_UUID_LIST, 0, 3, NULL, 0, 0},
+	{"shades", FT_ENUM_LIST, 0, 2, colours, 0, 0},
 	{NULL, FT_STRING, 0, 0, NULL, 0, 0},
 };
 
@@ -419,6 +420,40 @@ static void test_uuid_lists_hold_one_to_max_distinct_uuids(void)
 			    "\"00000000-0000-4000-8000-000000000002\"],\"children\":99", "children"));   /* a good list */
 }
 
+static void test_enum_lists_hold_one_to_max_distinct_members(void)
+{
+	CHECK(only_error_is("\"shades\":[]", "shades"));
+	CHECK(only_error_is("\"shades\":\"red\"", "shades"));
+	CHECK(only_error_is("\"shades\":[\"blue\"]", "shades"));
+	CHECK(only_error_is("\"shades\":[null]", "shades"));
+	CHECK(only_error_is("\"shades\":[\"red\",\"red\"]", "shades"));
+	CHECK(only_error_is("\"shades\":[\"red\",\"green\",\"red\"]", "shades"));   /* above max_len */
+	CHECK(accepted("\"shades\":[\"green\",\"red\"]"));
+}
+
+/* A reason goes with its date, and only with it. */
+static void test_fields_set_together(void)
+{
+	struct cw_error err = CW_ERROR_INIT;
+	json_t *r = json_pack("{s:s, s:n}", "ended_on", "2026-03-10", "reason");
+
+	rule_set_together(r, "reason", "ended_on", &err);
+	CHECK(err.field_errors == 1);
+	CHECK_STR(message_for(&err, "reason"), "is required with ended_on");
+	cw_error_release(&err);
+	json_object_set_new(r, "reason", json_string("moved"));
+	json_object_del(r, "ended_on");
+	rule_set_together(r, "reason", "ended_on", &err);
+	CHECK_STR(message_for(&err, "reason"), "is set only with ended_on (send null to clear it)");
+	cw_error_release(&err);
+	json_object_set_new(r, "ended_on", json_string("2026-03-10"));
+	rule_set_together(r, "reason", "ended_on", &err);
+	rule_set_together(r, "missing", "absent", &err);
+	CHECK(err.field_errors == 0);
+	json_decref(r);
+	cw_error_release(&err);
+}
+
 static void test_date_rules_across_fields(void)
 {
 	struct cw_error err = CW_ERROR_INIT;
@@ -472,6 +507,8 @@ int main(void)
 	RUN(test_long_field_names_are_truncated);
 	RUN(test_truncated_field_name_keeps_its_error);
 	RUN(test_uuid_lists_hold_one_to_max_distinct_uuids);
+	RUN(test_enum_lists_hold_one_to_max_distinct_members);
+	RUN(test_fields_set_together);
 	RUN(test_date_rules_across_fields);
 	RUN(test_field_spec_find);
 	return check_result();
