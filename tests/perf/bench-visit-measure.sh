@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# GET /v1/reports/visit-compliance (the federal visit measure) on a state-sized
-# data set: loaded at 10 %, measured; the other 90 % loaded, measured again.
+# GET /v1/reports/visit-compliance (the federal visit measure) and
+# GET /v1/reports/placement-stability on a state-sized data set of children with
+# removal episodes and placements: loaded at 10 %, measured; the other 90 %
+# loaded, measured again.
 #
 # usage: tests/perf/bench-visit-measure.sh [BUILD_DIR]   (relative to the project root; default build-perf)
 #
 # Environment (all optional):
 #   SCALE_CHILDREN=100000  children in out-of-home care in the full data set (2.5 to a
-#                          family: SCALE_CHILDREN / 2.5 cases; about 12 visits a child a year)
+#                          family: SCALE_CHILDREN / 2.5 cases; about 12 visits a child a year;
+#                          8 % with a second removal episode, 2.2 placements an episode)
 #   MONTHS=12              months of visits loaded, and the report's range
 #   PERIOD_FROM=2025-01    first month of that range
 #   RUNS=5                 timed requests (and psql runs) per caller and size; medians reported
@@ -21,10 +24,14 @@
 #
 # Builds the service (release), starts a private PostgreSQL 15 on a Unix socket,
 # migrates, starts caseworkd, then for each size: loads through SQL
-# (tests/perf/visit-measure-load.sql), VACUUM ANALYZE; times the report over the
-# range as an administrator (every case) and as the supervisor of bench-unit-01
-# (one unit of 10 workers), over HTTP and as the same SQL in psql; checks the
-# numbers against an independent computation; prints one table.
+# (tests/perf/visit-measure-load.sql), VACUUM ANALYZE; times the visit measure
+# over the range as an administrator (every case) and as the supervisor of
+# bench-unit-01 (one unit of 10 workers), over HTTP and as the same SQL in psql,
+# and beside it, on the same data, the measure as it was computed before removal
+# episodes (one pair of dates a child, the latest episode's: the statement of
+# lib/reports.c before sql/015), to compare within one run; times the
+# placement-stability report over the range's days for the same callers; checks
+# both reports' numbers against an independent computation; prints one table.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/common.sh
@@ -58,6 +65,7 @@ perf_visit_measure_sizes "$SCALE_CHILDREN"
 FIRST=$((FAMILIES / 10))
 UNIT=bench-unit-01
 P0=$PERIOD_FROM-01
+PERIOD_LAST=$(python3 -c 'import datetime, sys; y, m = map(int, sys.argv[1].split("-")); n = y * 12 + m - 1 + int(sys.argv[2]); print(datetime.date(n // 12, n % 12 + 1, 1) - datetime.timedelta(days=1))' "$PERIOD_FROM" "$MONTHS")
 PERIOD_TO=$(python3 -c 'import sys; y, m = map(int, sys.argv[1].split("-")); n = y * 12 + m - 1 + int(sys.argv[2]) - 1; print(f"{n // 12:04d}-{n % 12 + 1:02d}")' "$PERIOD_FROM" "$MONTHS")
 
 perf_init "$BUILD_DIR"
@@ -101,6 +109,66 @@ PY
 sql_for t '' "$P0" "$PERIOD_TO-01" >"$PERF_DIR/administrator.sql" || perf_die "the report's SQL was not found in caseworkd"
 sql_for f "$UNIT" "$P0" "$PERIOD_TO-01" >"$PERF_DIR/supervisor.sql" || perf_die "the report's SQL was not found in caseworkd"
 
+# The visit measure as the service computed it before removal episodes (lib/reports.c
+# before sql/015): each child's one pair of dates, which are now the latest
+# episode's. Timed beside the service's statement on the same data, it is the
+# reference for what episodes cost.
+single_episode_sql() {
+	local see_all=$1 unit=$2
+	sed "s/:see_all/'$see_all'::boolean/; s/:unit/$unit/; s/:p4/'$P0'::date/g; s/:p5/'$PERIOD_TO-01'::date/g" <<'SQL' | tr -s ' \n' ' '
+WITH months AS (
+    SELECT m::date AS first_day, (m + interval '1 month')::date AS next_first
+      FROM generate_series(:p4, :p5, interval '1 month') AS m
+), children AS (
+    SELECT p.id, p.in_care_since, p.in_care_until
+      FROM participants p JOIN cases c ON c.id = p.case_id
+     WHERE p.role = 'child' AND p.deleted_at IS NULL AND c.deleted_at IS NULL
+       AND p.in_care_since IS NOT NULL AND p.in_care_since <= :p5
+       AND (p.in_care_until IS NULL OR p.in_care_until >= (:p4 + interval '1 month' - interval '1 day')::date)
+       AND cw_visible(c.assigned_worker, c.unit, :see_all, NULL::text, :unit)
+       AND (NULL::text IS NULL OR c.unit = NULL::text)
+), pairs AS (
+    SELECT ch.id AS child_id, m.first_day FROM children ch JOIN months m
+        ON ch.in_care_since <= m.first_day
+       AND (ch.in_care_until IS NULL OR ch.in_care_until >= m.next_first - 1)
+), seen AS (
+    SELECT ch.id AS child_id,
+           date_trunc('month', v.visited_at AT TIME ZONE 'UTC')::date AS first_day,
+           count(*) AS visits, count(*) FILTER (WHERE v.location = 'child_residence') AS in_residence
+      FROM children ch
+      JOIN visit_participants vp ON vp.participant_id = ch.id
+      JOIN visits v ON v.id = vp.visit_id
+     WHERE v.deleted_at IS NULL AND v.visit_type = 'caseworker_child' AND v.location <> 'virtual'
+       AND v.visited_at >= :p4::timestamp AT TIME ZONE 'UTC'
+       AND v.visited_at < (:p5 + interval '1 month')::timestamp AT TIME ZONE 'UTC'
+     GROUP BY 1, 2
+), child_months AS (
+    SELECT pr.child_id, pr.first_day, coalesce(s.visits, 0) AS visits,
+           coalesce(s.in_residence, 0) AS in_residence
+      FROM pairs pr LEFT JOIN seen s USING (child_id, first_day)
+), per_child AS (
+    SELECT count(*) AS months, count(*) FILTER (WHERE visits > 0) AS with_visit,
+           sum(visits) AS visits, sum(in_residence) AS in_residence
+      FROM child_months GROUP BY child_id
+)
+SELECT 0 AS overall, to_char(m.first_day, 'YYYY-MM') AS month,
+       count(cm.child_id), count(cm.child_id),
+       count(cm.child_id) FILTER (WHERE cm.visits > 0),
+       count(cm.child_id) FILTER (WHERE cm.visits > 0),
+       coalesce(sum(cm.visits), 0)::bigint, coalesce(sum(cm.in_residence), 0)::bigint
+  FROM months m LEFT JOIN child_months cm ON cm.first_day = m.first_day
+ GROUP BY m.first_day
+UNION ALL
+SELECT 1, NULL, count(*), coalesce(sum(months), 0)::bigint, coalesce(sum(with_visit), 0)::bigint,
+       count(*) FILTER (WHERE with_visit = months),
+       coalesce(sum(visits), 0)::bigint, coalesce(sum(in_residence), 0)::bigint
+  FROM per_child
+ ORDER BY 1, 2
+SQL
+}
+single_episode_sql t 'NULL::text' >"$PERF_DIR/administrator-single.sql"
+single_episode_sql f "'$UNIT'::text" >"$PERF_DIR/supervisor-single.sql"
+
 # The same report computed another way: visits.participant_ids unnested instead of
 # visit_participants, no shared CTEs, the unit compared directly. One line per month,
 # then the total: month|children|full_months|with_visit|every_month|visits|in_residence.
@@ -111,11 +179,22 @@ check_sql() {
 WITH m AS (
     SELECT d::date AS first_day, (d + interval '1 month')::date - 1 AS last_day
       FROM generate_series(date '$P0', date '$PERIOD_TO-01', interval '1 month') AS d
-), kids AS (
-    SELECT p.id, p.in_care_since, coalesce(p.in_care_until, 'infinity') AS until
-      FROM participants p JOIN cases c ON c.id = p.case_id
-     WHERE p.role = 'child' AND p.in_care_since IS NOT NULL AND p.deleted_at IS NULL AND c.deleted_at IS NULL
+), eps AS (
+    SELECT e.participant_id AS id, e.removed_on AS s, coalesce(e.discharged_on, 'infinity') AS u
+      FROM episodes e JOIN participants p ON p.id = e.participant_id JOIN cases c ON c.id = e.case_id
+     WHERE e.deleted_at IS NULL AND p.deleted_at IS NULL AND c.deleted_at IS NULL
            $unit_filter
+), marked AS (
+    -- An episode starts a new span of days in care unless it starts at most a day
+    -- after the end of every earlier one of the child's.
+    SELECT id, s, u,
+           CASE WHEN s <= max(u) OVER (PARTITION BY id ORDER BY s ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1
+                THEN 0 ELSE 1 END AS starts
+      FROM eps
+), kids AS (
+    SELECT id, min(s) AS in_care_since, max(u) AS until
+      FROM (SELECT *, sum(starts) OVER (PARTITION BY id ORDER BY s) AS span FROM marked) AS x
+     GROUP BY id, span
 ), pairs AS (
     SELECT k.id, m.first_day FROM kids k JOIN m ON k.in_care_since <= m.first_day AND k.until >= m.last_day
 ), qv AS (
@@ -166,27 +245,36 @@ load() {
 		       (SELECT count(*) FROM visits WHERE visit_type = 'caseworker_child'),
 		       (SELECT count(*) FROM visit_participants),
 		       (SELECT count(*) FROM audit_log),
+		       (SELECT count(*) FROM episodes),
+		       (SELECT count(DISTINCT participant_id) FROM episodes e
+		         WHERE EXISTS (SELECT 1 FROM episodes o WHERE o.participant_id = e.participant_id AND o.id <> e.id)),
+		       (SELECT count(*) FROM placements),
 		       pg_database_size(current_database()),
 		       pg_total_relation_size('visits'), pg_total_relation_size('visit_participants'),
 		       pg_total_relation_size('participants'), pg_total_relation_size('audit_log')")
-	read -r cases children unit_children visits child_visits vp audit db_bytes visits_bytes vp_bytes \
-		participants_bytes audit_bytes <<<"$counts"
+	read -r cases children unit_children visits child_visits vp audit episodes reentered placements db_bytes \
+		visits_bytes vp_bytes participants_bytes audit_bytes <<<"$counts"
 	result "kind=load size=$size load_s=$(secs "$t0" "$t1") vacuum_s=$(secs "$t1" "$t2") cases=$cases" \
 		"children=$children unit_children=$unit_children visits=$visits child_visits=$child_visits" \
-		"visit_participants=$vp audit_rows=$audit db_bytes=$db_bytes visits_bytes=$visits_bytes" \
+		"visit_participants=$vp audit_rows=$audit episodes=$episodes reentered=$reentered placements=$placements" \
+		"db_bytes=$db_bytes visits_bytes=$visits_bytes" \
 		"vp_bytes=$vp_bytes participants_bytes=$participants_bytes audit_bytes=$audit_bytes"
-	perf_log "$size %: $cases cases, $children children, $visits visits, $vp visit_participants," \
-		"$audit audit rows; database $((db_bytes / 1048576)) MB"
+	perf_log "$size %: $cases cases, $children children ($reentered with two episodes), $episodes episodes," \
+		"$placements placements, $visits visits, $vp visit_participants, $audit audit rows;" \
+		"database $((db_bytes / 1048576)) MB"
 }
 
-# measure_http SIZE CALLER TOKEN: a warm-up request, then RUNS timed ones.
+# measure_http SIZE CALLER TOKEN [REPORT]: a warm-up request, then RUNS timed ones;
+# REPORT is visit-compliance (the default) or placement-stability.
 measure_http() {
-	local size=$1 caller=$2 token=$3 i rid out code total ms body failed=0 times=() service=() rids=()
-	local url="$PERF_URL/v1/reports/visit-compliance?from=$PERIOD_FROM&to=$PERIOD_TO"
-	body=$PERF_DIR/report-$caller-$size.json
-	perf_log "$size %: $caller: GET /v1/reports/visit-compliance, a warm-up and $RUNS timed"
+	local size=$1 caller=$2 token=$3 report=${4:-visit-compliance} i rid out code total ms body failed=0 times=()
+	local service=() rids=() range="from=$PERIOD_FROM&to=$PERIOD_TO"
+	[ "$report" = visit-compliance ] || range="from=$P0&to=$PERIOD_LAST"
+	local url="$PERF_URL/v1/reports/$report?$range"
+	body=$PERF_DIR/$report-$caller-$size.json
+	perf_log "$size %: $caller: GET /v1/reports/$report, a warm-up and $RUNS timed"
 	for i in $(seq 0 "$RUNS"); do
-		rid=vm-$size-$caller-$i
+		rid=vm-$report-$size-$caller-$i
 		out=$(curl -sS -o "$body.new" -w '%{http_code} %{time_total}' --max-time 120 \
 			-H "Authorization: Bearer $token" -H "X-Request-Id: $rid" "$url") || out="000 0"
 		read -r code total <<<"$out"
@@ -207,35 +295,78 @@ measure_http() {
 			| tail -1 || true)
 		[ -z "$ms" ] || service+=("$ms")
 	done
-	result "kind=http size=$size caller=$caller failed=$failed times=$(IFS=,; echo "${times[*]:-}")" \
+	result "kind=http report=$report size=$size caller=$caller failed=$failed times=$(IFS=,; echo "${times[*]:-}")" \
 		"service=$(IFS=,; echo "${service[*]:-}")"
 }
 
-# measure_sql SIZE CALLER: EXPLAIN (ANALYZE, BUFFERS) once, then RUNS timed runs in one psql session.
+# measure_sql SIZE CALLER [VARIANT]: EXPLAIN (ANALYZE, BUFFERS) once, then RUNS timed runs in
+# one psql session, with jit off as the service runs; VARIANT -single is the measure as
+# computed before episodes. Beside each run's time, the CPU time its backend used (from
+# /proc): on a shared machine the time varies with the load, the CPU time much less.
 measure_sql() {
-	local size=$1 caller=$2 sql plan times
-	sql=$PERF_DIR/$caller.sql
-	plan=$PERF_DIR/plan-$caller-$size.txt
-	perf_log "$size %: $caller: the same SQL in psql, EXPLAIN ANALYZE and $RUNS timed"
-	{ echo 'EXPLAIN (ANALYZE, BUFFERS)'; cat "$sql"; echo ';'; } | perf_psql -q -f - >"$plan" 2>&1 \
+	local size=$1 caller=$2 variant=${3:-} sql plan times
+	sql=$PERF_DIR/$caller$variant.sql
+	plan=$PERF_DIR/plan-$caller$variant-$size.txt
+	perf_log "$size %: $caller$variant: the same SQL in psql, EXPLAIN ANALYZE and $RUNS timed"
+	{ echo 'SET jit = off;'; echo 'EXPLAIN (ANALYZE, BUFFERS)'; cat "$sql"; echo ';'; } | perf_psql -q -f - >"$plan" 2>&1 \
 		|| { cat "$plan" >&2; perf_die "EXPLAIN failed"; }
-	times=$({
-		printf '%s\n' '\timing on'
-		for _ in $(seq 1 "$RUNS"); do cat "$sql"; echo ' \g /dev/null'; done
-	} | perf_psql -q -f - 2>&1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | paste -sd, -)
+	times=$(python3 - "$PG_BINDIR/psql" "$PERF_DIR" "$sql" "$RUNS" <<'PY'
+import os
+import subprocess
+import sys
+import time
+
+psql, host, path, runs = sys.argv[1:]
+p = subprocess.Popen([psql, '-h', host, '-U', 'casework', '-X', '-q', '-At', '-d', 'casework'],
+                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+
+def ask(sql):
+    p.stdin.write(sql + '\n\\echo END\n')
+    p.stdin.flush()
+    out = []
+    for line in p.stdout:
+        if line.strip() == 'END':
+            return out
+        out.append(line.strip())
+
+
+ask('SET jit = off;')
+pid = int(ask('SELECT pg_backend_pid();')[0])
+tick = os.sysconf('SC_CLK_TCK')
+
+
+def cpu():
+    fields = open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / tick
+
+
+sql = open(path).read().strip().rstrip(';')
+wall, used = [], []
+for _ in range(int(runs)):
+    c0, t0 = cpu(), time.monotonic()
+    ask(sql + ' \\g /dev/null')
+    wall.append((time.monotonic() - t0) * 1000)
+    used.append((cpu() - c0) * 1000)
+p.stdin.close()
+p.wait()
+print(','.join(f'{t:.1f}' for t in wall), ','.join(f'{c:.0f}' for c in used))
+PY
+) || perf_die "the timed runs in psql failed"
+	read -r times cpu <<<"$times"
 	[ -n "$times" ] || perf_die "no timings from psql"
-	python3 - "$plan" "$size" "$caller" "$times" >>"$PERF_DIR/results" <<'PY'
+	python3 - "$plan" "$size" "$caller$variant" "$times" "$cpu" >>"$PERF_DIR/results" <<'PY'
 import re
 import sys
 
-path, size, caller, times = sys.argv[1:]
+path, size, caller, times, cpu = sys.argv[1:]
 text = open(path).read()
 num = lambda pat: (re.search(pat, text) or [None, '0'])[1]
 root = re.search(r'Buffers:.*', text)   # the first is the top node's: the whole statement's
 temp = re.search(r'temp(?: read=\d+)? written=(\d+)', root[0]) if root else None
 spills = len(re.findall(r'external merge|Disk Usage: [1-9]|Disk: [1-9]', text))
 loops = max([int(x) for x in re.findall(r'Index (?:Only )?Scan.*loops=(\d+)\)', text)] or [0])
-print(f'kind=sql size={size} caller={caller} times={times} exec_ms={num(r"Execution Time: ([0-9.]+)")} '
+print(f'kind=sql size={size} caller={caller} times={times} cpu={cpu} exec_ms={num(r"Execution Time: ([0-9.]+)")} '
       f'plan_ms={num(r"Planning Time: ([0-9.]+)")} jit_ms={num(r"Timing: .*Total ([0-9.]+) ms")} '
       f'temp_written={temp[1] if temp else 0} spills={spills} index_loops={loops}')
 PY
@@ -244,7 +375,7 @@ PY
 # check SIZE CALLER UNIT: the service's numbers against check_sql's.
 check() {
 	local size=$1 caller=$2 unit=$3 body expected
-	body=$PERF_DIR/report-$caller-$size.json
+	body=$PERF_DIR/visit-compliance-$caller-$size.json
 	expected=$PERF_DIR/check-$caller-$size.txt
 	[ "$CHECK" = 1 ] || return 0
 	[ -s "$body" ] || { perf_log "warning: no report from the service for $caller at $size %: nothing to check"; return 0; }
@@ -275,14 +406,68 @@ sys.exit(1 if bad else 0)
 PY
 }
 
+# The placement-stability report over the period's days, computed another way:
+# each episode's days in the range by arithmetic, and each move by looking up the
+# placement before it. One line: children|days_in_care|moves.
+check_stability_sql() {
+	local unit_filter=
+	[ -z "$1" ] || unit_filter="AND c.unit = '$1'"
+	cat <<SQL
+WITH eps AS (
+    SELECT e.id, e.participant_id,
+           least(coalesce(e.discharged_on, 'infinity'), date '$PERIOD_LAST') - greatest(e.removed_on, date '$P0') + 1 AS days
+      FROM episodes e JOIN participants p ON p.id = e.participant_id JOIN cases c ON c.id = e.case_id
+     WHERE e.deleted_at IS NULL AND p.deleted_at IS NULL AND c.deleted_at IS NULL $unit_filter
+)
+SELECT (SELECT count(DISTINCT participant_id) FROM eps WHERE days > 0),
+       (SELECT coalesce(sum(days), 0) FROM eps WHERE days > 0),
+       (SELECT count(*) FROM placements pl JOIN eps ON eps.id = pl.episode_id
+         WHERE pl.deleted_at IS NULL AND pl.started_on BETWEEN date '$P0' AND date '$PERIOD_LAST'
+           AND pl.setting NOT IN ('trial_home_visit', 'runaway')
+           AND (SELECT q.setting FROM placements q
+                 WHERE q.episode_id = pl.episode_id AND q.deleted_at IS NULL AND q.started_on < pl.started_on
+                 ORDER BY q.started_on DESC LIMIT 1) NOT IN ('trial_home_visit', 'runaway'));
+SQL
+}
+
+# check_stability SIZE CALLER UNIT: the service's whole-range figures against check_stability_sql's.
+check_stability() {
+	local size=$1 caller=$2 unit=$3 body expected
+	body=$PERF_DIR/placement-stability-$caller-$size.json
+	[ "$CHECK" = 1 ] || return 0
+	[ -s "$body" ] || { perf_log "warning: no stability report for $caller at $size %: nothing to check"; return 0; }
+	perf_log "$size %: $caller: checking placement stability against an independent computation"
+	expected=$(check_stability_sql "$unit" | perf_psql -At -F '|' -f -) || perf_die "the check's SQL failed"
+	python3 - "$body" "$expected" "$caller" "$size" >>"$PERF_DIR/results" <<'PY' || perf_die "$caller at $size %: the stability figures differ from the check's"
+import json
+import sys
+
+body, expected, caller, size = sys.argv[1:]
+report = json.load(open(body))
+got = [report['children'], report['days_in_care'], report['moves']]
+want = [int(c) for c in expected.split('|')]
+if got != want:
+    print(f'{caller} at {size} %: placement stability: service {got}, check {want}', file=sys.stderr)
+print(f'kind=stability_check size={size} caller={caller} ok={int(got == want)} children={got[0]} '
+      f'days_in_care={got[1]} moves={got[2]} rate={report["moves_per_1000_days"]} items={len(report["items"])}')
+sys.exit(0 if got == want else 1)
+PY
+}
+
 measure() {
 	local size=$1
 	measure_http "$size" administrator "$ADMINISTRATOR"
 	measure_http "$size" supervisor "$SUPERVISOR"
 	measure_sql "$size" administrator
 	measure_sql "$size" supervisor
+	measure_sql "$size" administrator -single
+	measure_sql "$size" supervisor -single
+	measure_http "$size" administrator "$ADMINISTRATOR" placement-stability
+	measure_http "$size" supervisor "$SUPERVISOR" placement-stability
 	check "$size" administrator ''
 	check "$size" supervisor "$UNIT"
+	check_stability "$size" administrator ''
+	check_stability "$size" supervisor "$UNIT"
 	result "kind=rss size=$size rss_kb=$(perf_rss_kb "$PERF_SERVICE_PID")"
 }
 
@@ -319,6 +504,7 @@ def median(csv):
 
 fmt_ms = lambda v: '-' if v is None else (f'{v:.0f}' if v >= 100 else f'{v:.1f}')
 ratio = lambda a, b: '-' if a is None or b is None or b == 0 else f'{a / b:.1f}'
+ratio2 = lambda a, b: '-' if a is None or b is None or b == 0 else f'{a / b:.2f}'
 mb = lambda b: f'{int(b) / 1048576:.0f} MB'
 row = lambda *cells: print(fmt.format(*cells).rstrip())
 shared_buffers, work_mem, jit, parallel = settings.split()
@@ -333,7 +519,8 @@ fmt = '{:<34} {:>14} {:>14} {:>8}'
 row('data set', '10 %', '100 %', 'ratio')
 l10, l100 = get('load', size='10'), get('load', size='100')
 for key, label in (('cases', 'cases'), ('children', 'children in care'),
-                   ('unit_children', f'  of them in {unit}'), ('visits', 'visits'),
+                   ('unit_children', f'  of them in {unit}'), ('reentered', '  with two removal episodes'),
+                   ('episodes', 'removal episodes'), ('placements', 'placements'), ('visits', 'visits'),
                    ('child_visits', '  caseworker_child'), ('visit_participants', 'visit_participants rows'),
                    ('audit_rows', 'audit_log rows')):
     a, b = int(l10.get(key, 0)), int(l100.get(key, 0))
@@ -352,16 +539,28 @@ print()
 fmt = '{:<14} {:<20} {:>10} {:>10} {:>8}'
 row('caller', 'time, ms (median)', '10 %', '100 %', '100/10')
 for caller in ('administrator', 'supervisor'):
-    h10, h100 = get('http', size='10', caller=caller), get('http', size='100', caller=caller)
+    h10, h100 = (get('http', size=size, caller=caller, report='visit-compliance') for size in ('10', '100'))
     s10, s100 = get('sql', size='10', caller=caller), get('sql', size='100', caller=caller)
+    o10, o100 = get('sql', size='10', caller=caller + '-single'), get('sql', size='100', caller=caller + '-single')
+    p10, p100 = (get('http', size=size, caller=caller, report='placement-stability') for size in ('10', '100'))
     lines = (('HTTP (curl)', median(h10.get('times', '')), median(h100.get('times', ''))),
              ('  in the service', median(h10.get('service', '')), median(h100.get('service', ''))),
              ('SQL in psql', median(s10.get('times', '')), median(s100.get('times', ''))),
-             ('  EXPLAIN ANALYZE', float(s10.get('exec_ms', 0)) or None, float(s100.get('exec_ms', 0)) or None))
+             ('  backend CPU', median(s10.get('cpu', '')), median(s100.get('cpu', ''))),
+             ('  EXPLAIN ANALYZE', float(s10.get('exec_ms', 0)) or None, float(s100.get('exec_ms', 0)) or None),
+             ('single-episode SQL', median(o10.get('times', '')), median(o100.get('times', ''))),
+             ('  backend CPU', median(o10.get('cpu', '')), median(o100.get('cpu', ''))),
+             ('stability HTTP', median(p10.get('times', '')), median(p100.get('times', ''))),
+             ('  in the service', median(p10.get('service', '')), median(p100.get('service', ''))))
     for i, (label, a, b) in enumerate(lines):
         row(caller if i == 0 else '', label, fmt_ms(a), fmt_ms(b), ratio(b, a))
+    for size, s, o in (('10', s10, o10), ('100', s100, o100)):
+        print(f'{"":14}   episodes / single-episode SQL at {size} %: time '
+              f'{ratio2(median(s.get("times", "")), median(o.get("times", "")))}, backend CPU '
+              f'{ratio2(median(s.get("cpu", "")), median(o.get("cpu", "")))}')
     for size, s, h in (('10', s10, h10), ('100', s100, h100)):
-        failed = int(h.get('failed', 0))
+        failed = int(h.get('failed', 0)) + int(get('http', size=size, caller=caller,
+                                                   report='placement-stability').get('failed', 0))
         print(f'{"":14}   plan at {size} %:' +
               f' JIT {float(s.get("jit_ms", 0)):.0f} ms, temp written {int(s.get("temp_written", 0)) * 8 / 1024:.0f} MB,'
               f' {s.get("spills", 0)} spilling nodes, largest index loop {int(s.get("index_loops", 0)):,}'
@@ -372,11 +571,19 @@ for r in checks:
     print(f'{r["caller"]:<14} {r["size"]:>3} %: {int(r["children"]):,} children, {int(r["full_months"]):,} full months '
           f'in care, visit_rate {r["visit_rate"]}, residence_rate {r["residence_rate"]}; '
           f'{"same as" if r["ok"] == "1" else "DIFFERENT FROM"} the independent computation')
+for r in (r for r in rows if r['kind'] == 'stability_check'):
+    print(f'{r["caller"]:<14} {r["size"]:>3} %: placement stability: {int(r["children"]):,} children, '
+          f'{int(r["days_in_care"]):,} days in care, {int(r["moves"]):,} moves, {r["rate"]} per 1,000 days; '
+          f'{"same as" if r["ok"] == "1" else "DIFFERENT FROM"} the independent computation')
 print()
+print('"single-episode SQL" is the visit measure as computed before removal episodes (one pair of dates a')
+print('child, now the latest episode\'s), on the same data in the same run: the reference for what episodes cost.')
 print('ratio 100/10: the data grows 10 times, so the time should grow at most about 10 times. "HTTP" is the')
 print('client\'s time to the last byte; "in the service" is duration_ms of the service\'s log line; "SQL in psql"')
-print('is the same statement with the same parameters (the service sends it unprepared, so it is planned with')
-print('the values each time); EXPLAIN ANALYZE adds per-node timing. HTTP minus SQL is the service\'s own cost.')
+print('is the same statement with the same parameters and jit off, as the service runs it (unprepared, so it is')
+print('planned with the values each time); "backend CPU" is the CPU time its PostgreSQL backend used, which the')
+print('machine\'s other load moves far less than the time; EXPLAIN ANALYZE adds per-node timing. HTTP minus SQL')
+print('is the service\'s own cost.')
 PY
 if [ -n "$PLANS" ]; then
 	for f in "$PERF_DIR"/plan-*.txt; do

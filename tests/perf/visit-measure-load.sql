@@ -23,6 +23,18 @@
 -- siblings are both in care all month, one visit sees both. Per family and month
 -- it is open: a caseworker-parent visit with probability 0.40 and a family-time
 -- visit (a parent and the first child) with 0.10; neither counts for the measure.
+--
+-- Removal episodes: the time in care above is each child's main episode; 8 % of the
+-- children have a second one. A child discharged in the period re-enters care 1 to 60
+-- days later (a quarter of them the next day: back to back), and stays or is
+-- discharged again; any other child (and one whose re-entry would fall after the
+-- period) had an earlier episode of 30 to 400 days that
+-- ended 1 to 60 days before the removal (a quarter the day before). The months of a
+-- second episode get visits as the main one's do. The child's in_care_since /
+-- in_care_until are the latest episode's. Each episode has 1 to 4 placements (2.2 on
+-- average), one after the other from the removal (each ends on the day the next
+-- starts), the last open while the episode is; 5 % of the placements after the
+-- first are trial home visits and 3 % runaways.
 \set ON_ERROR_STOP 1
 
 BEGIN;
@@ -78,6 +90,29 @@ SELECT g, k, n, key,
             ELSE p0 + short_from + 20 + floor(u5 * (span - short_from - 21))::integer END AS until
   FROM drawn;
 
+-- Every episode of the batch's children: n = 1 the main one, 2 a re-entry, 0 an
+-- earlier one; latest marks the one whose dates the participant's are.
+CREATE TEMP TABLE b_episodes ON COMMIT DROP AS
+WITH second AS (
+    SELECT ch.*, p.p0 + p.span - 1 AS p_end, pg_temp.r(ch.key, 41) AS u41, pg_temp.r(ch.key, 42) AS u42,
+           CASE WHEN pg_temp.r(ch.key, 43) < 0.25 THEN 1 ELSE 1 + floor(pg_temp.r(ch.key, 44) * 60)::integer END AS gap
+      FROM b_children ch CROSS JOIN b_period p
+     WHERE pg_temp.r(ch.key, 40) < 0.092   -- a few cannot have one (too young): 8 % do
+), every AS (
+    SELECT key, 1 AS n, since, until FROM b_children
+    UNION ALL
+    SELECT key, 2, until + gap,
+           CASE WHEN u41 >= 0.5 AND until + gap + 20 <= p_end
+                THEN least(p_end, until + gap + 20 + floor(u42 * 200)::integer) END
+      FROM second WHERE until IS NOT NULL AND until + gap <= p_end
+    UNION ALL
+    SELECT key, 0, greatest(dob, since - gap - 30 - floor(u41 * 370)::integer), since - gap
+      FROM second WHERE (until IS NULL OR until + gap > p_end) AND since - gap >= dob
+)
+SELECT ch.g, ch.k, ch.n AS siblings, ch.key, ch.id AS participant_id, ch.case_id, e.n, e.since, e.until,
+       e.since = max(e.since) OVER (PARTITION BY e.key) AS latest
+  FROM every e JOIN b_children ch USING (key);
+
 -- The batch's families.
 CREATE TEMP TABLE b_cases ON COMMIT DROP AS
 SELECT g, case_id, n, opened_on,
@@ -85,11 +120,11 @@ SELECT g, case_id, n, opened_on,
        1 + (pg_temp.r(g, 8) < 0.5)::integer AS parents,
        'bench-worker-' || lpad(((g - 1) % :workers + 1)::text, 3, '0') AS worker,
        'bench-unit-' || lpad((((g - 1) % :workers) / 10 + 1)::text, 2, '0') AS unit
-  FROM (SELECT ch.g, ch.case_id, ch.n, min(ch.since) - floor(pg_temp.r(ch.g, 6) * 60)::integer AS opened_on,
-               bool_and(ch.until IS NOT NULL) AS discharged, max(ch.until) AS last_out,
-               min(p.p0 + p.span) AS p1
-          FROM b_children ch CROSS JOIN b_period p
-         GROUP BY ch.g, ch.case_id, ch.n) AS f;
+  FROM (SELECT e.g, e.case_id, e.siblings AS n, min(e.since) - floor(pg_temp.r(e.g, 6) * 60)::integer AS opened_on,
+               bool_and(e.until IS NOT NULL) FILTER (WHERE e.latest) AS discharged,
+               max(e.until) FILTER (WHERE e.latest) AS last_out, min(p.p0 + p.span) AS p1
+          FROM b_episodes e CROSS JOIN b_period p
+         GROUP BY e.g, e.case_id, e.siblings) AS f;
 
 INSERT INTO cases (id, case_number, family_name, case_type, status, opened_on, closed_on, closure_reason,
                    assigned_worker, unit, permanency_goal, permanency_goal_since, created_at, updated_at)
@@ -106,11 +141,11 @@ SELECT case_id, 'VM-' || lpad(g::text, 7, '0'),
 
 INSERT INTO participants (id, case_id, first_name, last_name, role, date_of_birth, in_care_since, in_care_until,
                           created_at, updated_at)
-SELECT id, case_id,
-       pg_temp.pick('{Ava,Liam,Olivia,Noah,Emma,Elijah,Sophia,Mateo,Isabella,Lucas,Mia,Levi,Amelia,Ezra,Harper,Asher,Luna,James,Aria,Leo}', pg_temp.r(key, 11)),
-       'Family ' || g, 'child', dob, since, until,
-       since + time '12:00', since + time '12:00'
-  FROM b_children
+SELECT ch.id, ch.case_id,
+       pg_temp.pick('{Ava,Liam,Olivia,Noah,Emma,Elijah,Sophia,Mateo,Isabella,Lucas,Mia,Levi,Amelia,Ezra,Harper,Asher,Luna,James,Aria,Leo}', pg_temp.r(ch.key, 11)),
+       'Family ' || ch.g, 'child', dob, e.since, e.until,
+       ch.since + time '12:00', ch.since + time '12:00'
+  FROM b_children ch JOIN b_episodes e ON e.key = ch.key AND e.latest
 UNION ALL
 SELECT md5('vm-parent-' || g || '-' || j)::uuid, case_id,
        pg_temp.pick('{Maria,James,Jennifer,Michael,Linda,David,Patricia,Robert,Jessica,Daniel,Sarah,Joseph}', pg_temp.r(g * 16 + j, 12)),
@@ -121,6 +156,53 @@ UNION ALL
 SELECT md5('vm-foster-' || g)::uuid, case_id, 'Pat', 'Foster ' || g, 'foster_parent', NULL, NULL, NULL,
        opened_on + time '11:00', opened_on + time '11:00'
   FROM b_cases;
+
+-- The episodes. With triggers on, writing the participant's dates opened the latest
+-- one (with discharge reason not_recorded); the others are written here. With them
+-- off, all of them, the latest with that reason too.
+INSERT INTO episodes (participant_id, case_id, removed_on, removal_manner, removal_reasons, discharged_on,
+                      discharge_reason, permanency_goal, created_at, updated_at)
+SELECT participant_id, case_id, since,
+       CASE WHEN pg_temp.r(key * 4 + n, 45) < 0.8 THEN 'court_ordered' ELSE 'voluntary' END,
+       ARRAY[pg_temp.pick('{neglect,neglect,neglect,parent_substance_use,parent_substance_use,physical_abuse,inadequate_housing,caretaker_inability,sexual_abuse,abandonment}', pg_temp.r(key * 4 + n, 46))],
+       until,
+       CASE WHEN until IS NULL THEN NULL WHEN latest THEN 'not_recorded'
+            ELSE pg_temp.pick('{reunification,reunification,reunification,living_with_relatives,guardianship,adoption}', pg_temp.r(key * 4 + n, 47)) END,
+       'reunification', since + time '12:00', since + time '12:00'
+  FROM b_episodes
+ WHERE NOT latest OR :'replica' = 'true'
+ ORDER BY key, since;
+
+-- Each episode's placements: 1 to 4, one after the other from the removal to the
+-- discharge (or the end of the period), the last open while the episode is.
+CREATE TEMP TABLE b_placements ON COMMIT DROP AS
+WITH eps AS (
+    SELECT e.id AS episode_id, e.participant_id, e.case_id, e.removed_on, e.discharged_on,
+           coalesce(e.discharged_on, p.p0 + p.span - 1) - e.removed_on AS len, be.key * 4 + be.n AS ekey
+      FROM b_episodes be JOIN episodes e ON e.participant_id = be.participant_id AND e.removed_on = be.since
+     CROSS JOIN b_period p
+), counted AS (
+    SELECT eps.*, least(1 + (pg_temp.r(ekey, 50) < 0.7)::integer + (pg_temp.r(ekey, 51) < 0.35)::integer
+                        + (pg_temp.r(ekey, 52) < 0.15)::integer, greatest(1, len)) AS places
+      FROM eps
+)
+SELECT c.episode_id, c.participant_id, c.case_id, i, c.places, c.discharged_on, c.ekey * 8 + i AS pkey,
+       c.removed_on + (i - 1) * c.len / c.places AS started_on,
+       CASE WHEN i < c.places THEN c.removed_on + i * c.len / c.places ELSE c.discharged_on END AS ended_on
+  FROM counted c CROSS JOIN LATERAL generate_series(1, c.places) AS i;
+
+INSERT INTO placements (episode_id, participant_id, case_id, started_on, ended_on, setting, provider_name,
+                        end_reason, created_at, updated_at)
+SELECT episode_id, participant_id, case_id, started_on, ended_on,
+       CASE WHEN i > 1 AND pg_temp.r(pkey, 53) < 0.05 THEN 'trial_home_visit'
+            WHEN i > 1 AND pg_temp.r(pkey, 53) < 0.08 THEN 'runaway'
+            ELSE pg_temp.pick('{nonrelative_foster_home,nonrelative_foster_home,nonrelative_foster_home,relative_foster_home,relative_foster_home,group_home,pre_adoptive_home,institution}', pg_temp.r(pkey, 54)) END,
+       'Provider ' || (pkey % 5000),
+       CASE WHEN ended_on IS NULL THEN NULL WHEN i = places AND discharged_on IS NOT NULL THEN 'discharge'
+            ELSE pg_temp.pick('{step_down,step_up,provider_request,child_behavior,kin_found,other}', pg_temp.r(pkey, 55)) END,
+       started_on + time '13:00', started_on + time '13:00'
+  FROM b_placements
+ ORDER BY episode_id, started_on;
 
 -- Each (child, month) with at least one day in care, the days in care in it, and
 -- whether the first two siblings share a visit that month.
@@ -137,6 +219,22 @@ SELECT ch.g, ch.k, ch.n, ch.key, ch.id, ch.case_id, mo.m,
   FROM b_children ch
   JOIN months mo ON ch.since <= mo.last_day AND (ch.until IS NULL OR ch.until >= mo.first_day);
 
+-- The same for the second episodes, under keys of their own (key + 8: a child's
+-- number k is at most 5), so that their draws are their own.
+CREATE TEMP TABLE b_extra_months ON COMMIT DROP AS
+WITH months AS (
+    SELECT m, (p.p0 + make_interval(months => m))::date AS first_day,
+           (p.p0 + make_interval(months => m + 1))::date - 1 AS last_day
+      FROM b_period p CROSS JOIN generate_series(0, :months - 1) AS m
+)
+SELECT e.g, e.k, e.siblings AS n, e.key + 8 AS key, e.participant_id AS id, e.case_id, mo.m,
+       greatest(mo.first_day, e.since) AS lo,
+       least(mo.last_day, coalesce(e.until, mo.last_day)) AS hi,
+       false AS full_month
+  FROM b_episodes e
+  JOIN months mo ON e.since <= mo.last_day AND (e.until IS NULL OR e.until >= mo.first_day)
+ WHERE e.n <> 1;
+
 CREATE TEMP TABLE b_visits ON COMMIT DROP AS
 WITH cm AS (
     SELECT a.*, b.id AS sibling,
@@ -144,6 +242,8 @@ WITH cm AS (
            AND pg_temp.r(a.g::bigint * 64 + a.m, 20) < 0.30 AS joint
       FROM b_child_months a
       LEFT JOIN b_child_months b ON b.g = a.g AND b.m = a.m AND a.k <= 2 AND b.k = 3 - a.k
+    UNION ALL
+    SELECT x.*, NULL, false FROM b_extra_months x
 ), v AS (
     SELECT cm.*, s.seq, (cm.key * 64 + cm.m) * 4 + s.seq AS vkey
       FROM cm CROSS JOIN (VALUES (1), (2)) AS s (seq)
