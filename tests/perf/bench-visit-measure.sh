@@ -29,7 +29,7 @@
 # bench-unit-01 (one unit of 10 workers), over HTTP and as the same SQL in psql,
 # and beside it, on the same data, the measure as it was computed before removal
 # episodes (one pair of dates a child, the latest episode's: the statement of
-# lib/reports.c before sql/015), to compare within one run; times the
+# lib/reports.c before sql/016), to compare within one run; times the
 # placement-stability report over the range's days for the same callers; checks
 # both reports' numbers against an independent computation; prints one table.
 set -euo pipefail
@@ -110,7 +110,7 @@ sql_for t '' "$P0" "$PERIOD_TO-01" >"$PERF_DIR/administrator.sql" || perf_die "t
 sql_for f "$UNIT" "$P0" "$PERIOD_TO-01" >"$PERF_DIR/supervisor.sql" || perf_die "the report's SQL was not found in caseworkd"
 
 # The visit measure as the service computed it before removal episodes (lib/reports.c
-# before sql/015): each child's one pair of dates, which are now the latest
+# before sql/016): each child's one pair of dates, which are now the latest
 # episode's. Timed beside the service's statement on the same data, it is the
 # reference for what episodes cost.
 single_episode_sql() {
