@@ -63,15 +63,26 @@ static int query_date(struct exchange *x, const char *name, struct cw_date *out)
 	return 0;
 }
 
-/* from <= to, and to within ten years of from. */
-static void check_range(struct exchange *x, const struct cw_date *from, const struct cw_date *to)
+/* from and to, each read by read_day (query_month or query_date), with from <= to
+ * and to within ten years of from: field errors otherwise. Their YYYY-MM-DD texts
+ * in from_text and to_text when both were read. */
+static void query_range(struct exchange *x, int (*read_day)(struct exchange *, const char *, struct cw_date *),
+			char from_text[11], char to_text[11])
 {
-	struct cw_date limit = date_add_months(from, MAX_RANGE_MONTHS);
+	struct cw_date from, to, limit;
+	int ok = read_day(x, "from", &from) == 0;
 
-	if (date_cmp(from, to) > 0)
+	ok = read_day(x, "to", &to) == 0 && ok;
+	from_text[0] = to_text[0] = '\0';
+	if (!ok)
+		return;
+	limit = date_add_months(&from, MAX_RANGE_MONTHS);
+	if (date_cmp(&from, &to) > 0)
 		cw_field_error(&x->err, "to", "cannot be before from");
-	else if (date_cmp(to, &limit) >= 0)
+	else if (date_cmp(&to, &limit) >= 0)
 		cw_field_error(&x->err, "to", "must be less than ten years after from");
+	date_format(&from, from_text);
+	date_format(&to, to_text);
 }
 
 /* ---- CSV --------------------------------------------------------------- */
@@ -171,22 +182,15 @@ enum cw_code report_visit_compliance(struct exchange *x)
 					      "visit_rate", "children_visited_every_month", "visits",
 					      "visits_in_residence", "residence_rate", "meets_visit_target",
 					      "meets_residence_target"};
-	struct cw_date from, to;
 	char from_text[11], to_text[11], filename[64];
 	const char *unit;
 	json_t *report, *rows;
-	int ok;
 
 	query_only(x, allowed);
-	ok = query_month(x, "from", &from) == 0;
-	ok = query_month(x, "to", &to) == 0 && ok;
+	query_range(x, query_month, from_text, to_text);
 	unit = query_value(x, "unit", &unit_spec);
-	if (ok)
-		check_range(x, &from, &to);
 	if (cw_has_field_errors(&x->err))
 		return CW_INVALID;
-	date_format(&from, from_text);
-	date_format(&to, to_text);
 	if (reports_visit_compliance(x->app->report_pool, &x->principal, from_text, to_text, unit, &report, &x->err) != CW_OK)
 		return x->err.code;
 	rows = rows_with_total(report, "months", "month");
@@ -255,25 +259,18 @@ enum cw_code report_placement_stability(struct exchange *x)
 	static const char *const allowed[] = {"from", "to", "unit", "limit", "cursor", NULL};
 	static const char *const columns[] = {"participant_id", "case_id", "case_number", "assigned_worker",
 					      "children", "days_in_care", "moves", "moves_per_1000_days"};
-	struct cw_date from, to;
 	char from_text[11], to_text[11], filename[80];
 	struct stability_position pos = {0};
 	const char *unit, *cursor;
 	json_t *report, *rows;
-	int ok;
 
 	query_only(x, allowed);
-	ok = query_date(x, "from", &from) == 0;
-	ok = query_date(x, "to", &to) == 0 && ok;
+	query_range(x, query_date, from_text, to_text);
 	unit = query_value(x, "unit", &unit_spec);
 	pos.limit = query_report_page(x, &cursor);
 	check_report_cursor(x, cursor ? reports_stability_cursor_read(cursor, &pos) : 0);
-	if (ok)
-		check_range(x, &from, &to);
 	if (cw_has_field_errors(&x->err))
 		return CW_INVALID;
-	date_format(&from, from_text);
-	date_format(&to, to_text);
 	if (reports_placement_stability(x->app->report_pool, &x->principal, from_text, to_text, unit, &pos, &report,
 					&x->err) != CW_OK)
 		return x->err.code;
@@ -288,20 +285,13 @@ enum cw_code report_referral_outcomes(struct exchange *x)
 	static const char *const columns[] = {"service_type", "total", "by_status.referred", "by_status.accepted",
 					      "by_status.declined", "by_status.in_progress", "by_status.completed",
 					      "by_status.cancelled", "completion_rate"};
-	struct cw_date from, to;
 	char from_text[11], to_text[11], filename[64];
 	json_t *report, *rows;
-	int ok;
 
 	query_only(x, allowed);
-	ok = query_date(x, "from", &from) == 0;
-	ok = query_date(x, "to", &to) == 0 && ok;
-	if (ok)
-		check_range(x, &from, &to);
+	query_range(x, query_date, from_text, to_text);
 	if (cw_has_field_errors(&x->err))
 		return CW_INVALID;
-	date_format(&from, from_text);
-	date_format(&to, to_text);
 	if (reports_referral_outcomes(x->app->report_pool, &x->principal, from_text, to_text, &report, &x->err) != CW_OK)
 		return x->err.code;
 	rows = rows_with_total(report, "types", "service_type");

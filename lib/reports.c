@@ -158,25 +158,27 @@ static const struct db_statement referral_outcomes = {
 	" GROUP BY 1, 2",
 	6, 0};
 
-json_t *report_rate(long long numerator, long long denominator)
+/* numerator / denominator in units of 1 / parts, rounded half up, in
+ * integers: the figure is derived, the counts are exact. JSON null when the
+ * denominator is 0. */
+static json_t *rounded_ratio(long long numerator, long long denominator, long long parts)
 {
-	long long ten_thousandths;
+	long long units;
 
 	if (denominator <= 0)
 		return json_null();
-	/* Rounded half up, in integers: the rate is derived, the counts are exact. */
-	ten_thousandths = (numerator * 20000 + denominator) / (2 * denominator);
-	return json_real((double)ten_thousandths / 10000.0);
+	units = (numerator * parts * 2 + denominator) / (2 * denominator);
+	return json_real((double)units / (double)parts);
+}
+
+json_t *report_rate(long long numerator, long long denominator)
+{
+	return rounded_ratio(numerator, denominator, 10000);
 }
 
 json_t *report_per_thousand(long long count, long long days)
 {
-	long long hundredths;
-
-	if (days <= 0)
-		return json_null();
-	hundredths = (count * 200000 + days) / (2 * days);
-	return json_real((double)hundredths / 100.0);
+	return rounded_ratio(count * 1000, days, 100);
 }
 
 /* db_query for a report, with its two refusals said in a report's terms. */
