@@ -227,8 +227,10 @@ UNIT_A_JULY_MONTHS = [m('2025-07', 1, 1, 1, 1, 1, 1, 1.0, 1.0, True, True)]
 UNIT_A_JULY_TOTAL = total(1, 1, 1, 1, 1, 1, 1.0, 1.0, True, True)
 
 
-class VisitMeasureTest(ReportTest):
-    """The hand-worked data set above, built once and read by every test."""
+class DataSetTest(ReportTest):
+    """Reports over a hand-worked data set: build() makes it once for the class and
+    answers a dict with its 'world' and what the tests name (self.data), which every
+    test reads."""
 
     data = None
 
@@ -238,6 +240,26 @@ class VisitMeasureTest(ReportTest):
             super().setUp()
             cls.data = self.build()
         self.world = cls.data['world']
+
+    def build(self):
+        raise NotImplementedError
+
+
+class VisitMeasureDataSetTest(DataSetTest):
+    """The visit measure over a data set, 2025-01 .. 2025-06 unless a test says otherwise."""
+
+    def measure(self, who, **params):
+        params.setdefault('from', '2025-01')
+        params.setdefault('to', '2025-06')
+        return self.report(VISITS, who, **params)
+
+    def assertMeasure(self, report, months, overall):
+        self.assertEqual(report['months'], months)
+        self.assertEqual({k: report[k] for k in MEASURE}, overall)
+
+
+class VisitMeasureTest(VisitMeasureDataSetTest):
+    """The hand-worked data set above, built once and read by every test."""
 
     def build(self):
         w = self.world
@@ -288,15 +310,6 @@ class VisitMeasureTest(ReportTest):
         self.remove(f'/v1/participants/{fay["id"]}')
         self.remove(f'/v1/cases/{gone["id"]}')
         return {'world': w, 'deleted': {'visits': deleted['id'], 'participants': fay['id'], 'cases': gone['id']}}
-
-    def measure(self, who, **params):
-        params.setdefault('from', '2025-01')
-        params.setdefault('to', '2025-06')
-        return self.report(VISITS, who, **params)
-
-    def assertMeasure(self, report, months, overall):
-        self.assertEqual(report['months'], months)
-        self.assertEqual({k: report[k] for k in MEASURE}, overall)
 
     # -- shape --------------------------------------------------------------------
     def test_the_report_names_its_range_unit_and_the_federal_targets(self):

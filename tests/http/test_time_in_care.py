@@ -7,7 +7,8 @@ data set next to it and is written as a literal; each data set lives in the
 units of its own World.
 """
 from base import Persona
-from test_reports import NOTHING_MONTHS, NOTHING_TOTAL, VISITS, CSV_TYPE, ReportTest, empty_month, m, total
+from test_reports import (NOTHING_MONTHS, NOTHING_TOTAL, VISITS, CSV_TYPE, DataSetTest, ReportTest,
+                          VisitMeasureDataSetTest, empty_month, m, total)
 
 STABILITY = '/v1/reports/placement-stability'
 STABILITY_KEYS = {'from', 'to', 'unit', 'children', 'days_in_care', 'moves', 'moves_per_1000_days', 'items',
@@ -16,8 +17,9 @@ STABILITY_CSV_HEADER = ['participant_id', 'case_id', 'case_number', 'assigned_wo
                         'days_in_care', 'moves', 'moves_per_1000_days']
 
 
-class EpisodeReportTest(ReportTest):
-    """Children with removal episodes and placements of their own, as a data set's records."""
+class EpisodeReportTest:
+    """Children with removal episodes and placements of their own, as a data set's records
+    (mixed into a ReportTest)."""
 
     def child(self, case, name):
         return self.participant(case, first_name=name)
@@ -87,17 +89,8 @@ UNIT_A_MONTHS = [m('2025-01', 4, 4, 4, 4, 4, 4, 1.0, 1.0, True, True),
 UNIT_A_TOTAL = total(4, 19, 16, 1, 16, 14, 0.8421, 0.875, False, True)
 
 
-class EpisodeVisitMeasureTest(EpisodeReportTest):
+class EpisodeVisitMeasureTest(EpisodeReportTest, VisitMeasureDataSetTest):
     """The hand-worked data set above, built once and read by every test."""
-
-    data = None
-
-    def setUp(self):
-        cls = type(self)
-        if cls.data is None:
-            super().setUp()
-            cls.data = self.build()
-        self.world = cls.data['world']
 
     def build(self):
         w = self.world
@@ -129,15 +122,6 @@ class EpisodeVisitMeasureTest(EpisodeReportTest):
                                     '2025-06-30'])
         seen(a2, w.worker_a2, dan, ['2025-04-01'], location='virtual')
         return {'world': w, 'children': {'ann': ann, 'bo': bo, 'cy': cy, 'dan': dan}}
-
-    def measure(self, who, **params):
-        params.setdefault('from', '2025-01')
-        params.setdefault('to', '2025-06')
-        return self.report(VISITS, who, **params)
-
-    def assertMeasure(self, report, months, overall):
-        self.assertEqual(report['months'], months)
-        self.assertEqual({k: report[k] for k in overall}, overall)
 
     def test_each_caseworker_sees_the_months_of_every_episode_of_their_children(self):
         w = self.world
@@ -181,7 +165,7 @@ class EpisodeVisitMeasureTest(EpisodeReportTest):
         self.assertEqual(february['months'], [empty_month('2025-02')])
 
 
-class DeletedEpisodeTest(EpisodeReportTest):
+class DeletedEpisodeTest(EpisodeReportTest, ReportTest):
     def test_a_deleted_episode_leaves_the_measure(self):
         w = self.world
         case = self.case_in(w.worker_a1)
@@ -225,18 +209,8 @@ def figures(children, days, moves, rate):
     return {'children': children, 'days_in_care': days, 'moves': moves, 'moves_per_1000_days': rate}
 
 
-class PlacementStabilityTest(EpisodeReportTest):
+class PlacementStabilityTest(EpisodeReportTest, DataSetTest):
     """The hand-worked data set above, built once and read by every test."""
-
-    data = None
-
-    def setUp(self):
-        cls = type(self)
-        if cls.data is None:
-            super().setUp()
-            cls.data = self.build()
-        self.world = cls.data['world']
-        self.d = cls.data
 
     def build(self):
         w = self.world
@@ -272,13 +246,13 @@ class PlacementStabilityTest(EpisodeReportTest):
         return sorted(rows, key=lambda r: (r['case_number'], r['participant_id']))
 
     def kim(self, days=31, moves=1, rate=32.26):
-        return child_row(self.d['kim'], self.d['a1'], self.world.worker_a1, days, moves, rate)
+        return child_row(self.data['kim'], self.data['a1'], self.world.worker_a1, days, moves, rate)
 
     def lu(self, days=22, moves=1, rate=45.45):
-        return child_row(self.d['lu'], self.d['a1'], self.world.worker_a1, days, moves, rate)
+        return child_row(self.data['lu'], self.data['a1'], self.world.worker_a1, days, moves, rate)
 
     def mo(self, days=31, moves=1, rate=32.26):
-        return child_row(self.d['mo'], self.d['a2'], self.world.worker_a2, days, moves, rate)
+        return child_row(self.data['mo'], self.data['a2'], self.world.worker_a2, days, moves, rate)
 
     def assertStability(self, report, overall, rows):
         self.assertEqual({k: report[k] for k in overall}, overall)
@@ -306,14 +280,14 @@ class PlacementStabilityTest(EpisodeReportTest):
         self.assertStability(self.stability(w.worker_a1), figures(2, 53, 2, 37.74),
                              self.rows(self.kim(), self.lu()))
         self.assertStability(self.stability(w.worker_a2), figures(1, 31, 1, 32.26), [self.mo()])
-        ned = child_row(self.d['ned'], self.d['b1'], w.worker_b1, 31, 0, 0.0)
+        ned = child_row(self.data['ned'], self.data['b1'], w.worker_b1, 31, 0, 0.0)
         self.assertStability(self.stability(w.worker_b1), figures(1, 31, 0, 0.0), [ned])
         self.assertStability(self.stability(w.supervisor_b), figures(1, 31, 0, 0.0), [ned])
 
     def test_a_token_with_several_roles_sees_what_each_role_sees(self):
         w = self.world
         both = Persona(self.cluster, w.worker_a2.sub, ['caseworker', 'supervisor'], w.unit_b)
-        ned = child_row(self.d['ned'], self.d['b1'], w.worker_b1, 31, 0, 0.0)
+        ned = child_row(self.data['ned'], self.data['b1'], w.worker_b1, 31, 0, 0.0)
         self.assertStability(self.stability(both), figures(2, 62, 1, 16.13), self.rows(self.mo(), ned))
 
     def test_other_units_see_nothing_and_no_days_is_a_null_rate(self):
@@ -366,7 +340,7 @@ class PlacementStabilityTest(EpisodeReportTest):
         body, rows, r = self.csv_report(STABILITY, w.worker_a2, **{'from': '2025-03-01', 'to': '2025-03-31'})
         self.assertEqual(r.header('Content-Disposition'),
                          'attachment; filename="placement-stability-2025-03-01-2025-03-31.csv"')
-        mo, a2 = self.d['mo'], self.d['a2']
+        mo, a2 = self.data['mo'], self.data['a2']
         self.assertEqual(body, (
             b'"participant_id","case_id","case_number","assigned_worker","children","days_in_care","moves",'
             b'"moves_per_1000_days"\r\n'
