@@ -11,6 +11,7 @@
 #include "accept.h"
 #include "csv.h"
 #include "dates.h"
+#include "family_time_report.h"
 #include "reply.h"
 #include "reports.h"
 #include "request.h"
@@ -296,5 +297,38 @@ enum cw_code report_referral_outcomes(struct exchange *x)
 		return x->err.code;
 	rows = rows_with_total(report, "types", "service_type");
 	snprintf(filename, sizeof(filename), "referral-outcomes-%s-%s.csv", from_text, to_text);
+	return reply_report(x, report, rows, columns, sizeof(columns) / sizeof(columns[0]), filename);
+}
+
+/* JSON: the summary and a page of shortfalls. CSV: a line per month and a
+ * total line (on the first page only), then a line per shortfall of the page,
+ * so that the pages of a CSV reader, put together, are the whole report. */
+enum cw_code report_family_time(struct exchange *x)
+{
+	static const char *const allowed[] = {"from", "to", "unit", "limit", "cursor", NULL};
+	static const char *const columns[] = {"month", "children", "plan_months", "planned", "delivered",
+					      "delivered_within_plan", "delivery_rate", "child_id", "case_id",
+					      "case_number", "plan_id"};
+	struct family_time_position pos = {0};
+	char from_text[11], to_text[11], filename[64];
+	const char *unit, *cursor;
+	json_t *report, *rows;
+	size_t i;
+	json_t *item;
+
+	query_only(x, allowed);
+	query_range(x, query_month, from_text, to_text);
+	unit = query_value(x, "unit", &unit_spec);
+	pos.limit = query_report_page(x, &cursor);
+	check_report_cursor(x, cursor ? family_time_cursor_read(cursor, &pos) : 0);
+	if (cw_has_field_errors(&x->err))
+		return CW_INVALID;
+	if (family_time_report(x->app->report_pool, &x->principal, from_text, to_text, unit, &pos, &report,
+			       &x->err) != CW_OK)
+		return x->err.code;
+	rows = pos.after ? json_array() : rows_with_total(report, "months", "month");
+	json_array_foreach(json_object_get(report, "shortfalls"), i, item)
+		json_array_append(rows, item);
+	snprintf(filename, sizeof(filename), "family-time-%.7s-%.7s.csv", from_text, to_text);
 	return reply_report(x, report, rows, columns, sizeof(columns) / sizeof(columns[0]), filename);
 }

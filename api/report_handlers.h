@@ -19,4 +19,7 @@ enum cw_code report_placement_stability(struct exchange *x);
 /* GET /v1/reports/referral-outcomes?from=YYYY-MM-DD&to=YYYY-MM-DD */
 enum cw_code report_referral_outcomes(struct exchange *x);
 
+/* GET /v1/reports/family-time?from=YYYY-MM&to=YYYY-MM[&unit=&limit=&cursor=] */
+enum cw_code report_family_time(struct exchange *x);
+
 #endif

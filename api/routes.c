@@ -85,6 +85,7 @@ static const struct route routes[] = {
 	{"GET", "/v1/reports/plan-reviews", report_plan_reviews, ROUTE_NEGOTIATED, 0, NULL},
 	{"GET", "/v1/reports/placement-stability", report_placement_stability, ROUTE_NEGOTIATED, 0, NULL},
 	{"GET", "/v1/reports/referral-outcomes", report_referral_outcomes, ROUTE_NEGOTIATED, 0, NULL},
+	{"GET", "/v1/reports/family-time", report_family_time, ROUTE_NEGOTIATED, 0, NULL},
 
 	{"GET", "/v1/changes", list_changes, 0, ACCESS_READ_CHANGES, NULL},
 

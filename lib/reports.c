@@ -181,9 +181,8 @@ json_t *report_per_thousand(long long count, long long days)
 	return rounded_ratio(count * 1000, days, 100);
 }
 
-/* db_query for a report, with its two refusals said in a report's terms. */
-static PGresult *report_query(struct db_pool *pool, const struct db_statement *stmt, const char *const *params,
-			      struct cw_error *err)
+PGresult *report_query(struct db_pool *pool, const struct db_statement *stmt, const char *const *params,
+		       struct cw_error *err)
 {
 	PGresult *res = db_query(pool, stmt, params, err);
 

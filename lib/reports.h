@@ -85,6 +85,12 @@ enum cw_code reports_placement_stability(struct db_pool *pool, const struct prin
 enum cw_code reports_referral_outcomes(struct db_pool *pool, const struct principal *p, const char *from,
 				       const char *to, json_t **out, struct cw_error *err);
 
+/* db_query() for a report, with its two refusals said in a report's terms:
+ * CW_BUSY when every connection of the pool is taken, CW_UNAVAILABLE when the
+ * statement ran past the pool's timeout. */
+PGresult *report_query(struct db_pool *pool, const struct db_statement *stmt, const char *const *params,
+		       struct cw_error *err);
+
 /* numerator / denominator rounded to 4 decimals, or JSON null when the
  * denominator is 0. */
 json_t *report_rate(long long numerator, long long denominator);
