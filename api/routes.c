@@ -9,9 +9,11 @@
 #include "cases.h"
 #include "change_handlers.h"
 #include "episodes.h"
+#include "family_time_plans.h"
 #include "goals.h"
 #include "health.h"
 #include "hearings.h"
+#include "meetings.h"
 #include "metrics_handlers.h"
 #include "openapi.h"
 #include "participants.h"
@@ -80,6 +82,12 @@ static const struct route routes[] = {
 
 	RECORDS_UNDER("/v1/cases/{id}/hearings", &hearing_resource),
 	RECORDS("/v1/hearings", &hearing_resource),
+
+	RECORDS_UNDER("/v1/cases/{id}/meetings", &meeting_resource),
+	RECORDS("/v1/meetings", &meeting_resource),
+
+	RECORDS_UNDER("/v1/cases/{id}/family-time-plans", &family_time_plan_resource),
+	RECORDS("/v1/family-time-plans", &family_time_plan_resource),
 
 	{"GET", "/v1/reports/visit-compliance", report_visit_compliance, ROUTE_NEGOTIATED, 0, NULL},
 	{"GET", "/v1/reports/plan-reviews", report_plan_reviews, ROUTE_NEGOTIATED, 0, NULL},

@@ -36,6 +36,8 @@ enum cursor_kind {
 	CURSOR_HEARINGS = 20,
 	CURSOR_FEDERAL_CLOCKS = 21,     /* the federal-clocks report: due date, child, case number */
 	CURSOR_FAMILY_TIME = 40,        /* the family-time report's shortfalls: month, plan, child */
+	CURSOR_MEETINGS = 41,
+	CURSOR_FAMILY_TIME_PLANS = 42,
 };
 
 /* Writes the cursor and a NUL into out. uuid may be NULL (stored as zeros). */

@@ -7,7 +7,7 @@
  * with its own bound on a statement's time and its own answer to "every
  * connection is taken": wait for one, or refuse at once. Statements are
  * named and prepared once per connection on first use. Errors are classified
- * into cw_error codes: unique violation -> CW_CONFLICT, connection loss,
+ * into cw_error codes: unique or exclusion violation -> CW_CONFLICT, connection loss,
  * overload and timeouts -> CW_UNAVAILABLE, a failed check -> CW_INVALID,
  * anything else -> CW_INTERNAL.
  */

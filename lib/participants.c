@@ -199,3 +199,32 @@ enum cw_code participants_roles(struct db_conn *conn, const char *case_id, const
 	PQclear(res);
 	return *roles ? CW_OK : cw_fail(err, CW_INTERNAL, "Out of memory.");
 }
+
+enum cw_code participants_check_roles(struct db_conn *conn, const char *case_id, const json_t *ids,
+				      const char *const *roles, const char *field, const char *what,
+				      struct cw_error *err)
+{
+	json_t *list = json_is_array(ids) ? json_incref((json_t *)ids) : json_pack("[O]", ids);
+	json_t *found = NULL;
+	const json_t *id;
+	size_t i;
+	enum cw_code rc = list ? participants_roles(conn, case_id, list, &found, err)
+			       : cw_fail(err, CW_INTERNAL, "Out of memory.");
+
+	if (rc == CW_OK) {
+		json_array_foreach(list, i, id) {
+			const char *role = json_string_value(json_object_get(found, json_string_value(id)));
+			int allowed = roles == NULL;
+
+			for (const char *const *r = roles; role && r && *r && !allowed; r++)
+				allowed = strcmp(*r, role) == 0;
+			if (role == NULL)
+				cw_field_error(err, field, "%s is not a participant of this case", json_string_value(id));
+			else if (!allowed)
+				cw_field_error(err, field, "%s is not %s", json_string_value(id), what);
+		}
+	}
+	json_decref(found);
+	json_decref(list);
+	return rc;
+}

@@ -3,6 +3,7 @@
 #include "dates.h"
 #include "rowjson.h"
 #include "strbuf.h"
+#include "uuid.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,4 +161,12 @@ void record_sort_uuids(json_t *record, const char *field)
 out:
 	free(canonical);
 	free(order);
+}
+
+void record_canonical_uuid(json_t *record, const char *field)
+{
+	char canonical[UUID_TEXT_LEN + 1];
+
+	if (uuid_parse(json_string_value(json_object_get(record, field)), canonical) == 0)
+		json_object_set_new(record, field, json_string(canonical));
 }

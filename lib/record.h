@@ -80,6 +80,10 @@ const char *record_param(const json_t *obj, const char *field, char *buf, size_t
  * as it is when one of them is not a UUID. */
 void record_sort_uuids(json_t *record, const char *field);
 
+/* A UUID member in canonical form (lower case); nothing when absent, null or
+ * not a UUID (validation reports that). */
+void record_canonical_uuid(json_t *record, const char *field);
+
 /* A JSON array of strings as a PostgreSQL array literal ({"a","b"}), for a
  * parameter; caller frees (NULL when out of memory). */
 char *record_array_literal(const json_t *array);

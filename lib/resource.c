@@ -402,8 +402,11 @@ static enum cw_code store(struct db_conn *conn, const struct resource *kind, con
 		params[n++] = leading;
 	for (int i = 0; i < MAX_COLUMNS && columns[i]; i++) {
 		const json_t *v = json_object_get(record, columns[i]);
+		const struct field_spec *spec = field_spec_find(kind->fields, columns[i]);
 
-		if (json_is_array(v))
+		if (json_is_array(v) && spec && spec->type == FT_OBJECT_LIST)
+			params[n++] = arrays[i] = json_dumps(v, JSON_COMPACT);
+		else if (json_is_array(v))
 			params[n++] = arrays[i] = record_array_literal(v);
 		else
 			params[n++] = record_param(record, columns[i], bufs[i], sizeof(bufs[i]));

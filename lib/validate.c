@@ -86,6 +86,30 @@ static int check_enum_list(const json_t *value, const struct field_spec *spec, s
 	return 0;
 }
 
+/* Each item an object of exactly spec->values' members, each a string as FT_STRING would take. */
+static int check_object_list(const json_t *value, const struct field_spec *spec, struct cw_error *err)
+{
+	size_t i, n = json_array_size(value);
+	const json_t *item;
+
+	if (!json_is_array(value) || (long long)n > spec->max)
+		return cw_field_error(err, spec->name, "must be an array of at most %lld objects", spec->max), -1;
+	json_array_foreach(value, i, item) {
+		size_t members = 0;
+
+		for (const char *const *m = spec->values; *m; m++, members++) {
+			const char *s = json_string_value(json_object_get(item, *m));
+
+			if (s == NULL || text_is_blank(s) || !text_is_clean(s, 0) || utf8_length(s) > spec->max_len)
+				return cw_field_error(err, spec->name, "item %zu: %s must be a non-blank line of at most "
+						      "%zu characters", i, *m, spec->max_len), -1;
+		}
+		if (json_object_size(item) != members)
+			return cw_field_error(err, spec->name, "item %zu has members other than those allowed", i), -1;
+	}
+	return 0;
+}
+
 int validate_value(const json_t *value, const struct field_spec *spec, struct cw_error *err)
 {
 	struct cw_date d;
@@ -130,6 +154,8 @@ int validate_value(const json_t *value, const struct field_spec *spec, struct cw
 		return check_uuid_list(value, spec, err);
 	case FT_ENUM_LIST:
 		return check_enum_list(value, spec, err);
+	case FT_OBJECT_LIST:
+		return check_object_list(value, spec, err);
 	}
 	return -1;
 }

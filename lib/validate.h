@@ -29,6 +29,9 @@ enum field_type {
 	FT_UUID,
 	FT_UUID_LIST, /* an array of distinct UUIDs, 1 to max_len of them */
 	FT_ENUM_LIST, /* an array of distinct members of values, 1 to max_len of them */
+	FT_OBJECT_LIST, /* an array of 0 to max objects, each of exactly the members named in
+			   values, every one a non-blank one-line string of at most max_len
+			   characters; stored as JSON (jsonb) */
 };
 
 #define F_REQUIRED  1u  /* must be given when creating */

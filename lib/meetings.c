@@ -1,0 +1,74 @@
+#include "meetings.h"
+
+#include "cases.h"
+#include "participants.h"
+#include "rules.h"
+
+static const char *const meeting_types[] = {"team_decision_making", "family_team_meeting",
+					    "family_group_decision_making", "other", NULL};
+static const char *const reasons[] = {"considered_removal", "placement_change", "exit_from_care", "plan_review",
+				      "other", NULL};
+static const char *const recommendations[] = {"remain_home_with_safety_plan", "remain_home_with_services",
+					      "place_with_relative", "place_in_foster_care", "reunify",
+					      "maintain_placement", "change_placement", "other", NULL};
+static const char *const other_person[] = {"name", "relationship", NULL};
+
+const struct field_spec meeting_fields[] = {
+	RECORD_ID_FIELD,
+	RECORD_KEY_FIELD("case_id"),
+	{"meeting_type", FT_ENUM, F_REQUIRED, 0, meeting_types, 0, 0},
+	{"reason", FT_ENUM, F_REQUIRED, 0, reasons, 0, 0},
+	{"held_on", FT_DATE, F_REQUIRED, 0, NULL, 0, 0},
+	{"facilitator", FT_STRING, F_NULLABLE, 200, NULL, 0, 0},
+	{"participant_ids", FT_UUID_LIST, F_REQUIRED, MEETING_MAX_PEOPLE, NULL, 0, 0},
+	{"others_present", FT_OBJECT_LIST, 0, 200, other_person, 0, MEETING_MAX_PEOPLE},
+	{"decision", FT_TEXT, F_NULLABLE, 20000, NULL, 0, 0},
+	{"recommendation", FT_ENUM, F_NULLABLE, 0, recommendations, 0, 0},
+	{"consensus", FT_BOOL, F_NULLABLE, 0, NULL, 0, 0},
+	{"plan_id", FT_UUID, F_NULLABLE, 0, NULL, 0, 0},
+	RECORD_KEPT_FIELDS,
+};
+
+static const char *const insert_columns[] = {"case_id", "meeting_type", "reason", "held_on", "facilitator",
+					     "participant_ids", "others_present", "decision", "recommendation",
+					     "consensus", "plan_id", NULL};
+static const char *const update_columns[] = {"meeting_type", "reason", "held_on", "facilitator", "participant_ids",
+					     "others_present", "decision", "recommendation", "consensus", "plan_id",
+					     NULL};
+
+static const struct db_statement plan_in_case = {
+	"meeting_plan_in_case",
+	"SELECT 1 FROM plans WHERE id = $1::uuid AND case_id = $2 AND deleted_at IS NULL FOR SHARE", 2, 0};
+
+static enum cw_code check_meeting(struct record_change *ch, struct cw_error *err)
+{
+	const char *case_id = ch->before ? record_text_member(ch->before, "case_id") : ch->parent_id;
+	const char *plan_id;
+	json_t *the_case;
+	enum cw_code rc = resource_load_locked(ch->conn, &case_resource, ch->actor->principal, case_id, 0, &the_case,
+					       err);
+
+	if (rc != CW_OK)
+		return rc;
+	json_decref(the_case);
+	if (ch->before == NULL)
+		json_object_set_new(ch->after, "case_id", json_string(case_id));
+	record_sort_uuids(ch->after, "participant_ids");
+	record_canonical_uuid(ch->after, "plan_id");
+	rule_not_future(ch->after, "held_on", err);
+	if (ch->before == NULL || record_field_changed(ch->before, ch->after, "participant_ids"))
+		rc = participants_check_roles(ch->conn, case_id, json_object_get(ch->after, "participant_ids"), NULL,
+					      "participant_ids", "a participant", err);
+	plan_id = record_text_member(ch->after, "plan_id");
+	if (rc == CW_OK && plan_id && (ch->before == NULL || record_field_changed(ch->before, ch->after, "plan_id")))
+		rc = resource_check_reference(ch->conn, &plan_in_case, plan_id, case_id, "plan_id", "plan", err);
+	return rc;
+}
+
+const struct resource meeting_resource = {
+	.noun = "meeting", .audit_type = "meeting", .fields = meeting_fields,
+	.store = {.table = "meetings", .alias = "mtg", .parent = &case_resource, .parent_column = "case_id"},
+	.insert_columns = insert_columns, .update_columns = update_columns,
+	.lists = {.cursor = CURSOR_MEETINGS},
+	.rules = {.check = check_meeting},
+};
