@@ -53,6 +53,8 @@ static enum cw_code check_meeting(struct record_change *ch, struct cw_error *err
 	json_decref(the_case);
 	if (ch->before == NULL)
 		json_object_set_new(ch->after, "case_id", json_string(case_id));
+	if (json_object_get(ch->after, "others_present") == NULL)
+		json_object_set_new(ch->after, "others_present", json_array());
 	record_sort_uuids(ch->after, "participant_ids");
 	record_canonical_uuid(ch->after, "plan_id");
 	rule_not_future(ch->after, "held_on", err);
