@@ -13,18 +13,17 @@
 /*
  * The report in one statement: the months of the range (made from their
  * number, which the planner then knows); the visible plans in force over at
- * least one whole month of it; their plan-months; each planned child's
- * delivered family time in the range (its rows of visit_participants, then
- * from 013's covering index whether the visit counts and when it was) by UTC
- * month; the same for the plans' people; for each plan-month, those of its
- * child's visits of that month at which one of its people was. Every step
- * reads indexes by the visible plans' children and people, so the work grows
- * with what the caller sees, not with the tables. Then three parts, told apart by the first column: 0 a row per
- * month, 1 the whole range, 2 a page of shortfalls after the cursor ($7-$9),
- * at most $10 rows. Each (plan, month) occurs once in plan_rows, so plain
- * counts are exact. Columns: part, month, children, plan_months, planned,
- * delivered, delivered_within_plan, child_id, case_id, case_number, plan_id,
- * person_ids (JSON).
+ * least one whole month of it; their plan-months; for each plan, its child's
+ * family-time visits in the range at which one of the plan's people was,
+ * counted by UTC month (per plan, from indexes: the child's rows of
+ * visit_participants, 013's covering index of family-time visits, the
+ * people's rows), so that the work grows with the plans the caller sees and
+ * no hash or sort over the whole range is built. Then three parts, told apart
+ * by the first column: 0 a row per month, 1 the whole range, 2 a page of
+ * shortfalls after the cursor ($7-$9), at most $10 rows. Each (plan, month)
+ * occurs once in plan_rows, so plain counts are exact. Columns: part, month,
+ * children, plan_months, planned, delivered, delivered_within_plan, child_id,
+ * case_id, case_number, plan_id, person_ids (JSON).
  */
 static const struct db_statement family_time = {
 	NULL,
@@ -47,29 +46,19 @@ static const struct db_statement family_time = {
 	"), plan_months AS ("
 	"    SELECT p.*, m.first_day FROM plans p JOIN months m"
 	"        ON p.effective_on <= m.first_day AND (p.ended_on IS NULL OR p.ended_on >= m.next_first - 1)"
-	"), seen AS ("
-	"    SELECT vc.participant_id AS child_id, v.id AS visit_id,"
-	"           date_trunc('month', v.visited_at AT TIME ZONE 'UTC')::date AS first_day"
-	"      FROM (SELECT DISTINCT child_id FROM plan_months) AS pc"
-	"      JOIN visit_participants vc ON vc.participant_id = pc.child_id"
-	"      JOIN visits v ON v.id = vc.visit_id"
-	"     WHERE v.deleted_at IS NULL AND v.visit_type = 'family_time' AND v.location <> 'virtual'"
-	"       AND v.visited_at >= $4::date::timestamp AT TIME ZONE 'UTC'"
-	"       AND v.visited_at < ($5::date + interval '1 month')::timestamp AT TIME ZONE 'UTC'"
-	"), with_people AS MATERIALIZED ("
-	"    SELECT vp.participant_id AS person_id, vp.visit_id"
-	"      FROM (SELECT DISTINCT unnest(person_ids) AS person_id FROM plan_months) AS pp"
-	"      JOIN visit_participants vp ON vp.participant_id = pp.person_id"
-	"      JOIN visits v ON v.id = vp.visit_id"
-	"     WHERE v.deleted_at IS NULL AND v.visit_type = 'family_time' AND v.location <> 'virtual'"
-	"       AND v.visited_at >= $4::date::timestamp AT TIME ZONE 'UTC'"
-	"       AND v.visited_at < ($5::date + interval '1 month')::timestamp AT TIME ZONE 'UTC'"
 	"), delivered AS ("
-	"    SELECT pm.id, pm.first_day, count(*) AS n"
-	"      FROM plan_months pm JOIN seen s ON s.child_id = pm.child_id AND s.first_day = pm.first_day"
-	"     WHERE EXISTS (SELECT 1 FROM with_people wp"
-	"                    WHERE wp.visit_id = s.visit_id AND wp.person_id = ANY (pm.person_ids))"
-	"     GROUP BY pm.id, pm.first_day"
+	"    SELECT p.id, d.first_day, d.n"
+	"      FROM plans p"
+	"     CROSS JOIN LATERAL ("
+	"        SELECT date_trunc('month', v.visited_at AT TIME ZONE 'UTC')::date AS first_day, count(*) AS n"
+	"          FROM visit_participants a JOIN visits v ON v.id = a.visit_id"
+	"         WHERE a.participant_id = p.child_id"
+	"           AND v.deleted_at IS NULL AND v.visit_type = 'family_time' AND v.location <> 'virtual'"
+	"           AND v.visited_at >= $4::date::timestamp AT TIME ZONE 'UTC'"
+	"           AND v.visited_at < ($5::date + interval '1 month')::timestamp AT TIME ZONE 'UTC'"
+	"           AND EXISTS (SELECT 1 FROM visit_participants b"
+	"                        WHERE b.visit_id = a.visit_id AND b.participant_id = ANY (p.person_ids))"
+	"         GROUP BY 1) AS d"
 	"), plan_rows AS ("
 	"    SELECT pm.id, pm.case_id, pm.case_number, pm.child_id, pm.person_ids, pm.first_day,"
 	"           pm.visits_per_month AS planned, coalesce(d.n, 0) AS delivered"
