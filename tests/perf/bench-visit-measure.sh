@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # GET /v1/reports/visit-compliance (the federal visit measure) and
-# GET /v1/reports/placement-stability on a state-sized data set of children with
-# removal episodes and placements: loaded at 10 %, measured; the other 90 %
-# loaded, measured again.
+# GET /v1/reports/placement-stability, or with REPORT=family-time
+# GET /v1/reports/family-time (family time delivered), on a state-sized data set
+# of children with removal episodes and placements: loaded at 10 %, measured; the
+# other 90 % loaded, measured again.
 #
 # usage: tests/perf/bench-visit-measure.sh [BUILD_DIR]   (relative to the project root; default build-perf)
 #
 # Environment (all optional):
+#   REPORT=visit-compliance  or family-time: the report timed; family-time also loads
+#                          tests/perf/family-time-load.sql (meetings, family-time plans
+#                          and weekly family time) on the same families, and times and
+#                          checks only the family-time report
 #   SCALE_CHILDREN=100000  children in out-of-home care in the full data set (2.5 to a
 #                          family: SCALE_CHILDREN / 2.5 cases; about 12 visits a child a year;
 #                          8 % with a second removal episode, 2.2 placements an episode)
@@ -38,6 +43,7 @@ cd "$(dirname "$0")/../.."
 . tests/perf/lib.sh
 
 BUILD_DIR=${1:-build-perf}
+REPORT=${REPORT:-visit-compliance}
 SCALE_CHILDREN=${SCALE_CHILDREN:-100000}
 MONTHS=${MONTHS:-12}
 PERIOD_FROM=${PERIOD_FROM:-2025-01}
@@ -53,6 +59,11 @@ done
 [ "$SCALE_CHILDREN" -ge 250 ] || perf_die "SCALE_CHILDREN must be at least 250"
 [ "$MONTHS" -le 120 ] || perf_die "MONTHS must be at most 120 (the report's limit)"
 [[ $PERIOD_FROM =~ ^[0-9]{4}-(0[1-9]|1[0-2])$ ]] || perf_die "PERIOD_FROM must be YYYY-MM"
+case "$REPORT" in
+visit-compliance) MARKER=child_months ;;
+family-time) MARKER=plan_rows ;;
+*) perf_die "REPORT must be visit-compliance or family-time" ;;
+esac
 case "$LOAD_TRIGGERS" in
 on) REPLICA=false ;;
 off) REPLICA=true ;;
@@ -78,32 +89,35 @@ if [ -n "$PG_SETTINGS" ]; then
 	perf_psql -qc 'SELECT pg_reload_conf()' >/dev/null
 fi
 perf_migrate
-perf_start_service visit-measure
+perf_start_service "$REPORT"
 RSS_START=$(perf_rss_kb "$PERF_SERVICE_PID")
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 ADMINISTRATOR=$(perf_token --sub bench-administrator --role administrator)
 SUPERVISOR=$(perf_token --sub bench-supervisor --role supervisor --unit "$UNIT")
 
-# The service's own statement (lib/reports.c, visit_compliance), read from the
-# executable (the compiler joins its pieces into one string), with the
+# The service's own statement (lib/reports.c, visit_compliance, or
+# lib/family_time_report.c), read from the executable (the compiler joins its
+# pieces into one string; MARKER names a CTE of that statement only), with the
 # parameters written in as the service passes them: $1 see_all, $2 worker,
-# $3 unit (the caller's), $4 from, $5 to (first days of the months), $6 unit (filter).
+# $3 unit (the caller's), $4 from, $5 to (first days of the months), $6 unit
+# (filter); for the family-time report $7-$9 no cursor and $10 the first page's 501 rows.
 sql_for() {
-	python3 - "$PERF_BUILD/caseworkd" "$@" <<'PY'
+	python3 - "$PERF_BUILD/caseworkd" "$MARKER" "$@" <<'PY'
 import re
 import sys
 
-binary, see_all, unit, p4, p5 = sys.argv[1:]
+binary, marker, see_all, unit, p4, p5 = sys.argv[1:]
 with open(binary, 'rb') as f:
     found = sorted({s.decode() for s in re.findall(rb'WITH months AS \([\x20-\x7e]+', f.read())
-                    if b'child_months' in s})
+                    if marker.encode() in s})
 if len(found) != 1:
-    sys.exit(f'found {len(found)} candidate statements for visit_compliance in {binary}')
+    sys.exit(f'found {len(found)} candidate statements with {marker} in {binary}')
 lit = lambda v: 'NULL::text' if v == '' else "'" + v.replace("'", "''") + "'::text"
 params = {'1': f"'{see_all}'::boolean", '2': 'NULL::text', '3': lit(unit), '4': f"'{p4}'::date",
-          '5': f"'{p5}'::date", '6': 'NULL::text'}
-print(re.sub(r'\$([1-6])\b', lambda m: params[m.group(1)], ' '.join(found[0].split())))
+          '5': f"'{p5}'::date", '6': 'NULL::text', '7': 'NULL::uuid', '8': 'NULL::date', '9': 'NULL::uuid',
+          '10': '501'}
+print(re.sub(r'\$([1-9][0-9]?)\b', lambda m: params[m.group(1)], ' '.join(found[0].split())))
 PY
 }
 sql_for t '' "$P0" "$PERIOD_TO-01" >"$PERF_DIR/administrator.sql" || perf_die "the report's SQL was not found in caseworkd"
@@ -172,7 +186,7 @@ single_episode_sql f "'$UNIT'::text" >"$PERF_DIR/supervisor-single.sql"
 # The same report computed another way: visits.participant_ids unnested instead of
 # visit_participants, no shared CTEs, the unit compared directly. One line per month,
 # then the total: month|children|full_months|with_visit|every_month|visits|in_residence.
-check_sql() {
+check_sql_visit_compliance() {
 	local unit_filter=
 	[ -z "$1" ] || unit_filter="AND c.unit = '$1'"
 	cat <<SQL
@@ -219,6 +233,48 @@ SELECT 'total', count(DISTINCT id), count(*), count(*) FILTER (WHERE n > 0),
 SQL
 }
 
+# The family-time report computed another way: visits.participant_ids unnested and
+# matched to the plan's people by array overlap, the unit compared directly. One line
+# per month, then the total: month|children|plan_months|planned|delivered|within_plan.
+check_sql_family_time() {
+	local unit_filter=
+	[ -z "$1" ] || unit_filter="AND c.unit = '$1'"
+	cat <<SQL
+WITH m AS (
+    SELECT d::date AS first_day, (d + interval '1 month')::date - 1 AS last_day
+      FROM generate_series(date '$P0', date '$PERIOD_TO-01', interval '1 month') AS d
+), pl AS (
+    SELECT f.id, f.child_id, f.person_ids, f.visits_per_month AS planned, f.effective_on,
+           coalesce(f.ended_on, 'infinity') AS ended
+      FROM family_time_plans f JOIN cases c ON c.id = f.case_id JOIN participants ch ON ch.id = f.child_id
+     WHERE f.deleted_at IS NULL AND c.deleted_at IS NULL AND ch.deleted_at IS NULL $unit_filter
+), pm AS (
+    SELECT pl.*, m.first_day FROM pl JOIN m ON pl.effective_on <= m.first_day AND pl.ended >= m.last_day
+), fv AS (
+    SELECT v.id, v.participant_ids, u.pid, date_trunc('month', v.visited_at AT TIME ZONE 'UTC')::date AS first_day
+      FROM visits v CROSS JOIN LATERAL unnest(v.participant_ids) AS u (pid)
+     WHERE v.deleted_at IS NULL AND v.visit_type = 'family_time' AND v.location <> 'virtual'
+), d AS (
+    SELECT pm.id, pm.child_id, pm.first_day, pm.planned, count(fv.id) AS delivered
+      FROM pm LEFT JOIN fv ON fv.pid = pm.child_id AND fv.first_day = pm.first_day
+                          AND fv.participant_ids && pm.person_ids
+     GROUP BY pm.id, pm.child_id, pm.first_day, pm.planned
+)
+SELECT to_char(m.first_day, 'YYYY-MM'), count(DISTINCT d.child_id), count(d.id), coalesce(sum(d.planned), 0),
+       coalesce(sum(d.delivered), 0), coalesce(sum(least(d.delivered, d.planned)), 0)
+  FROM m LEFT JOIN d ON d.first_day = m.first_day GROUP BY m.first_day
+UNION ALL
+SELECT 'total', count(DISTINCT child_id), count(*), coalesce(sum(planned), 0), coalesce(sum(delivered), 0),
+       coalesce(sum(least(delivered, planned)), 0)
+  FROM d
+ ORDER BY 1;
+SQL
+}
+
+check_sql() {
+	if [ "$REPORT" = family-time ]; then check_sql_family_time "$@"; else check_sql_visit_compliance "$@"; fi
+}
+
 : >"$PERF_DIR/results"
 result() { echo "$*" >>"$PERF_DIR/results"; }
 now() { date +%s.%N; }
@@ -230,6 +286,9 @@ load() {
 	perf_log "$size %: loading families $g_from..$g_to (triggers $LOAD_TRIGGERS)"
 	t0=$(now)
 	perf_load_visit_measure "$g_from" "$g_to" "$P0" "$MONTHS" "$REPLICA" "$PERF_DIR/load-$size.log"
+	if [ "$REPORT" = family-time ]; then
+		perf_load_family_time "$g_from" "$g_to" "$P0" "$MONTHS" "$REPLICA" "$PERF_DIR/load-family-time-$size.log"
+	fi
 	t1=$(now)
 	perf_log "$size %: loaded in $(secs "$t0" "$t1") s; VACUUM ANALYZE"
 	perf_psql -qc 'VACUUM ANALYZE' >/dev/null
@@ -243,6 +302,8 @@ load() {
 		         WHERE p.role = 'child' AND c.unit = '$UNIT'),
 		       (SELECT count(*) FROM visits),
 		       (SELECT count(*) FROM visits WHERE visit_type = 'caseworker_child'),
+		       (SELECT count(*) FROM visits WHERE visit_type = 'family_time'),
+		       (SELECT count(*) FROM family_time_plans), (SELECT count(*) FROM meetings),
 		       (SELECT count(*) FROM visit_participants),
 		       (SELECT count(*) FROM audit_log),
 		       (SELECT count(*) FROM episodes),
@@ -252,10 +313,11 @@ load() {
 		       pg_database_size(current_database()),
 		       pg_total_relation_size('visits'), pg_total_relation_size('visit_participants'),
 		       pg_total_relation_size('participants'), pg_total_relation_size('audit_log')")
-	read -r cases children unit_children visits child_visits vp audit episodes reentered placements db_bytes \
-		visits_bytes vp_bytes participants_bytes audit_bytes <<<"$counts"
+	read -r cases children unit_children visits child_visits family_visits plans meetings vp audit episodes \
+		reentered placements db_bytes visits_bytes vp_bytes participants_bytes audit_bytes <<<"$counts"
 	result "kind=load size=$size load_s=$(secs "$t0" "$t1") vacuum_s=$(secs "$t1" "$t2") cases=$cases" \
 		"children=$children unit_children=$unit_children visits=$visits child_visits=$child_visits" \
+		"family_visits=$family_visits plans=$plans meetings=$meetings" \
 		"visit_participants=$vp audit_rows=$audit episodes=$episodes reentered=$reentered placements=$placements" \
 		"db_bytes=$db_bytes visits_bytes=$visits_bytes" \
 		"vp_bytes=$vp_bytes participants_bytes=$participants_bytes audit_bytes=$audit_bytes"
@@ -265,11 +327,12 @@ load() {
 }
 
 # measure_http SIZE CALLER TOKEN [REPORT]: a warm-up request, then RUNS timed ones;
-# REPORT is visit-compliance (the default) or placement-stability.
+# REPORT is visit-compliance (the default), placement-stability (over the period's
+# days) or family-time.
 measure_http() {
 	local size=$1 caller=$2 token=$3 report=${4:-visit-compliance} i rid out code total ms body failed=0 times=()
 	local service=() rids=() range="from=$PERIOD_FROM&to=$PERIOD_TO"
-	[ "$report" = visit-compliance ] || range="from=$P0&to=$PERIOD_LAST"
+	[ "$report" != placement-stability ] || range="from=$P0&to=$PERIOD_LAST"
 	local url="$PERF_URL/v1/reports/$report?$range"
 	body=$PERF_DIR/$report-$caller-$size.json
 	perf_log "$size %: $caller: GET /v1/reports/$report, a warm-up and $RUNS timed"
@@ -375,20 +438,22 @@ PY
 # check SIZE CALLER UNIT: the service's numbers against check_sql's.
 check() {
 	local size=$1 caller=$2 unit=$3 body expected
-	body=$PERF_DIR/visit-compliance-$caller-$size.json
+	body=$PERF_DIR/$REPORT-$caller-$size.json
 	expected=$PERF_DIR/check-$caller-$size.txt
 	[ "$CHECK" = 1 ] || return 0
 	[ -s "$body" ] || { perf_log "warning: no report from the service for $caller at $size %: nothing to check"; return 0; }
 	perf_log "$size %: $caller: checking the numbers against an independent computation"
 	check_sql "$unit" | perf_psql -At -F '|' -f - >"$expected" || perf_die "the check's SQL failed"
-	python3 - "$body" "$expected" "$caller" "$size" >>"$PERF_DIR/results" <<'PY' || perf_die "$caller at $size %: the service's numbers differ from the check's"
+	python3 - "$body" "$expected" "$caller" "$size" "$REPORT" >>"$PERF_DIR/results" <<'PY' || perf_die "$caller at $size %: the service's numbers differ from the check's"
 import json
 import sys
 
-body, expected, caller, size = sys.argv[1:]
+body, expected, caller, size, report_name = sys.argv[1:]
 report = json.load(open(body))
-keys = ('children', 'full_months_in_care', 'months_with_visit', 'children_visited_every_month', 'visits',
-        'visits_in_residence')
+keys = {'visit-compliance': ('children', 'full_months_in_care', 'months_with_visit', 'children_visited_every_month',
+                             'visits', 'visits_in_residence'),
+        'family-time': ('children', 'plan_months', 'planned', 'delivered', 'delivered_within_plan')}[report_name]
+rates = {'visit-compliance': ('visit_rate', 'residence_rate'), 'family-time': ('delivery_rate',)}[report_name]
 got = {m['month']: [m[k] for k in keys] for m in report['months']}
 got['total'] = [report[k] for k in keys]
 want = {}
@@ -398,10 +463,9 @@ for line in open(expected):
 bad = [k for k in sorted(set(got) | set(want)) if got.get(k) != want.get(k)]
 for k in bad:
     print(f'{caller} at {size} %: {k}: service {got.get(k)}, check {want.get(k)}', file=sys.stderr)
-t = got['total']
-print(f'kind=check size={size} caller={caller} ok={0 if bad else 1} children={t[0]} full_months={t[1]} '
-      f'with_visit={t[2]} every_month={t[3]} visits={t[4]} in_residence={t[5]} '
-      f'visit_rate={report["visit_rate"]} residence_rate={report["residence_rate"]}')
+t = dict(zip(keys, got['total']))
+t.update({k: report[k] for k in rates})
+print(f'kind=check size={size} caller={caller} ok={0 if bad else 1} ' + ' '.join(f'{k}={v}' for k, v in t.items()))
 sys.exit(1 if bad else 0)
 PY
 }
@@ -456,6 +520,16 @@ PY
 
 measure() {
 	local size=$1
+	if [ "$REPORT" = family-time ]; then
+		measure_http "$size" administrator "$ADMINISTRATOR" family-time
+		measure_http "$size" supervisor "$SUPERVISOR" family-time
+		measure_sql "$size" administrator
+		measure_sql "$size" supervisor
+		check "$size" administrator ''
+		check "$size" supervisor "$UNIT"
+		result "kind=rss size=$size rss_kb=$(perf_rss_kb "$PERF_SERVICE_PID")"
+		return
+	fi
 	measure_http "$size" administrator "$ADMINISTRATOR"
 	measure_http "$size" supervisor "$SUPERVISOR"
 	measure_sql "$size" administrator
@@ -484,12 +558,13 @@ SETTINGS=$(perf_psql -At -F ' ' -c "SELECT current_setting('shared_buffers'), cu
 	current_setting('jit'), current_setting('max_parallel_workers_per_gather')")
 python3 - "$PERF_DIR/results" "$PERIOD_FROM" "$PERIOD_TO" "$RUNS" "$UNIT" "$RSS_START" "$RSS_PEAK" \
 	"$LOAD_TRIGGERS" "$WORKERS" "$UNITS" "$(nproc)" "$LOAD_START" "$(cut -d' ' -f1-3 /proc/loadavg)" \
-	"$SETTINGS" <<'PY'
+	"$SETTINGS" "$REPORT" <<'PY'
 import statistics
 import sys
 
 (path, p_from, p_to, runs, unit, rss_start, rss_peak, triggers, workers, units, cores, load_start, load_end,
- settings) = sys.argv[1:]
+ settings, report) = sys.argv[1:]
+family = report == 'family-time'
 rows = []
 with open(path) as f:
     for line in f:
@@ -510,7 +585,7 @@ row = lambda *cells: print(fmt.format(*cells).rstrip())
 shared_buffers, work_mem, jit, parallel = settings.split()
 
 print()
-print(f'GET /v1/reports/visit-compliance?from={p_from}&to={p_to}: median of {runs} runs after one warm-up; '
+print(f'GET /v1/reports/{report}?from={p_from}&to={p_to}: median of {runs} runs after one warm-up; '
       f'{cores} cores; load average {load_start} at the start, {load_end} at the end')
 print(f'PostgreSQL 15: shared_buffers {shared_buffers}, work_mem {work_mem}, jit {jit}, '
       f'max_parallel_workers_per_gather {parallel}; load with triggers {triggers}')
@@ -518,11 +593,13 @@ print()
 fmt = '{:<34} {:>14} {:>14} {:>8}'
 row('data set', '10 %', '100 %', 'ratio')
 l10, l100 = get('load', size='10'), get('load', size='100')
-for key, label in (('cases', 'cases'), ('children', 'children in care'),
+for key, label in ((('cases', 'cases'), ('children', 'children in care'),
                    ('unit_children', f'  of them in {unit}'), ('reentered', '  with two removal episodes'),
                    ('episodes', 'removal episodes'), ('placements', 'placements'), ('visits', 'visits'),
-                   ('child_visits', '  caseworker_child'), ('visit_participants', 'visit_participants rows'),
-                   ('audit_rows', 'audit_log rows')):
+                   ('child_visits', '  caseworker_child'))
+                  + ((('family_visits', '  family_time'), ('plans', 'family-time plans'), ('meetings', 'meetings'))
+                     if family else ())
+                  + (('visit_participants', 'visit_participants rows'), ('audit_rows', 'audit_log rows'))):
     a, b = int(l10.get(key, 0)), int(l100.get(key, 0))
     row(label, f'{a:,}', f'{b:,}', ratio(b, a))
 row('load (this batch), s', l10.get('load_s', '-'), l100.get('load_s', '-'), '')
@@ -539,7 +616,7 @@ print()
 fmt = '{:<14} {:<20} {:>10} {:>10} {:>8}'
 row('caller', 'time, ms (median)', '10 %', '100 %', '100/10')
 for caller in ('administrator', 'supervisor'):
-    h10, h100 = (get('http', size=size, caller=caller, report='visit-compliance') for size in ('10', '100'))
+    h10, h100 = (get('http', size=size, caller=caller, report=report) for size in ('10', '100'))
     s10, s100 = get('sql', size='10', caller=caller), get('sql', size='100', caller=caller)
     o10, o100 = get('sql', size='10', caller=caller + '-single'), get('sql', size='100', caller=caller + '-single')
     p10, p100 = (get('http', size=size, caller=caller, report='placement-stability') for size in ('10', '100'))
@@ -552,9 +629,9 @@ for caller in ('administrator', 'supervisor'):
              ('  backend CPU', median(o10.get('cpu', '')), median(o100.get('cpu', ''))),
              ('stability HTTP', median(p10.get('times', '')), median(p100.get('times', ''))),
              ('  in the service', median(p10.get('service', '')), median(p100.get('service', ''))))
-    for i, (label, a, b) in enumerate(lines):
+    for i, (label, a, b) in enumerate(lines[:5] if family else lines):
         row(caller if i == 0 else '', label, fmt_ms(a), fmt_ms(b), ratio(b, a))
-    for size, s, o in (('10', s10, o10), ('100', s100, o100)):
+    for size, s, o in () if family else (('10', s10, o10), ('100', s100, o100)):
         print(f'{"":14}   episodes / single-episode SQL at {size} %: time '
               f'{ratio2(median(s.get("times", "")), median(o.get("times", "")))}, backend CPU '
               f'{ratio2(median(s.get("cpu", "")), median(o.get("cpu", "")))}')
@@ -568,16 +645,17 @@ for caller in ('administrator', 'supervisor'):
 print()
 checks = [r for r in rows if r['kind'] == 'check']
 for r in checks:
-    print(f'{r["caller"]:<14} {r["size"]:>3} %: {int(r["children"]):,} children, {int(r["full_months"]):,} full months '
-          f'in care, visit_rate {r["visit_rate"]}, residence_rate {r["residence_rate"]}; '
+    figures = ', '.join(f'{k} {v}' for k, v in r.items() if k not in ('kind', 'size', 'caller', 'ok'))
+    print(f'{r["caller"]:<14} {r["size"]:>3} %: {figures}; '
           f'{"same as" if r["ok"] == "1" else "DIFFERENT FROM"} the independent computation')
 for r in (r for r in rows if r['kind'] == 'stability_check'):
     print(f'{r["caller"]:<14} {r["size"]:>3} %: placement stability: {int(r["children"]):,} children, '
           f'{int(r["days_in_care"]):,} days in care, {int(r["moves"]):,} moves, {r["rate"]} per 1,000 days; '
           f'{"same as" if r["ok"] == "1" else "DIFFERENT FROM"} the independent computation')
 print()
-print('"single-episode SQL" is the visit measure as computed before removal episodes (one pair of dates a')
-print('child, now the latest episode\'s), on the same data in the same run: the reference for what episodes cost.')
+if not family:
+    print('"single-episode SQL" is the visit measure as computed before removal episodes (one pair of dates a')
+    print('child, now the latest episode\'s), on the same data in the same run: the reference for what episodes cost.')
 print('ratio 100/10: the data grows 10 times, so the time should grow at most about 10 times. "HTTP" is the')
 print('client\'s time to the last byte; "in the service" is duration_ms of the service\'s log line; "SQL in psql"')
 print('is the same statement with the same parameters and jit off, as the service runs it (unprepared, so it is')

@@ -364,3 +364,12 @@ perf_load_visit_measure() {
 		-v replica="$5" -f tests/perf/visit-measure-load.sql >"$6" 2>&1 \
 		|| { cat "$6" >&2; perf_die "the load failed"; }
 }
+
+# perf_load_family_time G_FROM G_TO P0 MONTHS REPLICA LOG: loads the meetings,
+# family-time plans and weekly family time of families G_FROM..G_TO, after
+# perf_load_visit_measure has loaded those families (same arguments).
+perf_load_family_time() {
+	perf_psql -q -v g_from="$1" -v g_to="$2" -v p0="$3" -v months="$4" \
+		-v replica="$5" -f tests/perf/family-time-load.sql >"$6" 2>&1 \
+		|| { cat "$6" >&2; perf_die "the family-time load failed"; }
+}
