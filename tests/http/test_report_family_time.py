@@ -37,25 +37,18 @@ def empty_month(month):
 
 
 class FamilyTimeReportTest(ReportTest):
-    """Plans are written straight into the database here, as a state system's
-    load would write them; their own endpoints are tested with their kind."""
+    """Plans and visits are made through the API, as clients make them."""
 
     def plan(self, case, child, people, visits_per_month, effective_on, ended_on=None, deleted=False):
-        """A family-time plan of child with people; returns its id."""
-        ended = f"'{ended_on}'" if ended_on else 'NULL'
-        people_array = ','.join(p['id'] for p in people)
-        where = f"child_id = '{child['id']}' AND effective_on = '{effective_on}' AND deleted_at IS NULL"
-        self.cluster.psql(
-            "BEGIN; SELECT set_config('casework.actor', 'state-loader', true);"
-            "INSERT INTO family_time_plans (case_id, child_id, person_ids, visits_per_month, supervision,"
-            " effective_on, ended_on)"
-            f" VALUES ('{case['id']}', '{child['id']}', '{{{people_array}}}', {visits_per_month}, 'supervised',"
-            f" '{effective_on}', {ended});"
-            + (f" UPDATE family_time_plans SET deleted_at = now() WHERE {where};" if deleted else '')
-            + " COMMIT;")
-        return self.cluster.psql(f"SELECT id FROM family_time_plans WHERE case_id = '{case['id']}'"
-                                 f" AND child_id = '{child['id']}' AND effective_on = '{effective_on}'"
-                                 " ORDER BY created_at DESC LIMIT 1").strip()
+        """A family-time plan of child with people, made (and deleted) by an administrator; its id."""
+        body = {'child_id': child['id'], 'person_ids': [p['id'] for p in people],
+                'visits_per_month': visits_per_month, 'supervision': 'supervised', 'effective_on': effective_on,
+                'ended_on': ended_on}
+        r = self.request('POST', f'/v1/cases/{case["id"]}/family-time-plans', self.world.administrator, body=body)
+        self.assertEqual(r.status, 201, r)
+        if deleted:
+            self.remove(f'/v1/family-time-plans/{r.json()["id"]}')
+        return r.json()['id']
 
     def family_visit(self, case, who, visited_at, people, location='community', visit_type='family_time'):
         return self.visit(case, who, visited_at, people, visit_type=visit_type, location=location)
@@ -497,6 +490,31 @@ class FamilyTimeEdgesTest(FamilyTimeReportTest):
         self.remove(f'/v1/cases/{gone_case["id"]}')
         after = self.family_time(w.worker_a1, **{'from': '2025-03', 'to': '2025-03'})
         self.assertFigures(after, [empty_month('2025-03')], total(0, 0, 0, 0, 0, None))
+
+    def test_a_visit_changed_afterwards_counts_as_it_now_stands(self):
+        # Two visits with the mother in March 2025 against a plan of 2: delivered 2, then
+        # one turned virtual, the other changed to leave the mother out: 0; then the
+        # plan ended in mid-March: March is no plan-month any more.
+        w = self.world
+        case = self.case_in(w.worker_a1)
+        child = self.participant(case)
+        mother = self.participant(case, role='parent')
+        foster = self.participant(case, role='foster_parent')
+        plan = self.plan(case, child, [mother], 2, '2025-01-01')
+        one = self.family_visit(case, w.worker_a1, '2025-03-03T10:00:00Z', [child, mother])
+        two = self.family_visit(case, w.worker_a1, '2025-03-10T10:00:00Z', [child, mother])
+        march = {'from': '2025-03', 'to': '2025-03'}
+        self.assertFigures(self.family_time(w.worker_a1, **march), [m('2025-03', 1, 1, 2, 2, 2, 1.0)],
+                           total(1, 1, 2, 2, 2, 1.0))
+        for visit, change in ((one, {'location': 'virtual'}), (two, {'participant_ids': [child['id'], foster['id']]})):
+            r = self.request('PATCH', f'/v1/visits/{visit["id"]}', w.worker_a1, body=change)
+            self.assertEqual(r.status, 200, r)
+        self.assertFigures(self.family_time(w.worker_a1, **march), [m('2025-03', 1, 1, 2, 0, 0, 0.0)],
+                           total(1, 1, 2, 0, 0, 0.0))
+        r = self.request('PATCH', f'/v1/family-time-plans/{plan}', w.worker_a1, body={'ended_on': '2025-03-15'})
+        self.assertEqual(r.status, 200, r)
+        self.assertFigures(self.family_time(w.worker_a1, **march), [empty_month('2025-03')],
+                           total(0, 0, 0, 0, 0, None))
 
     def test_a_range_of_exactly_ten_years_lists_every_month(self):
         w = self.world
