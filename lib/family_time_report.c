@@ -13,17 +13,16 @@
 /*
  * The report in one statement: the months of the range (made from their
  * number, which the planner then knows); the visible plans in force over at
- * least one whole month of it; their plan-months; for each plan, its child's
- * family-time visits in the range at which one of the plan's people was,
- * counted by UTC month (per plan, from indexes: the child's rows of
- * visit_participants, 013's covering index of family-time visits, the
- * people's rows), so that the work grows with the plans the caller sees and
- * no hash or sort over the whole range is built. Then three parts, told apart
- * by the first column: 0 a row per month, 1 the whole range, 2 a page of
- * shortfalls after the cursor ($7-$9), at most $10 rows. Each (plan, month)
- * occurs once in plan_rows, so plain counts are exact. Columns: part, month,
- * children, plan_months, planned, delivered, delivered_within_plan, child_id,
- * case_id, case_number, plan_id, person_ids (JSON).
+ * least one whole month of it; their plan-months; for each plan, the family
+ * time of its child with one of its people in the range, by UTC month (from
+ * sql/017's family_time_pairs: one index range per person of the plan, and a
+ * visit with several of them counts once), so that the work grows with the
+ * plans the caller sees. Then three parts, told apart by the first column:
+ * 0 a row per month, 1 the whole range, 2 a page of shortfalls after the
+ * cursor ($7-$9), at most $10 rows. Each (plan, month) occurs once in
+ * plan_rows, so plain counts are exact. Columns: part, month, children,
+ * plan_months, planned, delivered, delivered_within_plan, child_id, case_id,
+ * case_number, plan_id, person_ids (JSON).
  */
 static const struct db_statement family_time = {
 	NULL,
@@ -50,14 +49,12 @@ static const struct db_statement family_time = {
 	"    SELECT p.id, d.first_day, d.n"
 	"      FROM plans p"
 	"     CROSS JOIN LATERAL ("
-	"        SELECT date_trunc('month', v.visited_at AT TIME ZONE 'UTC')::date AS first_day, count(*) AS n"
-	"          FROM visit_participants a JOIN visits v ON v.id = a.visit_id"
-	"         WHERE a.participant_id = p.child_id"
-	"           AND v.deleted_at IS NULL AND v.visit_type = 'family_time' AND v.location <> 'virtual'"
-	"           AND v.visited_at >= $4::date::timestamp AT TIME ZONE 'UTC'"
-	"           AND v.visited_at < ($5::date + interval '1 month')::timestamp AT TIME ZONE 'UTC'"
-	"           AND EXISTS (SELECT 1 FROM visit_participants b"
-	"                        WHERE b.visit_id = a.visit_id AND b.participant_id = ANY (p.person_ids))"
+	"        SELECT date_trunc('month', t.visited_at AT TIME ZONE 'UTC')::date AS first_day,"
+	"               count(DISTINCT t.visit_id) AS n"
+	"          FROM family_time_pairs t"
+	"         WHERE t.participant_id = p.child_id AND t.other_id = ANY (p.person_ids)"
+	"           AND t.visited_at >= $4::date::timestamp AT TIME ZONE 'UTC'"
+	"           AND t.visited_at < ($5::date + interval '1 month')::timestamp AT TIME ZONE 'UTC'"
 	"         GROUP BY 1) AS d"
 	"), plan_rows AS ("
 	"    SELECT pm.id, pm.case_id, pm.case_number, pm.child_id, pm.person_ids, pm.first_day,"

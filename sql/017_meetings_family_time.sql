@@ -26,6 +26,11 @@
 -- A plan that starts on or before the day the plan in force started is not
 -- "new": it collides with it (the exclusion constraint), and so does one that
 -- overlaps a later plan.
+--
+-- Family time as the family-time report counts it (family_time visits, not
+-- virtual) is kept apart by trigger as pairs of the people at each visit
+-- (family_time_pairs, at the end), so that the report reads a plan's
+-- delivered visits from one index range per person of the plan.
 
 CREATE EXTENSION IF NOT EXISTS btree_gist;
 
@@ -234,10 +239,54 @@ CREATE TRIGGER family_time_plans_people AFTER INSERT OR UPDATE ON family_time_pl
 CREATE TRIGGER family_time_plans_no_delete BEFORE DELETE OR TRUNCATE ON family_time_plans
     FOR EACH STATEMENT EXECUTE FUNCTION cw_forbid('casework rows are never removed; set deleted_at');
 
--- The family-time report finds each child's delivered family time from
--- indexes alone, as 009 does for the visit measure: the child's rows of
--- visit_participants, then whether each visit counts (family_time, not
--- virtual, not deleted) and when it was; whether a plan's people were there
--- is a probe of visit_participants' primary key.
-CREATE INDEX visits_family_time_idx ON visits (id) INCLUDE (visited_at)
-    WHERE deleted_at IS NULL AND visit_type = 'family_time' AND location <> 'virtual';
+-- ---- family time as the report counts it --------------------------------
+
+-- Every family_time visit, not virtual, not deleted, as one row per ordered
+-- pair of different people at it (participant_id, then other_id) with the
+-- visit's instant. Kept from visits by trigger (their participant_ids, type,
+-- location, instant and deletion), so the family-time report finds a plan's
+-- delivered visits, those of its child with one of its people, as one index
+-- range per person, instead of joining each child's visits with every visit
+-- of the plan's people. No roles are kept: a pair counts for whoever is a
+-- plan's child and people when the report runs.
+CREATE TABLE family_time_pairs (
+    visit_id       uuid NOT NULL REFERENCES visits (id),
+    participant_id uuid NOT NULL,
+    other_id       uuid NOT NULL,
+    visited_at     timestamptz NOT NULL,
+    PRIMARY KEY (visit_id, participant_id, other_id),
+    CHECK (participant_id <> other_id)
+);
+CREATE INDEX family_time_pairs_people_idx ON family_time_pairs (participant_id, other_id, visited_at)
+    INCLUDE (visit_id);
+
+CREATE FUNCTION visits_sync_family_time_pairs() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.participant_ids IS NOT DISTINCT FROM OLD.participant_ids
+       AND NEW.visit_type IS NOT DISTINCT FROM OLD.visit_type AND NEW.location IS NOT DISTINCT FROM OLD.location
+       AND NEW.visited_at IS NOT DISTINCT FROM OLD.visited_at
+       AND NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        DELETE FROM family_time_pairs WHERE visit_id = NEW.id;
+    END IF;
+    IF NEW.visit_type = 'family_time' AND NEW.location <> 'virtual' AND NEW.deleted_at IS NULL THEN
+        INSERT INTO family_time_pairs (visit_id, participant_id, other_id, visited_at)
+        SELECT DISTINCT NEW.id, a, b, NEW.visited_at
+          FROM unnest(NEW.participant_ids) AS a, unnest(NEW.participant_ids) AS b
+         WHERE a <> b;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER visits_family_time_pairs AFTER INSERT OR UPDATE ON visits
+    FOR EACH ROW EXECUTE FUNCTION visits_sync_family_time_pairs();
+
+INSERT INTO family_time_pairs (visit_id, participant_id, other_id, visited_at)
+SELECT DISTINCT v.id, a, b, v.visited_at
+  FROM visits v, unnest(v.participant_ids) AS a, unnest(v.participant_ids) AS b
+ WHERE a <> b AND v.visit_type = 'family_time' AND v.location <> 'virtual' AND v.deleted_at IS NULL;

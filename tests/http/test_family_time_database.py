@@ -194,3 +194,54 @@ class MeetingRulesTest(DatabaseTest):
                                   f" AND case_id = '{self.case['id']}'")
         self.assertEqual(audit.strip(), 'create')
         self.assertIn('never removed', self.sql(f"DELETE FROM meetings WHERE case_id = '{self.case['id']}'"))
+
+
+class FamilyTimePairsTest(DatabaseTest):
+    """family_time_pairs follows each visit: the ordered pairs of different people at
+    a family_time visit, not virtual, not deleted."""
+
+    def visit(self, people, visit_type='family_time', location='office'):
+        r = self.request('POST', f'/v1/cases/{self.case["id"]}/visits', self.world.worker_a1,
+                         body={'visited_at': '2025-03-03T10:00:00Z', 'visit_type': visit_type, 'location': location,
+                               'participant_ids': [p['id'] for p in people]})
+        self.assertEqual(r.status, 201, r)
+        return r.json()
+
+    def pairs(self, visit):
+        out = self.cluster.psql("SELECT participant_id || '>' || other_id || '@' || to_char(visited_at AT TIME ZONE"
+                                " 'UTC', 'HH24:MI') FROM family_time_pairs"
+                                f" WHERE visit_id = '{visit['id']}' ORDER BY 1")
+        return out.split()
+
+    def change(self, visit, body, who=None):
+        r = self.request('PATCH', f'/v1/visits/{visit["id"]}', who or self.world.worker_a1, body=body)
+        self.assertEqual(r.status, 200, r)
+
+    def test_each_ordered_pair_of_people_at_family_time_is_kept(self):
+        c, m, f = self.child['id'], self.mother['id'], self.father['id']
+        visit = self.visit([self.child, self.mother, self.father])
+        self.assertEqual(self.pairs(visit), sorted(f'{a}>{b}@10:00' for a, b in
+                                                   ((c, m), (c, f), (m, c), (m, f), (f, c), (f, m))))
+
+    def test_pairs_follow_the_visit_as_it_changes_and_leave_with_it(self):
+        c, m = self.child['id'], self.mother['id']
+        visit = self.visit([self.child, self.mother])
+        self.change(visit, {'visited_at': '2025-03-03T11:30:00Z'})
+        self.assertEqual(self.pairs(visit), sorted([f'{c}>{m}@11:30', f'{m}>{c}@11:30']))
+        self.change(visit, {'participant_ids': [c, self.aunt['id']]})
+        self.assertEqual(self.pairs(visit), sorted([f'{c}>{self.aunt["id"]}@11:30', f'{self.aunt["id"]}>{c}@11:30']))
+        self.change(visit, {'location': 'virtual'})
+        self.assertEqual(self.pairs(visit), [])
+        self.change(visit, {'location': 'community'})
+        self.assertEqual(len(self.pairs(visit)), 2)
+        self.change(visit, {'visit_type': 'caseworker_child'})
+        self.assertEqual(self.pairs(visit), [])
+        self.change(visit, {'visit_type': 'family_time'})
+        r = self.request('DELETE', f'/v1/visits/{visit["id"]}', self.world.administrator)
+        self.assertEqual(r.status, 204, r)
+        self.assertEqual(self.pairs(visit), [])
+
+    def test_other_visits_have_no_pairs(self):
+        self.assertEqual(self.pairs(self.visit([self.child, self.mother], location='virtual')), [])
+        self.assertEqual(self.pairs(self.visit([self.child, self.mother], visit_type='caseworker_child')), [])
+        self.assertEqual(self.pairs(self.visit([self.mother], visit_type='caseworker_parent')), [])

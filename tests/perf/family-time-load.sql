@@ -156,4 +156,14 @@ INSERT INTO visit_participants (visit_id, participant_id, case_id)
 SELECT DISTINCT ins.id, p, ins.case_id FROM ins CROSS JOIN LATERAL unnest(ins.participant_ids) AS p
  WHERE :'replica'::boolean;
 
+-- With triggers off, the family-time pairs of the batch's family time (this
+-- load's, and the visit-measure load's family_time visits), as the trigger
+-- writes them.
+INSERT INTO family_time_pairs (visit_id, participant_id, other_id, visited_at)
+SELECT DISTINCT v.id, a, b, v.visited_at
+  FROM visits v, unnest(v.participant_ids) AS a, unnest(v.participant_ids) AS b
+ WHERE :'replica'::boolean AND a <> b
+   AND v.case_id IN (SELECT md5('vm-case-' || g)::uuid FROM generate_series(:g_from, :g_to) AS g)
+   AND v.visit_type = 'family_time' AND v.location <> 'virtual' AND v.deleted_at IS NULL;
+
 COMMIT;
