@@ -147,8 +147,9 @@ static enum cw_code check_participant(struct record_change *ch, struct cw_error 
 	return check_role_change(ch, err);
 }
 
-/* A participant that live goals, referrals, visits or hearings name stays:
- * deleting it would leave them pointing at nobody. */
+/* A participant that live goals, referrals, visits, hearings, meetings or
+ * family-time plans name stays: deleting it would leave them pointing at
+ * nobody. */
 static const struct db_statement participant_named = {
 	"participant_named",
 	"SELECT (SELECT count(*) FROM goals g JOIN plans pl ON pl.id = g.plan_id"
@@ -156,7 +157,12 @@ static const struct db_statement participant_named = {
 	" + (SELECT count(*) FROM service_referrals WHERE participant_id = $1::uuid AND deleted_at IS NULL)"
 	" + (SELECT count(*) FROM visit_participants vp JOIN visits v ON v.id = vp.visit_id"
 	"    WHERE vp.participant_id = $1::uuid AND v.deleted_at IS NULL)"
-	" + (SELECT count(*) FROM hearing_children WHERE participant_id = $1::uuid)", 1, 0};
+	" + (SELECT count(*) FROM hearing_children WHERE participant_id = $1::uuid)"
+	" + (SELECT count(*) FROM meeting_participants mp JOIN meetings m ON m.id = mp.meeting_id"
+	"    WHERE mp.participant_id = $1::uuid AND m.deleted_at IS NULL)"
+	" + (SELECT count(*) FROM family_time_plans WHERE child_id = $1::uuid AND deleted_at IS NULL)"
+	" + (SELECT count(*) FROM family_time_plan_people fp JOIN family_time_plans f ON f.id = fp.plan_id"
+	"    WHERE fp.participant_id = $1::uuid AND f.deleted_at IS NULL)", 1, 0};
 
 const struct resource participant_resource = {
 	.noun = "participant", .audit_type = "participant", .fields = participant_fields,
@@ -164,8 +170,9 @@ const struct resource participant_resource = {
 	.insert_columns = insert_columns, .update_columns = update_columns,
 	.lists = {CURSOR_PARTICIPANTS, (const char *const[]){"role", NULL}, NULL, NULL},
 	.rules = {.check = check_participant, .named_by = &participant_named,
-		  .named_by_refusal = "Goals, referrals, visits or hearings (%ld) name this participant: "
-				      "delete them, or change them to name someone else, first."},
+		  .named_by_refusal = "Goals, referrals, visits, hearings, meetings or family-time plans (%ld) "
+				      "name this participant: delete them, or change them to name someone else, "
+				      "first."},
 };
 
 enum cw_code participants_check_in_case(struct db_conn *conn, const char *id, const char *case_id,

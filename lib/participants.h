@@ -8,7 +8,8 @@
  * discharge is neither without a removal nor before it. A participant is seen
  * by whoever sees the case, and stays editable after the case closes
  * (discharge dates are often recorded afterwards). A participant that live
- * goals, referrals or visits name cannot be deleted (CW_CONFLICT).
+ * goals, referrals, visits, hearings, meetings or family-time plans name
+ * cannot be deleted (CW_CONFLICT).
  */
 #ifndef CW_PARTICIPANTS_H
 #define CW_PARTICIPANTS_H

@@ -232,6 +232,18 @@ class ChainTest(FamilyTimePlanTest):
         self.assertEqual(self.cluster.psql(f"SELECT ended_on IS NULL FROM family_time_plans WHERE id = '{first['id']}'").strip(), 't')
 
 
+class NamedPeopleTest(FamilyTimePlanTest):
+    def test_a_child_or_person_a_live_plan_names_is_kept_until_the_plan_goes(self):
+        plan = self.add(person_ids=[self.mother['id']])
+        for who in (self.child, self.mother):
+            with self.subTest(role=who['role']):
+                r = self.request('DELETE', f'/v1/participants/{who["id"]}', self.world.administrator)
+                self.assertIn('name this participant', self.assertProblem(r, 409)['detail'])
+        self.assertEqual(self.delete(plan).status, 204)
+        r = self.request('DELETE', f'/v1/participants/{self.mother["id"]}', self.world.administrator)
+        self.assertEqual(r.status, 204, r)
+
+
 class FieldsTest(FamilyTimePlanTest):
     def test_every_supervision_level_is_accepted(self):
         for i, level in enumerate(SUPERVISION):

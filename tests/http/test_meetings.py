@@ -156,6 +156,16 @@ class BadInputTest(MeetingTest):
     # AccessTest (CaseRecordAccessMatrix.assertCannotSee) checks it role by role.
 
 
+class NamedPeopleTest(MeetingTest):
+    def test_a_participant_a_live_meeting_names_is_kept_until_the_meeting_goes(self):
+        meeting = self.add()
+        r = self.request('DELETE', f'/v1/participants/{self.mother["id"]}', self.world.administrator)
+        self.assertIn('name this participant', self.assertProblem(r, 409)['detail'])
+        self.assertEqual(self.delete(meeting).status, 204)
+        r = self.request('DELETE', f'/v1/participants/{self.mother["id"]}', self.world.administrator)
+        self.assertEqual(r.status, 204, r)
+
+
 class FieldsTest(MeetingTest):
     def test_every_type_reason_and_recommendation_is_accepted(self):
         for field, values in (('meeting_type', MEETING_TYPES), ('reason', REASONS),
