@@ -1,7 +1,6 @@
 #include "hearings.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "cases.h"
 #include "dates.h"
@@ -57,28 +56,7 @@ static void check_dates(const json_t *hearing, struct cw_error *err)
 		cw_field_error(err, "next_hearing_on", "must come after held_on");
 }
 
-/* Each child the hearing concerns is a live child participant of its case. */
-static enum cw_code check_children(struct record_change *ch, const char *case_id, struct cw_error *err)
-{
-	const json_t *ids = json_object_get(ch->after, "child_ids");
-	size_t i;
-	const json_t *id;
-	json_t *roles;
-	enum cw_code rc = participants_roles(ch->conn, case_id, ids, &roles, err);
-
-	if (rc != CW_OK)
-		return rc;
-	json_array_foreach(ids, i, id) {
-		const char *role = json_string_value(json_object_get(roles, json_string_value(id)));
-
-		if (role == NULL)
-			cw_field_error(err, "child_ids", "%s is not a participant of this case", json_string_value(id));
-		else if (strcmp(role, "child") != 0)
-			cw_field_error(err, "child_ids", "%s is not a child (role is %s)", json_string_value(id), role);
-	}
-	json_decref(roles);
-	return CW_OK;
-}
+static const char *const child_role[] = {"child", NULL};
 
 static enum cw_code check_hearing(struct record_change *ch, struct cw_error *err)
 {
@@ -95,7 +73,8 @@ static enum cw_code check_hearing(struct record_change *ch, struct cw_error *err
 	record_sort_uuids(ch->after, "child_ids");
 	check_dates(ch->after, err);
 	if (ch->before == NULL || record_field_changed(ch->before, ch->after, "child_ids"))
-		rc = check_children(ch, case_id, err);
+		rc = participants_check_roles(ch->conn, case_id, json_object_get(ch->after, "child_ids"), child_role,
+					      "child_ids", "a child", err);
 	return rc;
 }
 

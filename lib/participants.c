@@ -228,7 +228,7 @@ enum cw_code participants_check_roles(struct db_conn *conn, const char *case_id,
 			if (role == NULL)
 				cw_field_error(err, field, "%s is not a participant of this case", json_string_value(id));
 			else if (!allowed)
-				cw_field_error(err, field, "%s is not %s", json_string_value(id), what);
+				cw_field_error(err, field, "%s is not %s (role is %s)", json_string_value(id), what, role);
 		}
 	}
 	json_decref(found);
