@@ -30,16 +30,11 @@ static const char *const update_columns[] = {"child_id", "person_ids", "visits_p
 
 static enum cw_code check_plan(struct record_change *ch, struct cw_error *err)
 {
-	const char *case_id = ch->before ? record_text_member(ch->before, "case_id") : ch->parent_id;
-	json_t *the_case;
-	enum cw_code rc = resource_load_locked(ch->conn, &case_resource, ch->actor->principal, case_id, 0, &the_case,
-					       err);
+	const char *case_id;
+	enum cw_code rc = resource_lock_parent(ch, &case_id, err);
 
 	if (rc != CW_OK)
 		return rc;
-	json_decref(the_case);
-	if (ch->before == NULL)
-		json_object_set_new(ch->after, "case_id", json_string(case_id));
 	record_canonical_uuid(ch->after, "child_id");
 	record_sort_uuids(ch->after, "person_ids");
 	rule_not_before(ch->after, "ended_on", "effective_on", err);

@@ -42,17 +42,12 @@ static const struct db_statement plan_in_case = {
 
 static enum cw_code check_meeting(struct record_change *ch, struct cw_error *err)
 {
-	const char *case_id = ch->before ? record_text_member(ch->before, "case_id") : ch->parent_id;
+	const char *case_id;
 	const char *plan_id;
-	json_t *the_case;
-	enum cw_code rc = resource_load_locked(ch->conn, &case_resource, ch->actor->principal, case_id, 0, &the_case,
-					       err);
+	enum cw_code rc = resource_lock_parent(ch, &case_id, err);
 
 	if (rc != CW_OK)
 		return rc;
-	json_decref(the_case);
-	if (ch->before == NULL)
-		json_object_set_new(ch->after, "case_id", json_string(case_id));
 	if (json_object_get(ch->after, "others_present") == NULL)
 		json_object_set_new(ch->after, "others_present", json_array());
 	record_sort_uuids(ch->after, "participant_ids");

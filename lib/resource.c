@@ -225,6 +225,21 @@ enum cw_code resource_load_parent(const struct record_change *ch, int exclusive,
 	return resource_load_locked(ch->conn, store->parent, ch->actor->principal, id, exclusive, out, err);
 }
 
+enum cw_code resource_lock_parent(struct record_change *ch, const char **parent_id, struct cw_error *err)
+{
+	const char *column = ch->kind->store.parent_column;
+	json_t *parent;
+	enum cw_code rc = resource_load_parent(ch, 0, &parent, err);
+
+	*parent_id = ch->before ? record_text_member(ch->before, column) : ch->parent_id;
+	if (rc != CW_OK)
+		return rc;
+	json_decref(parent);
+	if (ch->before == NULL)
+		json_object_set_new(ch->after, column, json_string(ch->parent_id));
+	return CW_OK;
+}
+
 enum cw_code resource_count(struct db_conn *conn, const struct db_statement *stmt, const char *id, long *count,
 			    struct cw_error *err)
 {

@@ -89,15 +89,11 @@ static enum cw_code check_people(struct record_change *ch, const char *case_id, 
 
 static enum cw_code check_visit(struct record_change *ch, struct cw_error *err)
 {
-	const char *case_id = ch->before ? record_text_member(ch->before, "case_id") : ch->parent_id;
-	json_t *the_case;
-	enum cw_code rc = resource_load_parent(ch, 0, &the_case, err);
+	const char *case_id;
+	enum cw_code rc = resource_lock_parent(ch, &case_id, err);
 
 	if (rc != CW_OK)
 		return rc;
-	json_decref(the_case);
-	if (ch->before == NULL)
-		json_object_set_new(ch->after, "case_id", json_string(case_id));
 	normalise(ch->after);
 	check_not_future(ch->after, err);
 	if (ch->before == NULL || record_field_changed(ch->before, ch->after, "participant_ids") ||
