@@ -11,7 +11,7 @@ as a literal: the tests never compute what they check.
 import harness
 import test_reports
 from base import Persona, query
-from test_reports import CSV_TYPE, ReportTest, csv_cell, number_or_text
+from test_reports import DataSetTest, ReportTest, csv_cell, number_or_text
 
 FAMILY_TIME = '/v1/reports/family-time'
 FIGURES = ('children', 'plan_months', 'planned', 'delivered', 'delivered_within_plan', 'delivery_rate')
@@ -142,18 +142,12 @@ NOTHING_MONTHS = [empty_month(f'2025-0{i}') for i in range(1, 7)]
 NOTHING_TOTAL = total(0, 0, 0, 0, 0, None)
 
 
-class FamilyTimeDeliveredTest(FamilyTimeReportTest):
-    """The hand-worked data set above, built once and read by every test."""
-
-    data = None
+class FamilyTimeDeliveredTest(DataSetTest, FamilyTimeReportTest):
+    """The hand-worked data set above."""
 
     def setUp(self):
-        cls = type(self)
-        if cls.data is None:
-            super().setUp()
-            cls.data = self.build()
-        self.world = cls.data['world']
-        self.ids = cls.data['ids']
+        super().setUp()
+        self.ids = self.data['ids']
 
     def build(self):
         w = self.world

@@ -758,17 +758,11 @@ class ReportMethodsTest(ReportTest):
 #   L  worker_b1  active, due today-15
 # C, B are created in that order, so the tie at today-10 is settled by case_number.
 
-class PlanReviewTest(ReportTest):
-    data = None
-
+class PlanReviewTest(DataSetTest):
     def setUp(self):
-        cls = type(self)
-        if cls.data is None:
-            super().setUp()
-            cls.data = self.build()
-        self.world = cls.data['world']
-        self.plans = cls.data['plans']
-        self.cases = cls.data['cases']
+        super().setUp()
+        self.plans = self.data['plans']
+        self.cases = self.data['cases']
 
     def plan(self, case, due, status='active', who=None):
         w = self.world
@@ -1164,15 +1158,7 @@ AUDITOR_AND_SUPERVISOR_B = (outcomes(outcome(SUD, in_progress=1, rate=0.0),
 MARCH = {'from': '1993-03-01', 'to': '1993-03-31'}
 
 
-class ReferralOutcomeTest(ReportTest):
-    data = None
-
-    def setUp(self):
-        cls = type(self)
-        if cls.data is None:
-            super().setUp()
-            cls.data = self.build()
-        self.world = cls.data
+class ReferralOutcomeTest(DataSetTest):
 
     def referral(self, case, who, service_type, referred_on, status):
         r = self.request('POST', f'/v1/cases/{case["id"]}/service-referrals', who,
@@ -1213,7 +1199,7 @@ class ReferralOutcomeTest(ReportTest):
         self.referral(gone, w.worker_a1, 'parenting', '1993-03-13', 'completed')
         self.referral(gone, w.worker_a1, SUD, '1993-03-13', 'referred')
         self.remove(f'/v1/cases/{gone["id"]}')
-        return w
+        return {'world': w}
 
     def assertOutcomes(self, report, expected):
         types, figures = expected
