@@ -92,7 +92,10 @@ static void add_vary(const struct exchange *x, struct _u_response *resp)
 
 static void send_answer(const struct exchange *x, struct _u_response *resp, const char *allow, int preflight)
 {
-	if (x->reply_body)
+	if (x->stream)
+		ulfius_set_stream_response(resp, (unsigned)x->status, x->stream->read, x->stream->release,
+					   U_STREAM_SIZE_UNKNOWN, REPLY_STREAM_BLOCK, x->stream_ctx);
+	else if (x->reply_body)
 		ulfius_set_binary_body_response(resp, (unsigned)x->status, x->reply_body, strlen(x->reply_body));
 	else
 		ulfius_set_empty_body_response(resp, (unsigned)x->status);

@@ -37,6 +37,16 @@ struct app {
 
 struct route;
 
+/* A body too large to hold, written a block at a time as the client reads
+ * it (a full CSV report): read fills buf with at most max bytes and answers
+ * how many, U_STREAM_END at the end or U_STREAM_ERROR (the connection is then
+ * closed, so the client sees the body cut short); release frees ctx when the
+ * answer is done with, sent or not. */
+struct reply_stream {
+	ssize_t (*read)(void *ctx, uint64_t pos, char *buf, size_t max);
+	void (*release)(void *ctx);
+};
+
 struct exchange {
 	/* request */
 	struct app *app;
@@ -60,6 +70,8 @@ struct exchange {
 	char content_disposition[128];
 	char next_cursor[CURSOR_LONG_TEXT_MAX + 1]; /* Next-Cursor: where the next page of a report starts */
 	int replayed;                 /* the answer is an Idempotency-Key replay */
+	const struct reply_stream *stream; /* set instead of reply_body: a body written as it is read */
+	void *stream_ctx;             /* the stream's, handed to it and freed by it */
 	struct cw_error err;
 };
 

@@ -38,3 +38,13 @@ enum cw_code reply_empty(struct exchange *x, int status)
 	x->content_type = NULL;
 	return CW_OK;
 }
+
+enum cw_code reply_stream(struct exchange *x, int status, const char *content_type,
+			  const struct reply_stream *stream, void *ctx)
+{
+	reply_empty(x, status);
+	x->content_type = content_type;
+	x->stream = stream;
+	x->stream_ctx = ctx;
+	return CW_OK;
+}

@@ -21,6 +21,15 @@ enum cw_code reply_json(struct exchange *x, int status, char *json_text);
 /* The answer is this text (ownership taken) of the given content type. */
 enum cw_code reply_text(struct exchange *x, int status, const char *content_type, char *text);
 
+/* The answer is a body of the given content type written as the client
+ * reads it (see struct reply_stream): takes ownership of ctx, which the
+ * stream releases once the answer is done with. */
+enum cw_code reply_stream(struct exchange *x, int status, const char *content_type,
+			  const struct reply_stream *stream, void *ctx);
+
+/* Bytes a stream is asked for at a time. */
+#define REPLY_STREAM_BLOCK 65536
+
 /* An answer without a body (204). */
 enum cw_code reply_empty(struct exchange *x, int status);
 
