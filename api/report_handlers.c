@@ -9,9 +9,11 @@
 #include <string.h>
 
 #include "accept.h"
+#include "clocks.h"
 #include "csv.h"
 #include "dates.h"
 #include "family_time_report.h"
+#include "path.h"
 #include "reply.h"
 #include "reports.h"
 #include "request.h"
@@ -44,8 +46,9 @@ static int query_month(struct exchange *x, const char *name, struct cw_date *out
 	return 0;
 }
 
-/* A required YYYY-MM-DD parameter, 0 on success. */
-static int query_date(struct exchange *x, const char *name, struct cw_date *out)
+/* A YYYY-MM-DD parameter: 1 with out set when given and a real date, 0 when
+ * absent (a field error when required), -1 otherwise. */
+static int query_day(struct exchange *x, const char *name, int required, struct cw_date *out)
 {
 	const char *v;
 	int given = query_text(x, name, &v);
@@ -53,15 +56,22 @@ static int query_date(struct exchange *x, const char *name, struct cw_date *out)
 	if (given < 0)
 		return -1;
 	if (given == 0) {
-		cw_field_error(&x->err, name, "is required, as YYYY-MM-DD");
-		return -1;
+		if (required)
+			cw_field_error(&x->err, name, "is required, as YYYY-MM-DD");
+		return 0;
 	}
 	if (date_parse(v, out) != 0) {
 		cw_field_error(&x->err, name, "must be a real calendar date written YYYY-MM-DD, between %d and %d",
 			       DATE_MIN_YEAR, DATE_MAX_YEAR);
 		return -1;
 	}
-	return 0;
+	return 1;
+}
+
+/* A required YYYY-MM-DD parameter, 0 on success. */
+static int query_date(struct exchange *x, const char *name, struct cw_date *out)
+{
+	return query_day(x, name, 1, out) == 1 ? 0 : -1;
 }
 
 /* from and to, each read by read_day (query_month or query_date), with from <= to
@@ -331,4 +341,135 @@ enum cw_code report_family_time(struct exchange *x)
 		json_array_append(rows, item);
 	snprintf(filename, sizeof(filename), "family-time-%.7s-%.7s.csv", from_text, to_text);
 	return reply_report(x, report, rows, columns, sizeof(columns) / sizeof(columns[0]), filename);
+}
+
+/* ---- the federal clocks ------------------------------------------------- */
+
+/* Today in the agency's time zone, and the zone, into q. */
+static void clocks_as_of_today(const struct exchange *x, struct clocks_query *q, char today[11])
+{
+	struct cw_date d = date_today();
+
+	date_format(&d, today);
+	q->today = today;
+	q->zone = x->app->config->timezone;
+}
+
+enum cw_code get_episode_clocks(struct exchange *x)
+{
+	struct clocks_query q = {0};
+	char id[37], today[11];
+	json_t *clocks;
+	char *text;
+
+	if (path_uuid(x, 0, id, "episode") != CW_OK || query_none(x) != CW_OK)
+		return x->err.code;
+	clocks_as_of_today(x, &q, today);
+	if (clocks_of_episode(x->app->pool, &x->principal, id, &q, &clocks, &x->err) != CW_OK)
+		return x->err.code;
+	text = json_dumps(clocks, JSON_COMPACT);
+	json_decref(clocks);
+	return reply_json(x, 200, text);
+}
+
+static ssize_t read_clocks_csv(void *ctx, uint64_t pos, char *buf, size_t max);
+static void release_clocks_csv(void *ctx);
+
+static const struct reply_stream clocks_csv_stream = {read_clocks_csv, release_clocks_csv};
+
+/* What a streamed CSV answer holds between blocks: the rows read and not yet sent. */
+struct clocks_csv_answer {
+	struct clocks_csv *rows;
+	struct strbuf pending;
+	size_t sent;              /* of pending */
+	int more;                 /* rows may follow those in pending */
+};
+
+static ssize_t read_clocks_csv(void *ctx, uint64_t pos, char *buf, size_t max)
+{
+	struct clocks_csv_answer *a = ctx;
+	struct cw_error err = CW_ERROR_INIT;
+	size_t n;
+
+	(void)pos;
+	while (a->sent == a->pending.len && a->more) {
+		strbuf_setlen(&a->pending, 0);
+		a->sent = 0;
+		a->more = clocks_csv_next(a->rows, &a->pending, &err);
+		if (a->more < 0 || a->pending.failed) {
+			cw_error_release(&err);
+			return U_STREAM_ERROR;
+		}
+	}
+	cw_error_release(&err);
+	if (a->sent == a->pending.len)
+		return U_STREAM_END;
+	n = a->pending.len - a->sent < max ? a->pending.len - a->sent : max;
+	memcpy(buf, a->pending.buf + a->sent, n);
+	a->sent += n;
+	return (ssize_t)n;
+}
+
+static void release_clocks_csv(void *ctx)
+{
+	struct clocks_csv_answer *a = ctx;
+
+	clocks_csv_close(a->rows);
+	strbuf_release(&a->pending);
+	free(a);
+}
+
+/* Every row of the report after q's position, as CSV streamed while the
+ * client reads it. */
+static enum cw_code stream_clocks_csv(struct exchange *x, const struct clocks_query *q)
+{
+	struct clocks_csv_answer *a = calloc(1, sizeof(*a));
+
+	if (a == NULL)
+		return cw_fail(&x->err, CW_INTERNAL, "Out of memory.");
+	a->more = 1;
+	if (clocks_csv_open(x->app->report_pool, &x->principal, q, &a->rows, &x->err) != CW_OK) {
+		free(a);
+		return x->err.code;
+	}
+	return reply_stream(x, 200, "text/csv; charset=utf-8", &clocks_csv_stream, a);
+}
+
+enum cw_code report_federal_clocks(struct exchange *x)
+{
+	static const char *const allowed[] = {"unit", "clock", "status", "due_before", "limit", "cursor", NULL};
+	static const struct field_spec clock_spec = {"clock", FT_ENUM, 0, 0, clock_names, 0, 0};
+	static const struct field_spec status_spec = {"status", FT_ENUM, 0, 0, clock_statuses, 0, 0};
+	struct clocks_query q = {0};
+	char today[11], due_before[11], filename[40];
+	struct cw_date day;
+	const char *cursor, *v;
+	int csv = wants_csv(x);
+	json_t *report;
+
+	query_only(x, allowed);
+	q.unit = query_value(x, "unit", &unit_spec);
+	q.clock = query_value(x, "clock", &clock_spec);
+	q.status = query_value(x, "status", &status_spec);
+	if (query_day(x, "due_before", 0, &day) == 1) {
+		date_format(&day, due_before);
+		q.due_before = due_before;
+	}
+	q.limit = query_report_page(x, &cursor);
+	if (csv && query_text(x, "limit", &v) == 0)
+		q.limit = 0;              /* every row, streamed */
+	check_report_cursor(x, cursor ? clocks_cursor_read(cursor, &q) : 0);
+	if (cw_has_field_errors(&x->err))
+		return CW_INVALID;
+	clocks_as_of_today(x, &q, today);
+	if (csv && q.limit == 0) {
+		snprintf(x->content_disposition, sizeof(x->content_disposition),
+			 "attachment; filename=\"federal-clocks-%s.csv\"", today);
+		return stream_clocks_csv(x, &q);
+	}
+	if (clocks_report(x->app->report_pool, &x->principal, &q, &report, &x->err) != CW_OK)
+		return x->err.code;
+	snprintf(filename, sizeof(filename), "federal-clocks-%s.csv", today);
+	return reply_report(x, report, json_incref(json_object_get(report, "items")), clocks_columns, CLOCKS_COLUMNS,
+			    filename);
 }

@@ -1,6 +1,7 @@
 /*
  * report_handlers: the reports, as JSON, or as CSV when the client asks with
- * Accept: text/csv.
+ * Accept: text/csv; and an episode's federal clocks, its row of the
+ * federal-clocks report.
  */
 #ifndef CW_REPORT_HANDLERS_H
 #define CW_REPORT_HANDLERS_H
@@ -21,5 +22,12 @@ enum cw_code report_referral_outcomes(struct exchange *x);
 
 /* GET /v1/reports/family-time?from=YYYY-MM&to=YYYY-MM[&unit=&limit=&cursor=] */
 enum cw_code report_family_time(struct exchange *x);
+
+/* GET /v1/reports/federal-clocks[?unit=&clock=&status=&due_before=&limit=&cursor=]: as CSV
+ * without limit, every row, streamed as the client reads it. */
+enum cw_code report_federal_clocks(struct exchange *x);
+
+/* GET /v1/episodes/{id}/clocks */
+enum cw_code get_episode_clocks(struct exchange *x);
 
 #endif

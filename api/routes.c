@@ -60,6 +60,7 @@ static const struct route routes[] = {
 
 	RECORDS_UNDER("/v1/participants/{id}/episodes", &episode_resource),
 	RECORDS("/v1/episodes", &episode_resource),
+	{"GET", "/v1/episodes/{id}/clocks", get_episode_clocks, 0, 0, NULL},
 
 	RECORDS_UNDER("/v1/episodes/{id}/placements", &placement_resource),
 	RECORDS("/v1/placements", &placement_resource),
@@ -92,6 +93,7 @@ static const struct route routes[] = {
 	{"GET", "/v1/reports/visit-compliance", report_visit_compliance, ROUTE_NEGOTIATED, 0, NULL},
 	{"GET", "/v1/reports/plan-reviews", report_plan_reviews, ROUTE_NEGOTIATED, 0, NULL},
 	{"GET", "/v1/reports/placement-stability", report_placement_stability, ROUTE_NEGOTIATED, 0, NULL},
+	{"GET", "/v1/reports/federal-clocks", report_federal_clocks, ROUTE_NEGOTIATED, 0, NULL},
 	{"GET", "/v1/reports/referral-outcomes", report_referral_outcomes, ROUTE_NEGOTIATED, 0, NULL},
 	{"GET", "/v1/reports/family-time", report_family_time, ROUTE_NEGOTIATED, 0, NULL},
 

@@ -181,17 +181,24 @@ json_t *report_per_thousand(long long count, long long days)
 	return rounded_ratio(count * 1000, days, 100);
 }
 
+enum cw_code report_refusal(struct cw_error *err)
+{
+	if (err->code == CW_BUSY)
+		cw_fail(err, CW_BUSY, "As many reports as this service runs at once are running; "
+			"try again in a few seconds.");
+	else if (strcmp(err->sqlstate, "57014") == 0)
+		cw_fail(err, CW_UNAVAILABLE, "The report ran longer than this service allows; "
+			"ask for a shorter range, or for one unit.");
+	return err->code;
+}
+
 PGresult *report_query(struct db_pool *pool, const struct db_statement *stmt, const char *const *params,
 		       struct cw_error *err)
 {
 	PGresult *res = db_query(pool, stmt, params, err);
 
-	if (res == NULL && err->code == CW_BUSY)
-		cw_fail(err, CW_BUSY, "As many reports as this service runs at once are running; "
-			"try again in a few seconds.");
-	else if (res == NULL && strcmp(err->sqlstate, "57014") == 0)
-		cw_fail(err, CW_UNAVAILABLE, "The report ran longer than this service allows; "
-			"ask for a shorter range, or for one unit.");
+	if (res == NULL)
+		report_refusal(err);
 	return res;
 }
 

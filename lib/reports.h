@@ -91,6 +91,10 @@ enum cw_code reports_referral_outcomes(struct db_pool *pool, const struct princi
 PGresult *report_query(struct db_pool *pool, const struct db_statement *stmt, const char *const *params,
 		       struct cw_error *err);
 
+/* The same refusals for a report that runs its statements itself: rewrites
+ * err when it is one of them; answers err->code. */
+enum cw_code report_refusal(struct cw_error *err);
+
 /* numerator / denominator rounded to 4 decimals, or JSON null when the
  * denominator is 0. */
 json_t *report_rate(long long numerator, long long denominator);
