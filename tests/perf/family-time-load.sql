@@ -23,18 +23,7 @@
 -- with probability 0.85, 08:00 to 19:00 in America/Chicago; 5 % of them virtual
 -- (which do not count), the rest at the office, in the community or the parent's
 -- home.
-\set ON_ERROR_STOP 1
-
-BEGIN;
-SELECT set_config('casework.actor', 'bench', true) \gset
-SELECT set_config('casework.roles', 'administrator', true) \gset
-\if :replica
-SET LOCAL session_replication_role = replica;
-\endif
-
-CREATE FUNCTION pg_temp.r(k bigint, salt integer) RETURNS float8
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT (hashint8extended(k, salt) & 2147483647)::float8 / 2147483648.0 $$;
+\ir load-begin.sql
 
 CREATE TEMP TABLE f_period ON COMMIT DROP AS
 SELECT :'p0'::date AS p0, (:'p0'::date + make_interval(months => :months))::date AS p1;

@@ -35,22 +35,10 @@
 -- average), one after the other from the removal (each ends on the day the next
 -- starts), the last open while the episode is; 5 % of the placements after the
 -- first are trial home visits and 3 % runaways.
-\set ON_ERROR_STOP 1
-
-BEGIN;
-SELECT set_config('casework.actor', 'bench', true) \gset
-SELECT set_config('casework.roles', 'administrator', true) \gset
-\if :replica
--- Triggers off for this transaction (superuser only): no audit rows, no
--- permanency-goal history, no foreign-key checks, and no visit_participants
--- sync; the last is filled below with exactly the rows the trigger writes.
-SET LOCAL session_replication_role = replica;
-\endif
-
--- A uniform draw in [0, 1) from a key and a salt.
-CREATE FUNCTION pg_temp.r(k bigint, salt integer) RETURNS float8
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT (hashint8extended(k, salt) & 2147483647)::float8 / 2147483648.0 $$;
+-- With triggers off (load-begin.sql): no permanency-goal history and no
+-- visit_participants sync either; the latter is filled below with exactly the
+-- rows the trigger writes.
+\ir load-begin.sql
 
 -- One of a list, by a draw.
 CREATE FUNCTION pg_temp.pick(names text[], u float8) RETURNS text
