@@ -2,6 +2,7 @@
 requests on a kind of record (RecordTest) and the role matrix of records under
 a case (CaseRecordAccessMatrix). The contract every kind keeps is in contract.py."""
 import datetime
+import functools
 import threading
 import time
 import unittest
@@ -94,7 +95,25 @@ class World:
         self.integration = p('sacwis', 'integration')
 
 
-class ApiTest(unittest.TestCase):
+class OtherServices:
+    """Other caseworkd processes with settings of their own, on the run's
+    database (Cluster.start_service), for a TestCase with cls.cluster."""
+
+    @classmethod
+    def class_service(cls, name, wait_path='/readyz', **env):
+        """A service for the tests of this class, stopped after the last of them."""
+        svc = cls.cluster.start_service(name, wait_path, **env)
+        cls.addClassCleanup(cls.cluster.stop_service, svc)
+        return svc
+
+    def own_service(self, name, wait_path='/readyz', **env):
+        """A service for this test alone, stopped after it."""
+        svc = self.cluster.start_service(name, wait_path, **env)
+        self.addCleanup(self.cluster.stop_service, svc)
+        return svc
+
+
+class ApiTest(OtherServices, unittest.TestCase):
     maxDiff = None
 
     @classmethod
@@ -147,35 +166,40 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(r.status, 201, r)
         return r.json()
 
-    def list_all(self, path, who, **params):
-        """Every item of a list, walking next_cursor page by page (each page must be 200)."""
-        items, cursor = [], None
+    def posted(self, path, body, who=None):
+        """The record a POST of body to path creates (201), sent by who (an administrator)."""
+        r = self.request('POST', path, who or self.world.administrator, body=body)
+        self.assertEqual(r.status, 201, r)
+        return r.json()
+
+    def walk(self, path, who, **params):
+        """Each page of a list from the first, walking next_cursor: (the answer,
+        its JSON); each page must be 200."""
+        cursor = None
         for _ in range(10000):
             r = self.request('GET', query(path, cursor=cursor, **params), who)
             self.assertEqual(r.status, 200, r)
             page = r.json()
-            items.extend(page['items'])
+            yield r, page
             cursor = page['next_cursor']
             if cursor is None:
-                return items
+                return
         self.fail(f'{path}: the list never ended')
+
+    def list_all(self, path, who, **params):
+        """Every item of a list, walking next_cursor page by page (each page must be 200)."""
+        return [item for _, page in self.walk(path, who, **params) for item in page['items']]
 
     def list_ids(self, path, who, **params):
         return [item['id'] for item in self.list_all(path, who, **params)]
 
     def pages(self, path, who, limit, **params):
         """The ids of each page of a list, walking next_cursor (each page must be 200)."""
-        pages, cursor = [], None
-        for _ in range(1000):
-            r = self.request('GET', query(path, limit=limit, cursor=cursor, **params), who)
-            self.assertEqual(r.status, 200, r)
-            page = r.json()
+        pages = []
+        for _, page in self.walk(path, who, limit=limit, **params):
             self.assertEqual(set(page), {'items', 'next_cursor'})
             pages.append([item['id'] for item in page['items']])
-            cursor = page['next_cursor']
-            if cursor is None:
-                return pages
-        self.fail(f'{path}: the list never ended')
+        return pages
 
     def audit_rows(self, record, who=None):
         """The audit rows of a record (any kind), oldest first, as who (an administrator) reads them."""
@@ -344,6 +368,32 @@ class CaseRecordTest(RecordTest):
 
     def default_parent(self):
         return self.case
+
+
+class ChildCaseRecordTest(CaseRecordTest):
+    """A kind of record about the children of a case (visits, hearings): the
+    test's case has a child in care (self.child), and so has every case
+    make_parent makes; a parent of the case is made when a test first needs one."""
+
+    def setUp(self):
+        super().setUp()
+        self.child = self.add_participant(self.case, role='child', in_care_since='2025-01-10')
+        self.children = {self.case['id']: self.child}
+
+    @functools.cached_property
+    def parent(self):
+        """A parent of the test's case."""
+        return self.add_participant(self.case, role='parent')
+
+    def make_parent(self, who=None, **case_fields):
+        """A new case of who's (default worker_a1) with a child."""
+        case = self.create_case(who or self.world.worker_a1, **case_fields)
+        self.children[case['id']] = self.add_participant(case, role='child')
+        return case
+
+    def child_of(self, case=None):
+        """The child of a case made here (default: the test's case)."""
+        return self.children.get((case or self.case)['id'], self.child)
 
 
 class CaseRecordAccessMatrix:

@@ -389,15 +389,17 @@ class Cluster:
         return self.problems
 
     # -- tokens -------------------------------------------------------------
+    @staticmethod
+    def claims(sub, role, unit, **claims):
+        """A token's claims, valid for an hour; claims given as None are left out."""
+        now = int(time.time())
+        body = {'sub': sub, 'role': role, 'unit': unit, 'iat': now, 'exp': now + 3600}
+        body.update(claims)
+        return {k: v for k, v in body.items() if v is not None}
+
     def token(self, sub='worker-1', role='caseworker', unit=None, secret=None, alg='HS256', **claims):
         """An HMAC token; claims given as None are left out (e.g. exp=None)."""
-        now = int(time.time())
-        body = {'sub': sub, 'role': role, 'iat': now, 'exp': now + 3600}
-        if unit is not None:
-            body['unit'] = unit
-        body.update(claims)
-        body = {k: v for k, v in body.items() if v is not None}
-        return mint_token.mint(secret or self.secret, body, alg)
+        return mint_token.mint(secret or self.secret, self.claims(sub, role, unit, **claims), alg)
 
     def key_pair(self, kind='rsa', **options):
         """A new RSA (bits=2048) or EC (curve='prime256v1') key pair in the test directory."""
@@ -407,15 +409,9 @@ class Cluster:
     def signed_token(self, key, alg='RS256', sub='worker-1', role='caseworker', unit=None, header=None,
                      **claims):
         """A token signed with key (a KeyPair) by RS256 or ES256; claims as in token()."""
-        now = int(time.time())
-        body = {'sub': sub, 'role': role, 'iat': now, 'exp': now + 3600}
-        if unit is not None:
-            body['unit'] = unit
-        body.update(claims)
-        body = {k: v for k, v in body.items() if v is not None}
         head = {'alg': alg, 'typ': 'JWT'}
         head.update(header or {})
-        return jwt_encode(head, body, lambda data: key.sign(data, alg))
+        return jwt_encode(head, self.claims(sub, role, unit, **claims), lambda data: key.sign(data, alg))
 
 
 def write_jwks(path, keys):

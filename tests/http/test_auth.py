@@ -430,13 +430,7 @@ class IssuerAudienceTest(AuthAssertions):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.svc = cls.cluster.start_service('iss-aud', CASEWORK_JWT_ISSUER=cls.ISSUER,
-                                            CASEWORK_JWT_AUDIENCE=cls.AUDIENCE)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cluster.stop_service(cls.svc)
-        super().tearDownClass()
+        cls.svc = cls.class_service('iss-aud', CASEWORK_JWT_ISSUER=cls.ISSUER, CASEWORK_JWT_AUDIENCE=cls.AUDIENCE)
 
     def token(self, **claims):
         claims.setdefault('iss', self.ISSUER)
@@ -487,22 +481,35 @@ class IssuerAudienceTest(AuthAssertions):
         self.assertAccepted(self.get_with(token))
 
 
-class RS256ServiceTest(AuthAssertions):
+class PublicKeyService:
+    """A service of its own that verifies tokens by a public key of kind (rsa or
+    ec) with alg, mixed into AuthAssertions; what every such service refuses."""
+
+    kind = alg = None
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.key = cls.cluster.key_pair('rsa')
-        cls.svc = cls.cluster.start_service('rs256', CASEWORK_JWT_ALG='RS256',
-                                            CASEWORK_JWT_PUBLIC_KEY_FILE=cls.key.public_path,
-                                            CASEWORK_JWT_SECRET_FILE=None)
+        cls.key = cls.cluster.key_pair(cls.kind)
+        cls.svc = cls.class_service(cls.alg.lower(), CASEWORK_JWT_ALG=cls.alg,
+                                    CASEWORK_JWT_PUBLIC_KEY_FILE=cls.key.public_path, CASEWORK_JWT_SECRET_FILE=None)
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.cluster.stop_service(cls.svc)
-        super().tearDownClass()
+    def test_correctly_signed_token_is_accepted(self):
+        self.assertAccepted(self.get_with(self.cluster.signed_token(self.key, self.alg), self.svc))
 
-    def test_correctly_signed_rs256_token_is_accepted(self):
-        self.assertAccepted(self.get_with(self.cluster.signed_token(self.key, 'RS256'), self.svc))
+    def test_token_signed_by_another_key_of_the_kind_is_refused(self):
+        other = self.cluster.key_pair(self.kind)
+        self.assertRefused(self.cluster.signed_token(other, self.alg), self.svc)
+
+    def test_hs256_token_with_the_service_secret_is_refused(self):
+        self.assertRefused(self.cluster.token(), self.svc)
+
+    def test_unsigned_token_is_refused(self):
+        self.assertRefused(harness.jwt_encode({'alg': 'none'}, self.claims(), b''), self.svc)
+
+
+class RS256ServiceTest(PublicKeyService, AuthAssertions):
+    kind, alg = 'rsa', 'RS256'
 
     def test_rs256_token_works_twice(self):
         token = self.cluster.signed_token(self.key, 'RS256', sub=harness.unique('worker'))
@@ -519,16 +526,6 @@ class RS256ServiceTest(AuthAssertions):
         for alg in ('HS384', 'HS512'):
             with self.subTest(alg=alg):
                 self.assertRefused(self.cluster.token(secret=self.key.public_pem(), alg=alg), self.svc)
-
-    def test_hs256_token_with_the_service_secret_is_refused(self):
-        self.assertRefused(self.cluster.token(), self.svc)
-
-    def test_token_signed_by_another_rsa_key_is_refused(self):
-        other = self.cluster.key_pair('rsa')
-        self.assertRefused(self.cluster.signed_token(other, 'RS256'), self.svc)
-
-    def test_unsigned_token_is_refused(self):
-        self.assertRefused(harness.jwt_encode({'alg': 'none'}, self.claims(), b''), self.svc)
 
     def test_rs384_and_rs512_signatures_by_the_right_key_are_refused(self):
         for alg in ('RS384', 'RS512'):
@@ -552,32 +549,14 @@ class RS256ServiceTest(AuthAssertions):
         self.assertRefused(f'{header}.{forged}.{signature}', self.svc)
 
 
-class ES256ServiceTest(AuthAssertions):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.key = cls.cluster.key_pair('ec')
-        cls.svc = cls.cluster.start_service('es256', CASEWORK_JWT_ALG='ES256',
-                                            CASEWORK_JWT_PUBLIC_KEY_FILE=cls.key.public_path,
-                                            CASEWORK_JWT_SECRET_FILE=None)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cluster.stop_service(cls.svc)
-        super().tearDownClass()
-
-    def test_correctly_signed_es256_token_is_accepted(self):
-        self.assertAccepted(self.get_with(self.cluster.signed_token(self.key, 'ES256'), self.svc))
+class ES256ServiceTest(PublicKeyService, AuthAssertions):
+    kind, alg = 'ec', 'ES256'
 
     def test_es256_tokens_are_accepted_repeatedly(self):
         # ECDSA signatures vary; several fresh tokens all verify.
         for _ in range(3):
             token = self.cluster.signed_token(self.key, 'ES256', sub=harness.unique('worker'))
             self.assertAccepted(self.get_with(token, self.svc))
-
-    def test_token_signed_by_another_ec_key_is_refused(self):
-        other = self.cluster.key_pair('ec')
-        self.assertRefused(self.cluster.signed_token(other, 'ES256'), self.svc)
 
     def test_hs256_token_keyed_with_the_public_key_pem_is_refused(self):
         self.assertRefused(self.cluster.token(secret=self.key.public_pem()), self.svc)
@@ -594,16 +573,12 @@ class ES256ServiceTest(AuthAssertions):
             with self.subTest(length=len(bad)):
                 self.assertRefused(f'{header}.{payload}.{harness.b64url(bad)}', self.svc)
 
-    def test_unsigned_token_is_refused(self):
-        self.assertRefused(harness.jwt_encode({'alg': 'none'}, self.claims(), b''), self.svc)
-
 
 class HmacVariantsTest(AuthAssertions):
     def start(self, alg, secret_len):
         secret = (harness.unique('s') * 20).encode()[:secret_len]
-        svc = self.cluster.start_service(alg.lower(), CASEWORK_JWT_ALG=alg, CASEWORK_JWT_SECRET=secret.decode(),
-                                         CASEWORK_JWT_SECRET_FILE=None)
-        self.addCleanup(self.cluster.stop_service, svc)
+        svc = self.own_service(alg.lower(), CASEWORK_JWT_ALG=alg, CASEWORK_JWT_SECRET=secret.decode(),
+                               CASEWORK_JWT_SECRET_FILE=None)
         return svc, secret
 
     def test_hs384_service_with_a_48_byte_secret_accepts_hs384_and_nothing_else(self):

@@ -15,11 +15,12 @@ import time
 import unittest
 
 import harness
+from base import OtherServices
 
 REFUSAL_SECONDS = 10  # generous for the sanitizer build; a refusal is usually instant
 
 
-class ConfigTest(unittest.TestCase):
+class ConfigTest(OtherServices, unittest.TestCase):
     maxDiff = None
 
     @classmethod
@@ -346,10 +347,9 @@ class UnreachableDatabaseTest(ConfigTest):
 
     def start_without_database(self):
         nowhere = tempfile.mkdtemp(prefix='no-pg-', dir=self.cluster.dir)
-        svc = self.cluster.start_service(harness.unique('nodb'), wait_path='/healthz',
-                                         CASEWORK_DATABASE_URL=f'host={nowhere} dbname=casework '
-                                                               f'user={harness.SERVICE_ROLE} connect_timeout=2')
-        self.addCleanup(self.cluster.stop_service, svc)
+        svc = self.own_service(harness.unique('nodb'), wait_path='/healthz',
+                               CASEWORK_DATABASE_URL=f'host={nowhere} dbname=casework '
+                                                     f'user={harness.SERVICE_ROLE} connect_timeout=2')
         return svc, nowhere
 
     def test_serve_starts_without_a_database_and_says_not_ready(self):
@@ -446,9 +446,8 @@ class ProbeTest(ConfigTest):
 
     def test_probe_exits_1_with_one_line_when_the_instance_is_not_ready(self):
         nowhere = tempfile.mkdtemp(prefix='no-pg-', dir=self.cluster.dir)
-        svc = self.cluster.start_service(harness.unique('probe'), wait_path='/healthz',
-                                         CASEWORK_DATABASE_URL=f'host={nowhere} dbname=casework connect_timeout=2')
-        self.addCleanup(self.cluster.stop_service, svc)
+        svc = self.own_service(harness.unique('probe'), wait_path='/healthz',
+                               CASEWORK_DATABASE_URL=f'host={nowhere} dbname=casework connect_timeout=2')
         done = self.probe(svc.port)
         self.assertEqual(done.returncode, 1, done.stderr)
         self.assertEqual(len(done.stderr.splitlines()), 1, done.stderr)
@@ -588,9 +587,8 @@ class MigrateTest(ConfigTest):
 
     def test_serve_on_an_unmigrated_database_is_not_ready(self):
         db = self.cluster.create_database('unmigrated')
-        svc = self.cluster.start_service(harness.unique('unmigrated'), wait_path='/healthz',
-                                         CASEWORK_DATABASE_URL=self.cluster.database_url_for(db))
-        self.addCleanup(self.cluster.stop_service, svc)
+        svc = self.own_service(harness.unique('unmigrated'), wait_path='/healthz',
+                               CASEWORK_DATABASE_URL=self.cluster.database_url_for(db))
         r = svc.request('GET', '/readyz')
         self.assertEqual(r.status, 503, r)
         r = svc.request('GET', '/v1/cases', token=self.cluster.token())

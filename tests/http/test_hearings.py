@@ -13,10 +13,9 @@ Who sees a hearing is decided by its case. Lists filter by hearing_type,
 updated_since and, across cases, case_id. Merge patch with If-Match, soft
 delete for administrators, an audit row for every change, the change feed.
 """
-import functools
 
 import harness
-from base import MISSING, CaseRecordAccessMatrix, CaseRecordTest, days_from_today
+from base import MISSING, CaseRecordAccessMatrix, ChildCaseRecordTest, days_from_today
 from contract import ChildRecordContract
 
 HEARING_KEYS = {'id', 'case_id', 'hearing_type', 'held_on', 'child_ids', 'contrary_to_welfare',
@@ -27,7 +26,7 @@ FINDINGS = {'contrary_to_welfare': True, 'reasonable_efforts': 'made', 'abuse_ne
             'outcome': 'Continued in care.'}
 
 
-class HearingTest(CaseRecordTest):
+class HearingTest(ChildCaseRecordTest):
     """A case of worker_a1 with a child in care."""
 
     resource_type = 'hearing'
@@ -46,24 +45,8 @@ class HearingTest(CaseRecordTest):
                      'reasonable_efforts': 'tried', 'abuse_neglect_found': 'maybe', 'outcome': '',
                      'next_hearing_on': '20260101'}
 
-    def setUp(self):
-        super().setUp()
-        self.child = self.add_participant(self.case, role='child', in_care_since='2025-01-10')
-        self.children = {self.case['id']: self.child}
-
-    @functools.cached_property
-    def parent(self):
-        return self.add_participant(self.case, role='parent')
-
-    def make_parent(self, who=None, **case_fields):
-        """A new case of who's (default worker_a1) with a child."""
-        case = self.create_case(who or self.world.worker_a1, **case_fields)
-        self.children[case['id']] = self.add_participant(case, role='child')
-        return case
-
     def new_body(self, parent=None, **fields):
-        child = self.children.get((parent or self.case)['id'], self.child)
-        body = {'hearing_type': 'adjudication', 'held_on': '2025-02-20', 'child_ids': [child['id']],
+        body = {'hearing_type': 'adjudication', 'held_on': '2025-02-20', 'child_ids': [self.child_of(parent)['id']],
                 'outcome': 'Adjudicated; the child stays in care.'}
         body.update(fields)
         return body

@@ -41,12 +41,7 @@ class BodyLimitTest(ConventionTest):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.small = cls.cluster.start_service('small-body', CASEWORK_MAX_BODY_BYTES=str(SMALL_LIMIT))
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cluster.stop_service(cls.small)
-        super().tearDownClass()
+        cls.small = cls.class_service('small-body', CASEWORK_MAX_BODY_BYTES=str(SMALL_LIMIT))
 
     def small_post(self, **kw):
         headers = {'Content-Type': 'application/json',
@@ -509,12 +504,7 @@ class CorsTest(ConventionTest):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.cors = cls.cluster.start_service('cors', CASEWORK_CORS_ORIGINS=cls.ORIGIN)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cluster.stop_service(cls.cors)
-        super().tearDownClass()
+        cls.cors = cls.class_service('cors', CASEWORK_CORS_ORIGINS=cls.ORIGIN)
 
     def preflight(self, path, origin=None, service=None, method='POST'):
         return send(service or self.cors, 'OPTIONS', path,

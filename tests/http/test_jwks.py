@@ -24,9 +24,8 @@ class JwksService(AuthAssertions):
 
     def start_with(self, keys, alg='RS256,ES256', **settings):
         path = harness.write_jwks(os.path.join(self.cluster.dir, f'{harness.unique("jwks")}.json'), keys)
-        svc = self.cluster.start_service(harness.unique('jwks'), CASEWORK_JWT_JWKS_FILE=path, CASEWORK_JWT_ALG=alg,
-                                         CASEWORK_JWT_SECRET_FILE=None, **settings)
-        self.addCleanup(self.cluster.stop_service, svc)
+        svc = self.own_service(harness.unique('jwks'), CASEWORK_JWT_JWKS_FILE=path, CASEWORK_JWT_ALG=alg,
+                               CASEWORK_JWT_SECRET_FILE=None, **settings)
         return svc, path
 
     def token(self, key, kid, alg=None, header=None, **claims):
@@ -45,13 +44,8 @@ class JwksFileTest(JwksService):
         path = harness.write_jwks(os.path.join(cls.cluster.dir, 'jwks-file-test.json'),
                                   [cls.rsa1.jwk('r1', use='sig', alg='RS256'), cls.ec1.jwk('e1'),
                                    cls.rsa2.jwk('enc-1', use='enc')])
-        cls.svc = cls.cluster.start_service('jwks-file', CASEWORK_JWT_JWKS_FILE=path, CASEWORK_JWT_ALG='RS256,ES256',
-                                            CASEWORK_JWT_SECRET_FILE=None)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cluster.stop_service(cls.svc)
-        super().tearDownClass()
+        cls.svc = cls.class_service('jwks-file', CASEWORK_JWT_JWKS_FILE=path, CASEWORK_JWT_ALG='RS256,ES256',
+                                    CASEWORK_JWT_SECRET_FILE=None)
 
     def test_tokens_naming_their_key_are_accepted_by_rs256_and_es256(self):
         self.assertAccepted(self.get_with(self.token(self.rsa1, 'r1'), self.svc))
@@ -192,8 +186,7 @@ class JwksReloadTest(JwksService):
         self.assertIsNone(svc.proc.poll())
 
     def test_sighup_without_a_jwk_set_changes_nothing(self):
-        svc = self.cluster.start_service(harness.unique('hup'))
-        self.addCleanup(self.cluster.stop_service, svc)
+        svc = self.own_service(harness.unique('hup'))
         svc.reload()
         self.eventually(lambda: 'nothing to reload' in svc.log_text(), 'the SIGHUP is logged')
         self.assertIsNone(svc.proc.poll())
@@ -209,16 +202,11 @@ class ClaimMappingTest(JwksService):
         super().setUpClass()
         cls.key = cls.cluster.key_pair('rsa')
         path = harness.write_jwks(os.path.join(cls.cluster.dir, 'jwks-mapping.json'), [cls.key.jwk('m1')])
-        cls.svc = cls.cluster.start_service(
+        cls.svc = cls.class_service(
             'claim-mapping', CASEWORK_JWT_JWKS_FILE=path, CASEWORK_JWT_SECRET_FILE=None,
             CASEWORK_JWT_ROLE_CLAIM='realm_access.roles', CASEWORK_JWT_UNIT_CLAIM='org.unit',
             CASEWORK_JWT_SUBJECT_CLAIM='preferred_username',
             CASEWORK_JWT_ROLE_MAP='cw-workers=caseworker,cw-supervisors=supervisor,state-sync=integration')
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cluster.stop_service(cls.svc)
-        super().tearDownClass()
 
     def provider_token(self, username, roles, unit=None, **claims):
         body = {'sub': harness.unique('uuid'), 'preferred_username': username,

@@ -79,11 +79,7 @@ class MetricsTest(ApiTest):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.api = cls.cluster.start_service('metrics', CASEWORK_DB_POOL_SIZE='1', CASEWORK_HTTP_THREADS=None)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cluster.stop_service(cls.api)
+        cls.api = cls.class_service('metrics', CASEWORK_DB_POOL_SIZE='1', CASEWORK_HTTP_THREADS=None)
 
     def scrape(self):
         r = self.request('GET', '/metrics')

@@ -86,11 +86,7 @@ class IdleConnectionTest(ApiTest):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.svc = cls.cluster.start_service('idle', CASEWORK_IDLE_TIMEOUT_SECONDS='1')
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cluster.stop_service(cls.svc)
+        cls.svc = cls.class_service('idle', CASEWORK_IDLE_TIMEOUT_SECONDS='1')
 
     def closed_by_server(self, sock, seconds):
         sock.settimeout(seconds)

@@ -22,7 +22,7 @@ import struct
 import uuid
 
 import harness
-from base import MISSING, CaseRecordAccessMatrix, CaseRecordTest, at_once, query, without_bookkeeping
+from base import MISSING, CaseRecordAccessMatrix, ChildCaseRecordTest, at_once, query, without_bookkeeping
 from contract import ChildRecordContract
 VISIT_KEYS = {'id', 'case_id', 'visited_at', 'visit_type', 'location', 'participant_ids', 'duration_minutes',
               'summary', 'safety_concern', 'version', 'created_at', 'updated_at'}
@@ -73,7 +73,7 @@ def forged_cursor(kind, key, ident=MISSING):
     return base64.urlsafe_b64encode(raw).rstrip(b'=').decode()
 
 
-class VisitTest(CaseRecordTest):
+class VisitTest(ChildCaseRecordTest):
     """A case of worker_a1 with a child in care, a parent and a caregiver."""
 
     resource_type = 'visit'
@@ -91,30 +91,13 @@ class VisitTest(CaseRecordTest):
     invalid_patch = {'visited_at': '2026-02-30T10:00:00Z', 'visit_type': 'x', 'location': 'y', 'participant_ids': [],
                      'duration_minutes': 1441, 'summary': '', 'safety_concern': 'yes'}
 
-    def setUp(self):
-        super().setUp()
-        self.child = self.add_participant(self.case, role='child', in_care_since='2025-01-10')
-        self.children = {self.case['id']: self.child}
-
-    @functools.cached_property
-    def parent(self):
-        """A parent of the case, made when a test first needs one."""
-        return self.add_participant(self.case, role='parent')
-
     @functools.cached_property
     def caregiver(self):
         return self.add_participant(self.case, role='caregiver')
 
-    def make_parent(self, who=None, **case_fields):
-        """A new case of who's (default worker_a1) with a child."""
-        case = self.create_case(who or self.world.worker_a1, **case_fields)
-        self.children[case['id']] = self.add_participant(case, role='child')
-        return case
-
     def new_body(self, parent=None, **fields):
         """A caseworker_child visit to the child of parent (default: this test's case)."""
-        child = self.children.get((parent or self.case)['id'], self.child)
-        return self.body(**dict({'participant_ids': [child['id']]}, **fields))
+        return self.body(**dict({'participant_ids': [self.child_of(parent)['id']]}, **fields))
 
     def full_body(self, parent=None):
         return self.body(visited_at='2026-02-03T09:15:00Z', visit_type='family_time', location='office',
