@@ -4,8 +4,8 @@
  * CHECK(cond) reports file:line and the expression when cond is false, and
  * counts the failure; CHECK_STR(actual, expected) also shows both strings.
  * RUN(test_fn) calls one test function and prints "ok" or "FAIL" with its
- * name. main() ends with `return check_result();`, which is 1 when any check
- * failed.
+ * name. COUNT_OF(array) is how many elements a table of cases holds. main()
+ * ends with `return check_result();`, which is 1 when any check failed.
  */
 #ifndef CW_CHECK_H
 #define CW_CHECK_H
@@ -14,6 +14,8 @@
 #include <string.h>
 
 static int check_failures;
+
+#define COUNT_OF(array) (sizeof(array) / sizeof((array)[0]))
 
 #define CHECK(cond)                                                                  \
 	((cond) ? (void)0                                                            \

@@ -91,6 +91,26 @@ static enum cw_code verdict_signed(struct auth *a, struct principal *p, jwt_alg_
 
 #define HS256(a, p, ...) verdict_signed(a, p, JWT_ALG_HS256, SECRET, __VA_ARGS__)
 
+/* A token's claims but exp (which is five minutes ahead), and what a verifier answers for it. */
+struct claims_case {
+	const char *members;
+	enum cw_code want;
+};
+
+/* Checks the verifier's answer to an HS256 token of each case, naming each that fails. */
+static void check_claims_cases(struct auth *a, const struct claims_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		enum cw_code got = HS256(a, NULL, "{%s,\"exp\":%ld}", cases[i].members, now() + 300);
+
+		CHECK(got == cases[i].want);
+		if (got != cases[i].want)
+			fprintf(stderr, "  claims {%s}: answered %d, not %d\n", cases[i].members, got, cases[i].want);
+	}
+}
+
+#define CHECK_CLAIMS(a, cases) check_claims_cases(a, cases, COUNT_OF(cases))
+
 static enum cw_code verdict_of_header(struct auth *a, const char *header)
 {
 	struct cw_error err = CW_ERROR_INIT;
@@ -135,12 +155,28 @@ static void test_hs256_token_gives_the_principal(void)
 	auth_free(a);
 }
 
-static void test_wrong_secret_is_refused(void)
+/* An HS256 verifier refuses every token not signed by HS256 with its secret. */
+static void test_tokens_signed_otherwise_are_refused(void)
 {
+	static const struct {
+		jwt_alg_t alg;
+		const char *key;
+	} signers[] = {
+		{JWT_ALG_HS256, OTHER_SECRET},  /* the wrong secret */
+		{JWT_ALG_NONE, NULL},           /* no signature at all */
+		{JWT_ALG_HS512, SECRET},        /* the right secret by another algorithm */
+		{JWT_ALG_HS384, SECRET},
+	};
 	struct auth *a = verifier(JWT_ALG_HS256, SECRET, NULL, NULL);
 
-	CHECK(verdict_signed(a, NULL, JWT_ALG_HS256, OTHER_SECRET, "{" BASE ",\"exp\":%ld}", now() + 300) ==
-	      CW_UNAUTHENTICATED);
+	for (size_t i = 0; i < COUNT_OF(signers); i++) {
+		enum cw_code got = verdict_signed(a, NULL, signers[i].alg, signers[i].key, "{" BASE ",\"exp\":%ld}",
+						  now() + 300);
+
+		CHECK(got == CW_UNAUTHENTICATED);
+		if (got != CW_UNAUTHENTICATED)
+			fprintf(stderr, "  signed by %s: answered %d\n", jwt_alg_str(signers[i].alg), got);
+	}
 	auth_free(a);
 }
 
@@ -232,26 +268,6 @@ static void test_claims_that_are_not_one_object_are_refused(void)
 	auth_free(a);
 }
 
-static void test_alg_none_is_refused(void)
-{
-	struct auth *a = verifier(JWT_ALG_HS256, SECRET, NULL, NULL);
-
-	CHECK(verdict_signed(a, NULL, JWT_ALG_NONE, NULL, "{" BASE ",\"exp\":%ld}", now() + 300) ==
-	      CW_UNAUTHENTICATED);
-	auth_free(a);
-}
-
-static void test_hs512_token_on_hs256_verifier_is_refused(void)
-{
-	struct auth *a = verifier(JWT_ALG_HS256, SECRET, NULL, NULL);
-
-	CHECK(verdict_signed(a, NULL, JWT_ALG_HS512, SECRET, "{" BASE ",\"exp\":%ld}", now() + 300) ==
-	      CW_UNAUTHENTICATED);
-	CHECK(verdict_signed(a, NULL, JWT_ALG_HS384, SECRET, "{" BASE ",\"exp\":%ld}", now() + 300) ==
-	      CW_UNAUTHENTICATED);
-	auth_free(a);
-}
-
 /* With no key libjwt checks no signature at all, so a verifier must never run without one. */
 static void test_verifier_without_a_key_accepts_nothing(void)
 {
@@ -326,37 +342,42 @@ static void test_nbf_and_iat_allow_sixty_seconds_of_skew(void)
 
 static void test_issuer_and_audience_must_match_when_configured(void)
 {
+	static const struct claims_case configured[] = {
+		{BASE ",\"iss\":\"https://idp.example.org\",\"aud\":\"casework\"", CW_OK},
+		{BASE ",\"iss\":\"https://idp.example.org\",\"aud\":[\"other\",\"casework\"]", CW_OK},
+		{BASE ",\"aud\":\"casework\"", CW_UNAUTHENTICATED},
+		{BASE ",\"iss\":\"https://evil.example.org\",\"aud\":\"casework\"", CW_UNAUTHENTICATED},
+		{BASE ",\"iss\":\"https://idp.example.org/\",\"aud\":\"casework\"", CW_UNAUTHENTICATED},
+		{BASE ",\"iss\":\"https://idp.example.org\"", CW_UNAUTHENTICATED},
+		{BASE ",\"iss\":\"https://idp.example.org\",\"aud\":\"other\"", CW_UNAUTHENTICATED},
+		{BASE ",\"iss\":\"https://idp.example.org\",\"aud\":[\"other\"]", CW_UNAUTHENTICATED},
+		{BASE ",\"iss\":\"https://idp.example.org\",\"aud\":[]", CW_UNAUTHENTICATED},
+		{BASE ",\"iss\":[\"https://idp.example.org\"],\"aud\":\"casework\"", CW_UNAUTHENTICATED},
+	};
+	/* Not configured: any issuer and audience. */
+	static const struct claims_case open_cases[] = {
+		{BASE ",\"iss\":\"anyone\",\"aud\":\"anything\"", CW_OK},
+	};
 	struct auth *a = verifier(JWT_ALG_HS256, SECRET, "https://idp.example.org", "casework");
 	struct auth *open = verifier(JWT_ALG_HS256, SECRET, NULL, NULL);
-	long exp = now() + 300;
 
-	CHECK(HS256(a, NULL, "{" BASE ",\"exp\":%ld,\"iss\":\"https://idp.example.org\",\"aud\":\"casework\"}",
-		    exp) == CW_OK);
-	CHECK(HS256(a, NULL, "{" BASE ",\"exp\":%ld,\"iss\":\"https://idp.example.org\","
-		    "\"aud\":[\"other\",\"casework\"]}", exp) == CW_OK);
-	CHECK(HS256(a, NULL, "{" BASE ",\"exp\":%ld,\"aud\":\"casework\"}", exp) == CW_UNAUTHENTICATED);
-	CHECK(HS256(a, NULL, "{" BASE ",\"exp\":%ld,\"iss\":\"https://evil.example.org\",\"aud\":\"casework\"}",
-		    exp) == CW_UNAUTHENTICATED);
-	CHECK(HS256(a, NULL, "{" BASE ",\"exp\":%ld,\"iss\":\"https://idp.example.org/\",\"aud\":\"casework\"}",
-		    exp) == CW_UNAUTHENTICATED);
-	CHECK(HS256(a, NULL, "{" BASE ",\"exp\":%ld,\"iss\":\"https://idp.example.org\"}", exp) ==
-	      CW_UNAUTHENTICATED);
-	CHECK(HS256(a, NULL, "{" BASE ",\"exp\":%ld,\"iss\":\"https://idp.example.org\",\"aud\":\"other\"}",
-		    exp) == CW_UNAUTHENTICATED);
-	CHECK(HS256(a, NULL, "{" BASE ",\"exp\":%ld,\"iss\":\"https://idp.example.org\",\"aud\":[\"other\"]}",
-		    exp) == CW_UNAUTHENTICATED);
-	CHECK(HS256(a, NULL, "{" BASE ",\"exp\":%ld,\"iss\":\"https://idp.example.org\",\"aud\":[]}", exp) ==
-	      CW_UNAUTHENTICATED);
-	CHECK(HS256(a, NULL, "{" BASE ",\"exp\":%ld,\"iss\":[\"https://idp.example.org\"],\"aud\":\"casework\"}",
-		    exp) == CW_UNAUTHENTICATED);
-	/* Not configured: any issuer and audience. */
-	CHECK(HS256(open, NULL, "{" BASE ",\"exp\":%ld,\"iss\":\"anyone\",\"aud\":\"anything\"}", exp) == CW_OK);
+	CHECK_CLAIMS(a, configured);
+	CHECK_CLAIMS(open, open_cases);
 	auth_free(a);
 	auth_free(open);
 }
 
 static void test_sub_must_be_clean_text_of_1_to_255_bytes(void)
 {
+	static const struct claims_case refused[] = {
+		{"\"role\":\"caseworker\"", CW_UNAUTHENTICATED},
+		{"\"sub\":\"\",\"role\":\"caseworker\"", CW_UNAUTHENTICATED},
+		{"\"sub\":null,\"role\":\"caseworker\"", CW_UNAUTHENTICATED},
+		{"\"sub\":42,\"role\":\"caseworker\"", CW_UNAUTHENTICATED},
+		{"\"sub\":\"cw\\n1\",\"role\":\"caseworker\"", CW_UNAUTHENTICATED},
+		{"\"sub\":\"cw\\u001b1\",\"role\":\"caseworker\"", CW_UNAUTHENTICATED},
+		{"\"sub\":\"cw\\u007f1\",\"role\":\"caseworker\"", CW_UNAUTHENTICATED},
+	};
 	struct auth *a = verifier(JWT_ALG_HS256, SECRET, NULL, NULL);
 	long exp = now() + 300;
 	char longest[PRINCIPAL_SUB_MAX + 2];
@@ -370,16 +391,7 @@ static void test_sub_must_be_clean_text_of_1_to_255_bytes(void)
 	longest[PRINCIPAL_SUB_MAX + 1] = '\0';
 	CHECK(HS256(a, NULL, "{\"sub\":\"%s\",\"role\":\"caseworker\",\"exp\":%ld}", longest, exp) ==
 	      CW_UNAUTHENTICATED);
-	CHECK(HS256(a, NULL, "{\"role\":\"caseworker\",\"exp\":%ld}", exp) == CW_UNAUTHENTICATED);
-	CHECK(HS256(a, NULL, "{\"sub\":\"\",\"role\":\"caseworker\",\"exp\":%ld}", exp) == CW_UNAUTHENTICATED);
-	CHECK(HS256(a, NULL, "{\"sub\":null,\"role\":\"caseworker\",\"exp\":%ld}", exp) == CW_UNAUTHENTICATED);
-	CHECK(HS256(a, NULL, "{\"sub\":42,\"role\":\"caseworker\",\"exp\":%ld}", exp) == CW_UNAUTHENTICATED);
-	CHECK(HS256(a, NULL, "{\"sub\":\"cw\\n1\",\"role\":\"caseworker\",\"exp\":%ld}", exp) ==
-	      CW_UNAUTHENTICATED);
-	CHECK(HS256(a, NULL, "{\"sub\":\"cw\\u001b1\",\"role\":\"caseworker\",\"exp\":%ld}", exp) ==
-	      CW_UNAUTHENTICATED);
-	CHECK(HS256(a, NULL, "{\"sub\":\"cw\\u007f1\",\"role\":\"caseworker\",\"exp\":%ld}", exp) ==
-	      CW_UNAUTHENTICATED);
+	CHECK_CLAIMS(a, refused);
 	auth_free(a);
 }
 
@@ -405,53 +417,53 @@ static void test_roles_add_up_and_unknown_ones_add_nothing(void)
 
 static void test_token_with_only_unknown_roles_is_forbidden(void)
 {
+	static const struct claims_case cases[] = {
+		{"\"sub\":\"x\",\"role\":\"janitor\"", CW_FORBIDDEN},
+		{"\"sub\":\"x\",\"role\":[\"janitor\",\"Caseworker\"]", CW_FORBIDDEN},
+	};
 	struct auth *a = verifier(JWT_ALG_HS256, SECRET, NULL, NULL);
-	long exp = now() + 300;
 
-	CHECK(HS256(a, NULL, "{\"sub\":\"x\",\"role\":\"janitor\",\"exp\":%ld}", exp) == CW_FORBIDDEN);
-	CHECK(HS256(a, NULL, "{\"sub\":\"x\",\"role\":[\"janitor\",\"Caseworker\"],\"exp\":%ld}", exp) ==
-	      CW_FORBIDDEN);
+	CHECK_CLAIMS(a, cases);
 	auth_free(a);
 }
 
 static void test_malformed_role_claim_is_refused(void)
 {
+	static const struct claims_case cases[] = {
+		{"\"sub\":\"x\"", CW_UNAUTHENTICATED},
+		{"\"sub\":\"x\",\"role\":[]", CW_UNAUTHENTICATED},
+		{"\"sub\":\"x\",\"role\":5", CW_UNAUTHENTICATED},
+		{"\"sub\":\"x\",\"role\":null", CW_UNAUTHENTICATED},
+		{"\"sub\":\"x\",\"role\":{\"caseworker\":true}", CW_UNAUTHENTICATED},
+		{"\"sub\":\"x\",\"role\":[\"caseworker\",1]", CW_UNAUTHENTICATED},
+	};
 	struct auth *a = verifier(JWT_ALG_HS256, SECRET, NULL, NULL);
-	long exp = now() + 300;
 
-	CHECK(HS256(a, NULL, "{\"sub\":\"x\",\"exp\":%ld}", exp) == CW_UNAUTHENTICATED);
-	CHECK(HS256(a, NULL, "{\"sub\":\"x\",\"role\":[],\"exp\":%ld}", exp) == CW_UNAUTHENTICATED);
-	CHECK(HS256(a, NULL, "{\"sub\":\"x\",\"role\":5,\"exp\":%ld}", exp) == CW_UNAUTHENTICATED);
-	CHECK(HS256(a, NULL, "{\"sub\":\"x\",\"role\":null,\"exp\":%ld}", exp) == CW_UNAUTHENTICATED);
-	CHECK(HS256(a, NULL, "{\"sub\":\"x\",\"role\":{\"caseworker\":true},\"exp\":%ld}", exp) ==
-	      CW_UNAUTHENTICATED);
-	CHECK(HS256(a, NULL, "{\"sub\":\"x\",\"role\":[\"caseworker\",1],\"exp\":%ld}", exp) ==
-	      CW_UNAUTHENTICATED);
+	CHECK_CLAIMS(a, cases);
 	auth_free(a);
 }
 
 static void test_supervisor_token_must_name_a_unit(void)
 {
+	static const struct claims_case refused[] = {
+		{"\"sub\":\"x\",\"role\":\"supervisor\"", CW_UNAUTHENTICATED},
+		{"\"sub\":\"x\",\"role\":\"supervisor\",\"unit\":null", CW_UNAUTHENTICATED},
+		{"\"sub\":\"x\",\"role\":\"supervisor\",\"unit\":\"\"", CW_UNAUTHENTICATED},
+		{"\"sub\":\"x\",\"role\":[\"supervisor\",\"caseworker\"]", CW_UNAUTHENTICATED},
+		{"\"sub\":\"x\",\"role\":\"caseworker\",\"unit\":7", CW_UNAUTHENTICATED},
+	};
 	struct auth *a = verifier(JWT_ALG_HS256, SECRET, NULL, NULL);
 	long exp = now() + 300;
 	char unit[PRINCIPAL_UNIT_MAX + 2];
 	struct principal p;
 
-	CHECK(HS256(a, NULL, "{\"sub\":\"x\",\"role\":\"supervisor\",\"exp\":%ld}", exp) == CW_UNAUTHENTICATED);
-	CHECK(HS256(a, NULL, "{\"sub\":\"x\",\"role\":\"supervisor\",\"unit\":null,\"exp\":%ld}", exp) ==
-	      CW_UNAUTHENTICATED);
-	CHECK(HS256(a, NULL, "{\"sub\":\"x\",\"role\":\"supervisor\",\"unit\":\"\",\"exp\":%ld}", exp) ==
-	      CW_UNAUTHENTICATED);
-	CHECK(HS256(a, NULL, "{\"sub\":\"x\",\"role\":[\"supervisor\",\"caseworker\"],\"exp\":%ld}", exp) ==
-	      CW_UNAUTHENTICATED);
+	CHECK_CLAIMS(a, refused);
 	CHECK(HS256(a, &p, "{\"sub\":\"x\",\"role\":\"supervisor\",\"unit\":\"north\",\"exp\":%ld}", exp) ==
 	      CW_OK);
 	CHECK_STR(p.unit, "north");
 	memset(unit, 'u', sizeof(unit) - 1);
 	unit[sizeof(unit) - 1] = '\0';
 	CHECK(HS256(a, NULL, "{\"sub\":\"x\",\"role\":\"supervisor\",\"unit\":\"%s\",\"exp\":%ld}", unit, exp) ==
-	      CW_UNAUTHENTICATED);
-	CHECK(HS256(a, NULL, "{\"sub\":\"x\",\"role\":\"caseworker\",\"unit\":7,\"exp\":%ld}", exp) ==
 	      CW_UNAUTHENTICATED);
 	auth_free(a);
 }
@@ -548,12 +560,10 @@ static void test_cached_token_is_rechecked_for_expiry(void)
 int main(void)
 {
 	RUN(test_hs256_token_gives_the_principal);
-	RUN(test_wrong_secret_is_refused);
+	RUN(test_tokens_signed_otherwise_are_refused);
 	RUN(test_tampered_token_is_refused);
 	RUN(test_repeated_claim_names_are_refused);
 	RUN(test_claims_that_are_not_one_object_are_refused);
-	RUN(test_alg_none_is_refused);
-	RUN(test_hs512_token_on_hs256_verifier_is_refused);
 	RUN(test_verifier_without_a_key_accepts_nothing);
 	RUN(test_rs256_verifier_accepts_rs256_and_refuses_algorithm_confusion);
 	RUN(test_exp_is_required_strict_and_numeric);

@@ -104,30 +104,57 @@ static enum cw_code parse_body(const char *method, const char *content_type, con
 	return rc;
 }
 
+/* A request body and what reading it answers. */
+struct body_case {
+	const char *method, *content_type, *body;
+	enum cw_code want;
+};
+
+static void check_body_cases(const struct body_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		enum cw_code got = parse_body(cases[i].method, cases[i].content_type, cases[i].body);
+
+		CHECK(got == cases[i].want);
+		if (got != cases[i].want)
+			fprintf(stderr, "  %s, %s, %s: answered %d, not %d\n", cases[i].method,
+				cases[i].content_type ? cases[i].content_type : "no Content-Type", cases[i].body, got,
+				cases[i].want);
+	}
+}
+
 static void test_body_must_be_declared_json(void)
 {
-	CHECK(parse_body("POST", "application/json", "{}") == CW_OK);
-	CHECK(parse_body("POST", "application/json; charset=utf-8", "{}") == CW_OK);
-	CHECK(parse_body("POST", "Application/JSON", "{}") == CW_OK);
-	CHECK(parse_body("POST", NULL, "{}") == CW_UNSUPPORTED_MEDIA);
-	CHECK(parse_body("POST", "text/plain", "{}") == CW_UNSUPPORTED_MEDIA);
-	CHECK(parse_body("POST", "application/jsonx", "{}") == CW_UNSUPPORTED_MEDIA);
-	CHECK(parse_body("POST", "application/json-patch+json", "{}") == CW_UNSUPPORTED_MEDIA);
-	/* merge-patch+json is a PATCH body only. */
-	CHECK(parse_body("PATCH", "application/merge-patch+json", "{}") == CW_OK);
-	CHECK(parse_body("POST", "application/merge-patch+json", "{}") == CW_UNSUPPORTED_MEDIA);
+	static const struct body_case cases[] = {
+		{"POST", "application/json", "{}", CW_OK},
+		{"POST", "application/json; charset=utf-8", "{}", CW_OK},
+		{"POST", "Application/JSON", "{}", CW_OK},
+		{"POST", NULL, "{}", CW_UNSUPPORTED_MEDIA},
+		{"POST", "text/plain", "{}", CW_UNSUPPORTED_MEDIA},
+		{"POST", "application/jsonx", "{}", CW_UNSUPPORTED_MEDIA},
+		{"POST", "application/json-patch+json", "{}", CW_UNSUPPORTED_MEDIA},
+		/* merge-patch+json is a PATCH body only. */
+		{"PATCH", "application/merge-patch+json", "{}", CW_OK},
+		{"POST", "application/merge-patch+json", "{}", CW_UNSUPPORTED_MEDIA},
+	};
+
+	check_body_cases(cases, COUNT_OF(cases));
 }
 
 static void test_body_must_be_one_json_object(void)
 {
-	CHECK(parse_body("POST", "application/json", "") == CW_BAD_REQUEST);
-	CHECK(parse_body("POST", "application/json", "[1]") == CW_BAD_REQUEST);
-	CHECK(parse_body("POST", "application/json", "\"text\"") == CW_BAD_REQUEST);
-	CHECK(parse_body("POST", "application/json", "{\"a\":1} {}") == CW_BAD_REQUEST);
-	CHECK(parse_body("POST", "application/json", "{\"a\":1,\"a\":2}") == CW_BAD_REQUEST);
-	CHECK(parse_body("POST", "application/json", "{\"a\":\"\\u0000\"}") == CW_BAD_REQUEST);
-	CHECK(parse_body("POST", "application/json", "{\"a\":\"\xff\"}") == CW_BAD_REQUEST);
-	CHECK(parse_body("POST", "application/json", " {\"a\":1}\n") == CW_OK);
+	static const struct body_case cases[] = {
+		{"POST", "application/json", "", CW_BAD_REQUEST},
+		{"POST", "application/json", "[1]", CW_BAD_REQUEST},
+		{"POST", "application/json", "\"text\"", CW_BAD_REQUEST},
+		{"POST", "application/json", "{\"a\":1} {}", CW_BAD_REQUEST},
+		{"POST", "application/json", "{\"a\":1,\"a\":2}", CW_BAD_REQUEST},
+		{"POST", "application/json", "{\"a\":\"\\u0000\"}", CW_BAD_REQUEST},
+		{"POST", "application/json", "{\"a\":\"\xff\"}", CW_BAD_REQUEST},
+		{"POST", "application/json", " {\"a\":1}\n", CW_OK},
+	};
+
+	check_body_cases(cases, COUNT_OF(cases));
 }
 
 /* A GET with these query parameters (name, value pairs, NULL-terminated). */
@@ -153,6 +180,7 @@ static int limit_of(const char *value, int *errors)
 
 static void test_limit_is_1_to_500_with_a_default(void)
 {
+	static const char *const refused[] = {"0", "501", "-5", "5x", "", " 5", "99999999999999999999"};
 	const char *const none[] = {NULL};
 	struct fake f;
 	int errors;
@@ -162,13 +190,11 @@ static void test_limit_is_1_to_500_with_a_default(void)
 	fake_release(&f);
 	CHECK(limit_of("1", &errors) == 1 && errors == 0);
 	CHECK(limit_of("500", &errors) == 500 && errors == 0);
-	CHECK(limit_of("0", &errors) == LIST_LIMIT_DEFAULT && errors == 1);
-	CHECK(limit_of("501", &errors) == LIST_LIMIT_DEFAULT && errors == 1);
-	CHECK(limit_of("-5", &errors) == LIST_LIMIT_DEFAULT && errors == 1);
-	CHECK(limit_of("5x", &errors) == LIST_LIMIT_DEFAULT && errors == 1);
-	CHECK(limit_of("", &errors) == LIST_LIMIT_DEFAULT && errors == 1);
-	CHECK(limit_of(" 5", &errors) == LIST_LIMIT_DEFAULT && errors == 1);
-	CHECK(limit_of("99999999999999999999", &errors) == LIST_LIMIT_DEFAULT && errors == 1);
+	for (size_t i = 0; i < COUNT_OF(refused); i++) {
+		CHECK(limit_of(refused[i], &errors) == LIST_LIMIT_DEFAULT && errors == 1);
+		if (errors != 1)
+			fprintf(stderr, "  limit=\"%s\" answered %d errors\n", refused[i], errors);
+	}
 }
 
 static void test_cursor_parameter_must_be_of_this_list(void)
@@ -243,6 +269,27 @@ static void fake_url(struct fake *f, const char *url, const char *const *pairs)
 	f->req.http_url = strdup(url);
 }
 
+/* A query (the URL and the decoded pairs the server would give for it) and how
+ * many errors reading it with only these parameters allowed names. */
+struct query_case {
+	const char *url;
+	const char *const *pairs;
+	int errors;
+};
+
+static int query_errors(const char *url, const char *const *pairs, const char *const *allowed);
+
+static void check_query_cases(const struct query_case *cases, size_t n, const char *const *allowed)
+{
+	for (size_t i = 0; i < n; i++) {
+		int got = query_errors(cases[i].url, cases[i].pairs, allowed);
+
+		CHECK(got == cases[i].errors);
+		if (got != cases[i].errors)
+			fprintf(stderr, "  %s: %d errors, not %d\n", cases[i].url, got, cases[i].errors);
+	}
+}
+
 static int query_errors(const char *url, const char *const *pairs, const char *const *allowed)
 {
 	struct fake f;
@@ -263,20 +310,23 @@ static void test_a_repeated_parameter_is_an_error(void)
 	const char *const joined[] = {"unit", "a,b", NULL};
 	const char *const once[] = {"unit", "a", "limit", "5", NULL};
 	const char *const spaced[] = {"a b", "1,2", NULL};
+	const struct query_case cases[] = {
+		{"/v1/cases?unit=a&unit=b", joined, 1},
+		{"/v1/cases?unit=a&%75nit=b", joined, 1},
+		{"/v1/cases?unit=a&%75%6E%69%74=b", joined, 1},
+		{"/v1/cases?unit=a&unit%00x=b", joined, 1},
+		{"/v1/cases?unit&unit", joined, 1},
+		{"/v1/cases?a+b=1&a%20b=2", spaced, 1},
+		{"/v1/cases?unit=a,b", joined, 0},
+		{"/v1/cases?unit=a&limit=5", once, 0},
+		{"/v1/cases?unit=a&units=b&uni=c&limit=5", once, 0},
+		{"/v1/cases?unit=a&%75nit2=b&limit=5&", once, 0},
+		{"/v1/cases?unit=a=b&limit=5", once, 0},
+	};
 	struct fake f;
 	const char *v = "";
 
-	CHECK(query_errors("/v1/cases?unit=a&unit=b", joined, allowed) == 1);
-	CHECK(query_errors("/v1/cases?unit=a&%75nit=b", joined, allowed) == 1);
-	CHECK(query_errors("/v1/cases?unit=a&%75%6E%69%74=b", joined, allowed) == 1);
-	CHECK(query_errors("/v1/cases?unit=a&unit%00x=b", joined, allowed) == 1);
-	CHECK(query_errors("/v1/cases?unit&unit", joined, allowed) == 1);
-	CHECK(query_errors("/v1/cases?a+b=1&a%20b=2", spaced, allowed) == 1);
-	CHECK(query_errors("/v1/cases?unit=a,b", joined, allowed) == 0);
-	CHECK(query_errors("/v1/cases?unit=a&limit=5", once, allowed) == 0);
-	CHECK(query_errors("/v1/cases?unit=a&units=b&uni=c&limit=5", once, allowed) == 0);
-	CHECK(query_errors("/v1/cases?unit=a&%75nit2=b&limit=5&", once, allowed) == 0);
-	CHECK(query_errors("/v1/cases?unit=a=b&limit=5", once, allowed) == 0);
+	check_query_cases(cases, COUNT_OF(cases), allowed);
 	fake_url(&f, "/v1/cases?unit=a&unit=b", joined);
 	query_only(&f.x, allowed);
 	CHECK_STR(json_string_value(json_object_get(json_array_get(f.x.err.fields, 0), "field")), "unit");
@@ -299,16 +349,19 @@ static void test_a_parameter_without_a_name_is_an_error(void)
 	static const char *const allowed[] = {"limit", "unit", NULL};
 	const char *const none[] = {NULL};
 	const char *const unit[] = {"unit", "a", NULL};
+	const struct query_case cases[] = {
+		{"/v1/cases?&limit=0", none, 1},
+		{"/v1/cases?=1&limit=0", none, 1},
+		{"/v1/cases?%00=1&limit=0", none, 1},
+		{"/v1/cases?unit=a&&limit=0", unit, 1},
+		{"/v1/cases?unit=a&&", unit, 1},
+		/* A trailing '&' ends the query; it names nothing. */
+		{"/v1/cases?unit=a&", unit, 0},
+		{"/v1/cases?", none, 0},
+	};
 	struct fake f;
 
-	CHECK(query_errors("/v1/cases?&limit=0", none, allowed) == 1);
-	CHECK(query_errors("/v1/cases?=1&limit=0", none, allowed) == 1);
-	CHECK(query_errors("/v1/cases?%00=1&limit=0", none, allowed) == 1);
-	CHECK(query_errors("/v1/cases?unit=a&&limit=0", unit, allowed) == 1);
-	CHECK(query_errors("/v1/cases?unit=a&&", unit, allowed) == 1);
-	/* A trailing '&' ends the query; it names nothing. */
-	CHECK(query_errors("/v1/cases?unit=a&", unit, allowed) == 0);
-	CHECK(query_errors("/v1/cases?", none, allowed) == 0);
+	check_query_cases(cases, COUNT_OF(cases), allowed);
 	fake_url(&f, "/v1/cases?&limit=0", none);
 	query_only(&f.x, allowed);
 	CHECK_STR(json_string_value(json_object_get(json_array_get(f.x.err.fields, 0), "field")), "(no name)");
