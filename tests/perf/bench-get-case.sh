@@ -26,20 +26,12 @@
 # SELECT (-f) before and after the service runs, and prints one table. Exit
 # status 1 if wrk saw socket errors or an answer other than 200.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-. scripts/common.sh
-. tests/perf/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-BUILD_DIR=${1:-build-perf}
-DURATION=${DURATION:-20}
-WARMUP=${WARMUP:-3}
-CASES=${CASES:-5000}
+perf_settings DURATION=20 WARMUP=3 CASES=5000 PGBENCH_SCALE=10 CONNECTIONS=16 \
+	THREADS_MODELS="${CASEWORK_HTTP_THREADS:-0}" TRACE_MODES=off
 WORKERS=50
 UNITS=10
-PGBENCH_SCALE=${PGBENCH_SCALE:-10}
-CONNECTIONS=${CONNECTIONS:-16}
-THREADS_MODELS=${THREADS_MODELS:-${CASEWORK_HTTP_THREADS:-0}}
-TRACE_MODES=${TRACE_MODES:-off}
 perf_use_db_pool_size
 
 perf_init "$BUILD_DIR"
@@ -89,32 +81,11 @@ done
 
 # run_pgbench NAME ARGS...: a warm-up, then the measured run.
 run_pgbench() {
-	local name=$1 out tps lat c0 c1 d0 d1
+	local name=$1
 	shift
-	local cmd=(pgbench -h "$PERF_DIR" -U casework -M prepared -c "$CONNECTIONS" -j 2 "$@")
-	perf_log "pgbench $name -M prepared -c$CONNECTIONS -j2: warm-up ${WARMUP}s, then ${DURATION}s"
-	perf_run "$PERF_DIR/pgbench-warmup.txt" "${cmd[@]}" -T "$WARMUP" casework \
-		|| { cat "$PERF_DIR/pgbench-warmup.txt" >&2; perf_die "pgbench warm-up failed"; }
-	d0=$(perf_pg_ticks)
-	perf_client_ticks
-	c0=$PERF_CLIENT_TICKS
-	perf_run "$PERF_DIR/pgbench.txt" "${cmd[@]}" -T "$DURATION" casework \
-		|| { cat "$PERF_DIR/pgbench.txt" >&2; perf_die "pgbench failed"; }
-	perf_client_ticks
-	c1=$PERF_CLIENT_TICKS
-	sleep 0.5   # the backends exit and are waited for by the postmaster
-	d1=$(perf_pg_ticks)
-	out=$(cat "$PERF_DIR/pgbench.txt")
-	tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out" | tail -1)
-	lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' <<<"$out" | tail -1)
-	[ -n "$tps" ] || { echo "$out" >&2; perf_die "no tps in the pgbench output"; }
-	if grep -q '^number of failed transactions: [1-9]' <<<"$out"; then
-		echo "$out" >&2
-		perf_die "pgbench $name: failed transactions"
-	fi
-	echo "kind=pgbench name=$name tps=$tps lat_ms=$lat client_ticks=$((c1 - c0)) db_ticks=$((d1 - d0))" \
-		>>"$PERF_DIR/results"
-	perf_log "pgbench $name: $tps TPS, latency average $lat ms"
+	perf_pgbench "$name -M prepared -c$CONNECTIONS -j2" -M prepared -c "$CONNECTIONS" -j 2 "$@"
+	echo "kind=pgbench name=$name tps=$PGBENCH_TPS lat_ms=$PGBENCH_LAT client_ticks=$PGBENCH_CLIENT_TICKS" \
+		"db_ticks=$PGBENCH_DB_TICKS" >>"$PERF_DIR/results"
 }
 
 run_all_pgbench() {
@@ -126,7 +97,7 @@ FAILED=0
 # run_service THREADS TRACE: caseworkd with CASEWORK_HTTP_THREADS=THREADS under
 # wrk, every request with a traceparent of its own when TRACE is on.
 run_service() {
-	local threads=$1 trace=$2 name out result rss_before rss_after rss_peak thr logged bad sampler
+	local threads=$1 trace=$2 name rss_before rss_after rss_peak thr sampler
 	local c0 c1 s0 s1 d0 d1
 	local LUA=$PERF_DIR/get-case-$trace.lua
 	name=service-threads-$threads-trace-$trace
@@ -154,24 +125,22 @@ run_service() {
 	rss_after=$(perf_rss_kb "$PERF_SERVICE_PID")
 	rss_peak=$(perf_peak_rss_kb "$PERF_SERVICE_PID")
 	thr=$(cat "$PERF_DIR/$name-threads" 2>/dev/null || echo '?')
-	out=$(cat "$PERF_DIR/$name-wrk.txt")
-	result=$(grep '^RESULT ' <<<"$out") || { echo "$out" >&2; perf_die "no RESULT line from wrk"; }
+	perf_wrk_result "$PERF_DIR/$name-wrk.txt"
 	# Every measured request must have answered 200 (the log has one line per request).
-	logged=$(grep -ac '"route":"/v1/cases/{id}"' "$PERF_SERVICE_LOG" || true)
-	bad=$(grep -a '"route":' "$PERF_SERVICE_LOG" | grep -avc '"status":200' || true)
+	perf_answers '"route":"/v1/cases/{id}"' 200
 	# With traces on, every one of them must have been read as a trace.
 	if [ "$trace" != off ]; then
-		bad=$((bad + logged - $(grep -a '"route":' "$PERF_SERVICE_LOG" | grep -ac '"trace_id":"' || true)))
+		NOT_OK=$((NOT_OK + LOGGED - $(grep -a '"route":' "$PERF_SERVICE_LOG" | grep -ac '"trace_id":"' || true)))
 	fi
 	perf_stop_service
-	echo "kind=service threads=$threads trace=$trace ${result#RESULT } rss_before=$rss_before rss_after=$rss_after" \
-		"rss_peak=$rss_peak threads_running=$thr logged=$logged not_200=$bad client_ticks=$((c1 - c0))" \
+	echo "kind=service threads=$threads trace=$trace ${WRK_RESULT#RESULT } rss_before=$rss_before" \
+		"rss_after=$rss_after rss_peak=$rss_peak threads_running=$thr logged=$LOGGED not_200=$NOT_OK" \
+		"client_ticks=$((c1 - c0))" \
 		"service_ticks=$((s1 - s0)) db_ticks=$((d1 - d0))" >>"$PERF_DIR/results"
-	perf_log "caseworkd: $(grep -o 'requests=[0-9]*' <<<"$result") in ${DURATION}s; $logged logged, $bad not 200"
-	if grep -Eq 'non2xx=[1-9]|socket_errors=[1-9]' <<<"$result" || [ "$bad" != 0 ]; then
+	perf_log "caseworkd: $(grep -o 'requests=[0-9]*' <<<"$WRK_RESULT") in ${DURATION}s; $LOGGED logged, $NOT_OK not 200"
+	if grep -Eq 'non2xx=[1-9]|socket_errors=[1-9]' <<<"$WRK_RESULT" || [ "$NOT_OK" != 0 ]; then
 		perf_log "error: CASEWORK_HTTP_THREADS=$threads: non-2xx answers or socket errors"
-		grep -E 'Non-2xx|Socket errors' <<<"$out" >&2 || true
-		grep -a '"route":' "$PERF_SERVICE_LOG" | grep -av '"status":200' | head -5 >&2 || true
+		perf_show_failures 200
 		FAILED=1
 	fi
 }

@@ -21,18 +21,9 @@
 # the variants alternate, so that a change in the machine's load falls on
 # both. Prints one table; exit status 1 when any answer was not 200.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-. scripts/common.sh
-. tests/perf/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-BUILD_DIR=${1:-build-perf}
-DURATION=${DURATION:-15}
-WARMUP=${WARMUP:-3}
-TOKENS=${TOKENS:-500}
-COLD_TOKENS=${COLD_TOKENS:-20000}
-ROUNDS=${ROUNDS:-2}
-CONNECTIONS=${CONNECTIONS:-16}
-CASES=${CASES:-5000}
+perf_settings DURATION=15 WARMUP=3 TOKENS=500 COLD_TOKENS=20000 ROUNDS=2 CONNECTIONS=16 CASES=5000
 perf_use_db_pool_size
 
 command -v node >/dev/null || ensure_packages lint
@@ -104,7 +95,7 @@ export IDS_FILE=$PERF_DIR/ids.txt
 FAILED=0
 # run_variant NAME ALG TOKENS_FILE: a caseworkd of that algorithm under wrk.
 run_variant() {
-	local name=$1 alg=$2 out result s0 s1 logged bad
+	local name=$1 alg=$2 s0 s1
 	export TOKENS_FILE=$3
 	if [ "$alg" = RS256 ]; then
 		export CASEWORK_JWT_ALG=RS256 CASEWORK_JWT_JWKS_FILE=${TOKENS_FILE%/*}/jwks.json
@@ -122,17 +113,14 @@ run_variant() {
 	perf_run "$PERF_DIR/$name-wrk.txt" wrk -t2 -c "$CONNECTIONS" -d "${DURATION}s" -s "$LUA" "$PERF_URL" \
 		|| { cat "$PERF_DIR/$name-wrk.txt" >&2; perf_die "wrk failed"; }
 	s1=$(perf_ticks "$PERF_SERVICE_PID")
-	out=$(cat "$PERF_DIR/$name-wrk.txt")
-	result=$(grep '^RESULT ' <<<"$out") || { echo "$out" >&2; perf_die "no RESULT line from wrk"; }
-	logged=$(grep -ac '"route":"/v1/cases/{id}"' "$PERF_SERVICE_LOG" || true)
-	bad=$(grep -a '"route":' "$PERF_SERVICE_LOG" | grep -avc '"status":200' || true)
+	perf_wrk_result "$PERF_DIR/$name-wrk.txt"
+	perf_answers '"route":"/v1/cases/{id}"' 200
 	perf_stop_service
-	echo "name=$name tokens=$(wc -l <"$TOKENS_FILE") ${result#RESULT } logged=$logged not_200=$bad" \
+	echo "name=$name tokens=$(wc -l <"$TOKENS_FILE") ${WRK_RESULT#RESULT } logged=$LOGGED not_200=$NOT_OK" \
 		"service_ticks=$((s1 - s0))" >>"$PERF_DIR/results"
-	if grep -Eq 'non2xx=[1-9]|socket_errors=[1-9]' <<<"$result" || [ "$bad" != 0 ]; then
+	if grep -Eq 'non2xx=[1-9]|socket_errors=[1-9]' <<<"$WRK_RESULT" || [ "$NOT_OK" != 0 ]; then
 		perf_log "error: $name: answers other than 200, or socket errors"
-		grep -E 'Non-2xx|Socket errors' <<<"$out" >&2 || true
-		grep -a '"route":' "$PERF_SERVICE_LOG" | grep -av '"status":200' | head -5 >&2 || true
+		perf_show_failures 200
 		FAILED=1
 	fi
 }

@@ -18,16 +18,9 @@
 # (every case) walks every page once, checking that no case is skipped or
 # repeated, and times page 1 and page DEPTH alternately.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-. scripts/common.sh
-. tests/perf/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-BUILD_DIR=${1:-build-perf}
-UNIT_CASES=${UNIT_CASES:-50000}
-OTHER_CASES=${OTHER_CASES:-10000}
-LIMIT=${LIMIT:-100}
-DEPTH=${DEPTH:-400}
-TRIES=${TRIES:-21}
+perf_settings UNIT_CASES=50000 OTHER_CASES=10000 LIMIT=100 DEPTH=400 TRIES=21
 UNIT=bench-unit-list
 export CASEWORK_HTTP_THREADS=${CASEWORK_HTTP_THREADS:-0}
 

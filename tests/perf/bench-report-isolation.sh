@@ -29,46 +29,24 @@
 # The service runs with CASEWORK_REPORT_CONCURRENCY=REPORTS, so that all of them
 # run (none is refused). Exit status 1 if a case read answered anything but 200.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-. scripts/common.sh
-. tests/perf/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-BUILD_DIR=${1:-build-perf}
-SCALE_CHILDREN=${SCALE_CHILDREN:-100000}
-LOAD_TRIGGERS=${LOAD_TRIGGERS:-off}
-REPORTS=${REPORTS:-4}
-REPORT_MONTHS=${REPORT_MONTHS:-120}
-THREADS_MODELS=${THREADS_MODELS:-0 $((2 * REPORTS))}
-DURATION=${DURATION:-20}
-REPORT_RUN=${REPORT_RUN:-120}
-WARMUP=${WARMUP:-3}
-CONNECTIONS=${CONNECTIONS:-16}
-PACE_MS=${PACE_MS:-10}
+perf_settings SCALE_CHILDREN=100000 LOAD_TRIGGERS=off REPORTS=4 REPORT_MONTHS=120
+perf_settings THREADS_MODELS="0 $((2 * REPORTS))" DURATION=20 REPORT_RUN=120 WARMUP=3 CONNECTIONS=16 PACE_MS=10
 MONTHS=12
 PERIOD_FROM=2025-01
 perf_use_db_pool_size
 
-for v in SCALE_CHILDREN REPORTS REPORT_MONTHS DURATION REPORT_RUN WARMUP CONNECTIONS PACE_MS; do
-	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || perf_die "$v must be a positive integer"
-done
+perf_positive SCALE_CHILDREN REPORTS REPORT_MONTHS DURATION REPORT_RUN WARMUP CONNECTIONS PACE_MS
 [ "$SCALE_CHILDREN" -ge 250 ] || perf_die "SCALE_CHILDREN must be at least 250"
 [ "$REPORT_MONTHS" -le 120 ] || perf_die "REPORT_MONTHS must be at most 120 (the report's limit)"
 for t in $THREADS_MODELS; do
 	[[ $t =~ ^[0-9]+$ ]] && { [ "$t" = 0 ] || [ "$t" -gt "$REPORTS" ]; } \
 		|| perf_die "THREADS_MODELS: $t is neither 0 nor an epoll pool of more than REPORTS ($REPORTS) workers"
 done
-case "$LOAD_TRIGGERS" in
-on) REPLICA=false ;;
-off) REPLICA=true ;;
-*) perf_die "LOAD_TRIGGERS must be on or off" ;;
-esac
-
-# month_plus YYYY-MM N: the month N months later (N may be negative).
-month_plus() {
-	python3 -c 'import sys; y, m = map(int, sys.argv[1].split("-")); n = y * 12 + m - 1 + int(sys.argv[2]); print(f"{n // 12:04d}-{n % 12 + 1:02d}")' "$1" "$2"
-}
-REPORT_TO=$(month_plus "$PERIOD_FROM" $((MONTHS - 1)))
-REPORT_FROM=$(month_plus "$REPORT_TO" $((1 - REPORT_MONTHS)))
+perf_load_triggers
+REPORT_TO=$(perf_month_plus "$PERIOD_FROM" $((MONTHS - 1)))
+REPORT_FROM=$(perf_month_plus "$REPORT_TO" $((1 - REPORT_MONTHS)))
 REPORT_PATH="/v1/reports/visit-compliance?from=$REPORT_FROM&to=$REPORT_TO"
 
 perf_init "$BUILD_DIR"
@@ -157,7 +135,7 @@ FAILED=0
 # it, once wrk's connections are open and served (as a client's keep-alive
 # connections are when an auditor starts reports).
 measure() {
-	local threads=$1 load=$2 label=$3 name result out logged bad t0 t1 sampler wrk_pid script=$LUA
+	local threads=$1 load=$2 label=$3 name result logged bad t0 t1 sampler wrk_pid script=$LUA
 	local seconds=$DURATION
 	[ "$load" = full ] || script=$PACED_LUA
 	[ "$label" = none ] || seconds=$REPORT_RUN
@@ -177,8 +155,8 @@ measure() {
 	wait "$wrk_pid" || { cat "$PERF_DIR/$name.txt" >&2; perf_die "wrk failed"; }
 	t1=$(date +%s.%N)
 	wait "$sampler" || true
-	out=$(cat "$PERF_DIR/$name.txt")
-	result=$(grep '^RESULT ' <<<"$out") || { echo "$out" >&2; perf_die "no RESULT line from wrk"; }
+	perf_wrk_result "$PERF_DIR/$name.txt"
+	result=$WRK_RESULT
 	logged=$(grep -ac '"route":"/v1/cases/{id}"' "$PERF_SERVICE_LOG" || true)
 	bad=$(grep -a '"route":"/v1/cases/{id}"' "$PERF_SERVICE_LOG" | grep -avc '"status":200' || true)
 	echo "kind=wrk threads=$threads load=$load label=$label seconds=$seconds ${result#RESULT } logged=$logged not_200=$bad t0=$t0 t1=$t1" \

@@ -38,24 +38,12 @@
 # placement-stability report over the range's days for the same callers; checks
 # both reports' numbers against an independent computation; prints one table.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-. scripts/common.sh
-. tests/perf/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-BUILD_DIR=${1:-build-perf}
-REPORT=${REPORT:-visit-compliance}
-SCALE_CHILDREN=${SCALE_CHILDREN:-100000}
-MONTHS=${MONTHS:-12}
-PERIOD_FROM=${PERIOD_FROM:-2025-01}
-RUNS=${RUNS:-5}
-LOAD_TRIGGERS=${LOAD_TRIGGERS:-on}
-CHECK=${CHECK:-1}
-PG_SETTINGS=${PG_SETTINGS:-}
-PLANS=${PLANS:-}
+perf_settings REPORT=visit-compliance SCALE_CHILDREN=100000 MONTHS=12 PERIOD_FROM=2025-01 RUNS=5 LOAD_TRIGGERS=on \
+	CHECK=1 PG_SETTINGS= PLANS=
 
-for v in SCALE_CHILDREN MONTHS RUNS; do
-	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || perf_die "$v must be a positive integer"
-done
+perf_positive SCALE_CHILDREN MONTHS RUNS
 [ "$SCALE_CHILDREN" -ge 250 ] || perf_die "SCALE_CHILDREN must be at least 250"
 [ "$MONTHS" -le 120 ] || perf_die "MONTHS must be at most 120 (the report's limit)"
 [[ $PERIOD_FROM =~ ^[0-9]{4}-(0[1-9]|1[0-2])$ ]] || perf_die "PERIOD_FROM must be YYYY-MM"
@@ -64,11 +52,7 @@ visit-compliance) MARKER=child_months ;;
 family-time) MARKER=plan_rows ;;
 *) perf_die "REPORT must be visit-compliance or family-time" ;;
 esac
-case "$LOAD_TRIGGERS" in
-on) REPLICA=false ;;
-off) REPLICA=true ;;
-*) perf_die "LOAD_TRIGGERS must be on or off" ;;
-esac
+perf_load_triggers
 
 # Families (cases), 2.5 children each on average; the first tenth is the 10 % set.
 # About 80 families a worker, 10 workers a unit: 500 workers in 50 units at full scale.
@@ -77,7 +61,7 @@ FIRST=$((FAMILIES / 10))
 UNIT=bench-unit-01
 P0=$PERIOD_FROM-01
 PERIOD_LAST=$(python3 -c 'import datetime, sys; y, m = map(int, sys.argv[1].split("-")); n = y * 12 + m - 1 + int(sys.argv[2]); print(datetime.date(n // 12, n % 12 + 1, 1) - datetime.timedelta(days=1))' "$PERIOD_FROM" "$MONTHS")
-PERIOD_TO=$(python3 -c 'import sys; y, m = map(int, sys.argv[1].split("-")); n = y * 12 + m - 1 + int(sys.argv[2]) - 1; print(f"{n // 12:04d}-{n % 12 + 1:02d}")' "$PERIOD_FROM" "$MONTHS")
+PERIOD_TO=$(perf_month_plus "$PERIOD_FROM" $((MONTHS - 1)))
 
 perf_init "$BUILD_DIR"
 perf_start_database

@@ -26,23 +26,12 @@
 # socket errors, if an answer was not 200 (PATCH) or 201 (POST), or if the
 # change feed did not number exactly the audit rows written.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-. scripts/common.sh
-. tests/perf/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-BUILD_DIR=${1:-build-perf}
-DURATION=${DURATION:-20}
-WARMUP=${WARMUP:-3}
-CASES=${CASES:-5000}
+perf_settings DURATION=20 WARMUP=3 CASES=5000 PGBENCH_SCALE=10 CONNECTIONS=16 OPS="patch post visit" ROUNDS=1
 WORKERS=50
 UNITS=10
-PGBENCH_SCALE=${PGBENCH_SCALE:-10}
-CONNECTIONS=${CONNECTIONS:-16}
-OPS=${OPS:-patch post visit}
-ROUNDS=${ROUNDS:-1}
-for v in DURATION WARMUP CASES PGBENCH_SCALE CONNECTIONS ROUNDS; do
-	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || perf_die "$v must be a positive integer"
-done
+perf_positive DURATION WARMUP CASES PGBENCH_SCALE CONNECTIONS ROUNDS
 [ "$CASES" -ge $((4 * CONNECTIONS)) ] || perf_die "CASES must be at least 4 x CONNECTIONS (rows shared by connections wait for each other)"
 perf_use_db_pool_size
 for op in $OPS; do
@@ -186,43 +175,23 @@ wal_syncs() {
 # pgbench_accounts, SELECT it, INSERT INTO pgbench_history, COMMIT), a warm-up,
 # then the measured run.
 run_pgbench() {
-	local name=$1 clients=$2 out tps lat c0 c1 d0 d1 w0 w1 txs
+	local name=$1 clients=$2 w0 w1 txs
 	local jobs=$((clients < 2 ? clients : 2))
-	local cmd=(pgbench -h "$PERF_DIR" -U casework -N -M prepared -c "$clients" -j "$jobs")
-	perf_log "pgbench -N -M prepared -c$clients -j$jobs: warm-up ${WARMUP}s, then ${DURATION}s"
 	w0=$(wal_syncs)
-	perf_run "$PERF_DIR/pgbench-warmup.txt" "${cmd[@]}" -T "$WARMUP" casework \
-		|| { cat "$PERF_DIR/pgbench-warmup.txt" >&2; perf_die "pgbench warm-up failed"; }
-	d0=$(perf_pg_ticks)
-	perf_client_ticks
-	c0=$PERF_CLIENT_TICKS
-	perf_run "$PERF_DIR/pgbench.txt" "${cmd[@]}" -T "$DURATION" casework \
-		|| { cat "$PERF_DIR/pgbench.txt" >&2; perf_die "pgbench failed"; }
-	perf_client_ticks
-	c1=$PERF_CLIENT_TICKS
-	sleep 0.5   # the backends exit and are waited for by the postmaster
-	d1=$(perf_pg_ticks)
+	perf_pgbench "-N -M prepared -c$clients -j$jobs" -N -M prepared -c "$clients" -j "$jobs"
 	w1=$(wal_syncs)
-	out=$(cat "$PERF_DIR/pgbench.txt")
 	txs=$(cat "$PERF_DIR/pgbench-warmup.txt" "$PERF_DIR/pgbench.txt" \
 		| awk '/^number of transactions actually processed:/ { t += $6 } END { print t + 0 }')
-	tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out" | tail -1)
-	lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' <<<"$out" | tail -1)
-	[ -n "$tps" ] || { echo "$out" >&2; perf_die "no tps in the pgbench output"; }
-	if grep -q '^number of failed transactions: [1-9]' <<<"$out"; then
-		echo "$out" >&2
-		perf_die "pgbench -N -c$clients: failed transactions"
-	fi
-	echo "kind=pgbench name=$name clients=$clients tps=$tps lat_ms=$lat client_ticks=$((c1 - c0))" \
-		"db_ticks=$((d1 - d0)) wal_syncs=$((w1 - w0)) window_writes=$txs" >>"$PERF_DIR/results"
-	perf_log "pgbench -N -c$clients: $tps TPS, latency average $lat ms"
+	echo "kind=pgbench name=$name clients=$clients tps=$PGBENCH_TPS lat_ms=$PGBENCH_LAT" \
+		"client_ticks=$PGBENCH_CLIENT_TICKS db_ticks=$PGBENCH_DB_TICKS wal_syncs=$((w1 - w0))" \
+		"window_writes=$txs" >>"$PERF_DIR/results"
 }
 
 FAILED=0
 RUN=0
 # run_service OP ROUND: a fresh caseworkd under wrk, OP patch, post or visit.
 run_service() {
-	local op=$1 round=$2 name out result logged bad a0 n0 a1 n1 q1 audit numbered
+	local op=$1 round=$2 name a0 n0 a1 n1 q1 audit numbered
 	local route method expect c0 c1 s0 s1 d0 d1 w0 w1 aw0 aw1
 	case "$op" in
 	patch) method=PATCH route='/v1/cases/{id}' expect=200 ;;
@@ -258,30 +227,27 @@ run_service() {
 	read -r a1 n1 _ < <(counts)
 	audit=$((a1 - a0))
 	numbered=$((n1 - n0))
-	out=$(cat "$PERF_DIR/$name-wrk.txt")
-	result=$(grep '^RESULT ' <<<"$out") || { echo "$out" >&2; perf_die "no RESULT line from wrk"; }
+	perf_wrk_result "$PERF_DIR/$name-wrk.txt"
 	perf_stop_service
 	sleep 0.5   # the service's backends exit and report their WAL figures
 	read -r aw1 _ _ < <(counts)
 	w1=$(wal_syncs)
 	# Every measured request must have answered $expect (the log has one line per request).
-	logged=$(grep -ac "\"method\":\"$method\",\"route\":\"$route\"" "$PERF_SERVICE_LOG" || true)
-	bad=$(grep -a '"route":' "$PERF_SERVICE_LOG" | grep -avc "\"status\":$expect," || true)
-	echo "kind=service op=$op round=$round ${result#RESULT } logged=$logged not_ok=$bad" \
+	perf_answers "\"method\":\"$method\",\"route\":\"$route\"" "$expect"
+	echo "kind=service op=$op round=$round ${WRK_RESULT#RESULT } logged=$LOGGED not_ok=$NOT_OK" \
 		"audit=$audit numbered=$numbered queued=$q1 client_ticks=$((c1 - c0)) service_ticks=$((s1 - s0))" \
 		"db_ticks=$((d1 - d0)) wal_syncs=$((w1 - w0)) window_writes=$((aw1 - aw0))" >>"$PERF_DIR/results"
-	perf_log "$method: $(grep -o 'requests=[0-9]*' <<<"$result") in ${DURATION}s; $logged logged," \
-		"$bad not $expect; $audit audit rows, $numbered numbered, $q1 waiting when the load stopped"
-	if grep -Eq 'socket_errors=[1-9]' <<<"$result" || [ "$bad" != 0 ] || [ "$logged" = 0 ]; then
+	perf_log "$method: $(grep -o 'requests=[0-9]*' <<<"$WRK_RESULT") in ${DURATION}s; $LOGGED logged," \
+		"$NOT_OK not $expect; $audit audit rows, $numbered numbered, $q1 waiting when the load stopped"
+	if grep -Eq 'socket_errors=[1-9]' <<<"$WRK_RESULT" || [ "$NOT_OK" != 0 ] || [ "$LOGGED" = 0 ]; then
 		perf_log "error: $method $route: answers other than $expect, or socket errors"
-		grep -E 'Non-2xx|Socket errors' <<<"$out" >&2 || true
-		grep -a '"route":' "$PERF_SERVICE_LOG" | grep -av "\"status\":$expect," | head -5 >&2 || true
+		perf_show_failures "$expect"
 		FAILED=1
 	fi
 	# Every write is audited, and every audit row numbered (by the service's background
 	# numbering, within the half second above).
-	if [ "$audit" -lt "$logged" ] || [ "$numbered" != "$audit" ]; then
-		perf_log "error: $method $route: $logged requests, $audit audit rows, $numbered numbered changes"
+	if [ "$audit" -lt "$LOGGED" ] || [ "$numbered" != "$audit" ]; then
+		perf_log "error: $method $route: $LOGGED requests, $audit audit rows, $numbered numbered changes"
 		FAILED=1
 	fi
 }

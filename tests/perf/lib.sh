@@ -1,10 +1,20 @@
-# Shared by the tests/perf benchmarks: build, a private PostgreSQL, caseworkd,
-# tokens, cleanup. Source it from the project root after scripts/common.sh.
+# Shared by the tests/perf benchmarks: settings, build, a private PostgreSQL,
+# caseworkd, tokens, cleanup. A benchmark begins with
+#
+#	set -euo pipefail
+#	. "$(dirname "$0")/lib.sh"
+#
+# which moves to the project root, reads scripts/common.sh, and sets BUILD_DIR
+# to the benchmark's first argument (default build-perf).
 #
 # Everything lives in one temporary directory ($PERF_DIR): the database (Unix
 # socket only, no TCP), the JWT secret, the service logs and the wrk script.
 # perf_cleanup (installed as a trap by perf_init) stops the service and the
 # database and removes the directory, on normal exit, on error and on Ctrl-C.
+
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+. scripts/common.sh
+BUILD_DIR=${1:-build-perf}
 
 PERF_DIR=
 PERF_PG_DATA=
@@ -15,6 +25,24 @@ PERF_KEEP=${PERF_KEEP:-}
 
 perf_log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 perf_die() { perf_log "error: $*"; exit 1; }
+
+# perf_settings NAME=DEFAULT...: each NAME as the environment sets it, or DEFAULT
+# when it is unset or empty.
+perf_settings() {
+	local setting name
+	for setting in "$@"; do
+		name=${setting%%=*}
+		printf -v "$name" '%s' "${!name:-${setting#*=}}"
+	done
+}
+
+# perf_positive NAME...: dies unless each is a positive integer.
+perf_positive() {
+	local name
+	for name in "$@"; do
+		[[ ${!name} =~ ^[1-9][0-9]*$ ]] || perf_die "$name must be a positive integer"
+	done
+}
 
 perf_cleanup() {
 	local rc=$?
@@ -268,6 +296,60 @@ perf_pgbench_init() {
 		|| { tail -20 "$PERF_DIR/pgbench-init.log" >&2; perf_die "pgbench -i failed"; }
 }
 
+# perf_pgbench LABEL ARGS...: pgbench ARGS on the casework database, a warm-up of
+# WARMUP seconds, then the measured run of DURATION seconds (output in
+# $PERF_DIR/pgbench-warmup.txt and pgbench.txt). Sets PGBENCH_TPS, PGBENCH_LAT (ms),
+# and over the measured run PGBENCH_CLIENT_TICKS and PGBENCH_DB_TICKS; dies when
+# pgbench fails or a transaction failed.
+perf_pgbench() {
+	local label=$1 out c0 d0
+	shift
+	local cmd=(pgbench -h "$PERF_DIR" -U casework "$@")
+	perf_log "pgbench $label: warm-up ${WARMUP}s, then ${DURATION}s"
+	perf_run "$PERF_DIR/pgbench-warmup.txt" "${cmd[@]}" -T "$WARMUP" casework \
+		|| { cat "$PERF_DIR/pgbench-warmup.txt" >&2; perf_die "pgbench warm-up failed"; }
+	d0=$(perf_pg_ticks)
+	perf_client_ticks
+	c0=$PERF_CLIENT_TICKS
+	perf_run "$PERF_DIR/pgbench.txt" "${cmd[@]}" -T "$DURATION" casework \
+		|| { cat "$PERF_DIR/pgbench.txt" >&2; perf_die "pgbench failed"; }
+	perf_client_ticks
+	PGBENCH_CLIENT_TICKS=$((PERF_CLIENT_TICKS - c0))
+	sleep 0.5   # the backends exit and are waited for by the postmaster
+	PGBENCH_DB_TICKS=$(($(perf_pg_ticks) - d0))
+	out=$(cat "$PERF_DIR/pgbench.txt")
+	PGBENCH_TPS=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out" | tail -1)
+	PGBENCH_LAT=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' <<<"$out" | tail -1)
+	[ -n "$PGBENCH_TPS" ] || { echo "$out" >&2; perf_die "no tps in the pgbench output"; }
+	if grep -q '^number of failed transactions: [1-9]' <<<"$out"; then
+		echo "$out" >&2
+		perf_die "pgbench $label: failed transactions"
+	fi
+	perf_log "pgbench $label: $PGBENCH_TPS TPS, latency average $PGBENCH_LAT ms"
+}
+
+# perf_wrk_result FILE: the RESULT line (perf_wrk_done_lua) of the wrk output in
+# FILE into WRK_RESULT, the whole output into WRK_OUT; dies when there is none.
+perf_wrk_result() {
+	WRK_OUT=$(cat "$1")
+	WRK_RESULT=$(grep '^RESULT ' <<<"$WRK_OUT") || { echo "$WRK_OUT" >&2; perf_die "no RESULT line from wrk"; }
+}
+
+# perf_answers MATCH STATUS: from the service's log (one line per request, since
+# it was last emptied) LOGGED, how many lines hold MATCH, and NOT_OK, how many
+# requests answered other than STATUS.
+perf_answers() {
+	LOGGED=$(grep -ac "$1" "$PERF_SERVICE_LOG" || true)
+	NOT_OK=$(grep -a '"route":' "$PERF_SERVICE_LOG" | grep -avc "\"status\":$2," || true)
+}
+
+# perf_show_failures STATUS: wrk's lines about errors (of the last perf_wrk_result)
+# and the first log lines of requests that answered other than STATUS.
+perf_show_failures() {
+	grep -E 'Non-2xx|Socket errors' <<<"$WRK_OUT" >&2 || true
+	grep -a '"route":' "$PERF_SERVICE_LOG" | grep -av "\"status\":$1," | head -5 >&2 || true
+}
+
 # perf_wrk_done_lua: the done() of a wrk script, printing one RESULT line of
 # key=value pairs (requests, duration, latency percentiles, error counts).
 perf_wrk_done_lua() {
@@ -353,6 +435,21 @@ perf_visit_measure_sizes() {
 	WORKERS=$(((FAMILIES + 40) / 80))
 	[ "$WORKERS" -ge 10 ] || WORKERS=10
 	UNITS=$(((WORKERS + 9) / 10))
+}
+
+# perf_load_triggers: REPLICA for perf_load_visit_measure from LOAD_TRIGGERS
+# (on: false, off: true).
+perf_load_triggers() {
+	case "$LOAD_TRIGGERS" in
+	on) REPLICA=false ;;
+	off) REPLICA=true ;;
+	*) perf_die "LOAD_TRIGGERS must be on or off" ;;
+	esac
+}
+
+# perf_month_plus YYYY-MM N: the month N months later (N may be negative).
+perf_month_plus() {
+	python3 -c 'import sys; y, m = map(int, sys.argv[1].split("-")); n = y * 12 + m - 1 + int(sys.argv[2]); print(f"{n // 12:04d}-{n % 12 + 1:02d}")' "$1" "$2"
 }
 
 # perf_load_visit_measure G_FROM G_TO P0 MONTHS REPLICA LOG: loads families

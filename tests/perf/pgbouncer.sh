@@ -17,15 +17,9 @@
 #                      as it needs one for each of the service's connections
 #   PERF_KEEP=1        keep the temporary directory (logs) at the end
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-. scripts/common.sh
-. tests/perf/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-BUILD_DIR=${1:-build-perf}
-CLIENTS=${CLIENTS:-8}
-ROUNDS=${ROUNDS:-20}
-DB_POOL_SIZE=${DB_POOL_SIZE:-4}
-BOUNCER_POOL=${BOUNCER_POOL:-2}
+perf_settings CLIENTS=8 ROUNDS=20 DB_POOL_SIZE=4 BOUNCER_POOL=2
 perf_use_db_pool_size
 
 ensure_packages pgbouncer

@@ -276,20 +276,22 @@ SELECT c.case_id,
    AND (t.visit_type <> 'family_time' OR EXISTS (
         SELECT 1 FROM b_child_months cm WHERE cm.g = c.g AND cm.k = 1 AND cm.m = mo.m AND cm.full_month));
 
+-- The visits as inserted, in the order of visited_at, the same with triggers or without.
+CREATE TEMP VIEW b_visit_rows AS
+SELECT case_id, visited_at, visit_type, location, participant_ids,
+       20 + floor(pg_temp.r(vkey, 30) * 100)::integer AS duration_minutes,
+       substr(repeat('Seen at the placement; talked about school, contact with parents and the plan. '
+                     'Home clean and safe, sleeping arrangements seen. Next visit agreed. ', 3),
+              1 + floor(pg_temp.r(vkey, 31) * 60)::integer, 80 + floor(pg_temp.r(vkey, 32) * 320)::integer) AS summary,
+       pg_temp.r(vkey, 33) < 0.02 AS safety_concern,
+       visited_at + make_interval(hours => 2 + floor(pg_temp.r(vkey, 34) * 70)::integer) AS created_at
+  FROM b_visits;
+
 \if :replica
 WITH ins AS (
     INSERT INTO visits (case_id, visited_at, visit_type, location, participant_ids, duration_minutes, summary,
                         safety_concern, created_at, updated_at)
-    SELECT case_id, visited_at, visit_type, location, participant_ids,
-           20 + floor(pg_temp.r(vkey, 30) * 100)::integer,
-           substr(repeat('Seen at the placement; talked about school, contact with parents and the plan. '
-                         'Home clean and safe, sleeping arrangements seen. Next visit agreed. ', 3),
-                  1 + floor(pg_temp.r(vkey, 31) * 60)::integer, 80 + floor(pg_temp.r(vkey, 32) * 320)::integer),
-           pg_temp.r(vkey, 33) < 0.02,
-           visited_at + make_interval(hours => 2 + floor(pg_temp.r(vkey, 34) * 70)::integer),
-           visited_at + make_interval(hours => 2 + floor(pg_temp.r(vkey, 34) * 70)::integer)
-      FROM b_visits
-     ORDER BY visited_at
+    SELECT *, created_at FROM b_visit_rows ORDER BY visited_at
     RETURNING id, case_id, participant_ids
 )
 -- What visits_sync_participants() writes for each new visit.
@@ -298,16 +300,7 @@ SELECT DISTINCT ins.id, p, ins.case_id FROM ins CROSS JOIN LATERAL unnest(ins.pa
 \else
 INSERT INTO visits (case_id, visited_at, visit_type, location, participant_ids, duration_minutes, summary,
                     safety_concern, created_at, updated_at)
-SELECT case_id, visited_at, visit_type, location, participant_ids,
-       20 + floor(pg_temp.r(vkey, 30) * 100)::integer,
-       substr(repeat('Seen at the placement; talked about school, contact with parents and the plan. '
-                     'Home clean and safe, sleeping arrangements seen. Next visit agreed. ', 3),
-              1 + floor(pg_temp.r(vkey, 31) * 60)::integer, 80 + floor(pg_temp.r(vkey, 32) * 320)::integer),
-       pg_temp.r(vkey, 33) < 0.02,
-       visited_at + make_interval(hours => 2 + floor(pg_temp.r(vkey, 34) * 70)::integer),
-       visited_at + make_interval(hours => 2 + floor(pg_temp.r(vkey, 34) * 70)::integer)
-  FROM b_visits
- ORDER BY visited_at;
+SELECT *, created_at FROM b_visit_rows ORDER BY visited_at;
 \endif
 
 COMMIT;
