@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include "error.h"
 #include "files.h"
 #include "jwk.h"
 #include "jws.h"
@@ -9,7 +10,6 @@
 #include <errno.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,19 +19,6 @@
 
 #define MAX_KEY_FILE_BYTES ((size_t)64 * 1024)
 #define ROLE_MAP_MAX 200
-
-static int refuse(char *why, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int refuse(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* getenv, treating an empty value as unset. */
 static const char *setting(const char *name)
@@ -76,7 +63,7 @@ static int load_uint(const char *name, unsigned long fallback, unsigned long min
 		return 0;
 	}
 	if (parse_uint(v, min, max, out) != 0)
-		return refuse(why, len, "%s must be a whole number from %lu to %lu", name, min, max);
+		return cw_refuse(why, len, "%s must be a whole number from %lu to %lu", name, min, max);
 	return 0;
 }
 
@@ -103,10 +90,10 @@ static int load_hmac_secret(struct config *cfg, char *why, size_t len)
 	size_t need = minimum_hmac_bytes(cfg->jwt_alg);
 
 	if (inline_secret != NULL && file != NULL)
-		return refuse(why, len, "set only one of CASEWORK_JWT_SECRET and CASEWORK_JWT_SECRET_FILE");
+		return cw_refuse(why, len, "set only one of CASEWORK_JWT_SECRET and CASEWORK_JWT_SECRET_FILE");
 	if (setting("CASEWORK_JWT_PUBLIC_KEY_FILE") != NULL)
-		return refuse(why, len, "CASEWORK_JWT_PUBLIC_KEY_FILE is for RS256/ES256, but CASEWORK_JWT_ALG is %s",
-			      jwt_alg_str(cfg->jwt_alg));
+		return cw_refuse(why, len, "CASEWORK_JWT_PUBLIC_KEY_FILE is for RS256/ES256, but CASEWORK_JWT_ALG is %s",
+				 jwt_alg_str(cfg->jwt_alg));
 	if (inline_secret != NULL) {
 		cfg->jwt_key_len = strlen(inline_secret);
 		cfg->jwt_key = (unsigned char *)strdup(inline_secret);
@@ -114,25 +101,25 @@ static int load_hmac_secret(struct config *cfg, char *why, size_t len)
 		long n = read_small_file(file, &cfg->jwt_key);
 
 		if (n < 0)
-			return refuse(why, len, "CASEWORK_JWT_SECRET_FILE %s cannot be read: %s", file, strerror(errno));
+			return cw_refuse(why, len, "CASEWORK_JWT_SECRET_FILE %s cannot be read: %s", file, strerror(errno));
 		/* A trailing newline is an editor's, not part of the secret. */
 		while (n > 0 && (cfg->jwt_key[n - 1] == '\n' || cfg->jwt_key[n - 1] == '\r'))
 			cfg->jwt_key[--n] = '\0';
 		cfg->jwt_key_len = (size_t)n;
 	} else {
-		return refuse(why, len, "no JWT secret: set CASEWORK_JWT_SECRET or CASEWORK_JWT_SECRET_FILE");
+		return cw_refuse(why, len, "no JWT secret: set CASEWORK_JWT_SECRET or CASEWORK_JWT_SECRET_FILE");
 	}
 	if (cfg->jwt_key == NULL)
-		return refuse(why, len, "out of memory reading the JWT secret");
+		return cw_refuse(why, len, "out of memory reading the JWT secret");
 	/* A PEM key as an HMAC secret lets anyone who holds the (public) key sign tokens. */
 	if (memmem(cfg->jwt_key, cfg->jwt_key_len, "-----BEGIN", 10) != NULL)
-		return refuse(why, len, "%s holds a PEM key, not an HMAC secret: use a random secret for %s, or "
-			      "CASEWORK_JWT_ALG=RS256/ES256 with CASEWORK_JWT_PUBLIC_KEY_FILE",
-			      inline_secret ? "CASEWORK_JWT_SECRET" : "CASEWORK_JWT_SECRET_FILE", jwt_alg_str(cfg->jwt_alg));
+		return cw_refuse(why, len, "%s holds a PEM key, not an HMAC secret: use a random secret for %s, or "
+				 "CASEWORK_JWT_ALG=RS256/ES256 with CASEWORK_JWT_PUBLIC_KEY_FILE",
+				 inline_secret ? "CASEWORK_JWT_SECRET" : "CASEWORK_JWT_SECRET_FILE", jwt_alg_str(cfg->jwt_alg));
 	if (cfg->jwt_key_len < need)
-		return refuse(why, len, "%s holds %zu bytes; %s needs a secret of at least %zu",
-			      inline_secret ? "CASEWORK_JWT_SECRET" : "CASEWORK_JWT_SECRET_FILE",
-			      cfg->jwt_key_len, jwt_alg_str(cfg->jwt_alg), need);
+		return cw_refuse(why, len, "%s holds %zu bytes; %s needs a secret of at least %zu",
+				 inline_secret ? "CASEWORK_JWT_SECRET" : "CASEWORK_JWT_SECRET_FILE",
+				 cfg->jwt_key_len, jwt_alg_str(cfg->jwt_alg), need);
 	return 0;
 }
 
@@ -144,14 +131,14 @@ static int public_key_fits(const unsigned char *pem, size_t len, jwt_alg_t alg, 
 	int rc = 0;
 
 	if (key == NULL) {
-		rc = refuse(why, why_len, "CASEWORK_JWT_PUBLIC_KEY_FILE does not hold a PEM public key");
+		rc = cw_refuse(why, why_len, "CASEWORK_JWT_PUBLIC_KEY_FILE does not hold a PEM public key");
 	} else if (alg == JWT_ALG_RS256 && EVP_PKEY_base_id(key) != EVP_PKEY_RSA) {
-		rc = refuse(why, why_len, "CASEWORK_JWT_PUBLIC_KEY_FILE is not an RSA key, as RS256 needs");
+		rc = cw_refuse(why, why_len, "CASEWORK_JWT_PUBLIC_KEY_FILE is not an RSA key, as RS256 needs");
 	} else if (alg == JWT_ALG_RS256 && (EVP_PKEY_bits(key) < JWK_RSA_MIN_BITS || EVP_PKEY_bits(key) > JWK_RSA_MAX_BITS)) {
-		rc = refuse(why, why_len, "CASEWORK_JWT_PUBLIC_KEY_FILE holds an RSA key of %d bits; RS256 needs %d to %d",
-			    EVP_PKEY_bits(key), JWK_RSA_MIN_BITS, JWK_RSA_MAX_BITS);
+		rc = cw_refuse(why, why_len, "CASEWORK_JWT_PUBLIC_KEY_FILE holds an RSA key of %d bits; RS256 needs %d to %d",
+			       EVP_PKEY_bits(key), JWK_RSA_MIN_BITS, JWK_RSA_MAX_BITS);
 	} else if (alg == JWT_ALG_ES256 && (EVP_PKEY_base_id(key) != EVP_PKEY_EC || EVP_PKEY_bits(key) != 256)) {
-		rc = refuse(why, why_len, "CASEWORK_JWT_PUBLIC_KEY_FILE is not a P-256 EC key, as ES256 needs");
+		rc = cw_refuse(why, why_len, "CASEWORK_JWT_PUBLIC_KEY_FILE is not a P-256 EC key, as ES256 needs");
 	}
 	EVP_PKEY_free(key);
 	BIO_free(bio);
@@ -167,15 +154,15 @@ static int load_public_key(struct config *cfg, char *why, size_t len)
 			       : setting("CASEWORK_JWT_SECRET_FILE") ? "CASEWORK_JWT_SECRET_FILE" : NULL;
 
 	if (secret_var != NULL)
-		return refuse(why, len, "%s is set, but CASEWORK_JWT_ALG is %s, which uses "
-			      "CASEWORK_JWT_PUBLIC_KEY_FILE: unset %s", secret_var, jwt_alg_str(cfg->jwt_alg), secret_var);
+		return cw_refuse(why, len, "%s is set, but CASEWORK_JWT_ALG is %s, which uses "
+				 "CASEWORK_JWT_PUBLIC_KEY_FILE: unset %s", secret_var, jwt_alg_str(cfg->jwt_alg), secret_var);
 	if (file == NULL)
-		return refuse(why, len, "CASEWORK_JWT_ALG is %s: set CASEWORK_JWT_PUBLIC_KEY_FILE to its PEM public key",
-			      jwt_alg_str(cfg->jwt_alg));
+		return cw_refuse(why, len, "CASEWORK_JWT_ALG is %s: set CASEWORK_JWT_PUBLIC_KEY_FILE to its PEM public key",
+				 jwt_alg_str(cfg->jwt_alg));
 	n = read_small_file(file, &cfg->jwt_key);
 	if (n <= 0)
-		return refuse(why, len, "CASEWORK_JWT_PUBLIC_KEY_FILE %s cannot be read: %s", file,
-			      n == 0 ? "it is empty" : strerror(errno));
+		return cw_refuse(why, len, "CASEWORK_JWT_PUBLIC_KEY_FILE %s cannot be read: %s", file,
+				 n == 0 ? "it is empty" : strerror(errno));
 	cfg->jwt_key_len = (size_t)n;
 	return public_key_fits(cfg->jwt_key, cfg->jwt_key_len, cfg->jwt_alg, why, len);
 }
@@ -224,15 +211,15 @@ static int load_algorithms(struct config *cfg, char *why, size_t len)
 	if (cfg->jwt_algs == 0)
 		goto bad;
 	if (jwks_configured() && (cfg->jwt_algs & hmac))
-		return refuse(why, len, "CASEWORK_JWT_ALG is %s, but a JWK Set holds public keys: use RS256 and/or ES256",
-			      list);
+		return cw_refuse(why, len, "CASEWORK_JWT_ALG is %s, but a JWK Set holds public keys: use RS256 and/or ES256",
+				 list);
 	if (bit_count(cfg->jwt_algs) > 1 && !jwks_configured())
-		return refuse(why, len, "CASEWORK_JWT_ALG lists several algorithms, which needs CASEWORK_JWT_JWKS_FILE "
-			      "or CASEWORK_JWT_JWKS_URL");
+		return cw_refuse(why, len, "CASEWORK_JWT_ALG lists several algorithms, which needs CASEWORK_JWT_JWKS_FILE "
+				 "or CASEWORK_JWT_JWKS_URL");
 	return 0;
 bad:
-	return refuse(why, len, "CASEWORK_JWT_ALG must be one of HS256, HS384, HS512, RS256, ES256 "
-		      "(with a JWK Set: RS256, ES256 or RS256,ES256)");
+	return cw_refuse(why, len, "CASEWORK_JWT_ALG must be one of HS256, HS384, HS512, RS256, ES256 "
+			 "(with a JWK Set: RS256, ES256 or RS256,ES256)");
 }
 
 /* host (n bytes, with any :port) is 127.0.0.0/8, [::1] or localhost. */
@@ -286,11 +273,11 @@ static int load_jwks_url(struct config *cfg, const char *url, char *why, size_t 
 	unsigned long v = 0;
 
 	if (!jwks_url_is_acceptable(url, &cfg->jwks_allow_http))
-		return refuse(why, len, "CASEWORK_JWT_JWKS_URL must be an https:// URL (http:// only to 127.0.0.1, [::1] "
-			      "or localhost) with no user name or password");
+		return cw_refuse(why, len, "CASEWORK_JWT_JWKS_URL must be an https:// URL (http:// only to 127.0.0.1, [::1] "
+				 "or localhost) with no user name or password");
 	cfg->jwks_url = strdup(url);
 	if (cfg->jwks_url == NULL)
-		return refuse(why, len, "out of memory");
+		return cw_refuse(why, len, "out of memory");
 	if (load_uint("CASEWORK_JWT_JWKS_REFRESH_SECONDS", 300, 1, 86400, &v, why, len) != 0)
 		return -1;
 	cfg->jwks_refresh_seconds = (unsigned)v;
@@ -298,9 +285,9 @@ static int load_jwks_url(struct config *cfg, const char *url, char *why, size_t 
 		return -1;
 	cfg->jwks_min_interval_seconds = (unsigned)v;
 	if (cfg->jwks_min_interval_seconds > cfg->jwks_refresh_seconds)
-		return refuse(why, len, "CASEWORK_JWT_JWKS_MIN_INTERVAL_SECONDS (%u) must not be more than "
-			      "CASEWORK_JWT_JWKS_REFRESH_SECONDS (%u)", cfg->jwks_min_interval_seconds,
-			      cfg->jwks_refresh_seconds);
+		return cw_refuse(why, len, "CASEWORK_JWT_JWKS_MIN_INTERVAL_SECONDS (%u) must not be more than "
+				 "CASEWORK_JWT_JWKS_REFRESH_SECONDS (%u)", cfg->jwks_min_interval_seconds,
+				 cfg->jwks_refresh_seconds);
 	if (load_uint("CASEWORK_JWT_JWKS_TIMEOUT_SECONDS", 5, 1, 60, &v, why, len) != 0)
 		return -1;
 	cfg->jwks_timeout_seconds = (unsigned)v;
@@ -318,15 +305,15 @@ static int load_jwks(struct config *cfg, char *why, size_t len)
 					     "CASEWORK_JWT_PUBLIC_KEY_FILE"};
 
 	if (file != NULL && url != NULL)
-		return refuse(why, len, "set only one of CASEWORK_JWT_JWKS_FILE and CASEWORK_JWT_JWKS_URL");
+		return cw_refuse(why, len, "set only one of CASEWORK_JWT_JWKS_FILE and CASEWORK_JWT_JWKS_URL");
 	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
 		if (setting(others[i]) != NULL)
-			return refuse(why, len, "%s is set, but the keys come from %s: unset %s", others[i], source,
-				      others[i]);
+			return cw_refuse(why, len, "%s is set, but the keys come from %s: unset %s", others[i], source,
+					 others[i]);
 	if (url != NULL)
 		return load_jwks_url(cfg, url, why, len);
 	cfg->jwks_file = strdup(file);
-	return cfg->jwks_file ? 0 : refuse(why, len, "out of memory");
+	return cfg->jwks_file ? 0 : cw_refuse(why, len, "out of memory");
 }
 
 static int load_claim_path(const char *name, char **out, char *why, size_t len)
@@ -336,10 +323,10 @@ static int load_claim_path(const char *name, char **out, char *why, size_t len)
 	if (v == NULL)
 		return 0;
 	if (!claims_path_is_valid(v))
-		return refuse(why, len, "%s must be a claim name or a dotted path such as realm_access.roles "
-			      "(at most %d names and %d bytes, no spaces)", name, CLAIM_PATH_SEGMENTS, CLAIM_PATH_MAX);
+		return cw_refuse(why, len, "%s must be a claim name or a dotted path such as realm_access.roles "
+				 "(at most %d names and %d bytes, no spaces)", name, CLAIM_PATH_SEGMENTS, CLAIM_PATH_MAX);
 	*out = strdup(v);
-	return *out ? 0 : refuse(why, len, "out of memory");
+	return *out ? 0 : cw_refuse(why, len, "out of memory");
 }
 
 static char *trimmed(char *s)
@@ -388,24 +375,24 @@ static int load_role_map(struct config *cfg, char *why, size_t len)
 	for (const char *p = list; *p; p++)
 		count += *p == ',';
 	if (count > ROLE_MAP_MAX)
-		return refuse(why, len, "CASEWORK_JWT_ROLE_MAP has more than %d entries", ROLE_MAP_MAX);
+		return cw_refuse(why, len, "CASEWORK_JWT_ROLE_MAP has more than %d entries", ROLE_MAP_MAX);
 	cfg->jwt_role_map = calloc(count, sizeof(*cfg->jwt_role_map));
 	copy = strdup(list);
 	if (cfg->jwt_role_map == NULL || copy == NULL) {
 		free(copy);
-		return refuse(why, len, "out of memory");
+		return cw_refuse(why, len, "out of memory");
 	}
 	for (tok = strtok_r(copy, ",", &save); tok && rc == 0; tok = strtok_r(NULL, ",", &save)) {
 		if (parse_role_mapping(tok, &cfg->jwt_role_map[cfg->jwt_role_map_len]) != 0)
-			rc = refuse(why, len, "CASEWORK_JWT_ROLE_MAP entry %zu must be name=role, the role one of "
-				    "caseworker, supervisor, administrator, auditor, integration",
-				    cfg->jwt_role_map_len + 1);
+			rc = cw_refuse(why, len, "CASEWORK_JWT_ROLE_MAP entry %zu must be name=role, the role one of "
+				       "caseworker, supervisor, administrator, auditor, integration",
+				       cfg->jwt_role_map_len + 1);
 		else
 			cfg->jwt_role_map_len++;
 	}
 	free(copy);
 	if (rc == 0 && cfg->jwt_role_map_len == 0)
-		rc = refuse(why, len, "CASEWORK_JWT_ROLE_MAP names no role");
+		rc = cw_refuse(why, len, "CASEWORK_JWT_ROLE_MAP names no role");
 	return rc;
 }
 
@@ -440,9 +427,9 @@ static int load_bind(struct config *cfg, char *why, size_t len)
 
 	cfg->bind = copy_setting("CASEWORK_BIND", "127.0.0.1");
 	if (cfg->bind == NULL)
-		return refuse(why, len, "out of memory");
+		return cw_refuse(why, len, "out of memory");
 	if (inet_pton(AF_INET, cfg->bind, addr) != 1 && inet_pton(AF_INET6, cfg->bind, addr) != 1)
-		return refuse(why, len, "CASEWORK_BIND must be a numeric IPv4 or IPv6 address, such as 127.0.0.1 or ::");
+		return cw_refuse(why, len, "CASEWORK_BIND must be a numeric IPv4 or IPv6 address, such as 127.0.0.1 or ::");
 	if (load_uint("CASEWORK_PORT", 8080, 1, 65535, &port, why, len) != 0)
 		return -1;
 	cfg->port = (unsigned)port;
@@ -493,10 +480,10 @@ static int load_cors(struct config *cfg, char *why, size_t len)
 			count += (*p == ',');
 	cfg->cors_origins = calloc(list ? count + 2 : 1, sizeof(char *));
 	if (cfg->cors_origins == NULL || list == NULL)
-		return cfg->cors_origins ? 0 : refuse(why, len, "out of memory");
+		return cfg->cors_origins ? 0 : cw_refuse(why, len, "out of memory");
 	copy = strdup(list);
 	if (copy == NULL)
-		return refuse(why, len, "out of memory");
+		return cw_refuse(why, len, "out of memory");
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		while (*tok == ' ')
 			tok++;
@@ -504,7 +491,8 @@ static int load_cors(struct config *cfg, char *why, size_t len)
 			*--end = '\0';
 		if (!normalise_origin(tok)) {
 			free(copy);
-			return refuse(why, len, "CASEWORK_CORS_ORIGINS must list origins like https://app.example.org, separated by commas");
+			return cw_refuse(why, len, "CASEWORK_CORS_ORIGINS must list origins like https://app.example.org, "
+					 "separated by commas");
 		}
 		cfg->cors_origins[i++] = strdup(tok);
 	}
@@ -533,13 +521,13 @@ static int load_timezone(struct config *cfg, char *why, size_t len)
 
 	cfg->timezone = copy_setting("CASEWORK_TIMEZONE", "UTC");
 	if (cfg->timezone == NULL)
-		return refuse(why, len, "out of memory");
+		return cw_refuse(why, len, "out of memory");
 	if (strcmp(cfg->timezone, "UTC") == 0)
 		return 0;
 	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "/usr/share/zoneinfo", cfg->timezone);
 	if (cfg->timezone[0] == '/' || strstr(cfg->timezone, "..") != NULL ||
 	    stat(path, &st) != 0 || !S_ISREG(st.st_mode) || !is_zone_file(path))
-		return refuse(why, len, "CASEWORK_TIMEZONE must name a time zone such as America/Chicago (is tzdata installed?)");
+		return cw_refuse(why, len, "CASEWORK_TIMEZONE must name a time zone such as America/Chicago (is tzdata installed?)");
 	return 0;
 }
 
@@ -561,8 +549,8 @@ static int load_reports(struct config *cfg, char *why, size_t len)
 		return -1;
 	cfg->report_concurrency = (unsigned)v;
 	if (cfg->http_threads > 0 && cfg->report_concurrency >= cfg->http_threads)
-		return refuse(why, len, "CASEWORK_REPORT_CONCURRENCY (%u) must be less than CASEWORK_HTTP_THREADS (%u), "
-			      "or reports could hold every epoll worker", cfg->report_concurrency, cfg->http_threads);
+		return cw_refuse(why, len, "CASEWORK_REPORT_CONCURRENCY (%u) must be less than CASEWORK_HTTP_THREADS (%u), "
+				 "or reports could hold every epoll worker", cfg->report_concurrency, cfg->http_threads);
 	if (load_uint("CASEWORK_REPORT_TIMEOUT_SECONDS", 120, 1, 3600, &v, why, len) != 0)
 		return -1;
 	cfg->report_timeout = (unsigned)v;
@@ -574,10 +562,10 @@ int config_load_database(struct config *cfg, char *why, size_t len)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->database_url = copy_setting("CASEWORK_DATABASE_URL", "postgresql:///casework");
 	if (cfg->database_url == NULL)
-		return refuse(why, len, "out of memory");
+		return cw_refuse(why, len, "out of memory");
 	if (setting("CASEWORK_MIGRATE_DATABASE_URL") != NULL &&
 	    (cfg->migrate_database_url = copy_setting("CASEWORK_MIGRATE_DATABASE_URL", NULL)) == NULL)
-		return refuse(why, len, "out of memory");
+		return cw_refuse(why, len, "out of memory");
 	return 0;
 }
 

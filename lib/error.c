@@ -15,6 +15,16 @@ enum cw_code cw_fail(struct cw_error *err, enum cw_code code, const char *fmt, .
 	return code;
 }
 
+int cw_refuse(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
 /* At most CW_FIELD_NAME_MAX bytes of name, cut between characters. */
 static size_t name_length(const char *field)
 {

@@ -54,6 +54,11 @@ enum cw_code cw_field_error(struct cw_error *err, const char *field, const char 
 /* True when at least one field error was recorded. */
 int cw_has_field_errors(const struct cw_error *err);
 
+/* Start-up work (settings, keys) says why it refused as text, not as a
+ * cw_error: writes the reason (printf-style) into why, len bytes at most.
+ * Returns -1. */
+int cw_refuse(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Frees the field list and resets err to CW_OK, ready for reuse. Accepts NULL. */
 void cw_error_release(struct cw_error *err);
 

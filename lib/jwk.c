@@ -4,13 +4,13 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base64url.h"
+#include "error.h"
 
 #define P256_COORDINATE 32
 #define RSA_EXPONENT_MAX 8   /* bytes */
@@ -24,18 +24,6 @@ struct jwk_set {
 };
 
 static atomic_uint_fast64_t last_key_id;
-
-static int refuse(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int refuse(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* The deepest nesting of objects and arrays, counted without parsing, so that
  * a deep document is refused before any parser recurses into it. */
@@ -148,20 +136,20 @@ static EVP_PKEY *rsa_key(const json_t *jwk, const char *name, char *why, size_t 
 	int bits;
 
 	if (n_len <= 0 || e_len <= 0) {
-		refuse(why, why_len, "key %s has no usable n and e", name);
+		cw_refuse(why, why_len, "key %s has no usable n and e", name);
 		return NULL;
 	}
 	bn_n = BN_bin2bn(n, (int)n_len, NULL);
 	bn_e = BN_bin2bn(e, (int)e_len, NULL);
 	bits = bn_n ? BN_num_bits(bn_n) : 0;
 	if (bits < JWK_RSA_MIN_BITS || bits > JWK_RSA_MAX_BITS) {
-		refuse(why, why_len, "key %s is an RSA key of %d bits; from %d to %d are accepted", name, bits,
-		       JWK_RSA_MIN_BITS, JWK_RSA_MAX_BITS);
+		cw_refuse(why, why_len, "key %s is an RSA key of %d bits; from %d to %d are accepted", name, bits,
+			  JWK_RSA_MIN_BITS, JWK_RSA_MAX_BITS);
 	} else if (bn_e == NULL || (bld = OSSL_PARAM_BLD_new()) == NULL ||
 		   !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n) ||
 		   !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e) ||
 		   (key = key_from_params("RSA", bld)) == NULL) {
-		refuse(why, why_len, "key %s is not a usable RSA public key", name);
+		cw_refuse(why, why_len, "key %s is not a usable RSA public key", name);
 	}
 	OSSL_PARAM_BLD_free(bld);
 	BN_free(bn_n);
@@ -182,7 +170,7 @@ static EVP_PKEY *p256_key(const json_t *jwk, const char *name, char *why, size_t
 	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) ||
 	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point)) ||
 	    (key = key_from_params("EC", bld)) == NULL)
-		refuse(why, why_len, "key %s is not a usable P-256 public key (x and y of 32 bytes, on the curve)", name);
+		cw_refuse(why, why_len, "key %s is not a usable P-256 public key (x and y of 32 bytes, on the curve)", name);
 	OSSL_PARAM_BLD_free(bld);
 	return key;
 }
@@ -281,15 +269,15 @@ static int add_key(struct jwk_set *set, const json_t *jwk, size_t index, unsigne
 	char name[64];
 
 	if (!json_is_object(jwk))
-		return refuse(why, why_len, "key #%zu is not a JSON object", index + 1);
+		return cw_refuse(why, why_len, "key #%zu is not a JSON object", index + 1);
 	key_name(jwk, index, name, sizeof(name));
 	if (holds_private_material(jwk))
-		return refuse(why, why_len, "key %s holds private or secret key material; publish public keys only", name);
+		return cw_refuse(why, why_len, "key %s holds private or secret key material; publish public keys only", name);
 	if (!json_is_string(json_object_get(jwk, "kty")))
-		return refuse(why, why_len, "key %s has no kty", name);
+		return cw_refuse(why, why_len, "key %s has no kty", name);
 	if (kid != NULL && (!json_is_string(kid) || json_string_length(kid) == 0 ||
 			    json_string_length(kid) > JWS_KID_MAX))
-		return refuse(why, why_len, "key %s has a kid that is not a string of 1 to %d bytes", name, JWS_KID_MAX);
+		return cw_refuse(why, why_len, "key %s has a kid that is not a string of 1 to %d bytes", name, JWS_KID_MAX);
 	key->alg = usable_alg(jwk, algs);
 	if (key->alg == JWT_ALG_NONE)
 		return 0;
@@ -302,8 +290,8 @@ static int add_key(struct jwk_set *set, const json_t *jwk, size_t index, unsigne
 		if (set->keys[i].alg == key->alg && strcmp(set->keys[i].kid, key->kid) == 0) {
 			EVP_PKEY_free(key->key);
 			key->key = NULL;
-			return refuse(why, why_len, "two %s keys are named kid %s", jws_alg_name(key->alg),
-				      key->kid[0] ? name : "(none)");
+			return cw_refuse(why, why_len, "two %s keys are named kid %s", jws_alg_name(key->alg),
+					 key->kid[0] ? name : "(none)");
 		}
 	key->id = id_for(key, previous);
 	set->count++;
@@ -327,13 +315,13 @@ static int parse_keys(const json_t *doc, unsigned algs, const struct jwk_set *pr
 	const json_t *jwk;
 
 	if (!json_is_object(doc) || !json_is_array(keys))
-		return refuse(why, why_len, "it is not a JWK Set (an object with a \"keys\" array)");
+		return cw_refuse(why, why_len, "it is not a JWK Set (an object with a \"keys\" array)");
 	if (json_array_size(keys) > JWK_SET_MAX_KEYS)
-		return refuse(why, why_len, "it holds %zu keys; at most %d are accepted", json_array_size(keys),
-			      JWK_SET_MAX_KEYS);
+		return cw_refuse(why, why_len, "it holds %zu keys; at most %d are accepted", json_array_size(keys),
+				 JWK_SET_MAX_KEYS);
 	set = set_new(json_array_size(keys));
 	if (set == NULL)
-		return refuse(why, why_len, "out of memory");
+		return cw_refuse(why, why_len, "out of memory");
 	json_array_foreach(keys, i, jwk) {
 		if (add_key(set, jwk, i, algs, previous, why, why_len) != 0) {
 			jwk_set_release(set);
@@ -343,7 +331,7 @@ static int parse_keys(const json_t *doc, unsigned algs, const struct jwk_set *pr
 	if (set->count == 0) {
 		jwk_set_release(set);
 		algs_text(algs, accepted, sizeof(accepted));
-		return refuse(why, why_len, "it holds no signing key for %s", accepted);
+		return cw_refuse(why, why_len, "it holds no signing key for %s", accepted);
 	}
 	*out = set;
 	return 0;
@@ -357,12 +345,12 @@ int jwk_set_parse(const char *text, size_t len, unsigned algs, const struct jwk_
 	int rc;
 
 	if (len > JWK_SET_MAX_BYTES)
-		return refuse(why, why_len, "it is larger than %zu bytes", JWK_SET_MAX_BYTES);
+		return cw_refuse(why, why_len, "it is larger than %zu bytes", JWK_SET_MAX_BYTES);
 	if (nesting_depth(text, len) > JWK_SET_MAX_DEPTH)
-		return refuse(why, why_len, "it is nested deeper than %d levels", JWK_SET_MAX_DEPTH);
+		return cw_refuse(why, why_len, "it is nested deeper than %d levels", JWK_SET_MAX_DEPTH);
 	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &error);
 	if (doc == NULL)
-		return refuse(why, why_len, "it is not JSON (%s)", error.text);
+		return cw_refuse(why, why_len, "it is not JSON (%s)", error.text);
 	rc = parse_keys(doc, algs, previous, out, why, why_len);
 	json_decref(doc);
 	return rc;
