@@ -243,6 +243,16 @@ static int host_is_loopback(const char *host, size_t n)
 	return inet_pton(AF_INET, name, &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
 }
 
+/* How long the scheme at the start of url is: "http://" (*http set) or
+ * "https://", in any case; 0 for any other. */
+static size_t web_scheme_length(const char *url, int *http)
+{
+	*http = strncasecmp(url, "http://", 7) == 0;
+	if (*http)
+		return 7;
+	return strncasecmp(url, "https://", 8) == 0 ? 8 : 0;
+}
+
 /* An https:// URL, or http:// to a loopback address (*http set), with a host
  * and no user name or password. */
 static int jwks_url_is_acceptable(const char *url, int *http)
@@ -255,13 +265,10 @@ static int jwks_url_is_acceptable(const char *url, int *http)
 	for (const char *p = url; *p; p++)
 		if ((unsigned char)*p <= ' ' || *p == 0x7f)
 			return 0;
-	*http = strncasecmp(url, "http://", 7) == 0;
-	if (*http)
-		host = url + 7;
-	else if (strncasecmp(url, "https://", 8) == 0)
-		host = url + 8;
-	else
+	n = web_scheme_length(url, http);
+	if (n == 0)
 		return 0;
+	host = url + n;
 	n = strcspn(host, "/?#");
 	if (n == 0 || memchr(host, '@', n) != NULL)
 		return 0;
@@ -444,15 +451,14 @@ static int normalise_origin(char *o)
 	char *host, *colon;
 	size_t n;
 	unsigned long port;
+	int http;
 
 	for (char *p = o; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
-	if (strncmp(o, "https://", 8) == 0)
-		host = o + 8;
-	else if (strncmp(o, "http://", 7) == 0)
-		host = o + 7;
-	else
+	n = web_scheme_length(o, &http);
+	if (n == 0)
 		return 0;
+	host = o + n;
 	n = strcspn(host, ":");
 	if (n == 0)
 		return 0;
@@ -464,7 +470,7 @@ static int normalise_origin(char *o)
 	colon = host + n;
 	if (parse_uint(colon + 1, 1, 65535, &port) != 0)
 		return 0;
-	if ((port == 443 && host == o + 8) || (port == 80 && host == o + 7))
+	if ((port == 443 && !http) || (port == 80 && http))
 		*colon = '\0';
 	return 1;
 }
