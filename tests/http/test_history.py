@@ -248,14 +248,9 @@ class ProtectedReferralHistoryTest(HistoryTest):
                 self.assertProblem(self.request('GET', f'{self.path}/history', who), 404)
 
     def test_shown_when_disclosed(self):
-        main = self.api
-        self.api = self.cluster.start_service('history-disclose', CASEWORK_DISCLOSE_SUD='1')
-        try:
-            h = self.history(self.path, self.world.auditor)
-            self.assertEqual(self.values(h, 'provider'), ['Harbor Recovery Services', 'Family Clinic'])
-        finally:
-            self.cluster.stop_service(self.api)
-            self.api = main
+        self.api = self.own_service('history-disclose', CASEWORK_DISCLOSE_SUD='1')
+        h = self.history(self.path, self.world.auditor)
+        self.assertEqual(self.values(h, 'provider'), ['Harbor Recovery Services', 'Family Clinic'])
 
     def test_other_kinds_are_not_affected(self):
         self.assertEqual(self.history(f'/v1/cases/{self.case["id"]}', self.world.auditor)['resource_type'], 'case')

@@ -728,12 +728,8 @@ class TraceContextTest(ConventionTest):
         super().setUpClass()
         # One database connection, the one every request of this service runs on,
         # named by the connection URL.
-        cls.api = cls.cluster.start_service('traced', CASEWORK_DB_POOL_SIZE='1',
-                                            CASEWORK_DATABASE_URL=cls.cluster.database_url + ' application_name=traced')
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cluster.stop_service(cls.api)
+        cls.api = cls.class_service('traced', CASEWORK_DB_POOL_SIZE='1',
+                                    CASEWORK_DATABASE_URL=cls.cluster.database_url + ' application_name=traced')
 
     def traced_line(self, traceparent, path='/healthz', who=None):
         headers = {} if traceparent is None else {'traceparent': traceparent}

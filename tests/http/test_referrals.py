@@ -768,13 +768,7 @@ class DisclosedSubstanceUseTest(ProtectionEitherWay, ProtectedReferralTest):
     def setUpClass(cls):
         super().setUpClass()
         cls.main = cls.api
-        cls.api = cls.cluster.start_service('disclose-sud', CASEWORK_DISCLOSE_SUD='1')
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cluster.stop_service(cls.api)
-        cls.api = cls.main
-        super().tearDownClass()
+        cls.api = cls.class_service('disclose-sud', CASEWORK_DISCLOSE_SUD='1')
 
     def test_auditors_see_it(self):
         self.assertSeesProtected(self.world.auditor)

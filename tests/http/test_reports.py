@@ -412,12 +412,9 @@ class VisitMeasureTest(VisitMeasureDataSetTest):
     def test_months_are_utc_months_whatever_the_agencys_time_zone(self):
         # The agency's time zone decides "today", never which month a visit is in.
         w = self.world
-        service = self.cluster.start_service('reports-visits-kiritimati', CASEWORK_TIMEZONE='Pacific/Kiritimati')
-        try:
-            r = service.request('GET', query(VISITS, **{'from': '2025-01', 'to': '2025-06', 'unit': w.unit_a}),
-                                token=w.administrator.token)
-        finally:
-            self.cluster.stop_service(service)
+        service = self.own_service('reports-visits-kiritimati', CASEWORK_TIMEZONE='Pacific/Kiritimati')
+        r = service.request('GET', query(VISITS, **{'from': '2025-01', 'to': '2025-06', 'unit': w.unit_a}),
+                            token=w.administrator.token)
         self.assertEqual(r.status, 200, r)
         self.assertMeasure(r.json(), UNIT_A_MONTHS, UNIT_A_TOTAL)
 
@@ -1014,12 +1011,8 @@ class PlanReviewEdgesTest(ReportTest):
                 due_today = self.active_plan(case, local.isoformat())
                 case = self.case_in(w.worker_a1)
                 overdue = self.active_plan(case, (local - datetime.timedelta(days=1)).isoformat())
-                service = self.cluster.start_service(f'reports-{zone.split("/")[1].lower()}',
-                                                     CASEWORK_TIMEZONE=zone)
-                try:
-                    r = service.request('GET', query(REVIEWS, due_within_days=0), token=w.worker_a1.token)
-                finally:
-                    self.cluster.stop_service(service)
+                service = self.own_service(f'reports-{zone.split("/")[1].lower()}', CASEWORK_TIMEZONE=zone)
+                r = service.request('GET', query(REVIEWS, due_within_days=0), token=w.worker_a1.token)
                 self.assertEqual(r.status, 200, r)
                 report = r.json()
                 self.assertEqual(report['as_of'], local.isoformat())
@@ -1251,17 +1244,14 @@ class ReferralOutcomeTest(DataSetTest):
 
     def test_disclosed_substance_use_treatment_is_counted_for_auditors_and_integrations(self):
         w = self.world
-        disclosed = self.cluster.start_service('reports-disclose-sud', CASEWORK_DISCLOSE_SUD='1')
-        try:
-            for who, expected in ((w.auditor, EVERYTHING), (w.integration, EVERYTHING),
-                                  (w.administrator, EVERYTHING), (w.worker_a1, WORKER_A1),
-                                  (w.supervisor_b, UNIT_B)):
-                with self.subTest(role=who.role, sub=who.sub):
-                    r = disclosed.request('GET', query(OUTCOMES, **MARCH), token=who.token)
-                    self.assertEqual(r.status, 200, r)
-                    self.assertOutcomes(r.json(), expected)
-        finally:
-            self.cluster.stop_service(disclosed)
+        disclosed = self.own_service('reports-disclose-sud', CASEWORK_DISCLOSE_SUD='1')
+        for who, expected in ((w.auditor, EVERYTHING), (w.integration, EVERYTHING),
+                              (w.administrator, EVERYTHING), (w.worker_a1, WORKER_A1),
+                              (w.supervisor_b, UNIT_B)):
+            with self.subTest(role=who.role, sub=who.sub):
+                r = disclosed.request('GET', query(OUTCOMES, **MARCH), token=who.token)
+                self.assertEqual(r.status, 200, r)
+                self.assertOutcomes(r.json(), expected)
 
     def test_both_ends_of_the_range_are_inclusive(self):
         w = self.world

@@ -260,15 +260,10 @@ class ProtectedChangesTest(FeedTest):
         self.assertEqual(self.ids_seen(self.world.administrator), [self.case['id']] + [self.sud['id']] * 2)
 
     def test_shown_when_disclosed(self):
-        main = self.api
-        self.api = self.cluster.start_service('sync-disclose', CASEWORK_DISCLOSE_SUD='1')
-        try:
-            for who in (self.world.auditor, self.world.integration):
-                with self.subTest(role=who.role):
-                    self.assertEqual(self.ids_seen(who), [self.case['id']] + [self.sud['id']] * 2)
-        finally:
-            self.cluster.stop_service(self.api)
-            self.api = main
+        self.api = self.own_service('sync-disclose', CASEWORK_DISCLOSE_SUD='1')
+        for who in (self.world.auditor, self.world.integration):
+            with self.subTest(role=who.role):
+                self.assertEqual(self.ids_seen(who), [self.case['id']] + [self.sud['id']] * 2)
 
 
 class ProtectedWhileReadingTest(FeedTest):
@@ -419,13 +414,7 @@ class ChangeFeedConcurrencyTest(FeedTest):
         """The held transaction takes the lowest audit id; later changes commit and
         are numbered (by readers on two instances and in the background) while it
         is open. It is numbered after all of them, and every reader finds it."""
-        other = self.cluster.start_service('sync-second-numberer')
-        try:
-            self._no_reader_passes(other)
-        finally:
-            self.cluster.stop_service(other)
-
-    def _no_reader_passes(self, other):
+        other = self.own_service('sync-second-numberer')
         cases = [self.create_case(self.world.worker_a1, unit=self.world.unit_a) for _ in range(5)]
         ids = {c['id'] for c in cases}
         _, start = self.poll(self.head(), ids)
@@ -471,14 +460,7 @@ class ChangeFeedConcurrencyTest(FeedTest):
         """Writers and readers on four instances at once, each instance also numbering
         in the background: every change is numbered once, the numbers have no gap,
         and every reader reads the same feed."""
-        services = [self.api] + [self.cluster.start_service(f'sync-numberer-{i}') for i in range(3)]
-        try:
-            self._many_instances(services)
-        finally:
-            for svc in services[1:]:
-                self.cluster.stop_service(svc)
-
-    def _many_instances(self, services):
+        services = [self.api] + [self.own_service(f'sync-numberer-{i}') for i in range(3)]
         writers, rounds = 8, 10
         cases = [self.create_case(self.world.worker_a1, unit=self.world.unit_a) for _ in range(writers)]
         ids = {c['id'] for c in cases}
