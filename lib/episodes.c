@@ -130,7 +130,7 @@ static enum cw_code check_episode(struct record_change *ch, struct cw_error *err
 	const char *child_id = ch->before ? record_text_member(ch->before, "participant_id") : ch->parent_id;
 	const char *role;
 	json_t *child;
-	enum cw_code rc = resource_load_parent(ch, 1, &child, err);
+	enum cw_code rc = resource_open_parent(ch, 1, &child, err);
 
 	if (rc != CW_OK)
 		return rc;
@@ -138,10 +138,6 @@ static enum cw_code check_episode(struct record_change *ch, struct cw_error *err
 	if (strcmp(role, "child") != 0)
 		cw_field_error(err, "participant_id", "must name a child: only a child is removed into care "
 			       "(this participant's role is %s)", role);
-	if (ch->before == NULL) {
-		json_object_set_new(ch->after, "participant_id", json_string(child_id));
-		json_object_set(ch->after, "case_id", json_object_get(child, "case_id"));
-	}
 	check_episode_rules(ch->after, child, err);
 	json_decref(child);
 	return episodes_check_dates(ch->conn, child_id, ch->before ? record_text_member(ch->before, "id") : NULL,

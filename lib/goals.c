@@ -76,14 +76,13 @@ static enum cw_code check_goal_status(struct record_change *ch, struct cw_error 
 static enum cw_code check_goal(struct record_change *ch, struct cw_error *err)
 {
 	const struct principal *p = ch->actor->principal;
-	const char *plan_id = ch->before ? record_text_member(ch->before, "plan_id") : ch->parent_id;
 	const char *participant;
 	json_t *plan;
 	enum cw_code rc;
 
 	if (ch->before && !record_changed_any(ch->before, ch->after, goal_update_columns))
 		return CW_OK;
-	rc = resource_load_parent(ch, 0, &plan, err);
+	rc = resource_open_parent(ch, 0, &plan, err);
 	if (rc != CW_OK)
 		return rc;
 	rc = plans_check_open(ch->conn, p, plan, "goals", err);
@@ -94,10 +93,6 @@ static enum cw_code check_goal(struct record_change *ch, struct cw_error *err)
 	    record_changed_any(ch->before, ch->after, goal_fixed_when_active))
 		rc = cw_fail(err, CW_CONFLICT, "The plan is active: a goal's status and achieved_on change, "
 			     "its description, participant and target date do not.");
-	if (rc == CW_OK && ch->before == NULL) {
-		json_object_set_new(ch->after, "plan_id", json_string(plan_id));
-		json_object_set(ch->after, "case_id", json_object_get(plan, "case_id"));
-	}
 	participant = record_text_member(ch->after, "participant_id");
 	if (rc == CW_OK && participant && (ch->before == NULL || record_field_changed(ch->before, ch->after,
 										     "participant_id")))
@@ -130,7 +125,7 @@ static enum cw_code check_progress(struct record_change *ch, struct cw_error *er
 {
 	const struct principal *p = ch->actor->principal;
 	json_t *goal, *plan = NULL;
-	enum cw_code rc = resource_load_parent(ch, 0, &goal, err);
+	enum cw_code rc = resource_open_parent(ch, 0, &goal, err);
 
 	if (rc != CW_OK)
 		return rc;
@@ -138,8 +133,6 @@ static enum cw_code check_progress(struct record_change *ch, struct cw_error *er
 	if (rc == CW_OK)
 		rc = plans_check_open(ch->conn, p, plan, "goals' progress notes", err);
 	if (rc == CW_OK) {
-		json_object_set_new(ch->after, "goal_id", json_string(ch->parent_id));
-		json_object_set(ch->after, "case_id", json_object_get(goal, "case_id"));
 		json_object_set_new(ch->after, "author", json_string(p->sub));
 		if (json_object_get(ch->after, "noted_on") == NULL)
 			record_set_today(ch->after, "noted_on");

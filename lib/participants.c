@@ -131,13 +131,11 @@ static enum cw_code check_latest_episode(struct record_change *ch, struct cw_err
 static enum cw_code check_participant(struct record_change *ch, struct cw_error *err)
 {
 	if (ch->before == NULL) {
-		json_t *parent;
-		enum cw_code rc = resource_load_parent(ch, 0, &parent, err);
+		const char *case_id;
+		enum cw_code rc = resource_lock_parent(ch, &case_id, err);
 
 		if (rc != CW_OK)
 			return rc;
-		json_decref(parent);
-		json_object_set_new(ch->after, "case_id", json_string(ch->parent_id));
 	}
 	check_participant_rules(ch->after, err);
 	if (ch->before == NULL)

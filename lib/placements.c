@@ -91,15 +91,10 @@ static enum cw_code check_placement(struct record_change *ch, struct cw_error *e
 {
 	const char *episode_id = ch->before ? record_text_member(ch->before, "episode_id") : ch->parent_id;
 	json_t *episode;
-	enum cw_code rc = resource_load_parent(ch, 0, &episode, err);
+	enum cw_code rc = resource_open_parent(ch, 0, &episode, err);
 
 	if (rc != CW_OK)
 		return rc;
-	if (ch->before == NULL) {
-		json_object_set_new(ch->after, "episode_id", json_string(episode_id));
-		json_object_set(ch->after, "participant_id", json_object_get(episode, "participant_id"));
-		json_object_set(ch->after, "case_id", json_object_get(episode, "case_id"));
-	}
 	rule_not_future(ch->after, "started_on", err);
 	rule_not_future(ch->after, "ended_on", err);
 	rule_not_before(ch->after, "ended_on", "started_on", err);

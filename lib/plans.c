@@ -78,7 +78,6 @@ static enum cw_code check_new_plan(struct record_change *ch, struct cw_error *er
 	const struct lifecycle_move *move;
 
 	lifecycle_apply(&plan_lifecycle, NULL, ch->input, ch->after, &move, err);
-	json_object_set_new(ch->after, "case_id", json_string(ch->parent_id));
 	if (json_object_get(ch->after, "effective_on") == NULL)
 		record_set_today(ch->after, "effective_on");
 	if (json_object_get(ch->after, "review_due_on") == NULL)
@@ -133,7 +132,7 @@ static enum cw_code check_plan_change(struct record_change *ch, const json_t *th
 static enum cw_code check_plan(struct record_change *ch, struct cw_error *err)
 {
 	json_t *the_case;
-	enum cw_code rc = resource_load_parent(ch, 1, &the_case, err);
+	enum cw_code rc = resource_open_parent(ch, 1, &the_case, err);
 
 	if (rc != CW_OK)
 		return rc;

@@ -81,7 +81,6 @@ static void defaults_on_create(struct record_change *ch, struct cw_error *err)
 	const struct lifecycle_move *move;
 
 	lifecycle_apply(&referral_lifecycle, NULL, ch->input, ch->after, &move, err);
-	json_object_set_new(ch->after, "case_id", json_string(ch->parent_id));
 	json_object_set_new(ch->after, "status", json_string("referred"));
 	if (json_object_get(ch->after, "referred_on") == NULL)
 		record_set_today(ch->after, "referred_on");
@@ -190,7 +189,7 @@ static enum cw_code check_referral(struct record_change *ch, struct cw_error *er
 {
 	const char *case_id = ch->before ? record_text_member(ch->before, "case_id") : ch->parent_id;
 	json_t *the_case;
-	enum cw_code rc = resource_load_parent(ch, 0, &the_case, err);
+	enum cw_code rc = resource_open_parent(ch, 0, &the_case, err);
 
 	if (rc != CW_OK)
 		return rc;

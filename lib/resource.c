@@ -225,19 +225,34 @@ enum cw_code resource_load_parent(const struct record_change *ch, int exclusive,
 	return resource_load_locked(ch->conn, store->parent, ch->actor->principal, id, exclusive, out, err);
 }
 
-enum cw_code resource_lock_parent(struct record_change *ch, const char **parent_id, struct cw_error *err)
+/* A field naming a record the kind is under (RECORD_KEY_FIELD): read-only, a UUID, not the id. */
+static int is_key_field(const struct field_spec *f)
+{
+	return (f->flags & F_READ_ONLY) && f->type == FT_UUID && strcmp(f->name, "id") != 0;
+}
+
+enum cw_code resource_open_parent(struct record_change *ch, int exclusive, json_t **parent, struct cw_error *err)
 {
 	const char *column = ch->kind->store.parent_column;
-	json_t *parent;
-	enum cw_code rc = resource_load_parent(ch, 0, &parent, err);
+	enum cw_code rc = resource_load_parent(ch, exclusive, parent, err);
 
-	*parent_id = ch->before ? record_text_member(ch->before, column) : ch->parent_id;
-	if (rc != CW_OK)
+	if (rc != CW_OK || ch->before != NULL)
 		return rc;
-	json_decref(parent);
-	if (ch->before == NULL)
-		json_object_set_new(ch->after, column, json_string(ch->parent_id));
+	json_object_set_new(ch->after, column, json_string(ch->parent_id));
+	for (const struct field_spec *f = ch->kind->fields; f->name; f++)
+		if (is_key_field(f) && strcmp(f->name, column) != 0 && json_object_get(*parent, f->name))
+			json_object_set(ch->after, f->name, json_object_get(*parent, f->name));
 	return CW_OK;
+}
+
+enum cw_code resource_lock_parent(struct record_change *ch, const char **parent_id, struct cw_error *err)
+{
+	json_t *parent;
+	enum cw_code rc = resource_open_parent(ch, 0, &parent, err);
+
+	*parent_id = ch->before ? record_text_member(ch->before, ch->kind->store.parent_column) : ch->parent_id;
+	json_decref(parent);
+	return rc;
 }
 
 enum cw_code resource_count(struct db_conn *conn, const struct db_statement *stmt, const char *id, long *count,

@@ -262,9 +262,15 @@ enum cw_code resource_load_locked(struct db_conn *conn, const struct resource *k
  * parent: the one in the path on create, the one it names after). */
 enum cw_code resource_load_parent(const struct record_change *ch, int exclusive, json_t **out, struct cw_error *err);
 
+/* For hooks: the opening of a write under a parent. resource_load_parent()
+ * into *parent (the caller decrefs); then, on create, the record names where
+ * it is: the parent's id in its parent column, and the parent's value of each
+ * other key field (RECORD_KEY_FIELD) the kind has, such as case_id. */
+enum cw_code resource_open_parent(struct record_change *ch, int exclusive, json_t **parent, struct cw_error *err);
+
 /* For hooks that need no more of the parent than its refusals and its lock:
- * resource_load_parent() shared; then, on create, the parent's id in the
- * record's parent column. *parent_id is that id (valid while the change is). */
+ * resource_open_parent() shared, the parent dropped. *parent_id is its id
+ * (valid while the change is). */
 enum cw_code resource_lock_parent(struct record_change *ch, const char **parent_id, struct cw_error *err);
 
 /* For hooks: runs stmt ($1 id) for the one count it selects: how many
