@@ -40,10 +40,10 @@ static enum cw_code check_plan(struct record_change *ch, struct cw_error *err)
 	rule_not_before(ch->after, "ended_on", "effective_on", err);
 	if (ch->before == NULL || record_field_changed(ch->before, ch->after, "child_id"))
 		rc = participants_check_roles(ch->conn, case_id, json_object_get(ch->after, "child_id"), child_roles,
-					      "child_id", "a child", err);
+					      "child_id", "a child", NULL, err);
 	if (rc == CW_OK && (ch->before == NULL || record_field_changed(ch->before, ch->after, "person_ids")))
 		rc = participants_check_roles(ch->conn, case_id, json_object_get(ch->after, "person_ids"),
-					      person_roles, "person_ids", "a parent or relative", err);
+					      person_roles, "person_ids", "a parent or relative", NULL, err);
 	return rc;
 }
 

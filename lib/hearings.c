@@ -69,7 +69,7 @@ static enum cw_code check_hearing(struct record_change *ch, struct cw_error *err
 	check_dates(ch->after, err);
 	if (ch->before == NULL || record_field_changed(ch->before, ch->after, "child_ids"))
 		rc = participants_check_roles(ch->conn, case_id, json_object_get(ch->after, "child_ids"), child_role,
-					      "child_ids", "a child", err);
+					      "child_ids", "a child", NULL, err);
 	return rc;
 }
 

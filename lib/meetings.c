@@ -55,7 +55,7 @@ static enum cw_code check_meeting(struct record_change *ch, struct cw_error *err
 	rule_not_future(ch->after, "held_on", err);
 	if (ch->before == NULL || record_field_changed(ch->before, ch->after, "participant_ids"))
 		rc = participants_check_roles(ch->conn, case_id, json_object_get(ch->after, "participant_ids"), NULL,
-					      "participant_ids", "a participant", err);
+					      "participant_ids", "a participant", NULL, err);
 	plan_id = record_text_member(ch->after, "plan_id");
 	if (rc == CW_OK && plan_id && (ch->before == NULL || record_field_changed(ch->before, ch->after, "plan_id")))
 		rc = resource_check_reference(ch->conn, &plan_in_case, plan_id, case_id, "plan_id", "plan", err);

@@ -207,7 +207,7 @@ enum cw_code participants_roles(struct db_conn *conn, const char *case_id, const
 
 enum cw_code participants_check_roles(struct db_conn *conn, const char *case_id, const json_t *ids,
 				      const char *const *roles, const char *field, const char *what,
-				      struct cw_error *err)
+				      json_t **found_roles, struct cw_error *err)
 {
 	json_t *list = json_is_array(ids) ? json_incref((json_t *)ids) : json_pack("[O]", ids);
 	json_t *found = NULL;
@@ -229,6 +229,8 @@ enum cw_code participants_check_roles(struct db_conn *conn, const char *case_id,
 				cw_field_error(err, field, "%s is not %s (role is %s)", json_string_value(id), what, role);
 		}
 	}
+	if (found_roles)
+		*found_roles = rc == CW_OK ? json_incref(found) : NULL;
 	json_decref(found);
 	json_decref(list);
 	return rc;

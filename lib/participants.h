@@ -34,10 +34,11 @@ enum cw_code participants_roles(struct db_conn *conn, const char *case_id, const
  * each id of ids (canonical UUIDs: a JSON array, or one string) that is not a
  * live participant of case_id, or whose role is none of roles (NULL-terminated;
  * NULL for any), "is not <what> (role is <role>)". Locks them (shared) until
- * the transaction ends, so that their roles stay as checked. CW_OK unless the
- * database fails. */
+ * the transaction ends, so that their roles stay as checked. With found, the
+ * roles of those that are participants, {id: role} (the caller decrefs; NULL
+ * when the check failed). CW_OK unless the database fails. */
 enum cw_code participants_check_roles(struct db_conn *conn, const char *case_id, const json_t *ids,
 				      const char *const *roles, const char *field, const char *what,
-				      struct cw_error *err);
+				      json_t **found, struct cw_error *err);
 
 #endif

@@ -64,22 +64,15 @@ static enum cw_code check_people(struct record_change *ch, const char *case_id, 
 {
 	const json_t *ids = json_object_get(ch->after, "participant_ids");
 	int child = 0;
-	size_t i;
-	const json_t *id;
-	json_t *roles;
-	enum cw_code rc = participants_roles(ch->conn, case_id, ids, &roles, err);
+	const char *id;
+	json_t *roles, *role;
+	enum cw_code rc = participants_check_roles(ch->conn, case_id, ids, NULL, "participant_ids", "a participant",
+						   &roles, err);
 
 	if (rc != CW_OK)
 		return rc;
-	json_array_foreach(ids, i, id) {
-		const char *role = json_string_value(json_object_get(roles, json_string_value(id)));
-
-		if (role == NULL)
-			cw_field_error(err, "participant_ids", "%s is not a participant of this case",
-				       json_string_value(id));
-		else if (strcmp(role, "child") == 0)
-			child = 1;
-	}
+	json_object_foreach(roles, id, role)
+		child |= strcmp(json_string_value(role), "child") == 0;
 	if (!child && strcmp(record_text_member(ch->after, "visit_type"), "caseworker_child") == 0 &&
 	    json_object_size(roles) == json_array_size(ids))
 		cw_field_error(err, "participant_ids", "a caseworker_child visit includes at least one child");
