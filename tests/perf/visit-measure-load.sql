@@ -147,16 +147,17 @@ SELECT md5('vm-foster-' || g)::uuid, case_id, 'Pat', 'Foster ' || g, 'foster_par
 
 -- The episodes. With triggers on, writing the participant's dates opened the latest
 -- one (with discharge reason not_recorded); the others are written here. With them
--- off, all of them, the latest with that reason too.
+-- off, all of them, the latest with that reason too; entered_care_on is what the
+-- trigger sets before any hearing (sql/018): the removal + 60 days.
 INSERT INTO episodes (participant_id, case_id, removed_on, removal_manner, removal_reasons, discharged_on,
-                      discharge_reason, permanency_goal, created_at, updated_at)
+                      discharge_reason, permanency_goal, entered_care_on, created_at, updated_at)
 SELECT participant_id, case_id, since,
        CASE WHEN pg_temp.r(key * 4 + n, 45) < 0.8 THEN 'court_ordered' ELSE 'voluntary' END,
        ARRAY[pg_temp.pick('{neglect,neglect,neglect,parent_substance_use,parent_substance_use,physical_abuse,inadequate_housing,caretaker_inability,sexual_abuse,abandonment}', pg_temp.r(key * 4 + n, 46))],
        until,
        CASE WHEN until IS NULL THEN NULL WHEN latest THEN 'not_recorded'
             ELSE pg_temp.pick('{reunification,reunification,reunification,living_with_relatives,guardianship,adoption}', pg_temp.r(key * 4 + n, 47)) END,
-       'reunification', since + time '12:00', since + time '12:00'
+       'reunification', since + 60, since + time '12:00', since + time '12:00'
   FROM b_episodes
  WHERE NOT latest OR :'replica' = 'true'
  ORDER BY key, since;
