@@ -1,9 +1,10 @@
 -- The opening of one batch of the state-scale data set, shared by its loads
--- (visit-measure-load.sql, family-time-load.sql), which \ir it: one transaction
--- in the bench actor's name and, with :replica true, with every trigger off for
--- it (superuser only: no audit rows, no foreign-key checks, and no rows kept by
--- triggers, which each load then writes itself as the triggers would); and
--- pg_temp.r, the draw every generated value comes from.
+-- (visit-measure-load.sql, family-time-load.sql, federal-clocks-load.sql),
+-- which \ir it: one transaction in the bench actor's name and, with :replica
+-- true, with every trigger off for it (superuser only: no audit rows, no
+-- foreign-key checks, and no rows kept by triggers, which each load then writes
+-- itself as the triggers would); and pg_temp.r, the draw every generated value
+-- comes from.
 \set ON_ERROR_STOP 1
 
 BEGIN;
