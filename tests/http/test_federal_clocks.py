@@ -57,7 +57,7 @@ class ClockTest(ApiTest):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.api = cls.cluster.start_service('clocks', **SETTINGS)
+        cls.api = cls.class_service('clocks', **SETTINGS)
 
     # -- records ------------------------------------------------------------------
     def child(self, who=None, **case_fields):
