@@ -24,19 +24,25 @@ static const struct field_spec unit_spec = {"unit", FT_STRING, 0, PRINCIPAL_UNIT
 
 /* ---- parameters -------------------------------------------------------- */
 
+/* A parameter's text in *v, as query_text() reads it (1 given, 0 absent, -1
+ * unreadable), named "is required, as form" when it is absent and required. */
+static int query_param(struct exchange *x, const char *name, int required, const char *form, const char **v)
+{
+	int given = query_text(x, name, v);
+
+	if (given == 0 && required)
+		cw_field_error(&x->err, name, "is required, as %s", form);
+	return given;
+}
+
 /* A required YYYY-MM parameter: its first day in out (YYYY-MM-01), 0 on success. */
 static int query_month(struct exchange *x, const char *name, struct cw_date *out)
 {
 	const char *v;
 	char day[16];
-	int given = query_text(x, name, &v);
 
-	if (given < 0)
+	if (query_param(x, name, 1, "YYYY-MM", &v) <= 0)
 		return -1;
-	if (given == 0) {
-		cw_field_error(&x->err, name, "is required, as YYYY-MM");
-		return -1;
-	}
 	snprintf(day, sizeof(day), "%.7s-01", v);
 	if (strlen(v) != 7 || date_parse(day, out) != 0) {
 		cw_field_error(&x->err, name, "must be a month written YYYY-MM, between %d and %d", DATE_MIN_YEAR,
@@ -51,15 +57,10 @@ static int query_month(struct exchange *x, const char *name, struct cw_date *out
 static int query_day(struct exchange *x, const char *name, int required, struct cw_date *out)
 {
 	const char *v;
-	int given = query_text(x, name, &v);
+	int given = query_param(x, name, required, "YYYY-MM-DD", &v);
 
-	if (given < 0)
-		return -1;
-	if (given == 0) {
-		if (required)
-			cw_field_error(&x->err, name, "is required, as YYYY-MM-DD");
-		return 0;
-	}
+	if (given <= 0)
+		return given;
 	if (date_parse(v, out) != 0) {
 		cw_field_error(&x->err, name, "must be a real calendar date written YYYY-MM-DD, between %d and %d",
 			       DATE_MIN_YEAR, DATE_MAX_YEAR);
