@@ -36,12 +36,12 @@ enum cw_code record_list(struct exchange *x)
 	const struct resource *kind = x->route->kind;
 	const struct resource_sql *sql = resource_sql(kind);
 	int nested = (x->route->flags & ROUTE_UNDER) != 0;
-	const char *allowed[RESOURCE_MAX_FILTERS + 5];
-	char parent[37], instants[RESOURCE_MAX_FILTERS][28];
+	const char *allowed[RESOURCE_MAX_FILTERS + 6];
+	char parent[37], instants[RESOURCE_MAX_FILTERS][28], search[4 * LIST_SEARCH_MAX + 1];
 	struct list_query q = {0};
 	struct list_position pos;
 	char *page = NULL;
-	int n = 0;
+	int n = 0, searching;
 
 	if (sql == NULL)
 		return cw_fail(&x->err, CW_INTERNAL, "Out of memory.");
@@ -54,6 +54,8 @@ enum cw_code record_list(struct exchange *x)
 		allowed[n++] = "updated_since";
 	if (sql->norders > 1)
 		allowed[n++] = "sort";
+	if (kind->search)
+		allowed[n++] = "q";
 	allowed[n++] = "limit";
 	allowed[n++] = "cursor";
 	allowed[n] = NULL;
@@ -68,12 +70,20 @@ enum cw_code record_list(struct exchange *x)
 		else
 			q.values[i] = query_timestamp(x, f->name, instants[i]);
 	}
+	/* With q, even a bad one, the list is the search: its cursors are the search's. */
+	searching = kind->search && u_map_get(x->req->map_url, "q") != NULL;
+	if (searching)
+		q.search = query_search(x, "q", LIST_SEARCH_MIN, LIST_SEARCH_MAX, search, sizeof(search));
 	if (sql->norders > 1)
 		q.order = read_order(x, sql);
-	if (sql->since)
-		query_list_position(x, sql->orders[q.order].cursor, &pos);
+	if (searching && q.order != 0)
+		cw_field_error(&x->err, "sort", "must be left out with q: a search comes best match first");
+	if (searching)
+		query_ranked_position(x, kind->search->cursor, LIST_SEARCH_RANK_MAX, &pos);
 	else
 		query_page_position(x, sql->orders[q.order].cursor, &pos);
+	if (sql->since)
+		pos.window.updated_since = query_timestamp(x, "updated_since", pos.updated_since_text);
 	if (cw_has_field_errors(&x->err))
 		return CW_INVALID;
 	q.parent_id = nested ? parent : NULL;

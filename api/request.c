@@ -1,6 +1,7 @@
 #include "request.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -138,22 +139,39 @@ void query_only(struct exchange *x, const char *const *allowed)
 	}
 }
 
+/* limit and a cursor of kind whose key lies from least to most: 1 with
+ * *key set when there is one. */
+static int read_position(struct exchange *x, enum cursor_kind kind, int64_t least, int64_t most,
+			 struct list_position *pos, int64_t *key)
+{
+	memset(pos, 0, sizeof(*pos));
+	pos->window.limit = query_limit(x);
+	if (query_cursor(x, kind, key, pos->after_id_text) != 1)
+		return 0;
+	if (*key < least || *key > most) {
+		cw_field_error(&x->err, "cursor", "is not a cursor of this list; "
+			       "pass next_cursor from the previous page unchanged");
+		return 0;
+	}
+	pos->window.after_key = pos->after_key_text;
+	pos->window.after_id = pos->after_id_text;
+	return 1;
+}
+
 void query_page_position(struct exchange *x, enum cursor_kind kind, struct list_position *pos)
 {
 	int64_t after_us;
 
-	memset(pos, 0, sizeof(*pos));
-	pos->window.limit = query_limit(x);
-	if (query_cursor(x, kind, &after_us, pos->after_id_text) == 1) {
-		if (after_us < TIMESTAMP_MIN_US || after_us > TIMESTAMP_MAX_US) {
-			cw_field_error(&x->err, "cursor", "is not a cursor of this list; "
-				       "pass next_cursor from the previous page unchanged");
-			return;
-		}
+	if (read_position(x, kind, TIMESTAMP_MIN_US, TIMESTAMP_MAX_US, pos, &after_us))
 		timestamp_format(after_us, pos->after_key_text);
-		pos->window.after_key = pos->after_key_text;
-		pos->window.after_id = pos->after_id_text;
-	}
+}
+
+void query_ranked_position(struct exchange *x, enum cursor_kind kind, int64_t rank_max, struct list_position *pos)
+{
+	int64_t rank;
+
+	if (read_position(x, kind, 0, rank_max, pos, &rank))
+		snprintf(pos->after_key_text, sizeof(pos->after_key_text), "%lld", (long long)rank);
 }
 
 enum cw_code query_history_page(struct exchange *x, enum cursor_kind kind, const char *id,
@@ -249,6 +267,30 @@ const char *query_timestamp(struct exchange *x, const char *name, char out[28])
 		return NULL;
 	}
 	timestamp_format(us, out);
+	return out;
+}
+
+const char *query_search(struct exchange *x, const char *name, size_t min, size_t max, char *out, size_t len)
+{
+	const char *v;
+	size_t n, chars;
+
+	if (query_text(x, name, &v) != 1)
+		return NULL;
+	while (*v == ' ')
+		v++;
+	n = strlen(v);
+	while (n > 0 && v[n - 1] == ' ')
+		n--;
+	if (n < len) {
+		memcpy(out, v, n);
+		out[n] = '\0';
+	}
+	chars = n < len ? utf8_length(out) : max + 1;
+	if (chars < min || chars > max || !text_is_clean(out, 0)) {
+		cw_field_error(&x->err, name, "must be %zu to %zu characters without control characters", min, max);
+		return NULL;
+	}
 	return out;
 }
 

@@ -51,6 +51,11 @@ const char *query_value(struct exchange *x, const char *name, const struct field
 /* An RFC 3339 parameter normalised to UTC text in out; NULL when absent or invalid. */
 const char *query_timestamp(struct exchange *x, const char *name, char out[28]);
 
+/* A text to search for: min to max characters once the spaces around it
+ * are cut, without control characters, copied into out (len bytes, at least
+ * 4 * max + 1); NULL when absent or bad (with a field error). */
+const char *query_search(struct exchange *x, const char *name, size_t min, size_t max, char *out, size_t len);
+
 /* limit: LIST_LIMIT_DEFAULT when absent, 1..LIST_LIMIT_MAX. */
 int query_limit(struct exchange *x);
 
@@ -73,6 +78,10 @@ void query_list_position(struct exchange *x, enum cursor_kind kind, struct list_
 
 /* The same without updated_since, for lists that do not take it. */
 void query_page_position(struct exchange *x, enum cursor_kind kind, struct list_position *pos);
+
+/* The same for a list ranked by a number from 0 to rank_max (a search's),
+ * without updated_since: the cursor's key is a rank. */
+void query_ranked_position(struct exchange *x, enum cursor_kind kind, int64_t rank_max, struct list_position *pos);
 
 /* Where a page of the history of record id starts: limit, and a cursor of
  * kind that names that record (none on the first page), the only query

@@ -232,11 +232,40 @@ static enum cw_code check_case(struct record_change *ch, struct cw_error *err)
 static const char *const case_conflicts[] = {
 	"cases_case_number_key", "Another case already has this case_number.", NULL};
 
+/*
+ * ?q= (lib/resource.h): a case is found by its number, when q begins it (a
+ * perfect match: at most CASE_SEARCH_NUMBERS_MAX cases, the first by number,
+ * in the whole state), or by a name, the family's or a participant's, that q
+ * is like (pg_trgm word similarity, at least the session's
+ * word_similarity_threshold: lib/db.c), compared lower-cased and without
+ * accents (cw_search_text, sql/019). Names are read from case_search_terms,
+ * which holds each beside its case's unit and worker, within the caller's
+ * scope: the GIN indexes that hold the unit or the worker beside the
+ * trigrams then read only the names of cases the caller may see (with the
+ * scope known, only the arms that apply remain). q's LIKE wildcards stand for
+ * themselves.
+ */
+#define CASE_SEARCH_NUMBERS_MAX "1000"
+
+static const struct list_search case_search = {
+	"(SELECT n.id, 1::real AS score FROM cases n"
+	" WHERE cw_search_text(n.case_number) LIKE"
+	" replace(replace(replace(cw_search_text($4), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'"
+	" AND n.deleted_at IS NULL"
+	" ORDER BY cw_search_text(n.case_number) LIMIT " CASE_SEARCH_NUMBERS_MAX ")"
+	" UNION ALL"
+	" SELECT t.case_id, word_similarity(cw_search_text($4), t.term) FROM case_search_terms t"
+	" WHERE cw_search_text($4) <% t.term"
+	" AND ($1::boolean OR ($2::text IS NOT NULL AND t.assigned_worker = $2)"
+	" OR ($3::text IS NOT NULL AND t.unit = $3))",
+	CURSOR_CASE_SEARCH};
+
 const struct resource case_resource = {
 	.noun = "case", .audit_type = "case", .fields = case_fields,
 	.store = {.table = "cases", .alias = "c"},
 	.insert_columns = columns, .update_columns = columns,
 	.lists = {CURSOR_CASES, (const char *const[]){"status", "assigned_worker", "unit", NULL}, NULL, NULL},
+	.search = &case_search,
 	.rules = {.check = check_case, .conflicts = case_conflicts},
 };
 

@@ -35,6 +35,7 @@ enum cursor_kind {
 	CURSOR_PLACEMENTS = 17,
 	CURSOR_HEARINGS = 20,
 	CURSOR_FEDERAL_CLOCKS = 21,     /* the federal-clocks report: due date, child, case number */
+	CURSOR_CASE_SEARCH = 30,        /* cases found by q: rank (descending), id */
 	CURSOR_FAMILY_TIME = 40,        /* the family-time report's shortfalls: month, plan, child */
 	CURSOR_MEETINGS = 41,
 	CURSOR_FAMILY_TIME_PLANS = 42,

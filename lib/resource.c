@@ -193,7 +193,7 @@ enum cw_code resource_list(struct db_pool *pool, const struct resource *kind, co
 	const struct resource_sql *sql = statements(kind, err);
 	const struct resource_list_sql *l;
 	struct access_scope s = access_scope_of(p);
-	const char *params[RESOURCE_MAX_FILTERS + 8] = {s.see_all, s.worker, s.unit};
+	const char *params[RESOURCE_MAX_FILTERS + 9] = {s.see_all, s.worker, s.unit};
 	int parent;
 
 	*page = NULL;
@@ -204,7 +204,11 @@ enum cw_code resource_list(struct db_pool *pool, const struct resource *kind, co
 		return cw_fail(err, CW_INTERNAL, "No list of %s records goes under another record.", kind->noun);
 	if (q->parent_id && resource_check_visible(pool, kind->store.parent, p, q->parent_id, err) != CW_OK)
 		return err->code;
-	l = &sql->list[q->order];
+	l = q->search ? &sql->search : &sql->list[q->order];
+	if (l->stmt.sql == NULL)
+		return cw_fail(err, CW_INTERNAL, "No list of %s records is searched.", kind->noun);
+	if (l->search_param >= 0)
+		params[l->search_param] = q->search;
 	if (l->sud_param >= 0)
 		params[l->sud_param] = s.sud_all;
 	for (int i = 0; i < sql->nfilters; i++)

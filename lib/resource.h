@@ -55,6 +55,7 @@
  *                      update_columns is never changed or deleted;
  *   lists              its lists' cursor (an enum cursor_kind of its own),
  *                      filters, ranges and further orders;
+ *   search             what ?q= finds in its lists, when the kind has one;
  *   rules              its own rules: hooks (which hold a lifecycle, when it
  *                      has statuses: lib/lifecycle.h), the records that keep
  *                      one from being deleted while they name it, messages for
@@ -147,6 +148,24 @@ struct list_order {
 	enum cursor_kind cursor;
 };
 
+/* ?q= on a list: the records a text finds, best match first. q is
+ * LIST_SEARCH_MIN to LIST_SEARCH_MAX characters with spaces around them cut.
+ * matches is SQL selecting id and score (real, 0 to 1) of the records q ($4)
+ * finds, given the caller's scope ($1-$3) to narrow what it reads by; an id
+ * may come more than once (its best score counts). The list then holds each
+ * to the rule every list holds records to (live, visible), and to the list's
+ * filters, and ranks them by score (in millionths: LIST_SEARCH_RANK_MAX is a
+ * perfect match), ties by id, paged by key on both. No other order (sort)
+ * goes with it. */
+#define LIST_SEARCH_MIN 2
+#define LIST_SEARCH_MAX 100
+#define LIST_SEARCH_RANK_MAX 1000000
+
+struct list_search {
+	const char *matches;
+	enum cursor_kind cursor;              /* the ranked order's */
+};
+
 /* A kind's lists: by creation (created_at, id), filtered by the ids of the
  * records above it (case_id, and its parent's column), by equality on its
  * filters and by its ranges, and by updated_since unless it is never
@@ -183,6 +202,7 @@ struct resource {
 	const char *const *update_columns;    /* NULL-terminated: the update's parameters after $1 = id;
 					         NULL for a kind that is never changed */
 	struct resource_lists lists;
+	const struct list_search *search;     /* ?q= on its lists; NULL when they take none */
 	struct resource_rules rules;
 };
 
@@ -191,6 +211,8 @@ struct list_query {
 	const char *parent_id;                      /* a list under a record in the path: its id; else NULL */
 	const char *values[RESOURCE_MAX_FILTERS];   /* by the kind's filters (resource_sql), NULL when not given */
 	int order;                                  /* in the kind's orders (resource_sql): 0 the default */
+	const char *search;                         /* q, checked, for the kind's search (then order is 0 and
+						       window's key is a rank); NULL for none */
 	struct page_window window;
 };
 

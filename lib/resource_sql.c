@@ -46,15 +46,26 @@ static void add_fields(struct strbuf *sb, const struct resource *k)
 	}
 }
 
+#define AS_TEXT_(x) #x
+#define AS_TEXT(x) AS_TEXT_(x)
+
 /* FROM ... WHERE ...: the live record, under live records, of a case the
  * scope ($1-$3) sees; a protected one only when the scope with sud_param
- * sees it. */
-static void add_visible(struct strbuf *sb, const struct resource *k, int sud_param)
+ * sees it. With search, only the records it matches, each once with its
+ * best score (s.score) and its rank (r.rank). */
+static void add_visible(struct strbuf *sb, const struct resource *k, int sud_param, const struct list_search *search)
 {
 	const struct resource *root = root_of(k), *below = k;
 	const char *a = k->store.alias, *c = root->store.alias;
 
-	add(sb, " FROM ", k->store.table, " ", a);
+	strbuf_addstr(sb, " FROM ");
+	if (search)
+		add(sb, "(SELECT m.id, max(m.score) AS score FROM (", search->matches, ") m GROUP BY m.id) s"
+		    " CROSS JOIN LATERAL (SELECT round(s.score * " AS_TEXT(LIST_SEARCH_RANK_MAX) ")::int8 AS rank) r"
+		    " JOIN ");
+	add(sb, k->store.table, " ", a);
+	if (search)
+		add(sb, " ON ", a, ".id = s.id");
 	for (const struct resource *p = k->store.parent; p && p != root; below = p, p = p->store.parent)
 		add(sb, " JOIN ", p->store.table, " ", p->store.alias, " ON ", p->store.alias, ".id = ",
 		    below->store.alias, ".", below->store.parent_column);
@@ -111,7 +122,7 @@ static void write_reads(struct writer *w)
 			strbuf_addstr(&sb, "1");
 		else
 			add_fields(&sb, k);
-		add_visible(&sb, k, 4);
+		add_visible(&sb, k, 4, NULL);
 		add(&sb, " AND ", k->store.alias, ".id = $4", locks[i], locks[i][0] ? k->store.alias : "");
 		finish(w, stmts[i], names[i], &sb, k->store.protected_when ? 5 : 4, stmts[i] != &w->sql->exists);
 	}
@@ -121,7 +132,7 @@ static void write_reads(struct writer *w)
 
 		strbuf_addstr(&sb, "SELECT ");
 		add_fields(&sb, k);
-		add_visible(&sb, k, 4);
+		add_visible(&sb, k, 4, NULL);
 		add(&sb, " AND ", k->store.alias, ".id = $4 AND ", k->store.alias, ".", k->store.parent_column, " = ");
 		add_param(&sb, parent);
 		finish(w, &w->sql->get_under, "get_under", &sb, parent + 1, 1);
@@ -234,33 +245,48 @@ static void add_filter(struct strbuf *sb, int param, const char *type, const cha
 	strbuf_addch(sb, ')');
 }
 
+/* The fields, FROM and WHERE of a list (its search with search), its
+ * filters and updated_since: parameters from $4 on, noted in l. Returns the
+ * parameter (from 0) of the key to start after; the id's and the LIMIT's
+ * follow it. */
+static int add_list_head(struct strbuf *sb, struct writer *w, struct resource_list_sql *l,
+			 const struct list_search *search)
+{
+	static const char *const ops[] = {[FILTER_EQUALS] = " = ", [FILTER_FROM] = " >= ", [FILTER_BEFORE] = " < "};
+	const struct resource *k = w->kind;
+	const char *a = k->store.alias;
+	int n = 3;
+
+	strbuf_addstr(sb, "SELECT ");
+	add_fields(sb, k);
+	if (search)
+		strbuf_addstr(sb, ", r.rank");
+	l->search_param = search ? n++ : -1;
+	l->sud_param = k->store.protected_when ? n++ : -1;
+	add_visible(sb, k, l->sud_param, search);
+	for (int i = 0; i < w->sql->nfilters; i++) {
+		const struct list_filter *f = &w->sql->filters[i];
+
+		l->filter_param[i] = n++;
+		add_filter(sb, l->filter_param[i], filter_type(k, f), a, f->column, ops[f->op]);
+	}
+	l->since_param = w->sql->since ? n++ : -1;
+	if (w->sql->since)
+		add_filter(sb, l->since_param, "timestamptz", a, "updated_at", " >= ");
+	return n;
+}
+
 /* One statement per order, so that each walks its own index. */
 static void write_list(struct writer *w, int order)
 {
-	static const char *const ops[] = {[FILTER_EQUALS] = " = ", [FILTER_FROM] = " >= ", [FILTER_BEFORE] = " < "};
 	const struct resource *k = w->kind;
 	const char *a = k->store.alias;
 	const struct list_order *o = &w->sql->orders[order];
 	struct resource_list_sql *l = &w->sql->list[order];
 	const char *desc = o->descending ? " DESC" : "";
 	struct strbuf sb = STRBUF_INIT;
-	int n = 3, after;
+	int after = add_list_head(&sb, w, l, NULL), n = after + 2;
 
-	strbuf_addstr(&sb, "SELECT ");
-	add_fields(&sb, k);
-	l->sud_param = k->store.protected_when ? n++ : -1;
-	add_visible(&sb, k, l->sud_param);
-	for (int i = 0; i < w->sql->nfilters; i++) {
-		const struct list_filter *f = &w->sql->filters[i];
-
-		l->filter_param[i] = n++;
-		add_filter(&sb, l->filter_param[i], filter_type(k, f), a, f->column, ops[f->op]);
-	}
-	l->since_param = w->sql->since ? n++ : -1;
-	if (w->sql->since)
-		add_filter(&sb, l->since_param, "timestamptz", a, "updated_at", " >= ");
-	after = n;
-	n += 2;
 	strbuf_addstr(&sb, " AND (");
 	add_param(&sb, after);
 	add(&sb, "::timestamptz IS NULL OR (", a, ".", o->column, ", ", a, ".id) ", o->descending ? "<" : ">", " (");
@@ -271,6 +297,34 @@ static void write_list(struct writer *w, int order)
 	add_param(&sb, n++);
 	l->nparams = n;
 	l->keys = (struct page_keys){o->cursor, o->column, "id", NULL, 0, after};
+	finish(w, &l->stmt, NULL, &sb, n, 1);
+}
+
+/* The search: best rank first, then by id; the rank is the hidden key. */
+static void write_search(struct writer *w)
+{
+	const struct list_search *search = w->kind->search;
+	const char *a = w->kind->store.alias;
+	struct resource_list_sql *l = &w->sql->search;
+	struct strbuf sb = STRBUF_INIT;
+	int after, n;
+
+	if (search == NULL)
+		return;
+	after = add_list_head(&sb, w, l, search);
+	n = after + 2;
+	strbuf_addstr(&sb, " AND (");
+	add_param(&sb, after);
+	strbuf_addstr(&sb, "::int8 IS NULL OR r.rank < ");
+	add_param(&sb, after);
+	strbuf_addstr(&sb, " OR (r.rank = ");
+	add_param(&sb, after);
+	add(&sb, " AND ", a, ".id > ");
+	add_param(&sb, after + 1);
+	add(&sb, "::uuid)) ORDER BY r.rank DESC, ", a, ".id LIMIT ");
+	add_param(&sb, n++);
+	l->nparams = n;
+	l->keys = (struct page_keys){search->cursor, "rank", "id", NULL, 1, after};
 	finish(w, &l->stmt, NULL, &sb, n, 1);
 }
 
@@ -320,6 +374,7 @@ static int write_all(const struct resource *kind, struct resource_sql *sql)
 	write_case_locks(&w);
 	for (int i = 0; i < sql->norders; i++)
 		write_list(&w, i);
+	write_search(&w);
 	return w.failed ? -1 : 0;
 }
 
@@ -397,6 +452,8 @@ int resource_sql_print(const struct resource *const *kinds, FILE *out)
 				 sort ? sort : "");
 			print_statement(out, name, &sql->list[i].stmt);
 		}
+		snprintf(name, sizeof(name), "%s_list q=", (*kinds)->audit_type);
+		print_statement(out, name, &sql->search.stmt);
 	}
 	return 0;
 }

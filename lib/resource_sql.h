@@ -28,6 +28,12 @@
  *                     read in order: case_id, the parent's column (when the
  *                     parent is not the case), the kind's filters, its
  *                     ranges.
+ *   search            the list of ?q=, for a kind that has one: $1-$3 the
+ *                     scope, $4 q, then as list; the key is the rank (the
+ *                     last column, no part of the record), descending, and
+ *                     the records are the kind's search matches joined to
+ *                     the rule every list keeps. Unprepared too: q folds
+ *                     into constants there, which the search's indexes need.
  *
  * A record is seen through every record above it: a goal's plan and case
  * must be live too, and its case visible (cw_visible), as must a protected
@@ -49,6 +55,7 @@ struct resource_list_sql {
 	struct page_keys keys;          /* after_param: the key to start after */
 	int nparams;
 	int sud_param;
+	int search_param;               /* q: the search's only */
 	int filter_param[RESOURCE_MAX_FILTERS];
 	int since_param;
 };
@@ -64,6 +71,7 @@ struct resource_sql {
 	struct db_statement get, get_under, lock, share, exists, by_ids, insert, update, remove;
 	struct db_statement lock_case_of_parent, lock_case_of_record;   /* sql NULL: none */
 	struct resource_list_sql list[RESOURCE_MAX_ORDERS];
+	struct resource_list_sql search;  /* stmt.sql NULL: the kind has none */
 	char names[11][64];
 };
 

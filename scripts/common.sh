@@ -9,7 +9,7 @@ as_root() {
 
 # Packages by purpose, all from Debian 12.
 PACKAGES_BUILD="gcc libc6-dev meson ninja-build pkg-config libulfius-dev libjansson-dev libjwt-dev libpq-dev libmicrohttpd-dev libssl-dev libcurl4-gnutls-dev python3 python3-yaml"
-PACKAGES_RUN="postgresql-15 postgresql-client-15 openssl curl tzdata acl"
+PACKAGES_RUN="postgresql-15 postgresql-client-15 postgresql-contrib openssl curl tzdata acl"
 PACKAGES_BENCH="wrk postgresql-contrib"
 PACKAGES_FUZZ="clang-14 libfuzzer-14-dev"
 PACKAGES_TEST="python3-yaml python3-jsonschema python3-prometheus-client"

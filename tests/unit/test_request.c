@@ -219,6 +219,28 @@ static void test_cursor_parameter_must_be_of_this_list(void)
 	fake_release(&f);
 }
 
+/* q: spaces around it cut, 2 to 100 characters (not bytes), no control characters. */
+static void test_a_search_text_is_trimmed_and_bounded(void)
+{
+	char long_q[202], out[4 * 100 + 1];
+	const char *const pairs[] = {"good", "  Núñez ", "short", " é ", "control", "ab\x01", "long", long_q,
+				     "wide", "ÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑ", NULL};
+	struct fake f;
+
+	memset(long_q, 'x', 101);
+	long_q[101] = '\0';
+	fake_query(&f, pairs);
+	CHECK_STR(query_search(&f.x, "good", 2, 100, out, sizeof(out)), "Núñez");
+	CHECK_STR(query_search(&f.x, "wide", 2, 100, out, sizeof(out)),
+		  "ÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑÑ");
+	CHECK(query_search(&f.x, "absent", 2, 100, out, sizeof(out)) == NULL && !cw_has_field_errors(&f.x.err));
+	CHECK(query_search(&f.x, "short", 2, 100, out, sizeof(out)) == NULL);
+	CHECK(query_search(&f.x, "control", 2, 100, out, sizeof(out)) == NULL);
+	CHECK(query_search(&f.x, "long", 2, 100, out, sizeof(out)) == NULL);
+	CHECK(json_array_size(f.x.err.fields) == 3);
+	fake_release(&f);
+}
+
 static void test_timestamp_parameter_is_normalised_to_utc(void)
 {
 	const char *const pairs[] = {"since", "2026-01-31T23:30:00-02:00", "bad", "2026-01-31", NULL};
@@ -377,6 +399,7 @@ int main(void)
 	RUN(test_body_must_be_one_json_object);
 	RUN(test_limit_is_1_to_500_with_a_default);
 	RUN(test_cursor_parameter_must_be_of_this_list);
+	RUN(test_a_search_text_is_trimmed_and_bounded);
 	RUN(test_timestamp_parameter_is_normalised_to_utc);
 	RUN(test_unknown_and_non_utf8_parameters_are_errors);
 	RUN(test_a_repeated_parameter_is_an_error);

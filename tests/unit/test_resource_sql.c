@@ -45,6 +45,9 @@ static void test_every_kind_has_its_statements(void)
 		CHECK(sql->norders >= 1);
 		for (int i = 0; i < sql->norders; i++)
 			CHECK(params_used(sql->list[i].stmt.sql) == sql->list[i].nparams);
+		CHECK((sql->search.stmt.sql != NULL) == ((*k)->search != NULL));
+		if (sql->search.stmt.sql)
+			CHECK(params_used(sql->search.stmt.sql) == sql->search.nparams);
 		CHECK((sql->update.sql != NULL) == ((*k)->update_columns != NULL));
 		CHECK((sql->lock_case_of_record.sql != NULL) == ((*k)->store.parent != NULL));
 	}
@@ -125,6 +128,28 @@ static void test_lists_read_filters_in_order(void)
 	CHECK_STR(resource_sql(&goal_resource)->filters[1].name, "plan_id");
 }
 
+/* ?q=: the kind's matches, each once at its best score, held to the rule
+ * and the filters of every list, best rank first, the rank a hidden key. */
+static void test_a_search_ranks_the_matches_every_list_would_show(void)
+{
+	const struct resource_sql *sql = resource_sql(&case_resource);
+	const struct resource_list_sql *l = &sql->search;
+
+	CHECK(l->search_param == 3 && l->sud_param == -1 && l->filter_param[0] == 4 && l->since_param == 7);
+	CHECK(strstr(l->stmt.sql, ", c.updated_at, r.rank FROM (SELECT m.id, max(m.score) AS score FROM ((SELECT ") !=
+	      NULL);
+	CHECK(strstr(l->stmt.sql, ") m GROUP BY m.id) s CROSS JOIN LATERAL (SELECT round(s.score * 1000000)::int8 AS rank)"
+			       " r JOIN cases c ON c.id = s.id WHERE c.deleted_at IS NULL AND "
+			       "cw_visible(c.assigned_worker, c.unit, $1, $2, $3) AND ($5::text IS NULL OR c.status = $5)")
+	      != NULL);
+	CHECK(strstr(l->stmt.sql, " AND ($9::int8 IS NULL OR r.rank < $9 OR (r.rank = $9 AND c.id > $10::uuid))"
+			       " ORDER BY r.rank DESC, c.id LIMIT $11") != NULL);
+	CHECK(l->stmt.name == NULL && l->nparams == 11);
+	CHECK(l->keys.kind == CURSOR_CASE_SEARCH && strcmp(l->keys.key_column, "rank") == 0 && l->keys.key_hidden &&
+	      l->keys.after_param == 8);
+	CHECK(resource_sql(&visit_resource)->search.stmt.sql == NULL);
+}
+
 static void test_statements_are_printed_by_name(void)
 {
 	char *text = NULL;
@@ -135,6 +160,7 @@ static void test_statements_are_printed_by_name(void)
 	fclose(out);
 	CHECK(strstr(text, "case_get\tSELECT ") != NULL);
 	CHECK(strstr(text, "\nvisit_list sort=-visited_at\tSELECT ") != NULL);
+	CHECK(strstr(text, "\ncase_list q=\tSELECT ") != NULL);
 	free(text);
 }
 
@@ -147,6 +173,7 @@ int main(void)
 	RUN(test_plan_writes_take_their_case_exclusively);
 	RUN(test_protected_records_take_the_protected_scope);
 	RUN(test_lists_read_filters_in_order);
+	RUN(test_a_search_ranks_the_matches_every_list_would_show);
 	RUN(test_statements_are_printed_by_name);
 	return check_result();
 }
