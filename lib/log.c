@@ -73,6 +73,13 @@ static void put_string_or_null(struct line *l, const char *s)
 		PUT_LITERAL(l, "null");
 }
 
+/* ,"name":"value" or ,"name":null */
+#define PUT_TEXT_MEMBER(l, name, s)               \
+	do {                                      \
+		PUT_LITERAL(l, ",\"" name "\":"); \
+		put_string_or_null(l, s);         \
+	} while (0)
+
 /* {"time":"YYYY-MM-DDTHH:MM:SS.mmmZ" */
 static void put_time(struct line *l)
 {
@@ -214,28 +221,20 @@ void log_request(const struct log_request_line *r)
 	unsigned long micros = r->duration_ms > 0 ? (unsigned long)(r->duration_ms * 1000.0) : 0;
 
 	put_time(&l);
-	PUT_LITERAL(&l, ",\"request_id\":");
-	put_string_or_null(&l, r->request_id);
-	PUT_LITERAL(&l, ",\"client_request_id\":");
-	put_string_or_null(&l, r->client_request_id);
-	PUT_LITERAL(&l, ",\"method\":");
-	put_string_or_null(&l, r->method);
-	PUT_LITERAL(&l, ",\"route\":");
-	put_string_or_null(&l, r->route);
+	PUT_TEXT_MEMBER(&l, "request_id", r->request_id);
+	PUT_TEXT_MEMBER(&l, "client_request_id", r->client_request_id);
+	PUT_TEXT_MEMBER(&l, "method", r->method);
+	PUT_TEXT_MEMBER(&l, "route", r->route);
 	PUT_LITERAL(&l, ",\"status\":");
 	put_uint(&l, (unsigned long)(r->status > 0 ? r->status : 0), 1);
 	PUT_LITERAL(&l, ",\"duration_ms\":");
 	put_uint(&l, micros / 1000, 1);
 	PUT_LITERAL(&l, ".");
 	put_uint(&l, micros % 1000, 3);
-	PUT_LITERAL(&l, ",\"sub\":");
-	put_string_or_null(&l, r->sub);
-	PUT_LITERAL(&l, ",\"trace_id\":");
-	put_string_or_null(&l, r->trace_id);
-	PUT_LITERAL(&l, ",\"span_id\":");
-	put_string_or_null(&l, r->span_id);
-	PUT_LITERAL(&l, ",\"parent_id\":");
-	put_string_or_null(&l, r->parent_id);
+	PUT_TEXT_MEMBER(&l, "sub", r->sub);
+	PUT_TEXT_MEMBER(&l, "trace_id", r->trace_id);
+	PUT_TEXT_MEMBER(&l, "span_id", r->span_id);
+	PUT_TEXT_MEMBER(&l, "parent_id", r->parent_id);
 	emit(&l, 0);
 }
 

@@ -31,24 +31,12 @@ uint64_t metrics_histogram_count(const struct metrics_histogram *h)
 	return n;
 }
 
-/* Text after # HELP: backslash and line feed escaped. */
-static void add_help_text(struct strbuf *out, const char *s)
+/* Text as the format escapes it: backslash and line feed, and in a label
+ * value (quoted) the double quote too; # HELP text leaves that one as it is. */
+static void add_escaped(struct strbuf *out, const char *s, int quoted)
 {
 	for (; *s; s++) {
-		if (*s == '\\')
-			strbuf_addstr(out, "\\\\");
-		else if (*s == '\n')
-			strbuf_addstr(out, "\\n");
-		else
-			strbuf_addch(out, *s);
-	}
-}
-
-/* A label value: backslash, double quote and line feed escaped. */
-static void add_label_value(struct strbuf *out, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '"')
+		if (*s == '"' && quoted)
 			strbuf_addstr(out, "\\\"");
 		else if (*s == '\\')
 			strbuf_addstr(out, "\\\\");
@@ -64,7 +52,7 @@ void metrics_family(struct strbuf *out, const char *name, const char *type, cons
 	strbuf_addstr(out, "# HELP ");
 	strbuf_addstr(out, name);
 	strbuf_addch(out, ' ');
-	add_help_text(out, help);
+	add_escaped(out, help, 0);
 	strbuf_addstr(out, "\n# TYPE ");
 	strbuf_addstr(out, name);
 	strbuf_addch(out, ' ');
@@ -88,7 +76,7 @@ static void add_series(struct strbuf *out, const char *name, const char *suffix,
 			strbuf_addch(out, ',');
 		strbuf_addstr(out, l->name);
 		strbuf_addstr(out, "=\"");
-		add_label_value(out, l->value);
+		add_escaped(out, l->value, 1);
 		strbuf_addch(out, '"');
 	}
 	strbuf_addch(out, '}');
