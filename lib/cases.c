@@ -17,17 +17,17 @@ static const char *const permanency_goals[] = {"reunification", "live_with_relat
 
 const struct field_spec case_fields[] = {
 	RECORD_ID_FIELD,
-	{"case_number", FT_STRING, F_REQUIRED, 64, NULL, 0, 0},
-	{"family_name", FT_STRING, F_REQUIRED, 200, NULL, 0, 0},
-	{"case_type", FT_ENUM, F_REQUIRED, 0, case_types, 0, 0},
-	{"status", FT_ENUM, 0, 0, case_statuses, 0, 0},
-	{"opened_on", FT_DATE, 0, 0, NULL, 0, 0},
-	{"closed_on", FT_DATE, F_NULLABLE, 0, NULL, 0, 0},
-	{"closure_reason", FT_TEXT, F_NULLABLE, 2000, NULL, 0, 0},
-	{"assigned_worker", FT_STRING, 0, PRINCIPAL_SUB_MAX, NULL, 0, 0},
-	{"unit", FT_STRING, F_NULLABLE, PRINCIPAL_UNIT_MAX, NULL, 0, 0},
-	{"permanency_goal", FT_ENUM, 0, 0, permanency_goals, 0, 0},
-	{"permanency_goal_since", FT_DATE, 0, 0, NULL, 0, 0},
+	RECORD_SIZED_FIELD("case_number", FT_STRING, F_REQUIRED, 64),
+	RECORD_SIZED_FIELD("family_name", FT_STRING, F_REQUIRED, 200),
+	RECORD_ENUM_FIELD("case_type", F_REQUIRED, case_types),
+	RECORD_ENUM_FIELD("status", 0, case_statuses),
+	RECORD_FIELD("opened_on", FT_DATE, 0),
+	RECORD_FIELD("closed_on", FT_DATE, F_NULLABLE),
+	RECORD_SIZED_FIELD("closure_reason", FT_TEXT, F_NULLABLE, 2000),
+	RECORD_SIZED_FIELD("assigned_worker", FT_STRING, 0, PRINCIPAL_SUB_MAX),
+	RECORD_SIZED_FIELD("unit", FT_STRING, F_NULLABLE, PRINCIPAL_UNIT_MAX),
+	RECORD_ENUM_FIELD("permanency_goal", 0, permanency_goals),
+	RECORD_FIELD("permanency_goal_since", FT_DATE, 0),
 	RECORD_KEPT_FIELDS,
 };
 

@@ -11,14 +11,14 @@ static const char *const person_roles[] = {"parent", "relative", NULL};
 const struct field_spec family_time_plan_fields[] = {
 	RECORD_ID_FIELD,
 	RECORD_KEY_FIELD("case_id"),
-	{"child_id", FT_UUID, F_REQUIRED, 0, NULL, 0, 0},
-	{"person_ids", FT_UUID_LIST, F_REQUIRED, 20, NULL, 0, 0},
-	{"visits_per_month", FT_INT, F_REQUIRED, 0, NULL, 1, 62},
-	{"minutes_per_visit", FT_INT, F_NULLABLE, 0, NULL, 1, 1440},
-	{"supervision", FT_ENUM, F_REQUIRED, 0, supervision_levels, 0, 0},
-	{"effective_on", FT_DATE, F_REQUIRED, 0, NULL, 0, 0},
-	{"ended_on", FT_DATE, F_NULLABLE, 0, NULL, 0, 0},
-	{"notes", FT_TEXT, F_NULLABLE, 20000, NULL, 0, 0},
+	RECORD_FIELD("child_id", FT_UUID, F_REQUIRED),
+	RECORD_SIZED_FIELD("person_ids", FT_UUID_LIST, F_REQUIRED, 20),
+	RECORD_INT_FIELD("visits_per_month", F_REQUIRED, 1, 62),
+	RECORD_INT_FIELD("minutes_per_visit", F_NULLABLE, 1, 1440),
+	RECORD_ENUM_FIELD("supervision", F_REQUIRED, supervision_levels),
+	RECORD_FIELD("effective_on", FT_DATE, F_REQUIRED),
+	RECORD_FIELD("ended_on", FT_DATE, F_NULLABLE),
+	RECORD_SIZED_FIELD("notes", FT_TEXT, F_NULLABLE, 20000),
 	RECORD_KEPT_FIELDS,
 };
 

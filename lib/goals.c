@@ -19,11 +19,11 @@ const struct field_spec goal_fields[] = {
 	RECORD_ID_FIELD,
 	RECORD_KEY_FIELD("plan_id"),
 	RECORD_KEY_FIELD("case_id"),
-	{"description", FT_TEXT, F_REQUIRED, 2000, NULL, 0, 0},
-	{"participant_id", FT_UUID, F_NULLABLE, 0, NULL, 0, 0},
-	{"target_date", FT_DATE, F_NULLABLE, 0, NULL, 0, 0},
-	{"status", FT_ENUM, 0, 0, statuses, 0, 0},
-	{"achieved_on", FT_DATE, F_NULLABLE, 0, NULL, 0, 0},
+	RECORD_SIZED_FIELD("description", FT_TEXT, F_REQUIRED, 2000),
+	RECORD_FIELD("participant_id", FT_UUID, F_NULLABLE),
+	RECORD_FIELD("target_date", FT_DATE, F_NULLABLE),
+	RECORD_ENUM_FIELD("status", 0, statuses),
+	RECORD_FIELD("achieved_on", FT_DATE, F_NULLABLE),
 	RECORD_KEPT_FIELDS,
 };
 
@@ -31,9 +31,9 @@ const struct field_spec progress_fields[] = {
 	RECORD_ID_FIELD,
 	RECORD_KEY_FIELD("goal_id"),
 	RECORD_KEY_FIELD("case_id"),
-	{"noted_on", FT_DATE, 0, 0, NULL, 0, 0},
-	{"note", FT_TEXT, F_REQUIRED, 10000, NULL, 0, 0},
-	{"author", FT_STRING, F_READ_ONLY, 0, NULL, 0, 0},
+	RECORD_FIELD("noted_on", FT_DATE, 0),
+	RECORD_SIZED_FIELD("note", FT_TEXT, F_REQUIRED, 10000),
+	RECORD_FIELD("author", FT_STRING, F_READ_ONLY),
 	RECORD_KEPT_FIELDS,
 };
 

@@ -12,20 +12,17 @@ static const char *const hearing_types[] = {"removal", "adjudication", "disposit
 static const char *const efforts[] = {"made", "not_made", "not_required", NULL};
 
 const struct field_spec hearing_fields[] = {
-	{"id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
-	{"case_id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0},
-	{"hearing_type", FT_ENUM, F_REQUIRED, 0, hearing_types, 0, 0},
-	{"held_on", FT_DATE, F_REQUIRED, 0, NULL, 0, 0},
-	{"child_ids", FT_UUID_LIST, F_REQUIRED, HEARING_MAX_CHILDREN, NULL, 0, 0},
-	{"contrary_to_welfare", FT_BOOL, F_NULLABLE, 0, NULL, 0, 0},
-	{"reasonable_efforts", FT_ENUM, F_NULLABLE, 0, efforts, 0, 0},
-	{"abuse_neglect_found", FT_BOOL, F_NULLABLE, 0, NULL, 0, 0},
-	{"outcome", FT_TEXT, F_NULLABLE, 20000, NULL, 0, 0},
-	{"next_hearing_on", FT_DATE, F_NULLABLE, 0, NULL, 0, 0},
-	{"version", FT_INT, F_READ_ONLY, 0, NULL, 0, 0},
-	{"created_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
-	{"updated_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
-	{NULL, 0, 0, 0, NULL, 0, 0},
+	RECORD_ID_FIELD,
+	RECORD_KEY_FIELD("case_id"),
+	RECORD_ENUM_FIELD("hearing_type", F_REQUIRED, hearing_types),
+	RECORD_FIELD("held_on", FT_DATE, F_REQUIRED),
+	RECORD_SIZED_FIELD("child_ids", FT_UUID_LIST, F_REQUIRED, HEARING_MAX_CHILDREN),
+	RECORD_FIELD("contrary_to_welfare", FT_BOOL, F_NULLABLE),
+	RECORD_ENUM_FIELD("reasonable_efforts", F_NULLABLE, efforts),
+	RECORD_FIELD("abuse_neglect_found", FT_BOOL, F_NULLABLE),
+	RECORD_SIZED_FIELD("outcome", FT_TEXT, F_NULLABLE, 20000),
+	RECORD_FIELD("next_hearing_on", FT_DATE, F_NULLABLE),
+	RECORD_KEPT_FIELDS,
 };
 
 static const char *const insert_columns[] = {"case_id", "hearing_type", "held_on", "child_ids",

@@ -17,12 +17,12 @@ static const char *const roles[] = {"child", "parent", "caregiver", "relative", 
 const struct field_spec participant_fields[] = {
 	RECORD_ID_FIELD,
 	RECORD_KEY_FIELD("case_id"),
-	{"first_name", FT_STRING, F_REQUIRED, 100, NULL, 0, 0},
-	{"last_name", FT_STRING, F_REQUIRED, 100, NULL, 0, 0},
-	{"role", FT_ENUM, F_REQUIRED, 0, roles, 0, 0},
-	{"date_of_birth", FT_DATE, F_NULLABLE, 0, NULL, 0, 0},
-	{"in_care_since", FT_DATE, F_NULLABLE, 0, NULL, 0, 0},
-	{"in_care_until", FT_DATE, F_NULLABLE, 0, NULL, 0, 0},
+	RECORD_SIZED_FIELD("first_name", FT_STRING, F_REQUIRED, 100),
+	RECORD_SIZED_FIELD("last_name", FT_STRING, F_REQUIRED, 100),
+	RECORD_ENUM_FIELD("role", F_REQUIRED, roles),
+	RECORD_FIELD("date_of_birth", FT_DATE, F_NULLABLE),
+	RECORD_FIELD("in_care_since", FT_DATE, F_NULLABLE),
+	RECORD_FIELD("in_care_until", FT_DATE, F_NULLABLE),
 	RECORD_KEPT_FIELDS,
 };
 

@@ -19,11 +19,11 @@ const struct field_spec placement_fields[] = {
 	RECORD_KEY_FIELD("episode_id"),
 	RECORD_KEY_FIELD("participant_id"),
 	RECORD_KEY_FIELD("case_id"),
-	{"started_on", FT_DATE, F_REQUIRED, 0, NULL, 0, 0},
-	{"ended_on", FT_DATE, F_NULLABLE, 0, NULL, 0, 0},
-	{"setting", FT_ENUM, F_REQUIRED, 0, settings, 0, 0},
-	{"provider_name", FT_STRING, F_NULLABLE, 200, NULL, 0, 0},
-	{"end_reason", FT_ENUM, F_NULLABLE, 0, end_reasons, 0, 0},
+	RECORD_FIELD("started_on", FT_DATE, F_REQUIRED),
+	RECORD_FIELD("ended_on", FT_DATE, F_NULLABLE),
+	RECORD_ENUM_FIELD("setting", F_REQUIRED, settings),
+	RECORD_SIZED_FIELD("provider_name", FT_STRING, F_NULLABLE, 200),
+	RECORD_ENUM_FIELD("end_reason", F_NULLABLE, end_reasons),
 	RECORD_KEPT_FIELDS,
 };
 

@@ -15,14 +15,14 @@ static const char *const statuses[] = {"draft", "active", "completed", "supersed
 const struct field_spec plan_fields[] = {
 	RECORD_ID_FIELD,
 	RECORD_KEY_FIELD("case_id"),
-	{"status", FT_ENUM, 0, 0, statuses, 0, 0},
-	{"effective_on", FT_DATE, 0, 0, NULL, 0, 0},
-	{"review_due_on", FT_DATE, 0, 0, NULL, 0, 0},
-	{"family_participated", FT_BOOL, 0, 0, NULL, 0, 0},
-	{"strengths", FT_TEXT, F_NULLABLE, 10000, NULL, 0, 0},
-	{"needs", FT_TEXT, F_NULLABLE, 10000, NULL, 0, 0},
-	{"approved_by", FT_STRING, F_READ_ONLY, 0, NULL, 0, 0},
-	{"approved_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},
+	RECORD_ENUM_FIELD("status", 0, statuses),
+	RECORD_FIELD("effective_on", FT_DATE, 0),
+	RECORD_FIELD("review_due_on", FT_DATE, 0),
+	RECORD_FIELD("family_participated", FT_BOOL, 0),
+	RECORD_SIZED_FIELD("strengths", FT_TEXT, F_NULLABLE, 10000),
+	RECORD_SIZED_FIELD("needs", FT_TEXT, F_NULLABLE, 10000),
+	RECORD_FIELD("approved_by", FT_STRING, F_READ_ONLY),
+	RECORD_FIELD("approved_at", FT_TIMESTAMP, F_READ_ONLY),
 	RECORD_KEPT_FIELDS,
 };
 

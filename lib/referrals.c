@@ -25,14 +25,14 @@ const char *const referral_statuses[REFERRAL_STATUSES + 1] = {
 const struct field_spec referral_fields[] = {
 	RECORD_ID_FIELD,
 	RECORD_KEY_FIELD("case_id"),
-	{"service_type", FT_ENUM, F_REQUIRED, 0, referral_service_types, 0, 0},
-	{"provider", FT_STRING, F_REQUIRED, 200, NULL, 0, 0},
-	{"participant_id", FT_UUID, F_NULLABLE, 0, NULL, 0, 0},
-	{"goal_id", FT_UUID, F_NULLABLE, 0, NULL, 0, 0},
-	{"referred_on", FT_DATE, 0, 0, NULL, 0, 0},
-	{"status", FT_ENUM, 0, 0, referral_statuses, 0, 0},
-	{"status_changed_on", FT_DATE, 0, 0, NULL, 0, 0},
-	{"outcome", FT_TEXT, F_NULLABLE, 2000, NULL, 0, 0},
+	RECORD_ENUM_FIELD("service_type", F_REQUIRED, referral_service_types),
+	RECORD_SIZED_FIELD("provider", FT_STRING, F_REQUIRED, 200),
+	RECORD_FIELD("participant_id", FT_UUID, F_NULLABLE),
+	RECORD_FIELD("goal_id", FT_UUID, F_NULLABLE),
+	RECORD_FIELD("referred_on", FT_DATE, 0),
+	RECORD_ENUM_FIELD("status", 0, referral_statuses),
+	RECORD_FIELD("status_changed_on", FT_DATE, 0),
+	RECORD_SIZED_FIELD("outcome", FT_TEXT, F_NULLABLE, 2000),
 	RECORD_KEPT_FIELDS,
 };
 

@@ -87,13 +87,21 @@ struct resource;
 /* The fields the server keeps in every kind's table: the id first; the ids
  * of the records it is under; the version and times last (with the end of
  * the table). */
-#define RECORD_ID_FIELD {"id", FT_UUID, F_READ_ONLY, 0, NULL, 0, 0}
-#define RECORD_KEY_FIELD(name) {name, FT_UUID, F_READ_ONLY, 0, NULL, 0, 0}
+#define RECORD_ID_FIELD RECORD_FIELD("id", FT_UUID, F_READ_ONLY)
+#define RECORD_KEY_FIELD(name) RECORD_FIELD(name, FT_UUID, F_READ_ONLY)
 #define RECORD_KEPT_FIELDS                                              \
-	{"version", FT_INT, F_READ_ONLY, 0, NULL, 0, 0},                \
-	{"created_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},       \
-	{"updated_at", FT_TIMESTAMP, F_READ_ONLY, 0, NULL, 0, 0},       \
+	RECORD_FIELD("version", FT_INT, F_READ_ONLY),                   \
+	RECORD_FIELD("created_at", FT_TIMESTAMP, F_READ_ONLY),          \
+	RECORD_FIELD("updated_at", FT_TIMESTAMP, F_READ_ONLY),          \
 	{NULL, 0, 0, 0, NULL, 0, 0}
+
+/* A kind's own fields, by what their rules take besides type and flags:
+ * nothing (dates, times, booleans, ids); a length or count (text, strings,
+ * lists of ids); the members of an enum; the range of an integer. */
+#define RECORD_FIELD(name, type, flags) {name, type, flags, 0, NULL, 0, 0}
+#define RECORD_SIZED_FIELD(name, type, flags, max_len) {name, type, flags, max_len, NULL, 0, 0}
+#define RECORD_ENUM_FIELD(name, flags, values) {name, FT_ENUM, flags, 0, values, 0, 0}
+#define RECORD_INT_FIELD(name, flags, min, max) {name, FT_INT, flags, 0, NULL, min, max}
 
 /* What a hook sees and may change. */
 struct record_change {

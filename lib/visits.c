@@ -19,13 +19,13 @@ static const char *const locations[] = {"child_residence", "parent_home", "offic
 const struct field_spec visit_fields[] = {
 	RECORD_ID_FIELD,
 	RECORD_KEY_FIELD("case_id"),
-	{"visited_at", FT_TIMESTAMP, F_REQUIRED, 0, NULL, 0, 0},
-	{"visit_type", FT_ENUM, F_REQUIRED, 0, visit_types, 0, 0},
-	{"location", FT_ENUM, F_REQUIRED, 0, locations, 0, 0},
-	{"participant_ids", FT_UUID_LIST, F_REQUIRED, VISIT_MAX_PARTICIPANTS, NULL, 0, 0},
-	{"duration_minutes", FT_INT, F_NULLABLE, 0, NULL, 1, 1440},
-	{"summary", FT_TEXT, F_NULLABLE, 20000, NULL, 0, 0},
-	{"safety_concern", FT_BOOL, 0, 0, NULL, 0, 0},
+	RECORD_FIELD("visited_at", FT_TIMESTAMP, F_REQUIRED),
+	RECORD_ENUM_FIELD("visit_type", F_REQUIRED, visit_types),
+	RECORD_ENUM_FIELD("location", F_REQUIRED, locations),
+	RECORD_SIZED_FIELD("participant_ids", FT_UUID_LIST, F_REQUIRED, VISIT_MAX_PARTICIPANTS),
+	RECORD_INT_FIELD("duration_minutes", F_NULLABLE, 1, 1440),
+	RECORD_SIZED_FIELD("summary", FT_TEXT, F_NULLABLE, 20000),
+	RECORD_FIELD("safety_concern", FT_BOOL, 0),
 	RECORD_KEPT_FIELDS,
 };
 
