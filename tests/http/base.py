@@ -264,6 +264,7 @@ class RecordTest(ApiTest):
     cleared = None              # what a patch of null clears on a record made of full_body (default: nullable)
     read_only = ('id', 'case_id', 'version', 'created_at', 'updated_at')
     text_field = None           # free text any writer of the record may change
+    id_lists = ()               # fields holding ids of other records: answered sorted, in lower case
     reads_under = ('/history',)  # reads under a record, which follow its visibility
     invalid_body = {}           # a create with every field wrong: its 422 names these and the required left out
     invalid_patch = {}          # a patch with every field wrong: its 422 names them all
@@ -284,7 +285,11 @@ class RecordTest(ApiTest):
 
     def as_answered(self, body):
         """The fields of a request body as the service answers them."""
-        return dict(body)
+        out = dict(body)
+        for field in self.id_lists:
+            if field in out:
+                out[field] = sorted(i.lower() for i in out[field])
+        return out
 
     def as_audited(self, doc):
         """A record, or the before and after of an audit row, in one form to compare."""

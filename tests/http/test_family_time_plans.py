@@ -36,6 +36,7 @@ class FamilyTimePlanTest(CaseRecordTest):
     not_nullable = required
     nullable = ('minutes_per_visit', 'ended_on', 'notes')
     text_field = 'notes'
+    id_lists = ('person_ids',)
     invalid_body = {'child_id': 'Ava', 'person_ids': [], 'visits_per_month': 0, 'minutes_per_visit': 1441,
                     'supervision': 'none', 'effective_on': '2025-02-30', 'ended_on': 'soon', 'notes': 7,
                     'id': MISSING, 'case_id': MISSING, 'version': 1, 'created_at': '2026-01-01T00:00:00Z',
@@ -89,12 +90,6 @@ class FamilyTimePlanTest(CaseRecordTest):
 
     def defaults(self, who):
         return {'minutes_per_visit': None, 'ended_on': None, 'notes': None}
-
-    def as_answered(self, body):
-        out = dict(body)
-        if 'person_ids' in out:
-            out['person_ids'] = sorted(i.lower() for i in out['person_ids'])
-        return out
 
     def plans_of(self, child):
         """(effective_on, ended_on, visits_per_month) of child's plans, as listed."""

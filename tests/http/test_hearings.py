@@ -37,6 +37,7 @@ class HearingTest(ChildCaseRecordTest):
     not_nullable = required
     nullable = ('contrary_to_welfare', 'reasonable_efforts', 'abuse_neglect_found', 'outcome', 'next_hearing_on')
     text_field = 'outcome'
+    id_lists = ('child_ids',)
     invalid_body = {'hearing_type': 'trial', 'held_on': '2026-02-30', 'child_ids': 'all of them',
                     'contrary_to_welfare': 'yes', 'reasonable_efforts': 'some', 'abuse_neglect_found': 1,
                     'outcome': 7, 'next_hearing_on': 'soon', 'id': MISSING, 'case_id': MISSING, 'version': 1,
@@ -61,12 +62,6 @@ class HearingTest(ChildCaseRecordTest):
     def defaults(self, who):
         return {'contrary_to_welfare': None, 'reasonable_efforts': None, 'abuse_neglect_found': None,
                 'next_hearing_on': None}
-
-    def as_answered(self, body):
-        out = dict(body)
-        if 'child_ids' in out:
-            out['child_ids'] = sorted(i.lower() for i in out['child_ids'])
-        return out
 
     def stored_children(self, hearing):
         """hearing_children rows of a hearing: (participant, case, type, held_on, abuse or neglect found)."""
