@@ -333,6 +333,17 @@ class RecordTest(ApiTest):
         self.assertEqual(r.status, 201, r)
         return r.json()
 
+    def raced_creates(self, bodies, parent=None, names_the_winner=False):
+        """Creates sent at once of which only one may hold: exactly one 201 and 409s for the
+        others (each naming the record made, if names_the_winner); the record made."""
+        results = at_once(len(bodies), lambda i: self.post(bodies[i], parent))
+        self.assertEqual(sorted(r.status for r in results), [201] + [409] * (len(bodies) - 1), results)
+        winner = next(r.json() for r in results if r.status == 201)
+        for r in results:
+            if r.status == 409 and names_the_winner:
+                self.assertIn(winner['id'], r.json()['detail'])
+        return winner
+
     def patch(self, record, body, who=None, **kw):
         return self.request('PATCH', self.item_path(record), who or self.world.worker_a1, body=body, **kw)
 

@@ -206,12 +206,7 @@ class OverlapTest(EpisodeTest):
         child = self.default_parent()
         bodies = [self.new_body(removed_on=f'2024-0{i + 1}-01', discharged_on=None, discharge_reason=None)
                   for i in range(4)]
-        results = at_once(4, lambda i: self.post(bodies[i], child))
-        self.assertEqual(sorted(r.status for r in results), [201, 409, 409, 409], results)
-        winner = next(r.json() for r in results if r.status == 201)
-        for r in results:
-            if r.status == 409:
-                self.assertIn(winner['id'], r.json()['detail'])
+        winner = self.raced_creates(bodies, child, names_the_winner=True)
         self.assertEqual(self.list_ids(self.nested_path(child), self.world.worker_a1), [winner['id']])
 
     def test_two_concurrent_patches_into_each_other_leave_exactly_one(self):

@@ -11,7 +11,7 @@ requests race; discharging the episode ends its open placement; and a
 placement of an episode the caller cannot see is 404.
 """
 import harness
-from base import MISSING, CaseRecordAccessMatrix, RecordTest, at_once, days_after, days_from_today
+from base import MISSING, CaseRecordAccessMatrix, RecordTest, days_after, days_from_today
 from contract import ChildRecordContract
 
 PLACEMENT_KEYS = {'id', 'episode_id', 'participant_id', 'case_id', 'started_on', 'ended_on', 'setting',
@@ -170,12 +170,7 @@ class OverlapTest(PlacementTest):
     def test_two_concurrent_overlapping_creates_leave_exactly_one(self):
         episode = self.default_parent()
         bodies = [self.new_body(started_on=f'2003-0{i + 1}-01', ended_on=None, end_reason=None) for i in range(4)]
-        results = at_once(4, lambda i: self.post(bodies[i], episode))
-        self.assertEqual(sorted(r.status for r in results), [201, 409, 409, 409], results)
-        winner = next(r.json() for r in results if r.status == 201)
-        for r in results:
-            if r.status == 409:
-                self.assertIn(winner['id'], r.json()['detail'])
+        winner = self.raced_creates(bodies, episode, names_the_winner=True)
         self.assertEqual(self.list_ids(self.nested_path(episode), self.world.worker_a1), [winner['id']])
 
 
