@@ -168,28 +168,20 @@ static json_t *report_cursor_after(const PGresult *res, int row)
 {
 	const char *number = PQgetvalue(res, row, COL_NUMBER), *child = PQgetvalue(res, row, COL_CHILD);
 	const char *sort_on = PQgetvalue(res, row, COL_SORT_ON);
-	char text[CURSOR_LONG_TEXT_MAX + 1];
 	struct cw_date d;
 	int64_t days = NO_SORT_DATE;
 
 	if (date_parse(sort_on, &d) == 0)
 		days = date_to_days(&d);
-	cursor_encode_extra(CURSOR_FEDERAL_CLOCKS, days, child, number, strlen(number), text);
-	return json_string(text);
+	return cursor_text_json(CURSOR_FEDERAL_CLOCKS, days, child, number);
 }
 
 int clocks_cursor_read(const char *text, struct clocks_query *q)
 {
-	unsigned char number[CURSOR_EXTRA_MAX];
 	int64_t days;
-	size_t n;
 
-	if (cursor_decode_extra(text, CURSOR_FEDERAL_CLOCKS, &days, q->after_child, number, &n) != 0 || n == 0 ||
+	if (cursor_decode_text(text, CURSOR_FEDERAL_CLOCKS, &days, q->after_child, q->after_number) != 0 ||
 	    (days != NO_SORT_DATE && (days < -100000 || days > 100000)))
-		return -1;
-	memcpy(q->after_number, number, n);
-	q->after_number[n] = '\0';
-	if (strlen(q->after_number) != n || !utf8_valid(q->after_number))
 		return -1;
 	if (days == NO_SORT_DATE) {
 		q->after_key[0] = '\0';

@@ -1,6 +1,7 @@
 #include "cursor.h"
 
 #include "base64url.h"
+#include "text.h"
 #include "uuid.h"
 
 #include <string.h>
@@ -81,6 +82,27 @@ int cursor_decode_extra(const char *text, enum cursor_kind kind, int64_t *key, c
 	*n = (size_t)got - RAW_LEN;
 	memcpy(extra, raw + RAW_LEN, *n);
 	return 0;
+}
+
+json_t *cursor_text_json(enum cursor_kind kind, int64_t key, const char *uuid, const char *extra)
+{
+	char text[CURSOR_LONG_TEXT_MAX + 1];
+
+	cursor_encode_extra(kind, key, uuid, extra, strlen(extra), text);
+	return json_string(text);
+}
+
+int cursor_decode_text(const char *text, enum cursor_kind kind, int64_t *key, char uuid[37],
+		       char extra[CURSOR_EXTRA_MAX + 1])
+{
+	unsigned char bytes[CURSOR_EXTRA_MAX];
+	size_t n;
+
+	if (cursor_decode_extra(text, kind, key, uuid, bytes, &n) != 0 || n == 0)
+		return -1;
+	memcpy(extra, bytes, n);
+	extra[n] = '\0';
+	return strlen(extra) == n && utf8_valid(extra) ? 0 : -1;
 }
 
 void cursor_encode_history(enum cursor_kind kind, int64_t key, int64_t key2, const char *uuid,

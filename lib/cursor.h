@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #define CURSOR_TEXT_LEN 34   /* characters, without the NUL: base64url of 25 bytes */
 
 enum cursor_kind {
@@ -60,6 +62,16 @@ void cursor_encode_extra(enum cursor_kind kind, int64_t key, const char *uuid, c
  * CURSOR_EXTRA_MAX): 0 with them copied into extra and their number in *n. */
 int cursor_decode_extra(const char *text, enum cursor_kind kind, int64_t *key, char uuid[37],
 			unsigned char extra[CURSOR_EXTRA_MAX], size_t *n);
+
+/* A cursor whose extra bytes are a text key, such as a case number: the
+ * text (up to CURSOR_EXTRA_MAX bytes) as a JSON string. */
+json_t *cursor_text_json(enum cursor_kind kind, int64_t key, const char *uuid, const char *extra);
+
+/* cursor_decode_extra() of such a cursor: 0 with the text, NUL-terminated,
+ * in extra when it is of this kind and its text is not empty, holds no NUL
+ * and is valid UTF-8. */
+int cursor_decode_text(const char *text, enum cursor_kind kind, int64_t *key, char uuid[37],
+		       char extra[CURSOR_EXTRA_MAX + 1]);
 
 /* A cursor within one record's history: the record's uuid, the key of the
  * last entry shown, and a second key (0 when the history is one sequence). */

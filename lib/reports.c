@@ -269,28 +269,20 @@ static json_t *plan_review_cursor(const json_t *item)
 	const char *number = json_string_value(json_object_get(item, "case_number"));
 	const char *plan = json_string_value(json_object_get(item, "plan_id"));
 	const char *due = json_string_value(json_object_get(item, "review_due_on"));
-	char text[CURSOR_LONG_TEXT_MAX + 1];
 	struct cw_date d;
 
 	if (number == NULL || plan == NULL || due == NULL || date_parse(due, &d) != 0)
 		return json_null();
-	cursor_encode_extra(CURSOR_PLAN_REVIEWS, date_to_days(&d), plan, number, strlen(number), text);
-	return json_string(text);
+	return cursor_text_json(CURSOR_PLAN_REVIEWS, date_to_days(&d), plan, number);
 }
 
 int reports_plan_review_cursor_read(const char *text, struct plan_review_position *pos)
 {
-	unsigned char number[CURSOR_EXTRA_MAX];
 	struct cw_date d;
 	int64_t days;
-	size_t n;
 
-	if (cursor_decode_extra(text, CURSOR_PLAN_REVIEWS, &days, pos->after_plan, number, &n) != 0 || n == 0 ||
+	if (cursor_decode_text(text, CURSOR_PLAN_REVIEWS, &days, pos->after_plan, pos->after_number) != 0 ||
 	    days < -100000 || days > 100000)
-		return -1;
-	memcpy(pos->after_number, number, n);
-	pos->after_number[n] = '\0';
-	if (strlen(pos->after_number) != n || !utf8_valid(pos->after_number))
 		return -1;
 	d = date_from_days(days);
 	date_format(&d, pos->after_due);
@@ -348,24 +340,15 @@ enum cw_code reports_plan_reviews(struct db_pool *pool, const struct principal *
  * number, then child. */
 static json_t *stability_cursor(const char *number, const char *child)
 {
-	char text[CURSOR_LONG_TEXT_MAX + 1];
-
-	cursor_encode_extra(CURSOR_PLACEMENT_STABILITY, 0, child, number, strlen(number), text);
-	return json_string(text);
+	return cursor_text_json(CURSOR_PLACEMENT_STABILITY, 0, child, number);
 }
 
 int reports_stability_cursor_read(const char *text, struct stability_position *pos)
 {
-	unsigned char number[CURSOR_EXTRA_MAX];
 	int64_t key;
-	size_t n;
 
-	if (cursor_decode_extra(text, CURSOR_PLACEMENT_STABILITY, &key, pos->after_child, number, &n) != 0 ||
-	    n == 0 || key != 0)
-		return -1;
-	memcpy(pos->after_number, number, n);
-	pos->after_number[n] = '\0';
-	if (strlen(pos->after_number) != n || !utf8_valid(pos->after_number))
+	if (cursor_decode_text(text, CURSOR_PLACEMENT_STABILITY, &key, pos->after_child, pos->after_number) != 0 ||
+	    key != 0)
 		return -1;
 	pos->after = 1;
 	return 0;
