@@ -127,7 +127,7 @@ static void check_episode_rules(const json_t *e, const json_t *child, struct cw_
  * case (the kind's case lock): the child's dates follow its latest episode. */
 static enum cw_code check_episode(struct record_change *ch, struct cw_error *err)
 {
-	const char *child_id = ch->before ? record_text_member(ch->before, "participant_id") : ch->parent_id;
+	const char *child_id = resource_parent_id(ch);
 	const char *role;
 	json_t *child;
 	enum cw_code rc = resource_open_parent(ch, 1, &child, err);

@@ -89,7 +89,7 @@ static enum cw_code check_overlap(struct record_change *ch, const char *episode_
  * case (the kind's case lock). */
 static enum cw_code check_placement(struct record_change *ch, struct cw_error *err)
 {
-	const char *episode_id = ch->before ? record_text_member(ch->before, "episode_id") : ch->parent_id;
+	const char *episode_id = resource_parent_id(ch);
 	json_t *episode;
 	enum cw_code rc = resource_open_parent(ch, 0, &episode, err);
 

@@ -187,7 +187,7 @@ static int may_write_protected(const struct record_change *ch, const json_t *the
 
 static enum cw_code check_referral(struct record_change *ch, struct cw_error *err)
 {
-	const char *case_id = ch->before ? record_text_member(ch->before, "case_id") : ch->parent_id;
+	const char *case_id = resource_parent_id(ch);
 	json_t *the_case;
 	enum cw_code rc = resource_open_parent(ch, 0, &the_case, err);
 

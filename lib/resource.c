@@ -221,12 +221,15 @@ enum cw_code resource_list(struct db_pool *pool, const struct resource *kind, co
 	return page_list(pool, &l->stmt, params, q->window.limit, &l->keys, page, NULL, err);
 }
 
+const char *resource_parent_id(const struct record_change *ch)
+{
+	return ch->before ? record_text_member(ch->before, ch->kind->store.parent_column) : ch->parent_id;
+}
+
 enum cw_code resource_load_parent(const struct record_change *ch, int exclusive, json_t **out, struct cw_error *err)
 {
-	const struct resource_store *store = &ch->kind->store;
-	const char *id = ch->before ? record_text_member(ch->before, store->parent_column) : ch->parent_id;
-
-	return resource_load_locked(ch->conn, store->parent, ch->actor->principal, id, exclusive, out, err);
+	return resource_load_locked(ch->conn, ch->kind->store.parent, ch->actor->principal, resource_parent_id(ch),
+				    exclusive, out, err);
 }
 
 /* A field naming a record the kind is under (RECORD_KEY_FIELD): read-only, a UUID, not the id. */
@@ -254,7 +257,7 @@ enum cw_code resource_lock_parent(struct record_change *ch, const char **parent_
 	json_t *parent;
 	enum cw_code rc = resource_open_parent(ch, 0, &parent, err);
 
-	*parent_id = ch->before ? record_text_member(ch->before, ch->kind->store.parent_column) : ch->parent_id;
+	*parent_id = resource_parent_id(ch);
 	json_decref(parent);
 	return rc;
 }

@@ -288,6 +288,10 @@ enum cw_code resource_load(struct db_conn *conn, const struct resource *kind, co
 enum cw_code resource_load_locked(struct db_conn *conn, const struct resource *kind, const struct principal *p,
 				  const char *id, int exclusive, json_t **out, struct cw_error *err);
 
+/* For hooks: the id of the record the change is under: the one in the path
+ * on create, the one it names in its parent column after. */
+const char *resource_parent_id(const struct record_change *ch);
+
 /* For hooks: resource_load_locked() of the record the change is under (its
  * parent: the one in the path on create, the one it names after). */
 enum cw_code resource_load_parent(const struct record_change *ch, int exclusive, json_t **out, struct cw_error *err);
