@@ -97,6 +97,18 @@ static void query_range(struct exchange *x, int (*read_day)(struct exchange *, c
 	date_format(&to, to_text);
 }
 
+/* The opening of a report over a range by unit: no parameter but allowed
+ * ones, from and to (read by read_day, as query_range() does), and the unit,
+ * NULL when none is given. */
+static const char *query_unit_range(struct exchange *x, const char *const allowed[],
+				    int (*read_day)(struct exchange *, const char *, struct cw_date *),
+				    char from_text[11], char to_text[11])
+{
+	query_only(x, allowed);
+	query_range(x, read_day, from_text, to_text);
+	return query_value(x, "unit", &unit_spec);
+}
+
 /* ---- CSV --------------------------------------------------------------- */
 
 static int wants_csv(const struct exchange *x)
@@ -198,9 +210,7 @@ enum cw_code report_visit_compliance(struct exchange *x)
 	const char *unit;
 	json_t *report, *rows;
 
-	query_only(x, allowed);
-	query_range(x, query_month, from_text, to_text);
-	unit = query_value(x, "unit", &unit_spec);
+	unit = query_unit_range(x, allowed, query_month, from_text, to_text);
 	if (cw_has_field_errors(&x->err))
 		return CW_INVALID;
 	if (reports_visit_compliance(x->app->report_pool, &x->principal, from_text, to_text, unit, &report, &x->err) != CW_OK)
@@ -276,9 +286,7 @@ enum cw_code report_placement_stability(struct exchange *x)
 	const char *unit, *cursor;
 	json_t *report, *rows;
 
-	query_only(x, allowed);
-	query_range(x, query_date, from_text, to_text);
-	unit = query_value(x, "unit", &unit_spec);
+	unit = query_unit_range(x, allowed, query_date, from_text, to_text);
 	pos.limit = query_report_page(x, &cursor);
 	check_report_cursor(x, cursor ? reports_stability_cursor_read(cursor, &pos) : 0);
 	if (cw_has_field_errors(&x->err))
@@ -327,9 +335,7 @@ enum cw_code report_family_time(struct exchange *x)
 	size_t i;
 	json_t *item;
 
-	query_only(x, allowed);
-	query_range(x, query_month, from_text, to_text);
-	unit = query_value(x, "unit", &unit_spec);
+	unit = query_unit_range(x, allowed, query_month, from_text, to_text);
 	pos.limit = query_report_page(x, &cursor);
 	check_report_cursor(x, cursor ? family_time_cursor_read(cursor, &pos) : 0);
 	if (cw_has_field_errors(&x->err))
