@@ -1,22 +1,16 @@
 #include "base64url.h"
 
 #include <stdint.h>
+#include <string.h>
 
 static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+/* A character's place in the alphabet; -1 for any other (NUL included). */
 static int value_of(char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
+	const char *at = c != '\0' ? strchr(alphabet, c) : NULL;
+
+	return at ? (int)(at - alphabet) : -1;
 }
 
 void base64url_encode(const unsigned char *data, size_t n, char *out)
