@@ -376,14 +376,36 @@ class RecordTest(ApiTest):
 
 class CaseRecordTest(RecordTest):
     """A kind of record under a case: each test has a case of worker_a1's
-    (self.case), where records go unless the test says otherwise."""
+    (self.case), where records go unless the test says otherwise. A kind whose
+    records name people of the case says who in family: each case made here has them."""
+
+    family = ()                 # (role, first name) of each person every case made here has
 
     def setUp(self):
         super().setUp()
+        self.people = {}
         self.case = self.create_case(self.world.worker_a1)
+        self.family_of(self.case)
 
     def default_parent(self):
         return self.case
+
+    def make_parent(self, who=None, **case_fields):
+        """A new case of who's (default worker_a1) with its family."""
+        case = self.create_case(who or self.world.worker_a1, **case_fields)
+        self.family_of(case)
+        return case
+
+    def person_of(self, case, role, first_name):
+        """The participant of case with that role and first name, made when first asked for."""
+        key = (case['id'], role, first_name)
+        if key not in self.people:
+            self.people[key] = self.add_participant(case, role=role, first_name=first_name)
+        return self.people[key]
+
+    def family_of(self, case=None):
+        """The people of family in case (default: the test's case), in family's order."""
+        return tuple(self.person_of(case or self.case, role, name) for role, name in self.family)
 
 
 class ChildCaseRecordTest(CaseRecordTest):
@@ -403,7 +425,7 @@ class ChildCaseRecordTest(CaseRecordTest):
 
     def make_parent(self, who=None, **case_fields):
         """A new case of who's (default worker_a1) with a child."""
-        case = self.create_case(who or self.world.worker_a1, **case_fields)
+        case = super().make_parent(who, **case_fields)
         self.children[case['id']] = self.add_participant(case, role='child')
         return case
 

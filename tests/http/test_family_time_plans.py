@@ -36,6 +36,7 @@ class FamilyTimePlanTest(CaseRecordTest):
     not_nullable = required
     nullable = ('minutes_per_visit', 'ended_on', 'notes')
     text_field = 'notes'
+    family = (('child', 'Ava'), ('parent', 'Mia'))
     id_lists = ('person_ids',)
     invalid_body = {'child_id': 'Ava', 'person_ids': [], 'visits_per_month': 0, 'minutes_per_visit': 1441,
                     'supervision': 'none', 'effective_on': '2025-02-30', 'ended_on': 'soon', 'notes': 7,
@@ -46,15 +47,7 @@ class FamilyTimePlanTest(CaseRecordTest):
 
     def setUp(self):
         super().setUp()
-        self.family = {}
-        self.child, self.mother = self.family_of(self.case)
-
-    def family_of(self, case):
-        """The child and the mother of case, made when first asked for."""
-        if case['id'] not in self.family:
-            self.family[case['id']] = (self.add_participant(case, role='child', first_name='Ava'),
-                                       self.add_participant(case, role='parent', first_name='Mia'))
-        return self.family[case['id']]
+        self.child, self.mother = self.family_of()
 
     @functools.cached_property
     def father(self):
@@ -63,11 +56,6 @@ class FamilyTimePlanTest(CaseRecordTest):
     @functools.cached_property
     def grandmother(self):
         return self.add_participant(self.case, role='relative', first_name='Gran')
-
-    def make_parent(self, who=None, **case_fields):
-        case = self.create_case(who or self.world.worker_a1, **case_fields)
-        self.family_of(case)
-        return case
 
     def new_body(self, parent=None, **fields):
         """A weekly plan of the case's child with a relative of its own (made for it, unless

@@ -38,6 +38,7 @@ class MeetingTest(CaseRecordTest):
     not_nullable = required + ('others_present',)
     nullable = ('facilitator', 'decision', 'recommendation', 'consensus', 'plan_id')
     text_field = 'decision'
+    family = (('parent', 'Mia'),)
     id_lists = ('participant_ids',)
     invalid_body = {'meeting_type': 'picnic', 'reason': 'boredom', 'held_on': '2025-02-30', 'facilitator': 12,
                     'participant_ids': ['nobody'], 'others_present': [{'name': 'A'}], 'decision': [],
@@ -48,15 +49,9 @@ class MeetingTest(CaseRecordTest):
                      'participant_ids': [], 'others_present': {'name': 'A', 'relationship': 'b'}, 'decision': 5,
                      'recommendation': 'z', 'consensus': 'no', 'plan_id': 7}
 
-    def setUp(self):
-        super().setUp()
-        self.mothers = {}
-        self.mother = self.mother_of(self.case)
-
-    def mother_of(self, case):
-        if case['id'] not in self.mothers:
-            self.mothers[case['id']] = self.add_participant(case, role='parent', first_name='Mia')
-        return self.mothers[case['id']]
+    @property
+    def mother(self):
+        return self.family_of()[0]
 
     @functools.cached_property
     def child(self):
@@ -69,14 +64,9 @@ class MeetingTest(CaseRecordTest):
         self.assertEqual(r.status, 201, r)
         return r.json()
 
-    def make_parent(self, who=None, **case_fields):
-        case = self.create_case(who or self.world.worker_a1, **case_fields)
-        self.mother_of(case)
-        return case
-
     def new_body(self, parent=None, **fields):
         body = {'meeting_type': 'team_decision_making', 'reason': 'placement_change', 'held_on': '2025-03-01',
-                'participant_ids': [self.mother_of(parent or self.case)['id']]}
+                'participant_ids': [self.family_of(parent)[0]['id']]}
         body.update(fields)
         return {k: v for k, v in body.items() if v is not ...}
 
