@@ -407,6 +407,19 @@ class CaseRecordTest(RecordTest):
         """The people of family in case (default: the test's case), in family's order."""
         return tuple(self.person_of(case or self.case, role, name) for role, name in self.family)
 
+    def delete_participant(self, participant, who=None):
+        return self.request('DELETE', f'/v1/participants/{participant["id"]}', who or self.world.administrator)
+
+    def assertKeepsWhoItNames(self, record, people):
+        """Each of people, whom record names, stays (409) until record is deleted; then each may go."""
+        for person in people:
+            with self.subTest(role=person['role']):
+                problem = self.assertProblem(self.delete_participant(person), 409)
+                self.assertIn('name this participant', problem['detail'])
+        self.assertEqual(self.delete(record).status, 204)
+        for person in people:
+            self.assertEqual(self.delete_participant(person).status, 204)
+
 
 class ChildCaseRecordTest(CaseRecordTest):
     """A kind of record about the children of a case (visits, hearings): the

@@ -137,7 +137,7 @@ class RulesTest(HearingTest):
 
     def test_a_deleted_child_cannot_be_named(self):
         gone = self.add_participant(self.case, role='child')
-        r = self.request('DELETE', f'/v1/participants/{gone["id"]}', self.world.administrator)
+        r = self.delete_participant(gone)
         self.assertEqual(r.status, 204, r)
         self.assertInvalid(self.post(self.new_body(child_ids=[gone['id']])), ['child_ids'])
 
@@ -183,12 +183,12 @@ class RulesTest(HearingTest):
                                                                                              'in_care_since': None})
         self.assertProblem(r, 409)
         self.assertIn('Hearings (1)', r.json()['detail'])
-        r = self.request('DELETE', f'/v1/participants/{child["id"]}', w.administrator)
+        r = self.delete_participant(child)
         self.assertProblem(r, 409)
         self.assertIn('hearings', r.json()['detail'])
         # Once the hearing is gone, both may.
         self.assertEqual(self.delete(hearing).status, 204)
-        r = self.request('DELETE', f'/v1/participants/{child["id"]}', w.administrator)
+        r = self.delete_participant(child)
         self.assertEqual(r.status, 204, r)
 
     def test_the_database_holds_the_rules_whatever_the_service_does(self):

@@ -124,9 +124,6 @@ class VisitTest(ChildCaseRecordTest):
         return out
 
     # -- the records visits hang on ------------------------------------------
-    def delete_participant(self, participant):
-        return self.request('DELETE', f'/v1/participants/{participant["id"]}', self.world.administrator)
-
     def set_case(self, case, body, who=None):
         r = self.request('PATCH', f'/v1/cases/{case["id"]}', who or self.world.administrator, body=body)
         self.assertEqual(r.status, 200, r)
