@@ -9,8 +9,11 @@
 #include "cases.h"
 #include "change_handlers.h"
 #include "episodes.h"
+#include "family_time_plans.h"
 #include "goals.h"
 #include "health.h"
+#include "hearings.h"
+#include "meetings.h"
 #include "metrics_handlers.h"
 #include "openapi.h"
 #include "participants.h"
@@ -86,48 +89,52 @@ static void test_every_route_reaches_its_handler(void)
 	CHECK(reaches("DELETE", "/v1/cases/" ID, record_delete, &case_resource, ID));
 	CHECK(reaches("GET", "/v1/cases/" ID "/permanency-goals", list_case_permanency_goals, NULL, ID));
 	CHECK(reaches("GET", "/v1/audit", list_audit, NULL, NULL));
-	CHECK(reaches("GET", "/v1/cases/" ID "/participants", record_list, &participant_resource, ID));
-	CHECK(reaches("POST", "/v1/cases/" ID "/participants", record_create, &participant_resource, ID));
-	CHECK(reaches("GET", "/v1/participants", record_list, &participant_resource, NULL));
-	CHECK(reaches("GET", "/v1/participants/" ID, record_get, &participant_resource, ID));
-	CHECK(reaches("PATCH", "/v1/participants/" ID, record_update, &participant_resource, ID));
-	CHECK(reaches("DELETE", "/v1/participants/" ID, record_delete, &participant_resource, ID));
-	CHECK(reaches("GET", "/v1/cases/" ID "/plans", record_list, &plan_resource, ID));
-	CHECK(reaches("POST", "/v1/cases/" ID "/plans", record_create, &plan_resource, ID));
-	CHECK(reaches("GET", "/v1/plans", record_list, &plan_resource, NULL));
-	CHECK(reaches("GET", "/v1/plans/" ID, record_get, &plan_resource, ID));
-	CHECK(reaches("PATCH", "/v1/plans/" ID, record_update, &plan_resource, ID));
-	CHECK(reaches("DELETE", "/v1/plans/" ID, record_delete, &plan_resource, ID));
-	CHECK(reaches("GET", "/v1/plans/" ID "/goals", record_list, &goal_resource, ID));
-	CHECK(reaches("POST", "/v1/plans/" ID "/goals", record_create, &goal_resource, ID));
-	CHECK(reaches("GET", "/v1/goals", record_list, &goal_resource, NULL));
-	CHECK(reaches("GET", "/v1/goals/" ID, record_get, &goal_resource, ID));
-	CHECK(reaches("PATCH", "/v1/goals/" ID, record_update, &goal_resource, ID));
-	CHECK(reaches("DELETE", "/v1/goals/" ID, record_delete, &goal_resource, ID));
 	CHECK(reaches("GET", "/v1/goals/" ID "/progress", record_list, &progress_resource, ID));
 	CHECK(reaches("POST", "/v1/goals/" ID "/progress", record_create, &progress_resource, ID));
 	CHECK(reaches("GET", "/v1/goals/" ID "/progress/" ID, record_get, &progress_resource, ID));
-	CHECK(reaches("GET", "/v1/service-referrals/" ID "/history", record_history, &referral_resource, ID));
-	CHECK(reaches("GET", "/v1/participants/" ID "/episodes", record_list, &episode_resource, ID));
-	CHECK(reaches("POST", "/v1/participants/" ID "/episodes", record_create, &episode_resource, ID));
-	CHECK(reaches("GET", "/v1/episodes", record_list, &episode_resource, NULL));
-	CHECK(reaches("PATCH", "/v1/episodes/" ID, record_update, &episode_resource, ID));
-	CHECK(reaches("GET", "/v1/episodes/" ID "/placements", record_list, &placement_resource, ID));
-	CHECK(reaches("POST", "/v1/episodes/" ID "/placements", record_create, &placement_resource, ID));
-	CHECK(reaches("GET", "/v1/placements", record_list, &placement_resource, NULL));
-	CHECK(reaches("DELETE", "/v1/placements/" ID, record_delete, &placement_resource, ID));
 	CHECK(reaches("GET", "/v1/changes", list_changes, NULL, NULL));
+}
+
+/* Each kind under a parent: its list and creation there, its list across
+ * parents, and a record's read, change, delete and history. */
+static const struct kind_routes {
+	const char *under;	/* where its records are listed and created */
+	const char *path;	/* where a record is found */
+	const struct resource *kind;
+} kinds_under_a_parent[] = {
+	{"/v1/cases/" ID "/participants", "/v1/participants", &participant_resource},
+	{"/v1/participants/" ID "/episodes", "/v1/episodes", &episode_resource},
+	{"/v1/episodes/" ID "/placements", "/v1/placements", &placement_resource},
+	{"/v1/cases/" ID "/plans", "/v1/plans", &plan_resource},
+	{"/v1/plans/" ID "/goals", "/v1/goals", &goal_resource},
+	{"/v1/cases/" ID "/service-referrals", "/v1/service-referrals", &referral_resource},
+	{"/v1/cases/" ID "/visits", "/v1/visits", &visit_resource},
+	{"/v1/cases/" ID "/hearings", "/v1/hearings", &hearing_resource},
+	{"/v1/cases/" ID "/meetings", "/v1/meetings", &meeting_resource},
+	{"/v1/cases/" ID "/family-time-plans", "/v1/family-time-plans", &family_time_plan_resource},
+};
+
+static void test_every_kind_under_a_parent_reaches_the_record_handlers(void)
+{
+	for (size_t i = 0; i < COUNT_OF(kinds_under_a_parent); i++) {
+		const struct kind_routes *k = &kinds_under_a_parent[i];
+		char item[96], history[112];
+
+		snprintf(item, sizeof(item), "%s/" ID, k->path);
+		snprintf(history, sizeof(history), "%s/history", item);
+		CHECK(reaches("GET", k->under, record_list, k->kind, ID));
+		CHECK(reaches("POST", k->under, record_create, k->kind, ID));
+		CHECK(reaches("GET", k->path, record_list, k->kind, NULL));
+		CHECK(reaches("GET", item, record_get, k->kind, ID));
+		CHECK(reaches("PATCH", item, record_update, k->kind, ID));
+		CHECK(reaches("DELETE", item, record_delete, k->kind, ID));
+		CHECK(reaches("GET", history, record_history, k->kind, ID));
+	}
 }
 
 static void test_history_of_every_kind(void)
 {
 	CHECK(reaches("GET", "/v1/cases/" ID "/history", record_history, &case_resource, ID));
-	CHECK(reaches("GET", "/v1/participants/" ID "/history", record_history, &participant_resource, ID));
-	CHECK(reaches("GET", "/v1/plans/" ID "/history", record_history, &plan_resource, ID));
-	CHECK(reaches("GET", "/v1/goals/" ID "/history", record_history, &goal_resource, ID));
-	CHECK(reaches("GET", "/v1/visits/" ID "/history", record_history, &visit_resource, ID));
-	CHECK(reaches("GET", "/v1/episodes/" ID "/history", record_history, &episode_resource, ID));
-	CHECK(reaches("GET", "/v1/placements/" ID "/history", record_history, &placement_resource, ID));
 	CHECK(not_allowed("POST", "/v1/cases/" ID "/history", "GET, HEAD, OPTIONS"));
 }
 
@@ -339,6 +346,7 @@ int main(void)
 	RUN(test_only_health_and_the_contract_are_public_and_writes_take_a_body);
 	RUN(test_only_reports_are_negotiated);
 	RUN(test_head_matches_get);
+	RUN(test_every_kind_under_a_parent_reaches_the_record_handlers);
 	RUN(test_history_of_every_kind);
 	RUN(test_cases_by_number);
 	RUN(test_id_segment_is_passed_through);
