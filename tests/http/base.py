@@ -373,6 +373,16 @@ class RecordTest(ApiTest):
     def assertUnchanged(self, record):
         self.assertEqual(self.current(record), record)
 
+    def assertPatchesRefused(self, record, bodies, status=409, detail=None):
+        """Each of bodies, patched onto record by worker_a1, answers status (its detail
+        naming detail, if given), and record stays as it was."""
+        for body in bodies:
+            with self.subTest(body=body):
+                p = self.assertProblem(self.patch(record, body), status)
+                if detail is not None:
+                    self.assertIn(detail, p['detail'])
+                self.assertUnchanged(record)
+
 
 class CaseRecordTest(RecordTest):
     """A kind of record under a case: each test has a case of worker_a1's
