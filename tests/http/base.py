@@ -166,6 +166,20 @@ class ApiTest(OtherServices, unittest.TestCase):
         self.assertEqual(r.status, 201, r)
         return r.json()
 
+    def add_episode(self, child, removed_on, discharged_on=None, reason='reunification', **fields):
+        """A removal episode of child (discharged on discharged_on for reason), made by an administrator."""
+        body = dict({'removed_on': removed_on}, **fields)
+        if discharged_on:
+            body.update(discharged_on=discharged_on, discharge_reason=reason)
+        return self.posted(f'/v1/participants/{child["id"]}/episodes', body)
+
+    def add_placement(self, episode, started_on, ended_on=None, setting='nonrelative_foster_home'):
+        """A placement of episode's child (one that has ended, with reason 'other'), made by an administrator."""
+        body = {'started_on': started_on, 'setting': setting}
+        if ended_on:
+            body.update(ended_on=ended_on, end_reason='other')
+        return self.posted(f'/v1/episodes/{episode["id"]}/placements', body)
+
     def posted(self, path, body, who=None):
         """The record a POST of body to path creates (201), sent by who (an administrator)."""
         r = self.request('POST', path, who or self.world.administrator, body=body)

@@ -67,22 +67,6 @@ class ClockTest(ApiTest):
         child['case'] = case
         return child
 
-    def episode(self, child, removed_on, discharged_on=None, **fields):
-        body = dict({'removed_on': removed_on}, **fields)
-        if discharged_on:
-            body.update(discharged_on=discharged_on, discharge_reason='reunification')
-        r = self.request('POST', f'/v1/participants/{child["id"]}/episodes', self.world.administrator, body=body)
-        self.assertEqual(r.status, 201, r)
-        return r.json()
-
-    def placement(self, episode, started_on, ended_on=None, setting='nonrelative_foster_home'):
-        body = {'started_on': started_on, 'setting': setting}
-        if ended_on:
-            body.update(ended_on=ended_on, end_reason='other')
-        r = self.request('POST', f'/v1/episodes/{episode["id"]}/placements', self.world.administrator, body=body)
-        self.assertEqual(r.status, 201, r)
-        return r.json()
-
     def hearing(self, child, hearing_type, held_on, **fields):
         body = dict({'hearing_type': hearing_type, 'held_on': held_on, 'child_ids': [child['id']]}, **fields)
         r = self.request('POST', f'/v1/cases/{child["case_id"]}/hearings', self.world.worker_a1, body=body)
@@ -129,28 +113,28 @@ class ClockTest(ApiTest):
 class CasePlanTest(ClockTest):
     def test_a_plan_approved_on_day_59_is_met_and_on_day_61_met_late(self):
         on_59 = self.child()
-        e59 = self.episode(on_59, day(-59))
+        e59 = self.add_episode(on_59, day(-59))
         self.approve_plan(on_59)
         self.assertClock(self.clocks(e59), 'case_plan', due_on=day(1), met_on=day(0), status='met')
         on_61 = self.child()
-        e61 = self.episode(on_61, day(-61))
+        e61 = self.add_episode(on_61, day(-61))
         self.approve_plan(on_61)
         self.assertClock(self.clocks(e61), 'case_plan', due_on=day(-1), met_on=day(0), status='met_late')
 
     def test_without_an_approved_plan_it_is_due_then_overdue(self):
         young = self.child()
-        self.assertClock(self.clocks(self.episode(young, day(-60))), 'case_plan',
+        self.assertClock(self.clocks(self.add_episode(young, day(-60))), 'case_plan',
                          due_on=day(0), met_on=None, status='due')
         old = self.child()
-        self.assertClock(self.clocks(self.episode(old, day(-61))), 'case_plan',
+        self.assertClock(self.clocks(self.add_episode(old, day(-61))), 'case_plan',
                          due_on=day(-1), met_on=None, status='overdue')
 
     def test_a_plan_approved_before_the_removal_does_not_count(self):
         child = self.child()
-        first = self.episode(child, day(-400), day(-300))
+        first = self.add_episode(child, day(-400), day(-300))
         plan = self.approve_plan(child)
         self.approved_on(plan, day(-350))
-        second = self.episode(child, day(-30))
+        second = self.add_episode(child, day(-30))
         # Approved on day 50 of the first episode: met there, and nothing for the second.
         self.assertClock(self.clocks(first), 'case_plan', due_on=day(-340), met_on=day(-350), status='met')
         self.assertClock(self.clocks(second), 'case_plan', due_on=day(30), met_on=None, status='due')
@@ -160,12 +144,12 @@ class CasePlanTest(ClockTest):
 
     def test_an_episode_discharged_before_the_due_date_is_not_applicable(self):
         child = self.child()
-        episode = self.episode(child, day(-100), day(-80))
+        episode = self.add_episode(child, day(-100), day(-80))
         self.assertClock(self.clocks(episode), 'case_plan', due_on=day(-40), met_on=None, status='not_applicable')
 
     def test_an_approval_is_dated_in_the_agencys_zone(self):
         child = self.child()
-        episode = self.episode(child, day(-60))
+        episode = self.add_episode(child, day(-60))
         plan = self.approve_plan(child)
         # 23:30 on day 0 in the agency's zone is 09:30 UTC on day 0: still day 0, in time.
         self.approved_on(plan, day(0), '23:30')
@@ -178,7 +162,7 @@ class CasePlanTest(ClockTest):
 class EnteredCareTest(ClockTest):
     def test_adjudication_before_day_60_brings_entered_care_forward(self):
         child = self.child()
-        episode = self.episode(child, day(-100))
+        episode = self.add_episode(child, day(-100))
         self.assertEqual(episode['entered_care_on'], day(-40))
         self.hearing(child, 'adjudication', day(-90), abuse_neglect_found=False)   # no finding of abuse: no change
         self.assertEqual(self.current_episode(episode)['entered_care_on'], day(-40))
@@ -199,13 +183,13 @@ class EnteredCareTest(ClockTest):
 
     def test_a_finding_after_day_60_leaves_the_60_day_rule(self):
         child = self.child()
-        episode = self.episode(child, day(-100))
+        episode = self.add_episode(child, day(-100))
         self.hearing(child, 'adjudication', day(-25), abuse_neglect_found=True)
         self.assertEqual(self.current_episode(episode)['entered_care_on'], day(-40))
 
     def test_entered_care_follows_the_episode_and_the_hearing(self):
         child = self.child()
-        episode = self.episode(child, day(-100))
+        episode = self.add_episode(child, day(-100))
         hearing = self.hearing(child, 'adjudication', day(-70), abuse_neglect_found=True)
         # A removal moved after the finding: the finding is outside the episode.
         r = self.request('PATCH', f'/v1/episodes/{episode["id"]}', self.world.administrator,
@@ -218,7 +202,7 @@ class EnteredCareTest(ClockTest):
         # A hearing about another child of the case moves nothing of this one.
         sibling = self.add_participant(child['case'], role='child')
         sibling['case_id'] = child['case_id']
-        self.episode(sibling, day(-60))
+        self.add_episode(sibling, day(-60))
         self.hearing(sibling, 'adjudication', day(-55), abuse_neglect_found=True)
         self.assertEqual(self.current_episode(episode)['entered_care_on'], day(-50))
 
@@ -226,7 +210,7 @@ class EnteredCareTest(ClockTest):
 class ReviewAndPermanencyTest(ClockTest):
     def test_hearings_restart_the_clocks_in_a_chain(self):
         child = self.child()
-        episode = self.episode(child, day(-400))
+        episode = self.add_episode(child, day(-400))
         entered = day(-340)
         clocks = self.clocks(episode)
         self.assertClock(clocks, 'periodic_review', due_on=add_months(entered, 6), last_hearing_on=None,
@@ -249,7 +233,7 @@ class ReviewAndPermanencyTest(ClockTest):
 
     def test_31_august_plus_6_months_is_the_last_day_of_february(self):
         leap = self.child()
-        episode = self.episode(leap, '2023-06-01', '2024-09-30')
+        episode = self.add_episode(leap, '2023-06-01', '2024-09-30')
         self.hearing(leap, 'review', '2023-08-31')
         clocks = self.clocks(episode)
         self.assertEqual(clocks['entered_care_on'], '2023-07-31')
@@ -257,7 +241,7 @@ class ReviewAndPermanencyTest(ClockTest):
                          status='overdue')
         self.assertClock(clocks, 'permanency_hearing', due_on='2024-07-31', status='overdue')
         common = self.child()
-        episode = self.episode(common, '2024-06-01', '2025-09-30')
+        episode = self.add_episode(common, '2024-06-01', '2025-09-30')
         self.hearing(common, 'permanency', '2024-08-31')
         clocks = self.clocks(episode)
         self.assertClock(clocks, 'periodic_review', due_on='2025-02-28', status='overdue')
@@ -265,16 +249,16 @@ class ReviewAndPermanencyTest(ClockTest):
 
     def test_hearings_outside_the_episode_do_not_count(self):
         child = self.child()
-        first = self.episode(child, day(-700), day(-500))
+        first = self.add_episode(child, day(-700), day(-500))
         self.hearing(child, 'permanency', day(-600))
-        second = self.episode(child, day(-100))
+        second = self.add_episode(child, day(-100))
         self.assertClock(self.clocks(second), 'permanency_hearing', due_on=add_months(day(-40), 12),
                          last_hearing_on=None, status='due')
         self.assertClock(self.clocks(first), 'permanency_hearing', last_hearing_on=day(-600))
 
     def test_discharged_before_the_due_date_is_not_applicable(self):
         child = self.child()
-        episode = self.episode(child, day(-200), day(-100))
+        episode = self.add_episode(child, day(-200), day(-100))
         clocks = self.clocks(episode)
         self.assertClock(clocks, 'periodic_review', due_on=add_months(day(-140), 6), status='not_applicable')
         self.assertClock(clocks, 'permanency_hearing', due_on=add_months(day(-140), 12), status='not_applicable')
@@ -289,11 +273,11 @@ class FifteenOfTwentyTwoTest(ClockTest):
                day, is the next placement's), T-250.. foster home.
         Counted: first_days + 110 (T-410..T-301) + 251 (T-250..T)."""
         child = self.child()
-        self.episode(child, day(-640), day(-581 + first_days))
-        second = self.episode(child, day(-470), **episode_fields)
-        self.placement(second, day(-470), day(-300))
-        self.placement(second, day(-300), day(-250), setting='trial_home_visit')
-        self.placement(second, day(-250))
+        self.add_episode(child, day(-640), day(-581 + first_days))
+        second = self.add_episode(child, day(-470), **episode_fields)
+        self.add_placement(second, day(-470), day(-300))
+        self.add_placement(second, day(-300), day(-250), setting='trial_home_visit')
+        self.add_placement(second, day(-250))
         return child, second
 
     def test_reached_on_the_day_the_457th_day_falls(self):
@@ -338,8 +322,8 @@ class FifteenOfTwentyTwoTest(ClockTest):
         gone: the count stays below 457 until the second episode alone has 457 days, which is
         after today. Not reached."""
         child = self.child()
-        self.episode(child, day(-1200), day(-700))
-        episode = self.episode(child, day(-300))
+        self.add_episode(child, day(-1200), day(-700))
+        episode = self.add_episode(child, day(-300))
         self.assertClock(self.clocks(episode), 'tpr_15_of_22', reached_on=None, status='not_reached')
 
 
@@ -350,15 +334,15 @@ class ReportTest(ClockTest):
         super().setUp()
         w = self.world
         self.overdue = self.child()                           # case plan due T-10, overdue
-        self.overdue_episode = self.episode(self.overdue, day(-70))
+        self.overdue_episode = self.add_episode(self.overdue, day(-70))
         self.due = self.child()                               # case plan due T+50
-        self.due_episode = self.episode(self.due, day(-10))
+        self.due_episode = self.add_episode(self.due, day(-10))
         self.colleague = self.child(w.worker_a2)              # case plan due T-40, overdue
-        self.colleague_episode = self.episode(self.colleague, day(-100))
+        self.colleague_episode = self.add_episode(self.colleague, day(-100))
         self.gone = self.child()                              # discharged 13 months ago: no row
-        self.episode(self.gone, day(-800), add_months(day(0), -13))
+        self.add_episode(self.gone, day(-800), add_months(day(0), -13))
         self.other_unit = self.child(w.worker_b1)
-        self.other_episode = self.episode(self.other_unit, day(-70))
+        self.other_episode = self.add_episode(self.other_unit, day(-70))
 
     def rows(self, who, **params):
         return [(row['child_id'], row['case_plan']['status']) for row in self.report(who, **params)['items']]

@@ -24,23 +24,10 @@ class EpisodeReportTest:
     def child(self, case, name):
         return self.participant(case, first_name=name)
 
-    def episode(self, child, removed_on, discharged_on=None, reason='reunification'):
-        """Records a removal episode of the child (and its discharge); returns it."""
-        body = {'removed_on': removed_on}
-        if discharged_on:
-            body.update(discharged_on=discharged_on, discharge_reason=reason)
-        r = self.request('POST', f'/v1/participants/{child["id"]}/episodes', self.world.administrator, body=body)
-        self.assertEqual(r.status, 201, r)
-        return r.json()
-
     def placements(self, episode, *stays):
-        """Records the episode's placements, each (started_on, ended_on or None, setting); each
-        one ends with reason 'other' (none for one that has not ended)."""
+        """Records the episode's placements, each (started_on, ended_on or None, setting)."""
         for started_on, ended_on, setting in stays:
-            body = {'started_on': started_on, 'ended_on': ended_on, 'setting': setting,
-                    'end_reason': 'other' if ended_on else None}
-            r = self.request('POST', f'/v1/episodes/{episode["id"]}/placements', self.world.administrator, body=body)
-            self.assertEqual(r.status, 201, r)
+            self.add_placement(episode, started_on, ended_on, setting)
 
 
 # -- the visit measure across episodes ---------------------------------------------------
@@ -98,15 +85,15 @@ class EpisodeVisitMeasureTest(EpisodeReportTest, VisitMeasureDataSetTest):
         a2 = self.case_in(w.worker_a2)
         ann, bo, cy = self.child(a1, 'Ann'), self.child(a1, 'Bo'), self.child(a1, 'Cy')
         dan = self.child(a2, 'Dan')
-        self.episode(ann, '2024-12-01', '2025-02-14')
-        self.episode(ann, '2025-04-01')
-        self.episode(bo, '2025-01-01', '2025-03-10', reason='runaway')
-        self.episode(bo, '2025-03-11', '2025-05-31')
-        self.episode(cy, '2025-01-01', '2025-03-10')
-        self.episode(cy, '2025-03-12')
-        self.episode(dan, '2024-06-01', '2025-01-31')
-        self.episode(dan, '2025-02-01', '2025-02-27')
-        self.episode(dan, '2025-03-01')
+        self.add_episode(ann, '2024-12-01', '2025-02-14')
+        self.add_episode(ann, '2025-04-01')
+        self.add_episode(bo, '2025-01-01', '2025-03-10', reason='runaway')
+        self.add_episode(bo, '2025-03-11', '2025-05-31')
+        self.add_episode(cy, '2025-01-01', '2025-03-10')
+        self.add_episode(cy, '2025-03-12')
+        self.add_episode(dan, '2024-06-01', '2025-01-31')
+        self.add_episode(dan, '2025-02-01', '2025-02-27')
+        self.add_episode(dan, '2025-03-01')
 
         def seen(case, who, child, days, location='child_residence'):
             for day in days:
@@ -170,8 +157,8 @@ class DeletedEpisodeTest(EpisodeReportTest, ReportTest):
         w = self.world
         case = self.case_in(w.worker_a1)
         eva = self.child(case, 'Eva')
-        first = self.episode(eva, '2024-11-01', '2025-01-31')
-        self.episode(eva, '2025-02-01')
+        first = self.add_episode(eva, '2024-11-01', '2025-01-31')
+        self.add_episode(eva, '2025-02-01')
         self.visit(case, w.worker_a1, '2025-01-10T10:00:00Z', [eva])
         self.visit(case, w.worker_a1, '2025-02-10T10:00:00Z', [eva])
         both = [m('2025-01', 1, 1, 1, 1, 1, 1, 1.0, 1.0, True, True),
@@ -216,24 +203,24 @@ class PlacementStabilityTest(EpisodeReportTest, DataSetTest):
         w = self.world
         a1, a2, b1 = self.case_in(w.worker_a1), self.case_in(w.worker_a2), self.case_in(w.worker_b1)
         kim, lu, mo, ned = self.child(a1, 'Kim'), self.child(a1, 'Lu'), self.child(a2, 'Mo'), self.child(b1, 'Ned')
-        self.placements(self.episode(kim, '2025-01-01'),
+        self.placements(self.add_episode(kim, '2025-01-01'),
                         ('2025-01-01', '2025-02-10', 'nonrelative_foster_home'),
                         ('2025-02-10', '2025-03-05', 'group_home'),
                         ('2025-03-05', '2025-03-20', 'relative_foster_home'),
                         ('2025-03-20', '2025-03-25', 'trial_home_visit'),
                         ('2025-03-25', None, 'relative_foster_home'))
-        self.placements(self.episode(lu, '2025-02-15', '2025-03-10'),
+        self.placements(self.add_episode(lu, '2025-02-15', '2025-03-10'),
                         ('2025-02-15', '2025-03-01', 'group_home'),
                         ('2025-03-01', '2025-03-10', 'nonrelative_foster_home'))
-        self.placements(self.episode(lu, '2025-03-20'),
+        self.placements(self.add_episode(lu, '2025-03-20'),
                         ('2025-03-20', '2025-03-22', 'relative_foster_home'),
                         ('2025-03-22', '2025-03-24', 'runaway'),
                         ('2025-03-24', None, 'group_home'))
-        self.placements(self.episode(mo, '2024-11-01'),
+        self.placements(self.add_episode(mo, '2024-11-01'),
                         ('2024-11-01', '2025-03-15', 'nonrelative_foster_home'),
                         ('2025-03-15', '2025-04-02', 'institution'),
                         ('2025-04-02', None, 'group_home'))
-        self.placements(self.episode(ned, '2025-03-01'), ('2025-03-01', None, 'relative_foster_home'))
+        self.placements(self.add_episode(ned, '2025-03-01'), ('2025-03-01', None, 'relative_foster_home'))
         return {'world': w, 'a1': a1, 'a2': a2, 'b1': b1, 'kim': kim, 'lu': lu, 'mo': mo, 'ned': ned}
 
     def stability(self, who, **params):
@@ -353,9 +340,9 @@ class PlacementStabilityTest(EpisodeReportTest, DataSetTest):
         w = self.world
         case = self.case_in(w.supervisor_a, assigned_worker=w.worker_a1.sub)
         ada, bea = self.child(case, 'Ada'), self.child(case, 'Bea')
-        first = self.episode(ada, '2025-03-01')
+        first = self.add_episode(ada, '2025-03-01')
         self.placements(first, ('2025-03-01', '2025-03-10', 'group_home'), ('2025-03-10', None, 'institution'))
-        self.placements(self.episode(bea, '2025-03-01'), ('2025-03-01', None, 'group_home'))
+        self.placements(self.add_episode(bea, '2025-03-01'), ('2025-03-01', None, 'group_home'))
         report = self.stability(w.administrator, unit=w.unit_a)
         self.assertEqual((report['children'], report['days_in_care'], report['moves']), (5, 146, 4))
         moved = self.list_all(f'/v1/episodes/{first["id"]}/placements', w.administrator)[1]
