@@ -234,8 +234,9 @@ static const char *const case_conflicts[] = {
 
 /*
  * ?q= (lib/resource.h): a case is found by its number, when q begins it (a
- * perfect match: at most CASE_SEARCH_NUMBERS_MAX cases, the first by number,
- * in the whole state), or by a name, the family's or a participant's, that q
+ * perfect match: at most CASE_SEARCH_NUMBERS_MAX cases, the first by number
+ * within the caller's scope, so that cases elsewhere in the state never crowd
+ * out the caller's own), or by a name, the family's or a participant's, that q
  * is like (pg_trgm word similarity, at least the session's
  * word_similarity_threshold: lib/db.c), compared lower-cased and without
  * accents (cw_search_text, sql/019). Names are read from case_search_terms,
@@ -246,18 +247,20 @@ static const char *const case_conflicts[] = {
  * themselves.
  */
 #define CASE_SEARCH_NUMBERS_MAX "1000"
+/* Within the caller's scope: every case ($1), a caseload ($2), a unit ($3). */
+#define SCOPE(worker, unit) \
+	" AND ($1::boolean OR ($2::text IS NOT NULL AND " worker " = $2)" \
+	" OR ($3::text IS NOT NULL AND " unit " = $3))"
 
 static const struct list_search case_search = {
 	"(SELECT n.id, 1::real AS score FROM cases n"
 	" WHERE cw_search_text(n.case_number) LIKE"
 	" replace(replace(replace(cw_search_text($4), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'"
-	" AND n.deleted_at IS NULL"
+	" AND n.deleted_at IS NULL" SCOPE("n.assigned_worker", "n.unit")
 	" ORDER BY cw_search_text(n.case_number) LIMIT " CASE_SEARCH_NUMBERS_MAX ")"
 	" UNION ALL"
 	" SELECT t.case_id, word_similarity(cw_search_text($4), t.term) FROM case_search_terms t"
-	" WHERE cw_search_text($4) <% t.term"
-	" AND ($1::boolean OR ($2::text IS NOT NULL AND t.assigned_worker = $2)"
-	" OR ($3::text IS NOT NULL AND t.unit = $3))",
+	" WHERE cw_search_text($4) <% t.term" SCOPE("t.assigned_worker", "t.unit"),
 	CURSOR_CASE_SEARCH};
 
 const struct resource case_resource = {

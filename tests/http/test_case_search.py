@@ -53,6 +53,23 @@ class CaseSearchTest(ApiTest):
         self.assertEqual(self.found(w, f'{stem}-3'), [cases[2]['id']])
         self.assertEqual(self.found(w, f'{stem}-30-'), [])
 
+    def test_numbers_elsewhere_in_the_state_never_crowd_out_the_callers_own(self):
+        # A search reads at most 1,000 numbers q begins: of the caller's cases,
+        # not the first 1,000 of the state's.
+        w = self.world
+        stem = f'CROWD-{token(6).upper()}'
+        self.cluster.psql(
+            "SELECT set_config('casework.actor', 'state-loader', true);"
+            "INSERT INTO cases (case_number, family_name, case_type, opened_on, assigned_worker, unit,"
+            "                   permanency_goal_since)"
+            f" SELECT '{stem}-' || lpad(n::text, 4, '0'), 'Elsewhere', 'in_home', '2025-01-01',"
+            f" '{w.worker_b1.sub}', '{w.unit_b}', '2025-01-01' FROM generate_series(0, 1000) n")
+        own = self.create_case(w.worker_a1, case_number=f'{stem}-9999')
+        for who in (w.worker_a1, w.supervisor_a):
+            with self.subTest(who=who.sub):
+                self.assertEqual(self.found(who, stem), [own['id']])
+        self.assertEqual(len(self.found(w.supervisor_b, stem)), 1000)
+
     def test_like_wildcards_in_q_are_plain_characters(self):
         w = self.world.worker_a1
         self.create_case(w, case_number=f'W{token(5)}')
