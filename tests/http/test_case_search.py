@@ -169,8 +169,19 @@ class CaseSearchTest(ApiTest):
         self.assertEqual(self.found(w.supervisor_a, new), [])
         self.assertEqual(self.found(w.supervisor_b, renamed), [case['id']])
         self.assertEqual(self.found(w.worker_b1, new), [case['id']])
+        self.assertTermsAreRebuiltOnes(case['id'])
         self.assertEqual(self.request('DELETE', f'/v1/participants/{participant["id"]}', w.administrator).status,
                          204)
         self.assertEqual(self.found(w.supervisor_b, renamed), [])
         self.assertEqual(self.request('DELETE', f'/v1/cases/{case["id"]}', w.administrator).status, 204)
         self.assertEqual(self.found(w.administrator, new), [])
+
+    def assertTermsAreRebuiltOnes(self, case_id):
+        """The terms changed in place (sql/020) are those cw_search_terms_of()
+        writes from the case as it stands."""
+        terms = ("SELECT participant_id, unit, assigned_worker, term FROM case_search_terms"
+                 f" WHERE case_id = '{case_id}' ORDER BY participant_id NULLS FIRST;")
+        kept = self.cluster.psql(terms)
+        rebuilt = self.cluster.psql(f"BEGIN; SELECT cw_search_terms_of('{case_id}'); {terms} ROLLBACK;")
+        self.assertEqual(kept.count('|'), 6, kept)
+        self.assertIn(kept.strip(), rebuilt)
