@@ -43,7 +43,7 @@ static const char usage[] =
 	"                                connects as a role of its own, which migrate then\n"
 	"                                grants rows and nothing more (unset: the one above)\n"
 	"  CASEWORK_BIND, CASEWORK_PORT  listen address and port (127.0.0.1, 8080)\n"
-	"  CASEWORK_DB_POOL_SIZE         database connections held (2 x cores)\n"
+	"  CASEWORK_DB_POOL_SIZE         database connections held (4 x cores)\n"
 	"  CASEWORK_JWT_ALG              HS256, HS384, HS512, RS256 or ES256; with a JWK Set\n"
 	"                                RS256, ES256 or RS256,ES256 (HS256; RS256 with a set)\n"
 	"  CASEWORK_JWT_SECRET           HMAC key for HS*, at least 32/48/64 bytes; or\n"

@@ -537,11 +537,18 @@ static int load_timezone(struct config *cfg, char *why, size_t len)
 	return 0;
 }
 
+/* Four connections a core: a connection that commits waits for the disk, and
+ * one that reads for the network, with its core idle meanwhile; with two a
+ * core, a 2-core machine left a quarter of its CPU unused under durable
+ * writes (tests/perf/README.md, "Pool size"). At most 64: a database serves
+ * its cores, not hundreds of connections. */
 static unsigned default_pool_size(void)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
-	return cores > 0 && cores < 64 ? (unsigned)(2 * cores) : 4;
+	if (cores <= 0)
+		return 8;
+	return cores < 16 ? (unsigned)(4 * cores) : 64;
 }
 
 /* Reports run on connections of their own, never more at once than

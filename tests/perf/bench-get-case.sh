@@ -14,7 +14,7 @@
 #                        default (0, a thread per connection)
 #   CONNECTIONS=16       wrk -c and pgbench -c
 #   DB_POOL_SIZE=N       CASEWORK_DB_POOL_SIZE for the service (default: the
-#                        service's own default, 2 x cores)
+#                        service's own default, 4 x cores)
 #   TRACE_MODES="off on" run each threading model without and with a W3C
 #                        traceparent on every request (a new trace each), in
 #                        turn; "unsampled" sends traces whose caller does not

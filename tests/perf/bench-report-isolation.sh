@@ -23,7 +23,7 @@
 #   PACE_MS=10             the paced runs: each connection waits this long after an answer
 #                          before its next request (16 connections: at most 1,600 requests/s,
 #                          an agency's busy hour rather than the most the machine can do)
-#   DB_POOL_SIZE=N         CASEWORK_DB_POOL_SIZE (default: the service's, 2 x cores)
+#   DB_POOL_SIZE=N         CASEWORK_DB_POOL_SIZE (default: the service's, 4 x cores)
 #   PERF_KEEP=1            keep the temporary directory (logs) at the end
 #
 # The service runs with CASEWORK_REPORT_CONCURRENCY=REPORTS, so that all of them

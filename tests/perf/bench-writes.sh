@@ -14,7 +14,7 @@
 #   OPS="patch post visit"  the service runs, in this order
 #   ROUNDS=1             times the service runs are repeated
 #   DB_POOL_SIZE=N       CASEWORK_DB_POOL_SIZE for the service (default: the
-#                        service's own default, 2 x cores)
+#                        service's own default, 4 x cores)
 #   CASEWORK_HTTP_THREADS  threading model of the service (default: the service's)
 #   PERF_KEEP=1          keep the temporary directory (logs, wrk script) at the end
 #
