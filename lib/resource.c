@@ -295,18 +295,23 @@ enum cw_code resource_check_reference(struct db_conn *conn, const struct db_stat
 
 /* ---- the audit row, written by the statement that writes the record ----
  *
- * A kind's insert or update statement (which returns the record) runs inside
- * one that also writes the change's audit row (sql/015): the record after the
- * change is the row the statement returns (the record as stored, with what
- * BEFORE triggers set, an approval's stamp), the record before it is the one
- * this transaction locked, sent as a parameter, and the audit row holds the
- * fields that differ, in the form the audit trail has always had (to_jsonb()
- * of the row). The trigger that audits writes by any other path sees the row
- * and does nothing more. */
+ * A kind's insert, update or soft delete statement (which returns the record)
+ * runs inside one that also writes the change's audit row (sql/015): the
+ * record after the change is the row the statement returns (the record as
+ * stored, with what BEFORE triggers set, an approval's stamp), the record
+ * before an update is the one this transaction locked, sent as a parameter,
+ * and the audit row holds the fields that differ, in the form the audit trail
+ * has always had (to_jsonb() of the row). A delete changes only bookkeeping
+ * columns, so the row it returns, without them, is the record as it was. The
+ * trigger that audits writes by any other path sees the row and does nothing
+ * more. */
 
-#define AUDIT_PARAMS 6
+#define ACTOR_PARAMS 5
+#define AUDIT_PARAMS (ACTOR_PARAMS + 1)
 #define AUDITED_MAX 64
 #define META "'{version,created_at,updated_at,deleted_at}'::text[]"
+
+enum change { CHANGE_CREATE, CHANGE_UPDATE, CHANGE_DELETE };
 
 struct audited {
 	const struct db_statement *base;
@@ -317,17 +322,22 @@ static struct audited audited[AUDITED_MAX];
 static int naudited;
 static pthread_mutex_t audited_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* The audit row's columns, and its first values: who, in which request. */
+#define AUDIT_INSERT                                                                                              \
+	" a AS (INSERT INTO audit_log (actor, actor_roles, request_id, client_request_id, action, resource_type," \
+	" resource_id, case_id, before, after, sensitive, version)"                                               \
+	" SELECT $%d, string_to_array($%d, ','), nullif($%d, ''), nullif($%d, ''), "
+
 /* The text of base wrapped to write the audit row. Parameters after base's:
- * actor, roles ("a,b"), request id, client request id, resource type, and the
- * record before the change (JSON; NULL on create). Caller frees. */
-static char *audited_sql(const struct db_statement *base, int creating)
+ * actor, roles ("a,b"), request id, client request id, resource type and,
+ * on update, the record before the change (JSON). A delete answers the id
+ * alone. Caller frees. */
+static char *audited_sql(const struct db_statement *base, enum change change)
 {
 	static const char *const create_shape =
 		"WITH w AS (%s),"
-		" n AS MATERIALIZED (SELECT w.id, w.version, to_jsonb(w) - " META " AS doc FROM w),"
-		" a AS (INSERT INTO audit_log (actor, actor_roles, request_id, client_request_id, action, resource_type,"
-		" resource_id, case_id, before, after, sensitive, version)"
-		" SELECT $%d, string_to_array($%d, ','), nullif($%d, ''), nullif($%d, ''), 'create', $%d, n.id,"
+		" n AS MATERIALIZED (SELECT w.id, w.version, to_jsonb(w) - " META " AS doc FROM w)," AUDIT_INSERT
+		"'create', $%d, n.id,"
 		" coalesce((n.doc ->> 'case_id')::uuid, CASE WHEN $%d = 'case' THEN n.id END), $%d::jsonb, n.doc,"
 		" coalesce(n.doc ->> 'service_type' = 'substance_use_treatment', false), n.version FROM n)"
 		" SELECT * FROM w";
@@ -337,31 +347,41 @@ static char *audited_sql(const struct db_statement *base, int creating)
 		" $%d::jsonb - " META " AS old FROM w),"
 		" d AS (SELECT n.*, x.before, x.after FROM n, LATERAL (SELECT jsonb_object_agg(e.key, n.old -> e.key)"
 		" AS before, jsonb_object_agg(e.key, e.value) AS after FROM jsonb_each(n.doc) e"
-		" WHERE e.value IS DISTINCT FROM n.old -> e.key) x WHERE x.before IS NOT NULL),"
-		" a AS (INSERT INTO audit_log (actor, actor_roles, request_id, client_request_id, action, resource_type,"
-		" resource_id, case_id, before, after, sensitive, version)"
-		" SELECT $%d, string_to_array($%d, ','), nullif($%d, ''), nullif($%d, ''), 'update', $%d, d.id,"
+		" WHERE e.value IS DISTINCT FROM n.old -> e.key) x WHERE x.before IS NOT NULL)," AUDIT_INSERT
+		"'update', $%d, d.id,"
 		" coalesce((d.doc ->> 'case_id')::uuid, CASE WHEN $%d = 'case' THEN d.id END), d.before, d.after,"
 		" coalesce(d.doc ->> 'service_type' = 'substance_use_treatment', false)"
 		" OR coalesce(d.old ->> 'service_type' = 'substance_use_treatment', false), d.version FROM d)"
 		" SELECT * FROM w";
+	static const char *const delete_shape =
+		"WITH w AS (%s),"
+		" n AS MATERIALIZED (SELECT w.id, w.version, to_jsonb(w) - " META " AS old FROM w)," AUDIT_INSERT
+		"'delete', $%d, n.id,"
+		" coalesce((n.old ->> 'case_id')::uuid, CASE WHEN $%d = 'case' THEN n.id END), n.old, NULL,"
+		" coalesce(n.old ->> 'service_type' = 'substance_use_treatment', false), n.version FROM n)"
+		" SELECT w.id FROM w";
+	const char *const shapes[] = {[CHANGE_CREATE] = create_shape, [CHANGE_UPDATE] = update_shape,
+				      [CHANGE_DELETE] = delete_shape};
+	const char *shape = shapes[change];
 	int a = base->nparams;
-	size_t len = strlen(update_shape) + strlen(base->sql) + 64;
+	size_t len = strlen(shape) + strlen(base->sql) + 64;
 	char *sql = malloc(len);
 
 	if (sql == NULL)
 		return NULL;
-	if (creating)
-		snprintf(sql, len, create_shape, base->sql, a + 1, a + 2, a + 3, a + 4, a + 5, a + 5, a + 6);
+	if (change == CHANGE_CREATE)
+		snprintf(sql, len, shape, base->sql, a + 1, a + 2, a + 3, a + 4, a + 5, a + 5, a + 6);
+	else if (change == CHANGE_UPDATE)
+		snprintf(sql, len, shape, base->sql, a + 6, a + 1, a + 2, a + 3, a + 4, a + 5, a + 5);
 	else
-		snprintf(sql, len, update_shape, base->sql, a + 6, a + 1, a + 2, a + 3, a + 4, a + 5, a + 5);
+		snprintf(sql, len, shape, base->sql, a + 1, a + 2, a + 3, a + 4, a + 5, a + 5);
 	return sql;
 }
 
 /* The audited form of base (made on first use, kept for the life of the
  * process), or NULL when it cannot be made: the record is then audited by
  * its trigger. */
-static const struct db_statement *audited_form(const struct db_statement *base, int creating)
+static const struct db_statement *audited_form(const struct db_statement *base, enum change change)
 {
 	const struct db_statement *found = NULL;
 
@@ -371,11 +391,12 @@ static const struct db_statement *audited_form(const struct db_statement *base, 
 			found = &audited[i].stmt;
 	if (found == NULL && naudited < AUDITED_MAX && base->name != NULL) {
 		size_t len = strlen(base->name) + sizeof("_audited");
-		char *name = malloc(len), *sql = audited_sql(base, creating);
+		char *name = malloc(len), *sql = audited_sql(base, change);
+		int nparams = base->nparams + (change == CHANGE_DELETE ? ACTOR_PARAMS : AUDIT_PARAMS);
 
 		if (name && sql) {
 			snprintf(name, len, "%s_audited", base->name);
-			audited[naudited] = (struct audited){base, {name, sql, base->nparams + AUDIT_PARAMS, base->binary}};
+			audited[naudited] = (struct audited){base, {name, sql, nparams, base->binary}};
 			found = &audited[naudited++].stmt;
 		} else {
 			free(name);
@@ -416,6 +437,19 @@ static char *audit_form(const json_t *record, const struct field_spec *fields)
 	return text;
 }
 
+/* Puts the audited form's parameters after the record's: who, in which
+ * request, which kind of record (roles: room for the roles' text). */
+static void add_actor_params(const char **params, const struct actor *actor, const struct resource *kind,
+			     char *roles, size_t roles_len)
+{
+	claims_roles_text(actor->principal->roles, roles, roles_len);
+	params[0] = actor->principal->sub;
+	params[1] = roles;
+	params[2] = actor->request_id;
+	params[3] = actor->client_request_id ? actor->client_request_id : "";
+	params[4] = kind->audit_type;
+}
+
 /* Runs stmt with the record's columns after an optional leading id, writing
  * the change's audit row in the same statement when actor is given (before:
  * the record before an update; NULL on create). last: nothing follows in the
@@ -430,7 +464,8 @@ static enum cw_code store(struct db_conn *conn, const struct resource *kind, con
 	char *arrays[MAX_COLUMNS] = {NULL};
 	char roles[128];
 	char *before_text = NULL;
-	const struct db_statement *audited_stmt = actor ? audited_form(stmt, before == NULL) : NULL;
+	enum change change = before ? CHANGE_UPDATE : CHANGE_CREATE;
+	const struct db_statement *audited_stmt = actor ? audited_form(stmt, change) : NULL;
 	int n = 0;
 	PGresult *res;
 	enum cw_code rc = CW_OK;
@@ -451,12 +486,8 @@ static enum cw_code store(struct db_conn *conn, const struct resource *kind, con
 	if (audited_stmt && before)
 		before_text = audit_form(before, kind->fields);
 	if (audited_stmt && (before == NULL || before_text)) {
-		claims_roles_text(actor->principal->roles, roles, sizeof(roles));
-		params[n++] = actor->principal->sub;
-		params[n++] = roles;
-		params[n++] = actor->request_id;
-		params[n++] = actor->client_request_id ? actor->client_request_id : "";
-		params[n++] = kind->audit_type;
+		add_actor_params(params + n, actor, kind, roles, sizeof(roles));
+		n += ACTOR_PARAMS;
 		params[n++] = before_text;
 		stmt = audited_stmt;
 	}
@@ -620,6 +651,23 @@ enum cw_code resource_update(struct db_pool *pool, const struct resource *kind, 
 	return audit_transaction(pool, actor, update_work, &w, err);
 }
 
+/* Soft-deletes the record, writing its audit row in the same statement when
+ * the audited form can be made (the trigger audits it otherwise). */
+static enum cw_code soft_delete(struct db_conn *conn, const struct write *w, const struct db_statement *base,
+			       const char *id, struct cw_error *err)
+{
+	const char *params[1 + ACTOR_PARAMS] = {id};
+	char roles[128];
+	const struct db_statement *stmt = w->actor ? audited_form(base, CHANGE_DELETE) : NULL;
+	PGresult *res;
+
+	if (stmt)
+		add_actor_params(params + 1, w->actor, w->kind, roles, sizeof(roles));
+	res = db_run(conn, stmt ? stmt : base, params, err);
+	PQclear(res);
+	return res ? CW_OK : err->code;
+}
+
 static enum cw_code delete_work(struct db_conn *conn, void *ctx, struct cw_error *err)
 {
 	struct write *w = ctx;
@@ -627,8 +675,6 @@ static enum cw_code delete_work(struct db_conn *conn, void *ctx, struct cw_error
 	struct record_text current = {0};
 	struct record_change ch = {w->kind, conn, w->actor, w->actions, NULL, NULL, NULL, NULL};
 	json_t *before = NULL;
-	const char *params[1];
-	PGresult *res;
 	enum cw_code rc = sql ? lock_current(conn, w, sql, &current, err) : err->code;
 	long named = 0;
 
@@ -642,12 +688,8 @@ static enum cw_code delete_work(struct db_conn *conn, void *ctx, struct cw_error
 		rc = before ? run_check(w->kind->rules.check_delete, &ch, err)
 			    : cw_fail(err, CW_INTERNAL, "Out of memory.");
 	}
-	if (rc == CW_OK) {
-		params[0] = current.id;
-		res = db_run(conn, &sql->remove, params, err);
-		rc = res ? CW_OK : err->code;
-		PQclear(res);
-	}
+	if (rc == CW_OK)
+		rc = soft_delete(conn, w, &sql->remove, current.id, err);
 	json_decref(before);
 	record_text_release(&current);
 	return rc;

@@ -201,7 +201,8 @@ static void write_writes(struct writer *w)
 	add_fields(&sb, k);
 	finish(w, &w->sql->update, "update", &sb, n + 1, 1);
 
-	add(&sb, "UPDATE ", k->store.table, " SET deleted_at = now() WHERE id = $1");
+	add(&sb, "UPDATE ", k->store.table, " ", k->store.alias, " SET deleted_at = now() WHERE ", k->store.alias,
+	    ".id = $1 RETURNING ", k->store.alias, ".*");
 	finish(w, &w->sql->remove, "delete", &sb, 1, 0);
 }
 

@@ -17,7 +17,8 @@
  *                     too, for the change feed.
  *   insert, update    the kind's insert_columns as $1..; $1 id, then its
  *                     update_columns. A boolean left out on insert is false.
- *   remove            $1 id: sets deleted_at.
+ *   remove            $1 id: sets deleted_at, returning the whole row (what
+ *                     its audit row is made of).
  *   lock_case_of_parent, lock_case_of_record
  *                     $1 the parent's or the record's id: locks its case as
  *                     the kind says (enum case_lock); unset for a case.

@@ -388,3 +388,53 @@ class WritesByOtherPathsTest(AuditTest):
         self.assertEqual(by_service, by_trigger)
         self.assertEqual(by_service, ('update', 2, {'visited_at': '2026-01-05T10:00:00.12+00:00', 'summary': None},
                                       {'visited_at': '2026-01-06T08:30:00+00:00', 'summary': 'Moved'}))
+
+    def delete_rows(self, resource_id):
+        """(action, version, before, after, sensitive, case_id) of the record's audit rows after its creation."""
+        out = self.cluster.psql("SELECT json_build_array(action, version, before, after, sensitive, case_id)"
+                                f" FROM audit_log WHERE resource_id = '{resource_id}' AND action <> 'create'"
+                                " ORDER BY id")
+        return [tuple(json.loads(line)) for line in out.splitlines()]
+
+    def assertDeletedAlike(self, table, nested, by_service, by_trigger):
+        """by_service deleted by the service, by_trigger by another path: one audit row each (the trigger saw
+        the service's and wrote none), alike but for the record's own identity (its id, a case's number)."""
+        r = self.request('DELETE', f'/v1/{nested}/{by_service["id"]}', self.world.administrator)
+        self.assertEqual(r.status, 204, r)
+        self.sql_write(f"UPDATE {table} SET deleted_at = now() WHERE id = '{by_trigger['id']}'")
+        rows = []
+        for record in (by_service, by_trigger):
+            (row,) = self.delete_rows(record['id'])
+            text = json.dumps(row)
+            for own in (record['id'], record.get('case_number')):
+                text = text.replace(own, 'own') if own else text
+            rows.append(json.loads(text))
+        self.assertEqual(rows[0], rows[1], table)
+        # The service's row is written by the command that deletes the record; the trigger's, by a later one.
+        same_command = [self.cluster.psql(f"SELECT a.cmin = t.cmin FROM audit_log a JOIN {table} t ON t.id ="
+                                          f" a.resource_id WHERE a.action = 'delete' AND t.id = '{record['id']}'")
+                        .strip() for record in (by_service, by_trigger)]
+        self.assertEqual(same_command, ['t', 'f'], table)
+        stored = self.cluster.psql(f"SELECT to_jsonb(t) - '{{version,created_at,updated_at,deleted_at}}'::text[]"
+                                   f" FROM {table} t WHERE id = '{by_service['id']}'")
+        self.assertEqual(self.delete_rows(by_service['id']),
+                         [('delete', 2, json.loads(stored), None, table == 'service_referrals',
+                           by_service.get('case_id', by_service['id']))])
+
+    def test_a_delete_writes_the_row_the_trigger_writes(self):
+        w = self.world
+        case = self.create_case(w.worker_a1)
+        self.assertDeletedAlike('cases', 'cases', *(self.create_case(w.worker_a1) for _ in range(2)))
+        visit = {'visited_at': '2026-01-05T10:00:00.120Z', 'visit_type': 'caseworker_child', 'location': 'school',
+                 'participant_ids': [self.add_participant(case, role='child')['id']]}
+        referral = {'service_type': 'substance_use_treatment', 'provider': 'Harbor Recovery Services'}
+        for table, nested, body in (('visits', 'visits', visit), ('service_referrals', 'service-referrals', referral)):
+            path = f'/v1/cases/{case["id"]}/{nested}'
+            self.assertDeletedAlike(table, nested, *(self.posted(path, body, w.worker_a1) for _ in range(2)))
+
+    def test_a_delete_by_another_path_is_still_audited(self):
+        case = self.create_case(self.world.worker_a1)
+        self.sql_write(f"UPDATE cases SET deleted_at = now() WHERE id = '{case['id']}'")
+        self.assertEqual(self.delete_rows(case['id']), [('delete', 2, self.stored(case), None, False, case['id'])])
+        row = self.rows(case['id'])[1]
+        self.assertEqual((row['actor'], row['actor_roles']), ('state-loader', ['integration']))

@@ -62,6 +62,8 @@ static void test_a_case_is_read_as_the_scope_sees_it(void)
 			       "cw_visible(c.assigned_worker, c.unit, $1, $2, $3) AND c.id = $4") != NULL);
 	CHECK(strstr(sql->lock.sql, "c.id = $4 FOR UPDATE OF c") != NULL);
 	CHECK(sql->lock_case_of_parent.sql == NULL);
+	/* The whole row, for the delete's audit row. */
+	CHECK_STR(sql->remove.sql, "UPDATE cases c SET deleted_at = now() WHERE c.id = $1 RETURNING c.*");
 }
 
 static void test_a_goal_is_seen_through_its_plan_and_case(void)
